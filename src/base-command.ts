@@ -1,0 +1,94 @@
+import {Command, Flags, type Interfaces} from '@oclif/core'
+import chalk from 'chalk'
+
+import {CruddurError} from './lib/errors.js'
+import {type LocalStackState, resolveStateDir, runningServices} from './lib/local/state.js'
+import {translateError, type ErrorContext} from './lib/translate-error.js'
+
+export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<T['baseFlags'] & T['flags']>
+export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
+
+/**
+ * Every cruddur command: `--json`, `--debug`, `--state-dir`, one-line errors with distinct exit codes, and
+ * stderr for everything that is not the result.
+ */
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static override baseFlags = {
+    debug: Flags.boolean({
+      description: 'Show stack traces and debug detail (also DEBUG=1).',
+      helpGroup: 'GLOBAL',
+    }),
+    'state-dir': Flags.string({
+      description: 'Directory of the local stack (pids, ports, logs, data).',
+      env: 'CRUDDUR_STATE_DIR',
+      helpGroup: 'GLOBAL',
+    }),
+  }
+
+  static override enableJsonFlag = true
+
+  protected args!: CommandArgs<T>
+  protected flags!: CommandFlags<T>
+  /** Filled in by subclasses as they pick their targets, so errors can name them. */
+  protected errorContext: ErrorContext = {}
+  private cachedLocalStack?: LocalStackState
+
+  public override async init(): Promise<void> {
+    await super.init()
+    if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') chalk.level = 0
+    const {args, flags} = await this.parse({
+      args: this.ctor.args,
+      baseFlags: (this.ctor as typeof BaseCommand).baseFlags,
+      enableJsonFlag: this.ctor.enableJsonFlag,
+      flags: this.ctor.flags,
+      strict: this.ctor.strict,
+    })
+    this.flags = flags as CommandFlags<T>
+    this.args = args as CommandArgs<T>
+  }
+
+  protected get debugEnabled(): boolean {
+    return Boolean(this.flags?.debug) || Boolean(process.env.DEBUG)
+  }
+
+  protected get stateDir(): string {
+    return resolveStateDir(this.flags?.['state-dir'] as string | undefined)
+  }
+
+  /** The services a `cruddur local start` left running, read once. */
+  protected get localStack(): LocalStackState {
+    this.cachedLocalStack ??= runningServices(this.stateDir)
+    return this.cachedLocalStack
+  }
+
+  /** Progress and diagnostics: stderr, and silent under --json so stdout stays one JSON document. */
+  protected info(message: string): void {
+    if (!this.jsonEnabled()) this.logToStderr(message)
+  }
+
+  protected debugLog(message: string): void {
+    if (this.debugEnabled) this.logToStderr(chalk.dim(`debug: ${message}`))
+  }
+
+  protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    // oclif's own exits (help, parse errors) keep their behaviour.
+    if (error.oclif?.exit !== undefined && !(error instanceof CruddurError)) {
+      if (error.oclif.exit === 0 || error.message.startsWith('EEXIT')) throw error
+      return this.fail(new CruddurError('INVALID_INPUT', error.message.split('\n')[0]), error)
+    }
+
+    return this.fail(translateError(error, this.errorContext), error)
+  }
+
+  private fail(error: CruddurError, original: Error): never {
+    process.exitCode = error.exitCode
+    if (this.debugEnabled && original.stack) this.logToStderr(chalk.dim(original.stack))
+    if (this.jsonEnabled()) {
+      this.logJson({error: {code: error.code, exitCode: error.exitCode, message: error.message, name: error.name}, status: error.exitCode})
+    } else {
+      this.logToStderr(`${chalk.red('Error:')} ${error.message}`)
+    }
+
+    this.exit(error.exitCode)
+  }
+}

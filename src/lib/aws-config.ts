@@ -1,0 +1,16 @@
+/** Local engines ignore credentials, but the SDK still signs requests: give it dummy ones. */
+export const LOCAL_CREDENTIALS = {accessKeyId: 'local', secretAccessKey: 'local'}
+
+/** AWS client settings for a target: local endpoints get dummy credentials; prod gets the normal chain. */
+export function awsClientConfig(target: {kind: 'local' | 'prod'; endpoint?: string; region: string; profile?: string}) {
+  // The SDK's Node 20 deprecation notice is not the user's business on every command.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
+  if (target.kind === 'prod') {
+    // The SDK reads AWS_ENDPOINT_URL* by itself; --prod must reach AWS, so tell it to ignore them.
+    process.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS = 'true'
+    return {region: target.region, ...(target.profile ? {profile: target.profile} : {}), maxAttempts: 8}
+  }
+
+  // Locally nothing throttles, so retries only slow down the "nothing is listening" error.
+  return {region: target.region, endpoint: target.endpoint, credentials: LOCAL_CREDENTIALS, maxAttempts: 2}
+}

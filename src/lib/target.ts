@@ -1,0 +1,178 @@
+import {CruddurError} from './errors.js'
+import {maskUrl} from './mask.js'
+import {type LocalStackState} from './local/state.js'
+
+export const DEFAULT_TABLE = 'cruddur-messages'
+export const DEFAULT_DYNAMODB_ENDPOINT = 'http://localhost:8000'
+export const DEFAULT_DATABASE_URL = 'postgresql://postgres:password@localhost:5432/cruddur'
+export const DEFAULT_COGNITO_ENDPOINT = 'http://localhost:9229'
+export const LOCAL_REGION = 'us-east-1'
+
+/** The flags every data command shares; each one is optional. */
+export interface TargetFlags {
+  prod?: boolean
+  endpoint?: string
+  table?: string
+  region?: string
+  profile?: string
+  'database-url'?: string
+  'cognito-endpoint'?: string
+}
+
+/** Where a DynamoDB command reads and writes. `endpoint` is undefined for AWS itself. */
+export interface DynamoDbTarget {
+  kind: 'local' | 'prod'
+  endpoint?: string
+  region: string
+  profile?: string
+  table: string
+  /** Which rule chose the endpoint, for `--debug` and the tests. */
+  source: 'prod' | 'flag' | 'env' | 'local-stack' | 'default'
+  /** Environment settings that `--prod` overrides, to be mentioned once. */
+  ignoredEnv: string[]
+}
+
+export interface PostgresTarget {
+  kind: 'local' | 'prod'
+  url: string
+  source: 'flag' | 'env' | 'local-stack' | 'default'
+}
+
+export interface CognitoTarget {
+  kind: 'local' | 'prod'
+  endpoint?: string
+  region: string
+  profile?: string
+  source: 'prod' | 'flag' | 'env' | 'local-stack' | 'default'
+}
+
+const ENDPOINT_ENV = ['AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL'] as const
+
+function checkUrl(url: string, what: string): string {
+  try {
+    const parsed = new URL(url)
+    if (!/^https?:$/.test(parsed.protocol)) throw new Error('protocol')
+  } catch {
+    throw new CruddurError('INVALID_INPUT', `${what} "${url}" is not an http(s) URL: pass one like ${DEFAULT_DYNAMODB_ENDPOINT}.`)
+  }
+
+  return url.replace(/\/+$/, '')
+}
+
+export function resolveDynamoDbTarget(
+  flags: TargetFlags,
+  env: NodeJS.ProcessEnv,
+  localStack: LocalStackState,
+): DynamoDbTarget {
+  const table = flags.table || env.DDB_MESSAGE_TABLE || DEFAULT_TABLE
+  if (flags.prod) {
+    if (flags.endpoint) {
+      throw new CruddurError('INVALID_INPUT', '--prod and --endpoint contradict each other: use --prod for AWS, or --endpoint for another DynamoDB.')
+    }
+
+    return {
+      kind: 'prod',
+      region: flags.region || env.AWS_REGION || env.AWS_DEFAULT_REGION || LOCAL_REGION,
+      profile: flags.profile,
+      table,
+      source: 'prod',
+      ignoredEnv: ENDPOINT_ENV.filter((name) => env[name]),
+    }
+  }
+
+  const local = (endpoint: string, source: DynamoDbTarget['source']): DynamoDbTarget => ({
+    kind: 'local',
+    endpoint: checkUrl(endpoint, 'The DynamoDB endpoint'),
+    region: flags.region || LOCAL_REGION,
+    table,
+    source,
+    ignoredEnv: [],
+  })
+  if (flags.endpoint) return local(flags.endpoint, 'flag')
+  if (env.AWS_ENDPOINT_URL_DYNAMODB) return local(env.AWS_ENDPOINT_URL_DYNAMODB, 'env')
+  if (localStack.dynamodb) return local(localStack.dynamodb.endpoint, 'local-stack')
+  return local(DEFAULT_DYNAMODB_ENDPOINT, 'default')
+}
+
+export function resolvePostgresTarget(
+  flags: TargetFlags,
+  env: NodeJS.ProcessEnv,
+  localStack: LocalStackState,
+): PostgresTarget {
+  const kind = flags.prod ? 'prod' : 'local'
+  if (flags['database-url']) return {kind, url: flags['database-url'], source: 'flag'}
+  if (flags.prod) {
+    if (env.PROD_CONNECTION_URL) return {kind, url: env.PROD_CONNECTION_URL, source: 'env'}
+    throw new CruddurError('INVALID_INPUT', '--prod needs the production database: set PROD_CONNECTION_URL or pass --database-url.')
+  }
+
+  if (env.CONNECTION_URL) return {kind, url: env.CONNECTION_URL, source: 'env'}
+  if (localStack.postgres) return {kind, url: localStack.postgres.url, source: 'local-stack'}
+  return {kind, url: DEFAULT_DATABASE_URL, source: 'default'}
+}
+
+export function resolveCognitoTarget(
+  flags: TargetFlags,
+  env: NodeJS.ProcessEnv,
+  localStack: LocalStackState,
+): CognitoTarget {
+  if (flags.prod) {
+    if (flags['cognito-endpoint']) {
+      throw new CruddurError('INVALID_INPUT', '--prod and --cognito-endpoint contradict each other: use --prod for AWS Cognito, or --cognito-endpoint for another one.')
+    }
+
+    return {kind: 'prod', region: flags.region || env.AWS_REGION || env.AWS_DEFAULT_REGION || LOCAL_REGION, profile: flags.profile, source: 'prod'}
+  }
+
+  const local = (endpoint: string, source: CognitoTarget['source']): CognitoTarget => ({
+    kind: 'local',
+    endpoint: checkUrl(endpoint, 'The Cognito endpoint'),
+    region: flags.region || LOCAL_REGION,
+    source,
+  })
+  if (flags['cognito-endpoint']) return local(flags['cognito-endpoint'], 'flag')
+  if (env.AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER) return local(env.AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER, 'env')
+  if (localStack.cognito) return local(localStack.cognito.endpoint, 'local-stack')
+  return local(DEFAULT_COGNITO_ENDPOINT, 'default')
+}
+
+/** One line naming where a command works, e.g. `local http://localhost:8000 · table cruddur-messages`. */
+export function describeDynamoDbTarget(target: DynamoDbTarget): string {
+  const where = target.kind === 'prod' ? `AWS ${target.region}${target.profile ? ` (profile ${target.profile})` : ''}` : target.endpoint
+  return `${target.kind} ${where} · table ${target.table}`
+}
+
+export function describePostgresTarget(target: PostgresTarget): string {
+  return `${target.kind} ${maskUrl(target.url)}`
+}
+
+/** The target as `--json` output shows it: no secrets. */
+export function dynamoDbTargetJson(target: DynamoDbTarget) {
+  return {kind: target.kind, endpoint: target.endpoint ?? null, region: target.region, table: target.table}
+}
+
+export function postgresTargetJson(target: PostgresTarget) {
+  return {kind: target.kind, url: maskUrl(target.url)}
+}
+
+export function describeCognitoTarget(target: CognitoTarget): string {
+  return `${target.kind} ${target.endpoint ?? `AWS ${target.region}${target.profile ? ` (profile ${target.profile})` : ''}`}`
+}
+
+export function cognitoTargetJson(target: CognitoTarget, userPoolId?: string) {
+  return {kind: target.kind, endpoint: target.endpoint ?? null, region: target.region, userPoolId: userPoolId ?? null}
+}
+
+/**
+ * The user pool: --user-pool-id, then AWS_COGNITO_USER_POOL_ID, then — only when the endpoint is the
+ * running local stack's — the pool `cruddur local start` created.
+ */
+export function resolveUserPoolId(flag: string | undefined, env: NodeJS.ProcessEnv, target: CognitoTarget, localStack: LocalStackState): string {
+  const id = flag?.trim() || env.AWS_COGNITO_USER_POOL_ID?.trim() || (target.source === 'local-stack' ? localStack.cognito?.userPoolId : undefined)
+  if (!id) {
+    const local = target.kind === 'local' ? ' (`cruddur local start` creates a local pool and `cruddur local status` shows it)' : ''
+    throw new CruddurError('INVALID_INPUT', `No Cognito user pool id: pass --user-pool-id or set AWS_COGNITO_USER_POOL_ID${local}.`)
+  }
+
+  return id
+}

@@ -1,0 +1,142 @@
+import {type Command, Flags} from '@oclif/core'
+import chalk from 'chalk'
+import {createInterface} from 'node:readline/promises'
+
+import {BaseCommand} from './base-command.js'
+import {CruddurError} from './lib/errors.js'
+import {
+  describeDynamoDbTarget,
+  describePostgresTarget,
+  type DynamoDbTarget,
+  type PostgresTarget,
+  resolveDynamoDbTarget,
+  resolvePostgresTarget,
+  type TargetFlags,
+} from './lib/target.js'
+import type {DynamoDbClients} from './lib/dynamodb/client.js'
+import type {Pool} from 'pg'
+
+/**
+ * A command that talks to the data: `--prod`, the endpoints, the table. Clients are created on first use
+ * (and their SDKs imported then), so a command pays only for what it touches.
+ */
+export abstract class TargetCommand<T extends typeof Command> extends BaseCommand<T> {
+  static override baseFlags = {
+    ...BaseCommand.baseFlags,
+    prod: Flags.boolean({
+      description: 'Target production: AWS DynamoDB with your normal credentials, and PROD_CONNECTION_URL.',
+      helpGroup: 'TARGET',
+    }),
+    endpoint: Flags.string({
+      description: 'DynamoDB endpoint URL (default: AWS_ENDPOINT_URL_DYNAMODB, the running local stack, http://localhost:8000).',
+      helpGroup: 'TARGET',
+    }),
+    table: Flags.string({
+      description: 'Table name (default: DDB_MESSAGE_TABLE, else cruddur-messages).',
+      helpGroup: 'TARGET',
+    }),
+    region: Flags.string({description: 'AWS region (default: AWS_REGION, else us-east-1).', helpGroup: 'TARGET'}),
+    profile: Flags.string({description: 'AWS profile for --prod.', helpGroup: 'TARGET'}),
+    'database-url': Flags.string({
+      description: 'PostgreSQL URL (default: CONNECTION_URL, or PROD_CONNECTION_URL with --prod, the running local stack).',
+      helpGroup: 'TARGET',
+    }),
+    yes: Flags.boolean({char: 'y', description: 'Answer yes to confirmations (needed for destructive work on --prod without a terminal).', helpGroup: 'TARGET'}),
+  }
+
+  private announced = new Set<string>()
+  private dynamoDbClients?: DynamoDbClients
+  private pgPool?: Pool
+  private cachedDynamoDbTarget?: DynamoDbTarget
+  private cachedPostgresTarget?: PostgresTarget
+
+  protected get targetFlags(): TargetFlags {
+    return this.flags as TargetFlags
+  }
+
+  protected get dynamoDbTarget(): DynamoDbTarget {
+    if (!this.cachedDynamoDbTarget) {
+      // A command's TABLE argument, where it has one, wins over --table.
+      const tableArgument = (this.args as {table?: string} | undefined)?.table
+      const flags = tableArgument ? {...this.targetFlags, table: tableArgument} : this.targetFlags
+      this.cachedDynamoDbTarget = resolveDynamoDbTarget(flags, process.env, this.localStack)
+      this.errorContext.dynamodb = this.cachedDynamoDbTarget
+      for (const name of this.cachedDynamoDbTarget.ignoredEnv) this.info(chalk.yellow(`note: --prod ignores ${name}`))
+      this.debugLog(`DynamoDB target from ${this.cachedDynamoDbTarget.source}`)
+    }
+
+    return this.cachedDynamoDbTarget
+  }
+
+  protected get postgresTarget(): PostgresTarget {
+    if (!this.cachedPostgresTarget) {
+      this.cachedPostgresTarget = resolvePostgresTarget(this.targetFlags, process.env, this.localStack)
+      this.errorContext.postgres = this.cachedPostgresTarget
+      this.debugLog(`PostgreSQL target from ${this.cachedPostgresTarget.source}`)
+    }
+
+    return this.cachedPostgresTarget
+  }
+
+  /** The DynamoDB clients for the target, announcing the target the first time. */
+  protected async dynamodb(): Promise<DynamoDbClients> {
+    if (!this.dynamoDbClients) {
+      const target = this.dynamoDbTarget
+      this.announce(describeDynamoDbTarget(target))
+      const {createDynamoDbClients} = await import('./lib/dynamodb/client.js')
+      this.dynamoDbClients = createDynamoDbClients(target)
+    }
+
+    return this.dynamoDbClients
+  }
+
+  /** The PostgreSQL pool for the target, announcing the target the first time. */
+  protected async postgres(): Promise<Pool> {
+    if (!this.pgPool) {
+      const target = this.postgresTarget
+      this.announce(`postgres ${describePostgresTarget(target)}`)
+      const {createPool} = await import('./lib/postgres/pool.js')
+      this.pgPool = createPool(target.url)
+    }
+
+    return this.pgPool
+  }
+
+  /** Says where the command works, once per target, before anything is read or written. */
+  protected announce(where: string): void {
+    if (this.announced.has(where)) return
+    this.announced.add(where)
+    this.info(chalk.dim('→ ') + (where.startsWith('prod') ? chalk.red.bold(where) : chalk.cyan(where)))
+  }
+
+  /**
+   * Destructive work on production asks first. Without a terminal it needs --yes, so CI never
+   * destroys anything by accident. Local targets never ask, unless `always` (work that cannot be undone anywhere).
+   */
+  protected async confirmProd(action: string, target: DynamoDbTarget | PostgresTarget | {kind: 'local' | 'prod'}, options: {always?: boolean} = {}): Promise<void> {
+    if (target.kind !== 'prod' && !options.always) return
+    // Show what would be touched before asking (or refusing).
+    if ('table' in target) this.announce(describeDynamoDbTarget(target))
+    else if ('url' in target) this.announce(`postgres ${describePostgresTarget(target)}`)
+    if (this.flags.yes) return
+    if (!process.stdin.isTTY || !process.stderr.isTTY) {
+      throw new CruddurError('CONFIRMATION_REQUIRED', `Refusing to ${action}${target.kind === 'prod' ? ' on production' : ''} without confirmation: pass --yes to confirm.`)
+    }
+
+    const prompt = createInterface({input: process.stdin, output: process.stderr})
+    try {
+      const answer = await prompt.question(`${target.kind === 'prod' ? chalk.red.bold('Production:') : chalk.yellow.bold('Confirm:')} ${action}? Type "yes" to continue: `)
+      if (answer.trim().toLowerCase() !== 'yes') {
+        throw new CruddurError('CONFIRMATION_REQUIRED', `Not confirmed, nothing was changed: answer "yes" (or pass --yes) to ${action}.`)
+      }
+    } finally {
+      prompt.close()
+    }
+  }
+
+  protected override async finally(error: Error | undefined): Promise<unknown> {
+    this.dynamoDbClients?.client.destroy()
+    await this.pgPool?.end().catch(() => {})
+    return super.finally(error)
+  }
+}
