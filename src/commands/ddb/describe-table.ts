@@ -1,0 +1,38 @@
+import {Args} from '@oclif/core'
+
+import {TargetCommand} from '../../target-command.js'
+import {renderTable} from '../../lib/output.js'
+import {dynamoDbTargetJson} from '../../lib/target.js'
+
+export default class DescribeTable extends TargetCommand<typeof DescribeTable> {
+  static override description = 'Show a table: status, keys, indexes, stream, billing, item count and size. --json gives the full DescribeTable description.'
+
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> other-table --json']
+
+  static override args = {
+    table: Args.string({description: 'Table name (default: --table, DDB_MESSAGE_TABLE, cruddur-messages).'}),
+  }
+
+  async run() {
+    const target = this.dynamoDbTarget
+    const {client} = await this.dynamodb()
+    const {describeTable, summarizeTable} = await import('../../lib/dynamodb/table-admin.js')
+    const description = await describeTable(client, target.table)
+    const summary = summarizeTable(description)
+    this.log(
+      renderTable(
+        ['', target.table],
+        [
+          ['status', summary.status],
+          ['keys', summary.keys],
+          ...summary.indexes.map((index) => [`index ${index.name}`, `${index.keys} · ${index.projection} · ${index.status}`]),
+          ['stream', summary.streamArn ? `${summary.streamViewType} · ${summary.streamArn}` : 'off'],
+          ['billing', summary.billing],
+          ['items (approx.)', summary.itemCount],
+          ['size (approx.)', `${summary.sizeBytes} bytes`],
+        ],
+      ),
+    )
+    return {summary, table: description, target: dynamoDbTargetJson(target)}
+  }
+}

@@ -1,0 +1,36 @@
+import {Args, Flags, ux} from '@oclif/core'
+
+import {TargetCommand} from '../../target-command.js'
+import {dynamoDbTargetJson} from '../../lib/target.js'
+
+export default class Drop extends TargetCommand<typeof Drop> {
+  static override description = 'Delete a table and wait until it is gone (asks first on --prod).'
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --if-exists',
+    '<%= config.bin %> <%= command.id %> --prod --yes',
+  ]
+
+  static override args = {
+    table: Args.string({description: 'Table name (default: --table, DDB_MESSAGE_TABLE, cruddur-messages).'}),
+  }
+
+  static override flags = {
+    'if-exists': Flags.boolean({description: 'A missing table is not an error.'}),
+  }
+
+  async run() {
+    const target = this.dynamoDbTarget
+    await this.confirmProd(`delete table ${target.table} and all its items`, target)
+    const {client} = await this.dynamodb()
+    const {dropTable} = await import('../../lib/dynamodb/table-admin.js')
+    const result = await dropTable(client, target.table, {
+      ifExists: this.flags['if-exists'],
+      onWait: (what) => this.jsonEnabled() || ux.action.start(what),
+    })
+    if (ux.action.running) ux.action.stop()
+    this.log(result.dropped ? `Dropped table ${target.table}.` : `Table ${target.table} does not exist; nothing to drop.`)
+    return {...result, target: dynamoDbTargetJson(target)}
+  }
+}

@@ -1,0 +1,21 @@
+import {TargetCommand} from '../../target-command.js'
+import {dynamoDbTargetJson} from '../../lib/target.js'
+
+export default class ListTables extends TargetCommand<typeof ListTables> {
+  static override description = 'List every table on the target (all pages of ListTables).'
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --prod --region us-east-1',
+    '<%= config.bin %> <%= command.id %> --json | jq -r ".tables[]"',
+  ]
+
+  async run() {
+    const {client} = await this.dynamodb()
+    const {listTables} = await import('../../lib/dynamodb/tables.js')
+    const tables = await listTables(client)
+    for (const table of tables) this.log(table)
+    if (tables.length === 0) this.info('(no tables)')
+    return {tables, target: dynamoDbTargetJson(this.dynamoDbTarget)}
+  }
+}

@@ -1,0 +1,72 @@
+import {Args, Flags} from '@oclif/core'
+import chalk from 'chalk'
+
+import {TargetCommand} from '../../../target-command.js'
+import {CruddurError} from '../../../lib/errors.js'
+import {renderTable} from '../../../lib/output.js'
+import {dynamoDbTargetJson} from '../../../lib/target.js'
+import {MAX_MESSAGE_LENGTH} from '../../../lib/dynamodb/patterns/input.js'
+
+export default class CreateMessage extends TargetCommand<typeof CreateMessage> {
+  static override description = `Send a message (Pattern C).
+
+With --to it starts a conversation with that user (both conversation rows and the first message in one transaction), or adds to the one the two already have: starting twice never makes two. With --group it adds to an existing conversation the sender is in. The text is at most ${MAX_MESSAGE_LENGTH} characters. Everything is checked before anything is written; the conversation rows are then brought up to this message (Pattern D).`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> --from andrewbrown --to bayko "Are we still on for Friday?"',
+    '<%= config.bin %> <%= command.id %> --from bayko --group 5ae290ed-55d1-47a0-bc6d-fe2bc2700399 "Yes, see you then."',
+  ]
+
+  static override args = {
+    text: Args.string({description: `The message (1–${MAX_MESSAGE_LENGTH} characters).`, name: 'TEXT', required: true}),
+  }
+
+  static override flags = {
+    from: Flags.string({description: 'The sender (a handle).', helpValue: 'HANDLE', required: true}),
+    to: Flags.string({description: 'The recipient (a handle): starts or continues your conversation with them.', helpValue: 'HANDLE'}),
+    group: Flags.string({description: 'An existing conversation (its message_group_uuid) you are in.', helpValue: 'MESSAGE_GROUP_UUID'}),
+  }
+
+  async run() {
+    const {createMessage, requireMessageText, requireUuid} = await import('../../../lib/dynamodb/patterns/index.js')
+    const {findUsersByHandles, normalizeHandle} = await import('../../../lib/postgres/users.js')
+    // What can be checked without a database is checked first.
+    if ((this.flags.to === undefined) === (this.flags.group === undefined)) {
+      throw new CruddurError('INVALID_INPUT', 'Say where the message goes with exactly one of --to HANDLE (a person) or --group MESSAGE_GROUP_UUID (a conversation).')
+    }
+
+    requireMessageText(this.args.text)
+    const group = this.flags.group === undefined ? undefined : requireUuid(this.flags.group, 'The conversation id')
+    const from = normalizeHandle(this.flags.from)
+    const to = this.flags.to === undefined ? undefined : normalizeHandle(this.flags.to)
+    if (!from || to === '') throw new CruddurError('INVALID_INPUT', 'A handle is empty: pass handles such as andrewbrown.')
+    if (to !== undefined && to.toLowerCase() === from.toLowerCase()) {
+      throw new CruddurError('INVALID_INPUT', `@${from} cannot message themselves: pick another recipient with --to.`)
+    }
+
+    const target = this.dynamoDbTarget
+    await this.confirmProd(`send a message as @${from} in table ${target.table}`, target)
+    const users = await findUsersByHandles(await this.postgres(), to === undefined ? [from] : [from, to])
+    const missing = [from, ...(to === undefined ? [] : [to])].filter((handle) => !users.has(handle.toLowerCase()))
+    if (missing.length > 0) {
+      throw new CruddurError('NOT_FOUND', `No user with handle ${missing.map((h) => `@${h}`).join(', ')}: check the spelling, or create the users with \`cruddur db setup\`.`)
+    }
+
+    const participant = (handle: string) => {
+      const user = users.get(handle.toLowerCase())!
+      return {displayName: user.displayName, handle: user.handle, uuid: user.uuid}
+    }
+
+    const {doc} = await this.dynamodb()
+    const result = await createMessage(doc, target.table, {
+      messageGroupUuid: group,
+      recipient: to === undefined ? undefined : participant(to),
+      sender: participant(from),
+      text: this.args.text,
+    })
+    const {message} = result
+    this.log(renderTable(['from', 'time', 'message'], [[`@${message.sender.handle}`, message.createdAt, message.text]]))
+    this.info(`${result.newConversation ? chalk.green('New conversation') : 'Conversation'} ${result.messageGroupUuid} · message ${message.messageUuid}`)
+    return {message, messageGroupUuid: result.messageGroupUuid, newConversation: result.newConversation, target: dynamoDbTargetJson(target)}
+  }
+}

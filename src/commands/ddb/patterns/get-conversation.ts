@@ -1,0 +1,55 @@
+import {Args, Flags} from '@oclif/core'
+
+import {TargetCommand} from '../../../target-command.js'
+import {renderTable} from '../../../lib/output.js'
+import {dynamoDbTargetJson} from '../../../lib/target.js'
+import {DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE} from '../../../lib/dynamodb/patterns/input.js'
+
+export default class GetConversation extends TargetCommand<typeof GetConversation> {
+  static override description = `Show a conversation's messages, newest first (Pattern A).
+
+One Query on the conversation's partition, a page at a time: when more messages follow, the command prints the cursor of the next (older) page on stderr. --as reads on behalf of a user and refuses a conversation they are not in; without it you read as an operator.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> 5ae290ed-55d1-47a0-bc6d-fe2bc2700399',
+    '<%= config.bin %> <%= command.id %> 5ae290ed-55d1-47a0-bc6d-fe2bc2700399 --as andrewbrown --limit 50',
+    '<%= config.bin %> <%= command.id %> 5ae290ed-55d1-47a0-bc6d-fe2bc2700399 --cursor eyJwayI6Ik1TRyM1YWUy…',
+    '<%= config.bin %> <%= command.id %> 5ae290ed-55d1-47a0-bc6d-fe2bc2700399 --cache --json | jq .fromCache',
+  ]
+
+  static override args = {
+    messageGroupUuid: Args.string({description: 'The conversation (its message_group_uuid, from list-conversations).', name: 'MESSAGE_GROUP_UUID', required: true}),
+  }
+
+  static override flags = {
+    as: Flags.string({description: 'Read as this user (a handle): refused unless they are in the conversation.', helpValue: 'HANDLE'}),
+    limit: Flags.integer({default: DEFAULT_PAGE_SIZE, description: 'Messages per page.', max: MAX_PAGE_SIZE, min: 1}),
+    cursor: Flags.string({description: 'Continue from the page that printed this cursor.'}),
+    cache: Flags.boolean({allowNo: true, description: 'Read the first page through the Momento cache (default: when MOMENTO_CACHE_NAME is set); --no-cache reads DynamoDB.'}),
+  }
+
+  async run() {
+    const {getConversation, requireUuid} = await import('../../../lib/dynamodb/patterns/index.js')
+    const group = requireUuid(this.args.messageGroupUuid, 'The conversation id')
+    const target = this.dynamoDbTarget
+    let asUser: {uuid: string; handle: string} | undefined
+    if (this.flags.as !== undefined) {
+      const {requireUserByHandle} = await import('../../../lib/postgres/users.js')
+      asUser = await requireUserByHandle(await this.postgres(), this.flags.as)
+    }
+
+    const {doc} = await this.dynamodb()
+    const [{cachedGetConversation}, {openPatternCache}] = await Promise.all([import('../../../lib/momento/cache-aside.js'), import('../../../lib/momento/pattern-cache.js')])
+    const cache = await openPatternCache({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod})
+    const {fromCache, value: page} = await cachedGetConversation(cache, getConversation, doc, target.table, group, {asUser, cursor: this.flags.cursor, limit: this.flags.limit})
+    if (fromCache) this.info('(from the cache)')
+    if (page.messages.length > 0) {
+      this.log(renderTable(['from', 'time', 'message'], page.messages.map((m) => [`@${m.sender.handle}`, m.createdAt, m.text])))
+    } else {
+      this.info('No messages.')
+    }
+
+    if (page.nextCursor) this.info(`older messages: --cursor ${page.nextCursor}`)
+    return {fromCache, messages: page.messages, nextCursor: page.nextCursor, target: dynamoDbTargetJson(target)}
+  }
+}

@@ -1,0 +1,59 @@
+import {Args, Flags} from '@oclif/core'
+
+import {TargetCommand} from '../../../target-command.js'
+import {renderTable} from '../../../lib/output.js'
+import {dynamoDbTargetJson} from '../../../lib/target.js'
+import {DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE} from '../../../lib/dynamodb/patterns/input.js'
+
+export default class ListConversations extends TargetCommand<typeof ListConversations> {
+  static override description = `List a user's conversations, the most recent first (Pattern B).
+
+The handle is looked up in PostgreSQL (one query), then one Query reads the user's conversation rows a page at a time: when more follow, the cursor of the next page is printed on stderr.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> andrewbrown',
+    '<%= config.bin %> <%= command.id %> @bayko --limit 5 --json',
+    'MOMENTO_CACHE_NAME=cruddur <%= config.bin %> <%= command.id %> andrewbrown --json | jq .fromCache',
+  ]
+
+  static override args = {
+    handle: Args.string({description: 'Whose conversations (a handle, with or without @).', name: 'HANDLE', required: true}),
+  }
+
+  static override flags = {
+    limit: Flags.integer({default: DEFAULT_PAGE_SIZE, description: 'Conversations per page.', max: MAX_PAGE_SIZE, min: 1}),
+    cursor: Flags.string({description: 'Continue from the page that printed this cursor.'}),
+    cache: Flags.boolean({allowNo: true, description: 'Read the first page through the Momento cache (default: when MOMENTO_CACHE_NAME is set); --no-cache reads DynamoDB.'}),
+  }
+
+  async run() {
+    const {requireUserByHandle} = await import('../../../lib/postgres/users.js')
+    const {listConversations} = await import('../../../lib/dynamodb/patterns/index.js')
+    const target = this.dynamoDbTarget
+    const user = await requireUserByHandle(await this.postgres(), this.args.handle)
+    const {doc} = await this.dynamodb()
+    const [{cachedListConversations}, {openPatternCache}] = await Promise.all([import('../../../lib/momento/cache-aside.js'), import('../../../lib/momento/pattern-cache.js')])
+    const cache = await openPatternCache({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod})
+    const {fromCache, value: page} = await cachedListConversations(cache, listConversations, doc, target.table, user.uuid, {cursor: this.flags.cursor, limit: this.flags.limit})
+    if (fromCache) this.info('(from the cache)')
+    if (page.conversations.length > 0) {
+      this.log(
+        renderTable(
+          ['with', 'last message at', 'last message', 'message_group_uuid'],
+          page.conversations.map((c) => [`${c.with.displayName} @${c.with.handle}`, c.lastMessageAt, c.lastMessage, c.messageGroupUuid]),
+        ),
+      )
+    } else {
+      this.info(`@${user.handle} has no conversations.`)
+    }
+
+    if (page.nextCursor) this.info(`older conversations: --cursor ${page.nextCursor}`)
+    return {
+      conversations: page.conversations,
+      fromCache,
+      nextCursor: page.nextCursor,
+      target: dynamoDbTargetJson(target),
+      user: {displayName: user.displayName, handle: user.handle, uuid: user.uuid},
+    }
+  }
+}

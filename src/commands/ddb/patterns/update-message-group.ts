@@ -1,0 +1,35 @@
+import {Args} from '@oclif/core'
+
+import {TargetCommand} from '../../../target-command.js'
+import {renderTable} from '../../../lib/output.js'
+import {dynamoDbTargetJson} from '../../../lib/target.js'
+
+export default class UpdateMessageGroup extends TargetCommand<typeof UpdateMessageGroup> {
+  static override description = `Bring both participants' conversation rows up to the conversation's newest message (Pattern D).
+
+The stream handler does this for every new message; this command is the repair for rows left stale, for instance after a stream outage longer than the stream's 24-hour retention. It is safe to run any time: a row that already shows the newest message is left alone, and a concurrent update is never undone.`
+
+  static override examples = ['<%= config.bin %> <%= command.id %> 5ae290ed-55d1-47a0-bc6d-fe2bc2700399']
+
+  static override args = {
+    messageGroupUuid: Args.string({description: 'The conversation (its message_group_uuid).', name: 'MESSAGE_GROUP_UUID', required: true}),
+  }
+
+  async run() {
+    const {conversationFromRow, requireUuid, updateMessageGroup} = await import('../../../lib/dynamodb/patterns/index.js')
+    const group = requireUuid(this.args.messageGroupUuid, 'The conversation id')
+    const target = this.dynamoDbTarget
+    await this.confirmProd(`update the conversation rows of ${group} in table ${target.table}`, target)
+    const {doc} = await this.dynamodb()
+    const result = await updateMessageGroup(doc, target.table, group)
+    const conversations = result.rows.map((row) => ({owner: row.pk.slice('GRP#'.length), ...conversationFromRow(row)}))
+    this.log(
+      renderTable(
+        ['row of', 'with', 'last message at', 'last message'],
+        conversations.map((c) => [`@${conversations.find((o) => o.with.uuid === c.owner)?.with.handle ?? c.owner}`, `@${c.with.handle}`, c.lastMessageAt, c.lastMessage]),
+      ),
+    )
+    this.info(result.updated === 0 ? 'Both rows already showed the newest message: nothing changed.' : `Updated ${result.updated} of ${result.rows.length} rows.`)
+    return {conversations, lastMessage: result.lastMessage, messageGroupUuid: result.messageGroupUuid, target: dynamoDbTargetJson(target), updated: result.updated}
+  }
+}

@@ -1,0 +1,57 @@
+import {Flags} from '@oclif/core'
+import chalk from 'chalk'
+import {once} from 'node:events'
+
+import {TargetCommand} from '../../target-command.js'
+import {dynamoDbTargetJson} from '../../lib/target.js'
+import {ProgressBar} from '../../lib/progress.js'
+
+const COLUMNS = ['pk', 'sk', 'user_handle', 'message'] as const
+
+export default class Scan extends TargetCommand<typeof Scan> {
+  static override description = `Read the table page by page, printing as it goes, so memory stays flat however large the table is.
+
+--output ndjson prints one item per line (for jq and pipes). --json gathers the items into one document: for large tables prefer ndjson.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> --limit 20',
+    '<%= config.bin %> <%= command.id %> --type conversations',
+    '<%= config.bin %> <%= command.id %> --output ndjson --segments 4 | jq -r .message',
+  ]
+
+  static override flags = {
+    limit: Flags.integer({description: 'Stop after this many items.', min: 1}),
+    type: Flags.option({default: 'all' as const, description: 'Which items.', options: ['all', 'conversations', 'messages'] as const})(),
+    segments: Flags.integer({default: 1, description: 'Parallel scan segments.', max: 64, min: 1}),
+    output: Flags.option({default: 'table' as const, description: 'Output format.', options: ['table', 'ndjson'] as const})(),
+  }
+
+  async run() {
+    const target = this.dynamoDbTarget
+    const {doc} = await this.dynamodb()
+    const {scanItems} = await import('../../lib/dynamodb/scan.js')
+    const json = this.jsonEnabled()
+    const items: Array<Record<string, unknown>> = []
+    const progress = new ProgressBar('scanning', this.flags.limit, {enabled: !json && this.flags.output === 'ndjson' && !process.stdout.isTTY})
+    const width = Math.max(20, (process.stdout.columns || 120) - 90)
+    if (!json && this.flags.output === 'table') this.log(chalk.bold(`${'pk'.padEnd(42)} ${'sk'.padEnd(62)} ${'user_handle'.padEnd(16)} message`))
+    let count = 0
+    for await (const item of scanItems(doc, target.table, {limit: this.flags.limit, segments: this.flags.segments, type: this.flags.type})) {
+      count++
+      progress.tick()
+      if (json) items.push(item)
+      // Wait for a slow reader (a pipe) instead of buffering the table in memory.
+      else if (this.flags.output === 'ndjson') {
+        if (!process.stdout.write(JSON.stringify(item) + '\n')) await once(process.stdout, 'drain')
+      }
+      else {
+        const [pk, sk, handle, message] = COLUMNS.map((column) => String(item[column] ?? ''))
+        this.log(`${pk.padEnd(42)} ${sk.padEnd(62)} ${handle.padEnd(16)} ${message.length > width ? message.slice(0, width - 1) + '…' : message}`)
+      }
+    }
+
+    progress.stop()
+    this.info(chalk.dim(`${count} items`))
+    return {count, items, target: dynamoDbTargetJson(target)}
+  }
+}

@@ -1,0 +1,50 @@
+import {Flags, ux} from '@oclif/core'
+
+import {TargetCommand} from '../../target-command.js'
+import {dynamoDbTargetJson} from '../../lib/target.js'
+
+export default class SchemaLoad extends TargetCommand<typeof SchemaLoad> {
+  static override description = `Create the messages table: keys pk/sk, the GSI message-group-sk-index, and a NEW_IMAGE stream.
+
+Waits until the table and its index are ACTIVE. On an existing table it changes nothing and says so; --recreate drops and creates it (asks first on --prod).`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --recreate',
+    '<%= config.bin %> <%= command.id %> --prod --billing provisioned --read-capacity 5 --write-capacity 5',
+  ]
+
+  static override flags = {
+    recreate: Flags.boolean({description: 'Drop the table first if it exists (its data is lost).'}),
+    billing: Flags.option({default: 'on-demand' as const, description: 'Billing mode.', options: ['on-demand', 'provisioned'] as const})(),
+    'read-capacity': Flags.integer({description: 'Read capacity units (with --billing provisioned).', min: 1}),
+    'write-capacity': Flags.integer({description: 'Write capacity units (with --billing provisioned).', min: 1}),
+  }
+
+  async run() {
+    const target = this.dynamoDbTarget
+    if (this.flags.recreate) await this.confirmProd(`drop and recreate table ${target.table}`, target)
+    const {client} = await this.dynamodb()
+    const {loadTableSchema, summarizeTable} = await import('../../lib/dynamodb/table-admin.js')
+    const result = await loadTableSchema(client, {
+      billing: this.flags.billing,
+      onWait: (what) => this.spin(what),
+      readCapacity: this.flags['read-capacity'],
+      recreate: this.flags.recreate,
+      tableName: target.table,
+      writeCapacity: this.flags['write-capacity'],
+    })
+    this.stopSpinner()
+    if (result.created) this.log(`${result.recreated ? 'Recreated' : 'Created'} table ${result.table} (index message-group-sk-index, stream NEW_IMAGE).`)
+    else this.log(`Table ${result.table} already exists; nothing changed (use --recreate to start over).`)
+    return {created: result.created, recreated: result.recreated, table: summarizeTable(result.description), target: dynamoDbTargetJson(target)}
+  }
+
+  private spin(what: string): void {
+    if (!this.jsonEnabled()) ux.action.start(what)
+  }
+
+  private stopSpinner(): void {
+    if (ux.action.running) ux.action.stop()
+  }
+}

@@ -1,0 +1,58 @@
+import chalk from 'chalk'
+
+import {TargetCommand} from '../../target-command.js'
+import {CruddurError} from '../../lib/errors.js'
+import {ProgressBar} from '../../lib/progress.js'
+import {dynamoDbTargetJson} from '../../lib/target.js'
+import {seedFlags} from '../../seed-flags.js'
+
+export default class Seed extends TargetCommand<typeof Seed> {
+  static override description = `Write realistic conversations between the users in PostgreSQL.
+
+Each conversation gets its messages (the newest at --now, never in the future) and its two conversation rows holding the last message. Writes go 25 items a BatchWriteItem, several in flight; unprocessed items are retried until written. The same --seed gives the same data, and a conversation already in the table is skipped, so seeding twice adds nothing.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --conversations 3 --messages 50 --seed 42',
+    '<%= config.bin %> <%= command.id %> --handles andrewbrown,bayko',
+  ]
+
+  static override flags = seedFlags
+
+  async run() {
+    return this.seed()
+  }
+
+  /** Seeds the target table from the target database; `ddb setup` calls it after loading the schema. */
+  protected async seed() {
+    const target = this.dynamoDbTarget
+    const flags = this.flags as typeof this.flags & {[K in keyof typeof seedFlags]: Seed['flags'][K]}
+    const now = parseNow(flags.now)
+    await this.confirmProd(`write seed data into table ${target.table}`, target)
+    const pool = await this.postgres()
+    const {doc} = await this.dynamodb()
+    const {seedFromUsers} = await import('../../lib/dynamodb/seed-from-users.js')
+    let progress: ProgressBar | undefined
+    const result = await seedFromUsers(pool, doc, target.table, {
+      conversations: flags.conversations,
+      handles: flags.handles,
+      messagesPerConversation: flags.messages,
+      now,
+      onPlanned: (items) => (progress = new ProgressBar('seeding', items, {enabled: !this.jsonEnabled()})),
+      seed: flags.seed,
+      write: {concurrency: flags.concurrency, onWritten: (count) => progress?.tick(count)},
+    })
+    progress?.stop()
+    const skipped = result.skippedConversations ? chalk.dim(` (${result.skippedConversations} already there, skipped)`) : ''
+    this.log(`Seeded ${result.conversations} conversations between ${result.users} users: ${result.itemsWritten} items in ${result.seconds.toFixed(2)}s (${result.itemsPerSecond} items/s)${skipped}.`)
+    return {...result, target: dynamoDbTargetJson(target)}
+  }
+}
+
+function parseNow(value: string | undefined): Date | undefined {
+  if (!value) return undefined
+  const date = new Date(value)
+  if (Number.isNaN(date.getTime())) throw new CruddurError('INVALID_INPUT', `--now "${value}" is not a date: use ISO-8601, e.g. 2026-11-24T15:49:00.000Z.`)
+  if (date.getTime() > Date.now()) throw new CruddurError('INVALID_INPUT', `--now ${value} is in the future: seeded messages must be older than the next real one.`)
+  return date
+}

@@ -1,0 +1,22 @@
+import {seedFlags} from '../../seed-flags.js'
+import Seed from './seed.js'
+
+export default class Setup extends Seed {
+  static override description = `Create the messages table if needed, then seed it (schema-load, then seed).
+
+Idempotent: running it twice leaves the same items as running it once.`
+
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --conversations 3 --messages 10']
+
+  static override flags = seedFlags
+
+  override async run() {
+    const target = this.dynamoDbTarget
+    const {client} = await this.dynamodb()
+    const {loadTableSchema} = await import('../../lib/dynamodb/table-admin.js')
+    const schema = await loadTableSchema(client, {tableName: target.table})
+    this.log(schema.created ? `Created table ${target.table}.` : `Table ${target.table} already exists.`)
+    const seeded = await this.seed()
+    return {...seeded, tableCreated: schema.created}
+  }
+}

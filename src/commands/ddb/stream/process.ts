@@ -1,0 +1,115 @@
+import {Flags} from '@oclif/core'
+import chalk from 'chalk'
+
+import {TargetCommand} from '../../../target-command.js'
+import {CruddurError} from '../../../lib/errors.js'
+import {dynamoDbTargetJson} from '../../../lib/target.js'
+import type {StreamLogEntry} from '../../../lib/stream/handler.js'
+import type {StreamProgress} from '../../../lib/stream/processor.js'
+
+export default class StreamProcess extends TargetCommand<typeof StreamProcess> {
+  static override description = `Run Pattern D from the table's stream, locally, as the Lambda does in production.
+
+Reads the stream of DynamoDB Local (every shard, parents before children), hands new records to the same handler the Lambda runs in batches shaped like Lambda's, and keeps a checkpoint per shard in the state directory, so a restart continues after the last record it finished. A record that keeps failing is retried, then given up and reported (exit 1). --once drains what the stream holds and exits; otherwise it runs until Ctrl-C, showing the records processed and how far behind it is on stderr. In production the Lambda in infra/ does this work.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> --once',
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --once --json | jq .records',
+  ]
+
+  static override flags = {
+    once: Flags.boolean({description: 'Process what the stream holds, then exit.'}),
+    'batch-size': Flags.integer({default: 100, description: 'Records per handler invocation (the mapping\'s BatchSize).', max: 1000, min: 1}),
+    'max-retries': Flags.integer({default: 3, description: 'Retries of a failing record before it is given up (the mapping\'s MaximumRetryAttempts).', max: 100, min: 0}),
+    'poll-interval': Flags.integer({default: 250, description: 'Milliseconds between reads of a caught-up stream.', min: 10}),
+    cache: Flags.boolean({allowNo: true, description: 'Refresh the read patterns\' cached first pages after each message (default: when MOMENTO_CACHE_NAME is set).'}),
+  }
+
+  async run() {
+    const target = this.dynamoDbTarget
+    if (target.kind === 'prod') {
+      throw new CruddurError('INVALID_INPUT', 'In production the Lambda processes the stream (see infra/): `stream process` is for local targets; `cruddur ddb stream tail --prod` shows the production stream.')
+    }
+
+    const {client, doc} = await this.dynamodb()
+    const [{createStreamHandler}, {processStream}, {createStreamsClient, endpointKey}] = await Promise.all([
+      import('../../../lib/stream/handler.js'),
+      import('../../../lib/stream/processor.js'),
+      import('../../../lib/stream/clients.js'),
+    ])
+    const streams = createStreamsClient(target)
+    const errors = new Map<string, string>()
+    const log = (entry: StreamLogEntry) => {
+      if (entry.event === 'recordFailed') errors.set(String(entry.sequenceNumber), String(entry.errorMessage))
+      this.debugLog(JSON.stringify(entry))
+    }
+
+    const {openPatternCache, refreshAfterApply} = await import('../../../lib/momento/pattern-cache.js')
+    const cache = await openPatternCache({flag: this.flags.cache, localStack: this.localStack})
+    const handler = createStreamHandler({afterApply: cache && refreshAfterApply(cache, doc, target.table), doc, log, table: target.table})
+    const controller = new AbortController()
+    const stop = () => controller.abort()
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+    const status = this.statusLine()
+    try {
+      const result = await processStream({
+        batchSize: this.flags['batch-size'],
+        client,
+        endpoint: endpointKey(target),
+        handler,
+        maxRetries: this.flags['max-retries'],
+        once: this.flags.once,
+        onProgress: this.flags.once ? undefined : status.update,
+        pollIntervalMs: this.flags['poll-interval'],
+        signal: controller.signal,
+        stateDir: this.stateDir,
+        streams,
+        table: target.table,
+      })
+      status.done()
+      const failed = result.failed.map((record) => ({...record, error: errors.get(record.sequenceNumber) ?? null}))
+      this.info(`${count(result.records, 'record')} processed: ${count(result.applied, 'message')} applied (${count(result.rowsUpdated, 'conversation row')} moved), ${count(result.ignored, 'other record')} passed over, ${count(result.batches, 'batch', 'batches')}${result.retries ? `, ${count(result.retries, 'retry', 'retries')}` : ''}`)
+      for (const record of failed) {
+        this.logToStderr(chalk.red(`gave up on ${record.pk} ${record.sk} (shard ${record.shardId}, sequence ${record.sequenceNumber}) after ${record.attempts} attempts: ${record.error ?? 'the handler failed'}`))
+      }
+
+      // The summary is still printed (and --json still parses); the exit code tells scripts work was lost.
+      if (failed.length > 0) process.exitCode = 1
+      return {...result, failed, target: dynamoDbTargetJson(target)}
+    } finally {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      streams.destroy()
+    }
+  }
+
+  /** The running count on stderr: redrawn in place on a terminal, a line now and then elsewhere. */
+  private statusLine() {
+    const tty = Boolean(process.stderr.isTTY) && !this.jsonEnabled()
+    let last = 0
+    let lastRecords = -1
+    let drawn = false
+    return {
+      done: () => {
+        if (drawn && tty) process.stderr.write('\n')
+      },
+      update: (progress: StreamProgress) => {
+        const now = Date.now()
+        if (this.jsonEnabled() || now - last < (tty ? 200 : 5000)) return
+        // Into a log file, a line only when there is news.
+        if (!tty && progress.records === lastRecords) return
+        last = now
+        lastRecords = progress.records
+        const behind = progress.caughtUp ? 'caught up' : `~${progress.lagSeconds ?? '?'}s behind`
+        const line = `${count(progress.records, 'record')} · ${count(progress.applied, 'message')} applied · ${behind}${progress.failed.length ? chalk.red(` · ${progress.failed.length} given up`) : ''}`
+        drawn = true
+        if (tty) process.stderr.write(`\r\u001B[2K${line}`)
+        else this.logToStderr(line)
+      },
+    }
+  }
+}
+
+const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`

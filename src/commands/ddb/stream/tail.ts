@@ -1,0 +1,78 @@
+import {Flags} from '@oclif/core'
+import chalk from 'chalk'
+import {once} from 'node:events'
+
+import {TargetCommand} from '../../../target-command.js'
+import {dynamoDbTargetJson} from '../../../lib/target.js'
+import type {StreamRecord} from '../../../lib/stream/records.js'
+
+export default class StreamTail extends TargetCommand<typeof StreamTail> {
+  static override description = `Print the table's stream records as they arrive, for debugging; nothing is changed or checkpointed.
+
+Starts at the end of the stream (--from now) and prints new records until Ctrl-C; --from start prints the whole stream (the last 24 hours). --once prints what there is and exits (and starts at the beginning unless --from is given). --json prints one record per line (ndjson), as Lambda would receive it.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --once --json | jq -c .dynamodb.Keys',
+    '<%= config.bin %> <%= command.id %> --prod --from now',
+  ]
+
+  static override flags = {
+    from: Flags.option({description: 'Where to start: the beginning of the stream, or new records only (default: now; start with --once).', options: ['start', 'now'] as const})(),
+    once: Flags.boolean({description: 'Print the records there are, then exit.'}),
+    'poll-interval': Flags.integer({default: 250, description: 'Milliseconds between reads of a caught-up stream.', min: 10}),
+  }
+
+  private printedRecords = false
+
+  async run() {
+    const target = this.dynamoDbTarget
+    const {client} = await this.dynamodb()
+    const [{tailStream}, {createStreamsClient}] = await Promise.all([import('../../../lib/stream/tail.js'), import('../../../lib/stream/clients.js')])
+    const streams = createStreamsClient(target)
+    const from = this.flags.from ?? (this.flags.once ? 'start' : 'now')
+    const controller = new AbortController()
+    const stop = () => controller.abort()
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+    const json = this.jsonEnabled()
+    try {
+      if (!this.flags.once) this.info(chalk.dim(`tailing ${from === 'now' ? 'new records' : 'from the start'} · Ctrl-C to stop`))
+      const {records, streamArn} = await tailStream({
+        client,
+        from: from === 'start' ? 'trim-horizon' : 'latest',
+        once: this.flags.once,
+        async onRecord(record) {
+          const line = json ? JSON.stringify(record) : describeRecord(record)
+          // Respect a slow reader instead of buffering the stream in memory.
+          if (!process.stdout.write(line + '\n')) await once(process.stdout, 'drain')
+        },
+        pollIntervalMs: this.flags['poll-interval'],
+        signal: controller.signal,
+        streams,
+        table: target.table,
+      })
+      this.info(chalk.dim(`${records} records · ${streamArn}`))
+      this.printedRecords = true
+      return {records, streamArn, target: dynamoDbTargetJson(target)}
+    } finally {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      streams.destroy()
+    }
+  }
+
+  /** ndjson is the output under --json: no closing summary document on stdout (errors still print theirs). */
+  protected override logJson(json: unknown): void {
+    if (!this.printedRecords) super.logJson(json)
+  }
+}
+
+function describeRecord(record: StreamRecord): string {
+  const {ApproximateCreationDateTime: created, Keys: keys, SequenceNumber: sequence} = record.dynamodb ?? {}
+  const time = created === undefined ? '' : new Date(created * 1000).toISOString()
+  const kind = keys?.pk?.S?.startsWith('MSG#') ? 'message' : keys?.pk?.S?.startsWith('GRP#') ? 'conversation' : 'item'
+  const name = (record.eventName ?? '?').padEnd(6)
+  const color = record.eventName === 'INSERT' ? chalk.green : record.eventName === 'REMOVE' ? chalk.red : chalk.yellow
+  return `${chalk.dim(time)} ${color(name)} ${kind.padEnd(12)} ${keys?.pk?.S ?? ''} ${keys?.sk?.S ?? ''} ${chalk.dim(`#${sequence ?? '?'}`)}`
+}

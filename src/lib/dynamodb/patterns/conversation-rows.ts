@@ -1,0 +1,83 @@
+import {QueryCommand, type DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
+
+import {CruddurError} from '../../errors.js'
+import {type ConversationRow, GROUP_PREFIX, type Participant, sortKeyTime} from '../items.js'
+import {GROUP_INDEX, GROUP_INDEX_PARTITION_KEY} from '../schema.js'
+
+/**
+ * A conversation row as the patterns write it: besides the layout's attributes it keeps the sort key of the
+ * message it shows, so two messages of one millisecond still order (the row's own sk only has the time).
+ */
+export type ConversationRowItem = ConversationRow & {last_message_sk?: string}
+
+export const ownerUuidOf = (row: Pick<ConversationRow, 'pk'>) => row.pk.slice(GROUP_PREFIX.length)
+
+/**
+ * The sort key of the message a row shows. Rows written without `last_message_sk` (by the seed) only know
+ * the time: they count as holding the last message of that millisecond, so re-applying any message of that
+ * millisecond never moves them, and any later message does.
+ */
+export function lastMessageSkOf(row: ConversationRowItem): string {
+  return row.last_message_sk ?? `${sortKeyTime(row)}#~`
+}
+
+/**
+ * Both conversation rows of a group, from the sparse index that holds nothing else. Index reads are
+ * eventually consistent: callers that act on the rows make their writes conditional on what they saw.
+ */
+export async function queryGroupRows(doc: DynamoDBDocumentClient, table: string, messageGroupUuid: string): Promise<ConversationRowItem[]> {
+  const output = await doc.send(
+    new QueryCommand({
+      ExpressionAttributeNames: {'#group': GROUP_INDEX_PARTITION_KEY},
+      ExpressionAttributeValues: {':group': messageGroupUuid},
+      IndexName: GROUP_INDEX,
+      KeyConditionExpression: '#group = :group',
+      TableName: table,
+    }),
+  )
+  return (output.Items ?? []) as ConversationRowItem[]
+}
+
+/** The two participants of a conversation, read from its rows (each row holds the *other* participant). */
+export interface ConversationMembers {
+  messageGroupUuid: string
+  participants: [Participant, Participant]
+  rows: [ConversationRowItem, ConversationRowItem]
+}
+
+/** A group's rows make a well-formed conversation: exactly two, owned by two different users. */
+export function membersOf(messageGroupUuid: string, rows: ConversationRowItem[]): ConversationMembers | undefined {
+  if (rows.length !== 2) return undefined
+  const [first, second] = rows
+  if (ownerUuidOf(first) !== second.user_uuid || ownerUuidOf(second) !== first.user_uuid || first.user_uuid === second.user_uuid) return undefined
+  const participant = (row: ConversationRowItem): Participant => ({displayName: row.user_display_name, handle: row.user_handle, uuid: row.user_uuid})
+  return {messageGroupUuid, participants: [participant(second), participant(first)], rows: [first, second]}
+}
+
+export const isParticipant = (members: ConversationMembers, userUuid: string) => members.participants.some((p) => p.uuid === userUuid)
+
+/**
+ * The members of an existing conversation, or NOT_FOUND. A group whose rows are malformed (not exactly
+ * two, or not mirroring each other) is a CONFLICT: `update-message-group` cannot repair it either.
+ */
+export async function requireMembers(doc: DynamoDBDocumentClient, table: string, messageGroupUuid: string): Promise<ConversationMembers> {
+  const rows = await queryGroupRows(doc, table, messageGroupUuid)
+  if (rows.length === 0) {
+    throw new CruddurError('NOT_FOUND', `No conversation ${messageGroupUuid} in table ${table}: list a user's conversations with \`cruddur ddb patterns list-conversations <HANDLE>\`.`)
+  }
+
+  const members = membersOf(messageGroupUuid, rows)
+  if (!members) {
+    throw new CruddurError('CONFLICT', `Conversation ${messageGroupUuid} has ${rows.length} conversation rows that do not form one pair of participants: inspect them with \`cruddur ddb scan --type conversations\`.`)
+  }
+
+  return members
+}
+
+/** Refuses a user who is not one of the conversation's two participants. */
+export function requireParticipant(members: ConversationMembers, user: Pick<Participant, 'uuid'> & {handle?: string}, action: string): void {
+  if (isParticipant(members, user.uuid)) return
+  const who = user.handle ? `@${user.handle}` : `User ${user.uuid}`
+  const between = members.participants.map((p) => `@${p.handle}`).join(' and ')
+  throw new CruddurError('CONFLICT', `${who} is not a participant of conversation ${members.messageGroupUuid} (between ${between}): only its participants can ${action}.`)
+}

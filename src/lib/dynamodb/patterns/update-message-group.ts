@@ -1,0 +1,143 @@
+import {QueryCommand, TransactWriteCommand, type TransactWriteCommandInput, type DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number]
+
+import {CruddurError} from '../../errors.js'
+import {conversationSk, isMessageItem, type MessageItem, messageGroupUuidOf, messagePk, sortKeyTime} from '../items.js'
+import {type ConversationRowItem, lastMessageSkOf, membersOf, queryGroupRows, requireMembers} from './conversation-rows.js'
+import {requireUuid} from './input.js'
+import {type Message, messageFromItem} from './views.js'
+
+export interface ApplyResult {
+  messageGroupUuid: string
+  /** How many of the two rows moved to this message (0 when both already held it or a newer one). */
+  updated: number
+  /** Both rows as they are now. */
+  rows: ConversationRowItem[]
+}
+
+const MAX_ATTEMPTS = 30
+/** Rows that do not form a pair get a few re-reads (index lag), not the full contention budget. */
+const MALFORMED_ATTEMPTS = 4
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+/** Full jitter: concurrent appliers that collided spread out instead of colliding again. */
+const backoff = (attempt: number) => sleep(Math.random() * Math.min(500, 10 * 2 ** attempt))
+
+/** The errors that mean "someone changed the rows since we read them": read again and retry. */
+function isContention(error: unknown): boolean {
+  const {CancellationReasons: reasons, name} = error as {name?: string; CancellationReasons?: Array<{Code?: string}>}
+  if (name === 'ConditionalCheckFailedException' || name === 'TransactionConflictException') return true
+  // A transaction cancelled for any other reason (a validation error, an item too large) would fail again.
+  const retryable = new Set(['None', 'ConditionalCheckFailed', 'TransactionConflict', 'ThrottlingError', undefined])
+  return name === 'TransactionCanceledException' && (reasons ?? []).every((reason) => retryable.has(reason.Code))
+}
+
+/** The row's condition: it still shows exactly the message we read it with. */
+function unchangedCondition(row: ConversationRowItem) {
+  return row.last_message_sk === undefined
+    ? {ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(last_message_sk)'}
+    : {ConditionExpression: 'last_message_sk = :seen', ExpressionAttributeValues: {':seen': row.last_message_sk}}
+}
+
+/**
+ * The writes that move one row to `message`. The row's key holds the time of its last message and keys
+ * cannot be updated, so a move is a Delete of the old key and a Put of the new one in the same
+ * transaction, both conditional: never a delete-then-put that a crash or a racing writer could split.
+ */
+function moveRow(table: string, row: ConversationRowItem, message: MessageItem): {moved: ConversationRowItem; writes: TransactItem[]} {
+  const moved: ConversationRowItem = {
+    ...row,
+    last_message_sk: message.sk,
+    message: message.message,
+    sk: conversationSk(sortKeyTime(message), row.message_group_uuid),
+  }
+  if (moved.sk === row.sk) return {moved, writes: [{Put: {Item: moved, TableName: table, ...unchangedCondition(row)}}]}
+  return {
+    moved,
+    writes: [
+      {Delete: {Key: {pk: row.pk, sk: row.sk}, TableName: table, ...unchangedCondition(row)}},
+      {Put: {ConditionExpression: 'attribute_not_exists(pk)', Item: moved, TableName: table}},
+    ],
+  }
+}
+
+/**
+ * Pattern D: moves both participants' conversation rows of the message's group to `message` if it is newer
+ * than the message they show (compared by the message sort key, so messages of one millisecond order too).
+ * Idempotent (applying a message twice changes nothing), order-safe (an older message never moves a row
+ * back) and race-free: each move is one conditional transaction on the rows as read; when another writer got
+ * there first the transaction is cancelled, and this reads again and decides again. The stream handler calls
+ * it for every new message; `updateMessageGroup` calls it with the newest message to repair stale rows.
+ */
+export async function applyMessageToConversation(doc: DynamoDBDocumentClient, table: string, message: MessageItem): Promise<ApplyResult> {
+  if (!isMessageItem(message) || typeof message.sk !== 'string' || typeof message.message !== 'string') {
+    throw new CruddurError('INVALID_INPUT', `Not a message item (pk ${String(message.pk)}): Pattern D applies messages only.`)
+  }
+
+  const messageGroupUuid = messageGroupUuidOf(message)
+  let malformed: ConversationRowItem[] | undefined
+  let malformedReads = 0
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    if (attempt > 0) await backoff(attempt)
+    // The index is eventually consistent: rows that do not yet form a pair are read again a few times.
+    const rows = await queryGroupRows(doc, table, messageGroupUuid)
+    if (!membersOf(messageGroupUuid, rows)) {
+      malformed = rows
+      if (++malformedReads >= MALFORMED_ATTEMPTS) break
+      continue
+    }
+
+    malformed = undefined
+    const stale = rows.filter((row) => message.sk > lastMessageSkOf(row))
+    if (stale.length === 0) return {messageGroupUuid, rows, updated: 0}
+    const moves = stale.map((row) => moveRow(table, row, message))
+    try {
+      await doc.send(new TransactWriteCommand({TransactItems: moves.flatMap((move) => move.writes)}))
+    } catch (error) {
+      if (!isContention(error)) throw error
+      continue
+    }
+
+    const current = rows.map((row) => moves.find((move) => move.moved.pk === row.pk)?.moved ?? row)
+    return {messageGroupUuid, rows: current, updated: moves.length}
+  }
+
+  if (malformed?.length === 0) {
+    throw new CruddurError('NOT_FOUND', `No conversation rows for ${messageGroupUuid} in table ${table}: the conversation does not exist, or its rows were deleted.`)
+  }
+
+  if (malformed) {
+    throw new CruddurError('CONFLICT', `Conversation ${messageGroupUuid} has ${malformed.length} conversation rows that do not form one pair of participants: inspect them with \`cruddur ddb scan --type conversations\`.`)
+  }
+
+  throw new CruddurError('CONFLICT', `Could not update conversation ${messageGroupUuid}: other writers kept changing its rows for ${MAX_ATTEMPTS} attempts. Run \`cruddur ddb patterns update-message-group ${messageGroupUuid}\` again.`)
+}
+
+export interface UpdateMessageGroupResult extends ApplyResult {
+  lastMessage: Message
+}
+
+/**
+ * Pattern D as a repair: finds the conversation's newest message (one Query, `pk = MSG#<group>`, descending,
+ * Limit 1) and applies it, so rows left stale (say, after a stream outage) catch up.
+ */
+export async function updateMessageGroup(doc: DynamoDBDocumentClient, table: string, messageGroupUuid: string): Promise<UpdateMessageGroupResult> {
+  const group = requireUuid(messageGroupUuid, 'The conversation id')
+  const output = await doc.send(
+    new QueryCommand({
+      ExpressionAttributeValues: {':pk': messagePk(group)},
+      KeyConditionExpression: 'pk = :pk',
+      Limit: 1,
+      ScanIndexForward: false,
+      TableName: table,
+    }),
+  )
+  const newest = output.Items?.[0] as MessageItem | undefined
+  if (!newest) {
+    // Tells an unknown conversation (NOT_FOUND) from one without messages.
+    await requireMembers(doc, table, group)
+    throw new CruddurError('NOT_FOUND', `Conversation ${group} has no messages yet: there is nothing to bring its rows up to.`)
+  }
+
+  return {...(await applyMessageToConversation(doc, table, newest)), lastMessage: messageFromItem(newest)}
+}

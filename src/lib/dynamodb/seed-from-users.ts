@@ -1,0 +1,63 @@
+import type {DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
+import type pg from 'pg'
+
+import {CruddurError} from '../errors.js'
+import {findUsersByHandles, listUsers, normalizeHandle, type User} from '../postgres/users.js'
+import type {BatchWriteOptions} from './batch-write.js'
+import type {Participant} from './items.js'
+import {planSeed, type SeedOptions, type SeedResult, seedTable} from './seed.js'
+
+export const DEFAULT_MESSAGES_PER_CONVERSATION = 20
+export const DEFAULT_MAX_CONVERSATIONS = 10
+
+const participant = (user: User): Participant => ({displayName: user.displayName, handle: user.handle, uuid: user.uuid})
+
+/** The users to seed between: the handles asked for (all must exist), else every user. */
+export async function seedUsers(pool: pg.Pool, handles: string[] | undefined): Promise<Participant[]> {
+  let users: User[]
+  if (handles && handles.length > 0) {
+    const found = await findUsersByHandles(pool, handles)
+    const missing = handles.filter((handle) => !found.has(normalizeHandle(handle).toLowerCase()))
+    if (missing.length > 0) {
+      throw new CruddurError('NOT_FOUND', `No users with handle ${missing.map((h) => `@${normalizeHandle(h)}`).join(', ')} in PostgreSQL: create them with \`cruddur db setup\`.`)
+    }
+
+    users = [...found.values()]
+  } else {
+    users = await listUsers(pool)
+  }
+
+  if (users.length < 2) {
+    throw new CruddurError('NOT_FOUND', `Seeding needs at least two users in PostgreSQL, found ${users.length}: run \`cruddur db setup\`.`)
+  }
+
+  return users.map(participant)
+}
+
+export interface SeedFromUsersOptions extends Omit<SeedOptions, 'conversations' | 'messagesPerConversation'> {
+  handles?: string[]
+  conversations?: number
+  messagesPerConversation?: number
+  write?: BatchWriteOptions
+  /** Called once the plan is known, with the number of items it holds. */
+  onPlanned?: (items: number) => void
+}
+
+/** `ddb seed` and `ddb setup`: users from PostgreSQL, conversations between them into DynamoDB. */
+export async function seedFromUsers(
+  pool: pg.Pool,
+  doc: DynamoDBDocumentClient,
+  table: string,
+  options: SeedFromUsersOptions,
+): Promise<SeedResult & {users: number}> {
+  const users = await seedUsers(pool, options.handles)
+  const pairs = (users.length * (users.length - 1)) / 2
+  const plan = planSeed(users, {
+    ...options,
+    conversations: options.conversations ?? Math.min(DEFAULT_MAX_CONVERSATIONS, pairs),
+    messagesPerConversation: options.messagesPerConversation ?? DEFAULT_MESSAGES_PER_CONVERSATION,
+  })
+  options.onPlanned?.(plan.reduce((sum, conversation) => sum + conversation.messages.length + conversation.rows.length, 0))
+  const result = await seedTable(doc, table, plan, options.write)
+  return {...result, users: users.length}
+}

@@ -1,0 +1,123 @@
+import {
+  type DescribeTableCommandOutput,
+  CreateTableCommand,
+  DeleteTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  type TableDescription,
+} from '@aws-sdk/client-dynamodb'
+
+import {messagesTableDefinition, type TableOptions} from './schema.js'
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** The table's description, or undefined when it does not exist. */
+export async function findTable(client: DynamoDBClient, tableName: string): Promise<TableDescription | undefined> {
+  try {
+    const output: DescribeTableCommandOutput = await client.send(new DescribeTableCommand({TableName: tableName}))
+    return output.Table
+  } catch (error) {
+    if ((error as Error).name === 'ResourceNotFoundException') return undefined
+    throw error
+  }
+}
+
+/** Same as findTable, but a missing table is the ResourceNotFoundException the error layer explains. */
+export async function describeTable(client: DynamoDBClient, tableName: string): Promise<TableDescription> {
+  const output = await client.send(new DescribeTableCommand({TableName: tableName}))
+  return output.Table!
+}
+
+const isActive = (table: TableDescription | undefined) =>
+  table?.TableStatus === 'ACTIVE' && (table.GlobalSecondaryIndexes ?? []).every((index) => index.IndexStatus === 'ACTIVE')
+
+/** Waits until the table and every index are ACTIVE (AWS takes a while; DynamoDB Local is instant). */
+export async function waitUntilActive(client: DynamoDBClient, tableName: string, timeoutMs = 10 * 60_000): Promise<TableDescription> {
+  const deadline = Date.now() + timeoutMs
+  for (let delay = 200; ; delay = Math.min(delay * 2, 5000)) {
+    const table = await findTable(client, tableName)
+    if (isActive(table)) return table!
+    if (Date.now() > deadline) throw new Error(`Table ${tableName} was not ACTIVE after ${timeoutMs / 1000}s`)
+    await sleep(delay)
+  }
+}
+
+export async function waitUntilGone(client: DynamoDBClient, tableName: string, timeoutMs = 10 * 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (let delay = 200; ; delay = Math.min(delay * 2, 5000)) {
+    if (!(await findTable(client, tableName))) return
+    if (Date.now() > deadline) throw new Error(`Table ${tableName} still exists after ${timeoutMs / 1000}s`)
+    await sleep(delay)
+  }
+}
+
+export interface SchemaLoadResult {
+  table: string
+  created: boolean
+  recreated: boolean
+  description: TableDescription
+}
+
+/**
+ * Creates the messages table and waits for it. An existing table is left as it is unless `recreate`;
+ * a concurrent creation (ResourceInUseException) counts as "already there".
+ */
+export async function loadTableSchema(
+  client: DynamoDBClient,
+  options: TableOptions & {recreate?: boolean; onWait?: (what: string) => void},
+): Promise<SchemaLoadResult> {
+  const existing = await findTable(client, options.tableName)
+  if (existing && !options.recreate) {
+    return {created: false, description: existing, recreated: false, table: options.tableName}
+  }
+
+  if (existing) await dropTable(client, options.tableName, {ifExists: true, onWait: options.onWait})
+  try {
+    await client.send(new CreateTableCommand(messagesTableDefinition(options)))
+  } catch (error) {
+    if ((error as Error).name !== 'ResourceInUseException') throw error
+  }
+
+  options.onWait?.(`waiting for ${options.tableName} and its index to be ACTIVE`)
+  const description = await waitUntilActive(client, options.tableName)
+  return {created: true, description, recreated: Boolean(existing), table: options.tableName}
+}
+
+export async function dropTable(
+  client: DynamoDBClient,
+  tableName: string,
+  options: {ifExists?: boolean; onWait?: (what: string) => void} = {},
+): Promise<{table: string; dropped: boolean}> {
+  try {
+    await client.send(new DeleteTableCommand({TableName: tableName}))
+  } catch (error) {
+    if ((error as Error).name === 'ResourceNotFoundException' && options.ifExists) return {dropped: false, table: tableName}
+    throw error
+  }
+
+  options.onWait?.(`waiting for ${tableName} to be deleted`)
+  await waitUntilGone(client, tableName)
+  return {dropped: true, table: tableName}
+}
+
+/** The facts people look for in a table description, flattened for a summary. */
+export function summarizeTable(table: TableDescription) {
+  const keys = (schema: TableDescription['KeySchema']) =>
+    (schema ?? []).map((key) => `${key.AttributeName} (${key.KeyType === 'HASH' ? 'partition' : 'sort'})`).join(', ')
+  return {
+    billing: table.BillingModeSummary?.BillingMode ?? (table.ProvisionedThroughput?.ReadCapacityUnits ? 'PROVISIONED' : 'PAY_PER_REQUEST'),
+    indexes: (table.GlobalSecondaryIndexes ?? []).map((index) => ({
+      keys: keys(index.KeySchema),
+      name: index.IndexName,
+      projection: index.Projection?.ProjectionType,
+      status: index.IndexStatus,
+    })),
+    itemCount: table.ItemCount ?? 0,
+    keys: keys(table.KeySchema),
+    name: table.TableName,
+    sizeBytes: table.TableSizeBytes ?? 0,
+    status: table.TableStatus,
+    streamArn: table.LatestStreamArn ?? null,
+    streamViewType: table.StreamSpecification?.StreamEnabled ? table.StreamSpecification.StreamViewType : null,
+  }
+}
