@@ -1,0 +1,38 @@
+import {spawn} from 'node:child_process'
+
+import {TargetCommand} from '../../target-command.js'
+import {CruddurError} from '../../lib/errors.js'
+import {describePostgresTarget, postgresTargetJson} from '../../lib/target.js'
+
+export default class DbConnect extends TargetCommand<typeof DbConnect> {
+  static override description = `Open psql on the PostgreSQL database. Arguments after -- go to psql.
+
+The password is handed to psql through PGPASSWORD, never on its command line.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> -- -c "SELECT handle, cognito_user_id FROM users"',
+  ]
+
+  static override strict = false
+
+  async run() {
+    const target = this.postgresTarget
+    this.announce(`postgres ${describePostgresTarget(target)}`)
+    const url = new URL(target.url)
+    const password = decodeURIComponent(url.password)
+    url.password = ''
+    // Not strict: whatever follows `--` is psql's.
+    const {argv} = await this.parse(DbConnect)
+    const psqlArgs = argv.map(String)
+    const code = await new Promise<number>((resolve, reject) => {
+      const child = spawn('psql', [url.toString(), ...psqlArgs], {env: {...process.env, ...(password ? {PGPASSWORD: password} : {})}, stdio: 'inherit'})
+      child.once('error', (error: NodeJS.ErrnoException) =>
+        reject(error.code === 'ENOENT' ? new CruddurError('MISSING_TOOL', 'psql is not installed: install the PostgreSQL client (e.g. `apt-get install postgresql-client`), then retry.') : error),
+      )
+      child.once('exit', (exitCode) => resolve(exitCode ?? 1))
+    })
+    if (code !== 0) throw new CruddurError('FAILED', `psql exited with code ${code}.`)
+    return {exitCode: code, target: postgresTargetJson(target)}
+  }
+}

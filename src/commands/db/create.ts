@@ -1,0 +1,23 @@
+import {TargetCommand} from '../../target-command.js'
+import {describePostgresTarget, postgresTargetJson} from '../../lib/target.js'
+
+export default class DbCreate extends TargetCommand<typeof DbCreate> {
+  static override description = `Create the PostgreSQL database the target URL names (cruddur by default).
+
+Connects to the server's postgres maintenance database with the same login. A database that exists already is left alone.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --database-url postgresql://postgres:password@localhost:5432/cruddur_dev',
+  ]
+
+  async run() {
+    const {createDatabase, databaseName, withMaintenancePool} = await import('../../lib/postgres/database.js')
+    const target = this.postgresTarget
+    const name = databaseName(target.url)
+    this.announce(`postgres ${describePostgresTarget(target)}`)
+    const result = await withMaintenancePool(target.url, (admin) => createDatabase(admin, name))
+    this.log(result.created ? `Created database ${name}.` : `Database ${name} exists already; nothing to do.`)
+    return {...result, target: postgresTargetJson(target)}
+  }
+}

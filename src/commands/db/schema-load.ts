@@ -1,0 +1,17 @@
+import {TargetCommand} from '../../target-command.js'
+import {postgresTargetJson} from '../../lib/target.js'
+
+export default class DbSchemaLoad extends TargetCommand<typeof DbSchemaLoad> {
+  static override description = `Load the users schema (users, activities) into the PostgreSQL database.
+
+The schema is versioned: each run applies only the migrations the database does not have yet, so running it twice is safe and later versions migrate forward without dropping data.`
+
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --prod']
+
+  async run() {
+    const {loadSchema} = await import('../../lib/postgres/schema.js')
+    const result = await loadSchema(await this.postgres())
+    this.log(result.applied.length > 0 ? `Applied migration ${result.applied.join(', ')}; schema is at version ${result.version}.` : `Schema is up to date (version ${result.version}).`)
+    return {...result, target: postgresTargetJson(this.postgresTarget)}
+  }
+}

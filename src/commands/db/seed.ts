@@ -1,0 +1,34 @@
+import {Flags} from '@oclif/core'
+
+import {TargetCommand} from '../../target-command.js'
+import {postgresTargetJson} from '../../lib/target.js'
+import type {SeedResult} from '../../lib/postgres/seed.js'
+
+/** Shared with `db setup`. */
+export const seedFlags = {
+  users: Flags.integer({default: 0, description: 'Also add this many generated (faker) users.', min: 0, max: 100_000}),
+  seed: Flags.integer({description: 'Seed for the generated users, so every run makes the same ones (and a rerun adds nothing).'}),
+}
+
+export const describeSeed = (result: SeedResult) =>
+  `Added ${result.inserted.length} user${result.inserted.length === 1 ? '' : 's'}${result.skipped ? ` (${result.skipped} there already)` : ''}; ${result.total} in all.`
+
+export default class DbSeed extends TargetCommand<typeof DbSeed> {
+  static override description = `Add Cruddur's seed users — Andrew Brown @andrewbrown, Andrew Bayko @bayko, Londo Mollari @londo — with cognito_user_id unset, and optionally generated ones.
+
+Users already there (same handle in any case, or same email) are skipped, so running it again adds nothing. Generated users are random unless --seed is given.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --users 50 --seed 42',
+  ]
+
+  static override flags = seedFlags
+
+  async run() {
+    const {seedUsers} = await import('../../lib/postgres/seed.js')
+    const result = await seedUsers(await this.postgres(), {seed: this.flags.seed, users: this.flags.users})
+    this.log(describeSeed(result))
+    return {...result, target: postgresTargetJson(this.postgresTarget)}
+  }
+}

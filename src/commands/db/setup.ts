@@ -1,0 +1,28 @@
+import {TargetCommand} from '../../target-command.js'
+import {describePostgresTarget, postgresTargetJson} from '../../lib/target.js'
+import {describeSeed, seedFlags} from './seed.js'
+
+export default class DbSetup extends TargetCommand<typeof DbSetup> {
+  static override description = 'Create the PostgreSQL database if it is missing, load the schema and add the seed users: `db create`, `db schema-load` and `db seed` in one. Safe to run again.'
+
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --users 20 --seed 1']
+
+  static override flags = seedFlags
+
+  async run() {
+    const {createDatabase, databaseName, withMaintenancePool} = await import('../../lib/postgres/database.js')
+    const {loadSchema} = await import('../../lib/postgres/schema.js')
+    const {seedUsers} = await import('../../lib/postgres/seed.js')
+    const target = this.postgresTarget
+    const name = databaseName(target.url)
+    this.announce(`postgres ${describePostgresTarget(target)}`)
+    const {created} = await withMaintenancePool(target.url, (admin) => createDatabase(admin, name))
+    this.log(created ? `Created database ${name}.` : `Database ${name} exists already.`)
+    const pool = await this.postgres()
+    const schema = await loadSchema(pool)
+    this.log(schema.applied.length > 0 ? `Applied migration ${schema.applied.join(', ')}.` : `Schema is up to date (version ${schema.version}).`)
+    const seed = await seedUsers(pool, {seed: this.flags.seed, users: this.flags.users})
+    this.log(describeSeed(seed))
+    return {created, database: name, schema, seed, target: postgresTargetJson(target)}
+  }
+}

@@ -1,0 +1,8 @@
+import {CognitoIdentityProviderClient} from '@aws-sdk/client-cognito-identity-provider'
+
+import {awsClientConfig} from '../aws-config.js'
+import {type CognitoTarget} from '../target.js'
+
+export function createCognitoClient(target: CognitoTarget): CognitoIdentityProviderClient {
+  return new CognitoIdentityProviderClient(awsClientConfig(target))
+}
