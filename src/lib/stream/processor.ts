@@ -1,0 +1,174 @@
+import type {DynamoDBClient} from '@aws-sdk/client-dynamodb'
+import type {DynamoDBStreamsClient} from '@aws-sdk/client-dynamodb-streams'
+
+import type {StreamBatchOutcome} from './handler.js'
+import {CheckpointStore, type StreamIdentity} from './checkpoints.js'
+import {keysOf, type StreamBatchResponse, type StreamEvent, type StreamRecord} from './records.js'
+import {latestStreamArn, pause, StreamReader} from './shards.js'
+
+export interface FailedRecord {
+  shardId: string
+  sequenceNumber: string
+  pk?: string
+  sk?: string
+  attempts: number
+}
+
+export interface StreamProgress {
+  /** Records handed to the handler and finished with (applied, ignored or given up on). */
+  records: number
+  /** New messages applied (a redelivered one counts again). */
+  applied: number
+  /** Conversation rows moved to a newer last message. */
+  rowsUpdated: number
+  /** Other records (conversation rows, edits, deletes), passed over. */
+  ignored: number
+  batches: number
+  /** Invocations that had to be repeated for failed records. */
+  retries: number
+  failed: FailedRecord[]
+  /** Seconds between the newest handled record's creation and now; 0 when caught up. */
+  lagSeconds: number | null
+  caughtUp: boolean
+}
+
+export interface ProcessStreamResult extends StreamProgress {
+  streamArn: string
+  shards: number
+  checkpointFile: string
+}
+
+export interface ProcessStreamOptions {
+  client: DynamoDBClient
+  streams: DynamoDBStreamsClient
+  table: string
+  /** Where the endpoint is (URL, or `aws:<region>`), part of the checkpoint's key. */
+  endpoint: string
+  stateDir: string
+  handler: (event: StreamEvent) => Promise<StreamBatchResponse | StreamBatchOutcome>
+  /** Records per invocation, like the event source mapping's BatchSize. */
+  batchSize?: number
+  /** Retries of a failing record before it is given up (as the mapping's MaximumRetryAttempts). */
+  maxRetries?: number
+  /** Drain what the stream holds, then return; otherwise poll until `signal` aborts. */
+  once?: boolean
+  signal?: AbortSignal
+  pollIntervalMs?: number
+  retryDelayMs?: number
+  onProgress?: (progress: StreamProgress) => void
+}
+
+class Aborted extends Error {}
+
+/**
+ * `cruddur ddb stream process`: what Lambda's event source mapping does in production, on a laptop. Reads the
+ * table's stream (every shard, parents before children), hands the records to the handler in Lambda-shaped
+ * batches, and checkpoints each shard only up to the records the handler finished: a partial batch failure is
+ * retried from its lowest failed sequence number, as Lambda does, and a record still failing after
+ * `maxRetries` retries is given up (reported in `failed`), as the mapping's on-failure destination does.
+ */
+export async function processStream(options: ProcessStreamOptions): Promise<ProcessStreamResult> {
+  const batchSize = options.batchSize ?? 100
+  const maxRetries = options.maxRetries ?? 3
+  const {signal} = options
+  const streamArn = await latestStreamArn(options.client, options.table)
+  const identity: StreamIdentity = {endpoint: options.endpoint, streamArn, table: options.table}
+  const checkpoints = new CheckpointStore(options.stateDir, identity)
+  const progress: StreamProgress = {applied: 0, batches: 0, caughtUp: false, failed: [], ignored: 0, lagSeconds: null, records: 0, retries: 0, rowsUpdated: 0}
+  const reader = new StreamReader(options.streams, streamArn, {batchSize, positions: checkpoints.shards, start: 'trim-horizon'})
+
+  /** Invokes the handler until every record of the page is done with, checkpointing as it goes. */
+  const deliver = async (shardId: string, records: StreamRecord[]) => {
+    let pending = records
+    let attempts = 0
+    while (pending.length > 0) {
+      if (signal?.aborted) throw new Aborted()
+      let failedAt: number
+      try {
+        progress.batches++
+        const response = await options.handler({Records: pending})
+        failedAt = firstFailure(pending, response)
+        // Counted per invocation: a redelivered message counts again.
+        progress.applied += (response as Partial<StreamBatchOutcome>).applied ?? 0
+        progress.ignored += (response as Partial<StreamBatchOutcome>).ignored ?? 0
+        progress.rowsUpdated += (response as Partial<StreamBatchOutcome>).rowsUpdated ?? 0
+      } catch {
+        // A handler that throws failed the whole invocation.
+        failedAt = 0
+      }
+
+      if (failedAt > 0) {
+        checkpoints.advance(shardId, pending[failedAt - 1].dynamodb!.SequenceNumber!)
+        progress.records += failedAt
+        attempts = 0
+      }
+
+      if (failedAt === pending.length) break
+      pending = pending.slice(failedAt)
+      if (attempts >= maxRetries) {
+        const [given] = pending
+        progress.failed.push({attempts: attempts + 1, sequenceNumber: given.dynamodb!.SequenceNumber!, shardId, ...keysOf(given)})
+        checkpoints.advance(shardId, given.dynamodb!.SequenceNumber!)
+        progress.records++
+        pending = pending.slice(1)
+        attempts = 0
+        continue
+      }
+
+      attempts++
+      progress.retries++
+      await pause((options.retryDelayMs ?? 200) * 2 ** (attempts - 1), signal)
+    }
+
+    const created = records.at(-1)!.dynamodb?.ApproximateCreationDateTime
+    progress.lagSeconds = created === undefined ? null : Math.max(0, Math.round(Date.now() / 1000 - created))
+    progress.caughtUp = false
+    options.onProgress?.({...progress})
+  }
+
+  checkpoints.lock()
+  try {
+    for (;;) {
+      let read: number
+      try {
+        read = await reader.poll(deliver, signal)
+      } catch (error) {
+        if (error instanceof Aborted) break
+        throw error
+      }
+
+      for (const [shardId, position] of reader.positions) if (position.finished && !checkpoints.shards[shardId]?.finished) checkpoints.finish(shardId)
+      checkpoints.prune(reader.shardIds)
+      if (signal?.aborted) break
+      if (read === 0) {
+        progress.caughtUp = true
+        progress.lagSeconds = 0
+        options.onProgress?.({...progress})
+        if (options.once) break
+        await pause(options.pollIntervalMs ?? 250, signal)
+      }
+    }
+  } finally {
+    checkpoints.unlock()
+  }
+
+  return {...progress, checkpointFile: checkpoints.file, shards: reader.shardIds.length, streamArn}
+}
+
+/**
+ * Where a response says the batch failed, as an index into `records` (records.length when it did not).
+ * Lambda treats the lowest reported sequence number as the checkpoint, and an identifier it cannot match
+ * as a failure of the whole batch.
+ */
+export function firstFailure(records: StreamRecord[], response: StreamBatchResponse | undefined): number {
+  const failures = response?.batchItemFailures ?? []
+  if (failures.length === 0) return records.length
+  let lowest = records.length
+  for (const {itemIdentifier} of failures) {
+    const index = itemIdentifier ? records.findIndex((record) => record.dynamodb?.SequenceNumber === itemIdentifier) : -1
+    if (index === -1) return 0
+    lowest = Math.min(lowest, index)
+  }
+
+  return lowest
+}

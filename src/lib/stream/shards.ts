@@ -1,0 +1,198 @@
+import {type DynamoDBClient, DescribeTableCommand} from '@aws-sdk/client-dynamodb'
+import {
+  DescribeStreamCommand,
+  type DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type _Record as SdkRecord,
+  type Shard,
+} from '@aws-sdk/client-dynamodb-streams'
+
+import {CruddurError} from '../errors.js'
+import type {StreamRecord} from './records.js'
+
+/** The table's current stream, or an error that says how to get one. */
+export async function latestStreamArn(client: DynamoDBClient, table: string): Promise<string> {
+  const {Table: description} = await client.send(new DescribeTableCommand({TableName: table}))
+  const arn = description?.LatestStreamArn
+  if (!arn || description?.StreamSpecification?.StreamEnabled === false) {
+    throw new CruddurError('CONFLICT', `Table ${table} has no stream: tables made by \`cruddur ddb schema-load\` have one (NEW_IMAGE); recreate it with \`cruddur ddb schema-load --recreate\`.`)
+  }
+
+  return arn
+}
+
+/** Every shard of the stream, following DescribeStream's pages. */
+export async function listShards(streams: DynamoDBStreamsClient, streamArn: string): Promise<Shard[]> {
+  const shards: Shard[] = []
+  let exclusiveStartShardId: string | undefined
+  do {
+    const {StreamDescription: description} = await streams.send(new DescribeStreamCommand({ExclusiveStartShardId: exclusiveStartShardId, StreamArn: streamArn}))
+    shards.push(...(description?.Shards ?? []))
+    exclusiveStartShardId = description?.LastEvaluatedShardId
+  } while (exclusiveStartShardId)
+  return shards
+}
+
+/**
+ * The shards that may be read now: a child only after its parent is read to the end, so a key's records
+ * stay in order across a split. A parent no longer listed has been trimmed and holds nothing to wait for.
+ */
+export function readyShards(shards: Shard[], finished: (shardId: string) => boolean): Shard[] {
+  const listed = new Set(shards.map((shard) => shard.ShardId))
+  return shards.filter(
+    (shard) => !finished(shard.ShardId!) && (!shard.ParentShardId || !listed.has(shard.ParentShardId) || finished(shard.ParentShardId)),
+  )
+}
+
+/** A GetRecords record in the shape Lambda delivers (creation time in epoch seconds). */
+export function lambdaRecord(record: SdkRecord, streamArn: string): StreamRecord {
+  const time = record.dynamodb?.ApproximateCreationDateTime
+  return {
+    awsRegion: record.awsRegion,
+    dynamodb: {
+      ...(record.dynamodb as StreamRecord['dynamodb']),
+      ApproximateCreationDateTime: time ? Math.floor(new Date(time).getTime() / 1000) : undefined,
+    },
+    eventID: record.eventID,
+    eventName: record.eventName,
+    eventSource: record.eventSource ?? 'aws:dynamodb',
+    eventSourceARN: streamArn,
+  }
+}
+
+/** Waits `ms`, or less when `signal` aborts. */
+export const pause = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve()
+    const timer = setTimeout(done, ms)
+    function done() {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+
+    signal?.addEventListener('abort', done, {once: true})
+  })
+
+export type StartingPosition = 'trim-horizon' | 'latest'
+
+export interface ShardPosition {
+  /** The last record handled; reading resumes after it. */
+  after?: string
+  /** Read to its end (closed shards only). */
+  finished?: boolean
+}
+
+/**
+ * Reads a stream shard by shard the way an event source mapping does: parents before children, each shard
+ * from its position (after the last handled record, else its start or — for shards open at startup with
+ * `latest` — its end), until caught up or, for a closed shard, to its end.
+ */
+export class StreamReader {
+  readonly positions: Map<string, ShardPosition>
+  private readonly iterators = new Map<string, string>()
+  private readonly seen = new Set<string>()
+  private firstListing = true
+
+  constructor(
+    private readonly streams: DynamoDBStreamsClient,
+    readonly streamArn: string,
+    private readonly options: {start: StartingPosition; batchSize: number; positions?: Record<string, ShardPosition>},
+  ) {
+    this.positions = new Map(Object.entries(options.positions ?? {}))
+  }
+
+  /** Shard ids currently listed (after the last poll). */
+  get shardIds(): string[] {
+    return [...this.seen]
+  }
+
+  /**
+   * One pass over every readable shard. `deliver` gets each page of records and resolves once they are
+   * handled (or throws to stop). Returns how many records were read.
+   */
+  async poll(deliver: (shardId: string, records: StreamRecord[]) => Promise<void>, signal?: AbortSignal): Promise<number> {
+    const shards = await listShards(this.streams, this.streamArn)
+    this.seen.clear()
+    for (const shard of shards) this.seen.add(shard.ShardId!)
+    if (this.firstListing && this.options.start === 'latest') {
+      // Tailing from now: what is already in the stream is skipped; shards opened later are read whole.
+      for (const shard of shards) {
+        if (this.positions.has(shard.ShardId!)) continue
+        this.positions.set(shard.ShardId!, shard.SequenceNumberRange?.EndingSequenceNumber ? {finished: true} : {})
+        if (!shard.SequenceNumberRange?.EndingSequenceNumber) this.iterators.set(shard.ShardId!, await this.iterator(shard.ShardId!, 'LATEST'))
+      }
+    }
+
+    this.firstListing = false
+    const finished = (shardId: string) => this.positions.get(shardId)?.finished === true
+    let read = 0
+    const done = new Set<string>()
+    // Finishing a parent can make its children ready in the same pass.
+    for (let ready = readyShards(shards, finished); ready.length > 0; ready = readyShards(shards, finished).filter((shard) => !done.has(shard.ShardId!))) {
+      for (const shard of ready) {
+        if (signal?.aborted) return read
+        done.add(shard.ShardId!)
+        read += await this.readShard(shard.ShardId!, deliver, signal)
+      }
+    }
+
+    return read
+  }
+
+  private async readShard(shardId: string, deliver: (shardId: string, records: StreamRecord[]) => Promise<void>, signal?: AbortSignal): Promise<number> {
+    let read = 0
+    let iterator = this.iterators.get(shardId) ?? (await this.iteratorFromPosition(shardId))
+    while (iterator && !signal?.aborted) {
+      let output
+      try {
+        output = await this.streams.send(new GetRecordsCommand({Limit: this.options.batchSize, ShardIterator: iterator}))
+      } catch (error) {
+        // Iterators live 15 minutes; an idle one is simply renewed from the position.
+        if ((error as Error).name !== 'ExpiredIteratorException') throw error
+        iterator = await this.iteratorFromPosition(shardId)
+        continue
+      }
+
+      const records = (output.Records ?? []).map((record) => lambdaRecord(record, this.streamArn))
+      if (records.length > 0) {
+        await deliver(shardId, records)
+        read += records.length
+        this.positions.set(shardId, {after: records.at(-1)!.dynamodb!.SequenceNumber})
+      }
+
+      iterator = output.NextShardIterator
+      if (!iterator) {
+        // A closed shard read to its end: its children may start.
+        this.positions.set(shardId, {...this.positions.get(shardId), finished: true})
+        this.iterators.delete(shardId)
+        return read
+      }
+
+      this.iterators.set(shardId, iterator)
+      if (records.length === 0) return read
+    }
+
+    return read
+  }
+
+  private async iteratorFromPosition(shardId: string): Promise<string | undefined> {
+    const after = this.positions.get(shardId)?.after
+    if (!after) return this.iterator(shardId, 'TRIM_HORIZON')
+    try {
+      return await this.iterator(shardId, 'AFTER_SEQUENCE_NUMBER', after)
+    } catch (error) {
+      // The checkpoint fell out of the 24-hour window: everything after it that is left starts at the horizon.
+      if ((error as Error).name !== 'TrimmedDataAccessException') throw error
+      return this.iterator(shardId, 'TRIM_HORIZON')
+    }
+  }
+
+  private async iterator(shardId: string, type: 'TRIM_HORIZON' | 'LATEST' | 'AFTER_SEQUENCE_NUMBER', sequenceNumber?: string): Promise<string> {
+    const output = await this.streams.send(
+      new GetShardIteratorCommand({SequenceNumber: sequenceNumber, ShardId: shardId, ShardIteratorType: type, StreamArn: this.streamArn}),
+    )
+    return output.ShardIterator!
+  }
+}
