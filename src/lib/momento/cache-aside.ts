@@ -1,0 +1,191 @@
+import {DEFAULT_PAGE_SIZE} from '../dynamodb/patterns/input.js'
+import type {CacheStore} from './client.js'
+
+/** A read and where it came from. */
+export interface Cached<T> {
+  value: T
+  fromCache: boolean
+}
+
+/** After a cache error the cache is skipped for this long, so a dead cache costs one timeout, not one per read. */
+export const CACHE_PAUSE_MS = 30_000
+
+let warned = false
+let pausedUntil = 0
+let warn: (message: string) => void = (message) => process.stderr.write(`${message}\n`)
+
+/** Where the one cache warning goes (stderr by default); returns the previous sink. Also resets the state. */
+export function onCacheWarning(sink: (message: string) => void): (message: string) => void {
+  const previous = warn
+  warn = sink
+  warned = false
+  pausedUntil = 0
+  return previous
+}
+
+/** A cache problem never fails a read: the first one is reported, later ones only pause the cache again. */
+export function reportCacheError(error: unknown): void {
+  pausedUntil = Date.now() + CACHE_PAUSE_MS
+  if (warned) return
+  warned = true
+  const reason = String((error as Error)?.message ?? error).split('\n')[0]
+  warn(`warning: the cache is not answering, reading from the database instead (${reason})`)
+}
+
+const cacheUsable = () => Date.now() >= pausedUntil
+
+/**
+ * Cache-aside: the cached value when there is one, else the loader's, which is then cached. A miss or any
+ * cache error falls back to the loader; only the loader's own errors reach the caller.
+ */
+export async function readThrough<T>(cache: CacheStore | undefined, key: string, loader: () => Promise<T>): Promise<Cached<T>> {
+  if (cache && cacheUsable()) {
+    try {
+      const hit = await cache.get(key)
+      if (hit !== undefined) return {fromCache: true, value: JSON.parse(hit) as T}
+    } catch (error) {
+      reportCacheError(error)
+    }
+  }
+
+  const value = await loader()
+  if (cache && cacheUsable()) await store(cache, key, value)
+  return {fromCache: false, value}
+}
+
+async function store<T>(cache: CacheStore, key: string, value: T): Promise<boolean> {
+  try {
+    await cache.set(key, JSON.stringify(value))
+    return true
+  } catch (error) {
+    reportCacheError(error)
+    return false
+  }
+}
+
+/** Loads a fresh value and caches it (for writers that know the cached one is stale). Never throws for the cache. */
+export async function refresh<T>(cache: CacheStore, key: string, loader: () => Promise<T>): Promise<T> {
+  const value = await loader()
+  if (cacheUsable()) await store(cache, key, value)
+  return value
+}
+
+/** Drops a cached value; false when the cache could not be reached. */
+export async function invalidate(cache: CacheStore, key: string): Promise<boolean> {
+  try {
+    await cache.delete(key)
+    return true
+  } catch (error) {
+    reportCacheError(error)
+    return false
+  }
+}
+
+const normalised = (uuid: string) => uuid.trim().toLowerCase()
+
+/** Cache keys of the read patterns. Only first pages are cached: they are what people read most. */
+export const cacheKeys = {
+  /** Pattern B: a user's conversation list, first page. */
+  conversations: (userUuid: string) => `conversations:${normalised(userUuid)}:first-page`,
+  /**
+   * Pattern A: a conversation's newest messages, first page. Read on a user's behalf it has that user's own
+   * key: the entry exists only once the user passed the membership check, and members never change, so a
+   * hit needs no check. Without a reader it is the operator's key.
+   */
+  messages: (messageGroupUuid: string, asUserUuid?: string) =>
+    `messages:${normalised(messageGroupUuid)}:first-page${asUserUuid ? `:as:${normalised(asUserUuid)}` : ''}`,
+}
+
+/** Only the patterns' default page size is cached: it is what readers and the stream refresh both use. */
+export const CACHED_PAGE_SIZE = DEFAULT_PAGE_SIZE
+
+/** A page request as the patterns take it. */
+export interface PageRequest {
+  limit?: number
+  cursor?: string
+}
+
+/** Only the first page at the default size is cached; any other page goes straight to the database. */
+const isCacheablePage = (page: PageRequest) => !page.cursor && (page.limit === undefined || page.limit === CACHED_PAGE_SIZE)
+
+/** Pattern B through the cache: `listConversations(doc, table, userUuid, page)` is the loader. */
+export async function cachedListConversations<D, T, P extends PageRequest>(
+  cache: CacheStore | undefined,
+  listConversations: (doc: D, table: string, userUuid: string, page: P) => Promise<T>,
+  doc: D,
+  table: string,
+  userUuid: string,
+  page: P,
+): Promise<Cached<T>> {
+  const load = () => listConversations(doc, table, userUuid, page)
+  if (!isCacheablePage(page)) return {fromCache: false, value: await load()}
+  return readThrough(cache, cacheKeys.conversations(userUuid), load)
+}
+
+/** Pattern A through the cache: `getConversation(doc, table, groupUuid, page)` is the loader, and checks `asUser` on a miss. */
+export async function cachedGetConversation<D, T, P extends PageRequest & {asUser?: string | {uuid: string}}>(
+  cache: CacheStore | undefined,
+  getConversation: (doc: D, table: string, messageGroupUuid: string, page: P) => Promise<T>,
+  doc: D,
+  table: string,
+  messageGroupUuid: string,
+  page: P,
+): Promise<Cached<T>> {
+  const load = () => getConversation(doc, table, messageGroupUuid, page)
+  if (!isCacheablePage(page)) return {fromCache: false, value: await load()}
+  const reader = typeof page.asUser === 'string' ? page.asUser : page.asUser?.uuid
+  return readThrough(cache, cacheKeys.messages(messageGroupUuid, reader), load)
+}
+
+/** The first pages a stream handler re-reads after a message, each from the database, at the default size. */
+export interface RefreshLoaders {
+  listConversations: (userUuid: string) => Promise<unknown>
+  /** Read as an operator: who reads does not change the page, only whether they may. */
+  getConversation: (messageGroupUuid: string) => Promise<unknown>
+}
+
+export interface RefreshResult {
+  refreshed: string[]
+  failed: string[]
+}
+
+/**
+ * After a message updates a conversation (Pattern D), rewrite the cached first pages of both participants'
+ * conversation lists and of the conversation (the operator's and each participant's key), so the next read
+ * is fresh and still a hit. A key whose refresh fails is invalidated instead, so it can only miss, never be
+ * stale. Never throws.
+ */
+export async function refreshAfterMessage(
+  cache: CacheStore | undefined,
+  message: {messageGroupUuid: string; participantUuids: string[]},
+  loaders: RefreshLoaders,
+): Promise<RefreshResult> {
+  const result: RefreshResult = {failed: [], refreshed: []}
+  if (!cache) return result
+  const participants = [...new Set(message.participantUuids.map(normalised))]
+  const group = message.messageGroupUuid
+  const conversation = once(() => loaders.getConversation(group))
+  const jobs: Array<[string, () => Promise<unknown>]> = [
+    ...participants.map((uuid): [string, () => Promise<unknown>] => [cacheKeys.conversations(uuid), () => loaders.listConversations(uuid)]),
+    ...[undefined, ...participants].map((reader): [string, () => Promise<unknown>] => [cacheKeys.messages(group, reader), conversation]),
+  ]
+  await Promise.all(
+    jobs.map(async ([key, load]) => {
+      let stored = false
+      try {
+        const value = await load()
+        stored = cacheUsable() && (await store(cache, key, value))
+      } catch {}
+
+      if (!stored) await invalidate(cache, key)
+      ;(stored ? result.refreshed : result.failed).push(key)
+    }),
+  )
+  return result
+}
+
+/** A loader shared by several keys runs once. */
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let promise: Promise<T> | undefined
+  return () => (promise ??= load())
+}

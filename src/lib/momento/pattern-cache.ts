@@ -1,0 +1,62 @@
+import type {DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
+
+import {type MessageItem, messageGroupUuidOf} from '../dynamodb/items.js'
+import {type ApplyResult, getConversation, listConversations, requireMembers} from '../dynamodb/patterns/index.js'
+import type {LocalStackState} from '../local/state.js'
+import {refreshAfterMessage, reportCacheError} from './cache-aside.js'
+import type {CacheStore} from './client.js'
+import {resolveMomentoTarget} from './config.js'
+
+/**
+ * Whether the read patterns go through the cache: `--cache`/`--no-cache` when given, else when
+ * MOMENTO_CACHE_NAME is set (as the notes export it). Off by default, so a plain read is always DynamoDB's.
+ */
+export function cacheRequested(flag: boolean | undefined, env: NodeJS.ProcessEnv = process.env): boolean {
+  return flag ?? Boolean(env.MOMENTO_CACHE_NAME?.trim())
+}
+
+/**
+ * The cache for a command's reads, or undefined when none is requested. A cache that cannot be set up
+ * (no key with --prod, a bad setting) is reported once and reads go to DynamoDB: a cache never fails a read.
+ */
+export async function openPatternCache(options: {flag?: boolean; prod?: boolean; localStack: LocalStackState; env?: NodeJS.ProcessEnv}): Promise<CacheStore | undefined> {
+  const env = options.env ?? process.env
+  if (!cacheRequested(options.flag, env)) return undefined
+  try {
+    const target = resolveMomentoTarget({prod: options.prod}, env, options.localStack)
+    const {momentoCacheStore} = await import('./client.js')
+    return momentoCacheStore(target, env)
+  } catch (error) {
+    reportCacheError(error)
+    return undefined
+  }
+}
+
+/**
+ * The stream handler's `afterApply`: after Pattern D applied a message, refresh the cached first pages of
+ * both participants' conversation lists and of the conversation.
+ */
+export function refreshAfterApply(cache: CacheStore, doc: DynamoDBDocumentClient, table: string) {
+  return async (message: MessageItem, result: Partial<ApplyResult>): Promise<void> => {
+    const messageGroupUuid = result.messageGroupUuid ?? messageGroupUuidOf(message)
+    // Each conversation row names the other participant, so the two rows name both.
+    const participantUuids = result.rows?.length === 2 ? result.rows.map((row) => row.user_uuid) : (await requireMembers(doc, table, messageGroupUuid)).participants.map((p) => p.uuid)
+    await refreshAfterMessage(cache, {messageGroupUuid, participantUuids}, {
+      getConversation: (group) => getConversation(doc, table, group),
+      listConversations: (user) => listConversations(doc, table, user),
+    })
+  }
+}
+
+/**
+ * The Lambda's `afterApply` when MOMENTO_CACHE_NAME is set (else undefined): Momento itself with the key
+ * from the environment, or the stand-in at MOMENTO_LOCAL_ENDPOINT. The client is made on the first message.
+ */
+export function cacheRefresherFromEnvironment(doc: DynamoDBDocumentClient, table: string, env: NodeJS.ProcessEnv = process.env) {
+  if (!cacheRequested(undefined, env)) return undefined
+  let refresher: Promise<ReturnType<typeof refreshAfterApply> | undefined> | undefined
+  return async (message: MessageItem, result: Partial<ApplyResult>): Promise<void> => {
+    refresher ??= openPatternCache({env, localStack: {}, prod: !env.MOMENTO_LOCAL_ENDPOINT}).then((cache) => cache && refreshAfterApply(cache, doc, table))
+    await (await refresher)?.(message, result)
+  }
+}

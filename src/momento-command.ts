@@ -1,0 +1,63 @@
+import {type Command, Flags} from '@oclif/core'
+import type {CacheClient} from '@gomomento/sdk'
+
+import {describeMomentoTarget, type MomentoTarget, resolveMomentoTarget} from './lib/momento/config.js'
+import {TargetCommand} from './target-command.js'
+
+/**
+ * A `cruddur momento` command: the local stand-in by default, Momento itself with `--prod`, the cache
+ * from `--cache`. The SDK is imported on first use, and its client closed at the end.
+ */
+export abstract class MomentoCommand<T extends typeof Command> extends TargetCommand<T> {
+  static override baseFlags = {
+    ...TargetCommand.baseFlags,
+    cache: Flags.string({
+      description: 'Cache name (default: MOMENTO_CACHE_NAME, else cruddur).',
+      helpGroup: 'MOMENTO',
+    }),
+    'momento-endpoint': Flags.string({
+      description: 'host:port of a local Momento stand-in (default: MOMENTO_LOCAL_ENDPOINT, the running local stack, localhost:9230). --prod uses Momento with MOMENTO_API_KEY.',
+      helpGroup: 'MOMENTO',
+    }),
+  }
+
+  private cachedMomentoTarget?: MomentoTarget
+  private usedMomento = false
+
+  protected get momentoTarget(): MomentoTarget {
+    if (!this.cachedMomentoTarget) {
+      this.cachedMomentoTarget = resolveMomentoTarget(this.flags as {prod?: boolean; cache?: string; 'momento-endpoint'?: string}, process.env, this.localStack)
+      this.debugLog(`Momento target from ${this.cachedMomentoTarget.source}`)
+    }
+
+    return this.cachedMomentoTarget
+  }
+
+  /** The process's Momento client for the target, announcing the target the first time. */
+  protected async momento(): Promise<CacheClient> {
+    const target = this.momentoTarget
+    this.announce(describeMomentoTarget(target))
+    const {momentoClient} = await import('./lib/momento/client.js')
+    const client = momentoClient(target)
+    this.usedMomento = true
+    return client
+  }
+
+  protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    if (this.cachedMomentoTarget && error.oclif === undefined) {
+      const {translateMomentoError} = await import('./lib/momento/client.js')
+      return super.catch(translateMomentoError(error, this.cachedMomentoTarget))
+    }
+
+    return super.catch(error)
+  }
+
+  protected override async finally(error: Error | undefined): Promise<unknown> {
+    if (this.usedMomento) {
+      const {closeMomentoClients} = await import('./lib/momento/client.js')
+      closeMomentoClients()
+    }
+
+    return super.finally(error)
+  }
+}
