@@ -1,0 +1,225 @@
+import {expect} from 'chai'
+import pg from 'pg'
+
+import {freePort} from '../src/lib/local/ports.js'
+import {hasProgram} from '../src/lib/local/process.js'
+import {testStack} from './hooks.js'
+import {cli, cliJson, errorLines} from './support/cli.js'
+import {createTestDatabase, insertUsers, type TestDatabase, testDatabaseUrl} from './support/database.js'
+
+interface SeedJson {
+  inserted: string[]
+  skipped: number
+  total: number
+}
+
+describe('cruddur db', () => {
+  let db: TestDatabase
+  const inDb = (args: string[]) => [...args, '--database-url', db.url]
+
+  before(async () => {
+    db = await createTestDatabase('cruddur_db_test', {schema: false})
+  })
+
+  after(async () => {
+    await db?.drop()
+  })
+
+  it('create on an existing database changes nothing and says so', async () => {
+    const {code, json} = await cliJson<{created: boolean; database: string}>(inDb(['db', 'create']))
+    expect(code).to.equal(0)
+    expect(json).to.include({created: false, database: db.name})
+  })
+
+  it('schema-load twice: the first applies the migrations, the second nothing, and the tables are there', async () => {
+    const first = await cliJson<{applied: number[]; version: number}>(inDb(['db', 'schema-load']))
+    expect(first.code, first.stderr).to.equal(0)
+    expect(first.json.applied).to.deep.equal([1])
+    const second = await cliJson<{applied: number[]; version: number}>(inDb(['db', 'schema-load']))
+    expect(second.code).to.equal(0)
+    expect(second.json).to.deep.include({applied: [], version: first.json.version})
+    const {rows} = await db.pool.query<{column_name: string}>("SELECT column_name FROM information_schema.columns WHERE table_name = 'users' ORDER BY column_name")
+    expect(rows.map((row) => row.column_name)).to.deep.equal(['cognito_user_id', 'created_at', 'display_name', 'email', 'handle', 'uuid'])
+  })
+
+  it('seed adds the three seed users with cognito_user_id unset, and a second run adds nothing', async () => {
+    const first = await cliJson<SeedJson>(inDb(['db', 'seed']))
+    expect(first.code, first.stderr).to.equal(0)
+    expect(first.json.inserted).to.have.members(['andrewbrown', 'bayko', 'londo'])
+    const {rows} = await db.pool.query('SELECT display_name, handle, cognito_user_id FROM users ORDER BY handle')
+    expect(rows).to.deep.equal([
+      {cognito_user_id: null, display_name: 'Andrew Brown', handle: 'andrewbrown'},
+      {cognito_user_id: null, display_name: 'Andrew Bayko', handle: 'bayko'},
+      {cognito_user_id: null, display_name: 'Londo Mollari', handle: 'londo'},
+    ])
+
+    const second = await cliJson<SeedJson>(inDb(['db', 'seed']))
+    expect(second.json).to.deep.equal({...second.json, inserted: [], skipped: 3, total: 3})
+  })
+
+  it('seed --users N --seed S adds N generated users, the same ones on every run', async () => {
+    const first = await cliJson<SeedJson>(inDb(['db', 'seed', '--users', '25', '--seed', '7']))
+    expect(first.code, first.stderr).to.equal(0)
+    expect(first.json.inserted).to.have.length(25)
+    const again = await cliJson<SeedJson>(inDb(['db', 'seed', '--users', '25', '--seed', '7']))
+    expect(again.json.inserted).to.deep.equal([])
+    expect(again.json.total).to.equal(first.json.total)
+
+    // The same seed elsewhere makes the same people.
+    const other = await createTestDatabase('cruddur_db_test_seed')
+    try {
+      const elsewhere = await cliJson<SeedJson>(['db', 'seed', '--users', '25', '--seed', '7', '--database-url', other.url])
+      expect(elsewhere.json.inserted).to.have.members(['andrewbrown', 'bayko', 'londo', ...first.json.inserted])
+    } finally {
+      await other.drop()
+    }
+  })
+
+  it('handles are unique whatever their case', async () => {
+    let failure: {code?: string} | undefined
+    try {
+      await insertUsers(db.pool, [{handle: 'LONDO'}])
+    } catch (error) {
+      failure = error as {code?: string}
+    }
+
+    expect(failure?.code).to.equal('23505')
+    const {rows} = await db.pool.query("SELECT handle FROM users WHERE lower(handle) = 'londo'")
+    expect(rows).to.have.length(1)
+  })
+
+  it('sessions lists the other connections to the database', async () => {
+    const client = new pg.Client({application_name: 'db-test-session', connectionString: db.url})
+    await client.connect()
+    try {
+      const {code, json} = await cliJson<{sessions: Array<{pid: number; application: string; user: string; state: string}>}>(inDb(['db', 'sessions']))
+      expect(code).to.equal(0)
+      const mine = json.sessions.find((s) => s.application === 'db-test-session')
+      expect(mine).to.include({user: 'postgres', state: 'idle'})
+      const human = await cli(inDb(['db', 'sessions']))
+      expect(human.stdout).to.include(String(mine!.pid)).and.include('db-test-session')
+    } finally {
+      await client.end()
+    }
+  })
+
+  it('setup creates a missing database, loads the schema and seeds it; again, it changes nothing', async () => {
+    const url = testDatabaseUrl(`cruddur_db_test_setup_${process.pid}`)
+    try {
+      const first = await cliJson<{created: boolean; schema: {applied: number[]}; seed: SeedJson}>(['db', 'setup', '--database-url', url])
+      expect(first.code, first.stderr).to.equal(0)
+      expect(first.json.created).to.equal(true)
+      expect(first.json.schema.applied).to.deep.equal([1])
+      expect(first.json.seed.inserted).to.have.length(3)
+      const again = await cliJson<{created: boolean; schema: {applied: number[]}; seed: SeedJson}>(['db', 'setup', '--database-url', url])
+      expect(again.json).to.deep.include({created: false})
+      expect(again.json.schema.applied).to.deep.equal([])
+      expect(again.json.seed.inserted).to.deep.equal([])
+    } finally {
+      await cli(['db', 'drop', '--database-url', url, '--yes'])
+    }
+  })
+
+  describe('drop', () => {
+    it('with another session connected, lists it and refuses; with --yes, disconnects it and drops', async () => {
+      const victim = await createTestDatabase('cruddur_db_test_drop')
+      const client = new pg.Client({application_name: 'db-test-holdout', connectionString: victim.url})
+      client.on('error', () => {})
+      await client.connect()
+      const {rows} = await client.query<{pid: number}>('SELECT pg_backend_pid() AS pid')
+      try {
+        const refused = await cli(['db', 'drop', '--database-url', victim.url])
+        expect(refused.code).to.equal(7)
+        expect(refused.stderr).to.include('db-test-holdout')
+        expect(errorLines(refused.stderr).filter((line) => line.startsWith('Error'))).to.have.length(1)
+        expect(refused.stderr).to.match(new RegExp(`Error: .*pid ${rows[0].pid}.*--yes`))
+        expect((await client.query('SELECT 1 AS one')).rows).to.deep.equal([{one: 1}])
+
+        const dropped = await cliJson<{dropped: boolean; disconnected: Array<{pid: number}>}>(['db', 'drop', '--database-url', victim.url, '--yes'])
+        expect(dropped.code, dropped.stderr).to.equal(0)
+        expect(dropped.json.dropped).to.equal(true)
+        expect(dropped.json.disconnected.map((s) => s.pid)).to.include(rows[0].pid)
+        const gone = await cliJson<{error: {code: string}}>(['db', 'schema-load', '--database-url', victim.url])
+        expect(gone.code).to.equal(4)
+        expect(gone.json.error.code).to.equal('DATABASE_MISSING')
+      } finally {
+        await client.end().catch(() => {})
+        await victim.drop()
+      }
+    })
+
+    it('on --prod refuses without a terminal or --yes, and drops nothing', async () => {
+      const {code, stderr} = await cli(['db', 'drop', '--prod'], {env: {PROD_CONNECTION_URL: db.url}})
+      expect(code).to.equal(7)
+      expect(errorLines(stderr)).to.have.length(1)
+      expect(stderr).to.include('--yes')
+      const {rows} = await db.pool.query('SELECT count(*)::int AS n FROM users')
+      expect(rows[0].n).to.be.greaterThan(0)
+    })
+
+    it('a missing database is not an error', async () => {
+      const {code, json} = await cliJson<{dropped: boolean}>(['db', 'drop', '--database-url', testDatabaseUrl('cruddur_db_test_never_created')])
+      expect(code).to.equal(0)
+      expect(json.dropped).to.equal(false)
+    })
+  })
+
+  describe('connect', () => {
+    it('runs psql on the target, with the arguments after --', async function () {
+      if (!hasProgram('psql', ['--version'])) this.skip()
+      const {code, stdout} = await cli(['db', 'connect', '--database-url', db.url, '--', '-At', '-c', "SELECT handle FROM users WHERE handle = 'bayko'"])
+      expect(code).to.equal(0)
+      expect(stdout.trim()).to.equal('bayko')
+    })
+
+    it('without psql: one line saying to install it, exit 8', async () => {
+      const {code, stderr} = await cli(['db', 'connect', '--database-url', db.url], {env: {PATH: '/nonexistent'}})
+      expect(code).to.equal(8)
+      expect(errorLines(stderr)).to.have.length(1)
+      expect(stderr).to.include('psql')
+    })
+  })
+
+  describe('bad input', () => {
+    it('an unreachable database: one line naming it and `cruddur local start`, exit 3', async () => {
+      const url = `postgresql://postgres:password@localhost:${await freePort()}/cruddur`
+      for (const command of ['create', 'seed', 'setup', 'sessions']) {
+        const {code, stderr} = await cli(['db', command, '--database-url', url])
+        expect(code, command).to.equal(3)
+        expect(errorLines(stderr), command).to.have.length(1)
+        expect(stderr).to.include('cruddur local start').and.not.include(':password@')
+      }
+    })
+
+    it('a wrong password: one line, the password masked, exit 5', async () => {
+      const url = new URL(db.url)
+      url.password = 'not-the-password'
+      for (const command of ['create', 'schema-load', 'seed']) {
+        const {code, stderr} = await cli(['db', command, '--database-url', url.toString()])
+        expect(code, command).to.equal(5)
+        expect(errorLines(stderr), command).to.have.length(1)
+        expect(stderr).to.not.include('not-the-password')
+      }
+    })
+
+    it('a database without the schema: seed says to run schema-load, exit 4', async () => {
+      const bare = await createTestDatabase('cruddur_db_test_bare', {schema: false})
+      try {
+        const {code, stderr} = await cli(['db', 'seed', '--database-url', bare.url])
+        expect(code).to.equal(4)
+        expect(errorLines(stderr)).to.have.length(1)
+        expect(stderr).to.include('cruddur db schema-load')
+      } finally {
+        await bare.drop()
+      }
+    })
+
+    it('refuses to create or drop the server\'s own databases', async () => {
+      const url = testDatabaseUrl('postgres')
+      const {code, stderr} = await cli(['db', 'drop', '--database-url', url, '--yes'])
+      expect(code).to.equal(2)
+      expect(errorLines(stderr)).to.have.length(1)
+      expect(testStack().databaseUrl).to.not.equal(url)
+    })
+  })
+})

@@ -1,0 +1,392 @@
+import {CreateTableCommand, DeleteTableCommand, DynamoDBClient} from '@aws-sdk/client-dynamodb'
+import {DynamoDBStreamsClient} from '@aws-sdk/client-dynamodb-streams'
+import {DynamoDBDocumentClient, PutCommand} from '@aws-sdk/lib-dynamodb'
+import {marshall} from '@aws-sdk/util-dynamodb'
+import {expect} from 'chai'
+import {randomUUID} from 'node:crypto'
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import pg from 'pg'
+
+import {LOCAL_CREDENTIALS} from '../src/lib/aws-config.js'
+import {type MessageItem, messageItem, type Participant} from '../src/lib/dynamodb/items.js'
+import {createMessage} from '../src/lib/dynamodb/patterns/create-message.js'
+import {type ConversationRowItem, queryGroupRows} from '../src/lib/dynamodb/patterns/conversation-rows.js'
+import {applyMessageToConversation} from '../src/lib/dynamodb/patterns/update-message-group.js'
+import {messagesTableDefinition} from '../src/lib/dynamodb/schema.js'
+import {loadSchema} from '../src/lib/postgres/schema.js'
+import {createStreamHandler, type StreamLogEntry} from '../src/lib/stream/handler.js'
+import {firstFailure, processStream} from '../src/lib/stream/processor.js'
+import type {StreamRecord} from '../src/lib/stream/records.js'
+import {testStack} from './hooks.js'
+import {cli, cliJson} from './support/cli.js'
+
+const person = (name: string): Participant => ({displayName: `User ${name}`, handle: `${name}_${randomUUID().slice(0, 6)}`, uuid: randomUUID()})
+
+let sequence = 1000
+/** A stream record as Lambda delivers it; sequence numbers rise in creation order, as in a shard. */
+function insertRecord(item: Record<string, unknown>, eventName: StreamRecord['eventName'] = 'INSERT'): StreamRecord {
+  return {
+    awsRegion: 'us-east-1',
+    dynamodb: {
+      Keys: marshall({pk: item.pk, sk: item.sk}),
+      NewImage: marshall(item, {removeUndefinedValues: true}),
+      SequenceNumber: String(sequence++).padStart(21, '0'),
+      StreamViewType: 'NEW_IMAGE',
+    },
+    eventName,
+    eventSource: 'aws:dynamodb',
+  }
+}
+
+const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 12, minute, 0, 0))
+
+describe('ddb stream', () => {
+  const table = `stream-test-${randomUUID().slice(0, 8)}`
+  let client: DynamoDBClient
+  let doc: DynamoDBDocumentClient
+  const silent = () => {}
+
+  /** A conversation between two new people, started by createMessage at minute 0. */
+  async function conversation(): Promise<{group: string; a: Participant; b: Participant}> {
+    const [a, b] = [person('ann'), person('bob')]
+    const started = await createMessage(doc, table, {now: at(0), recipient: b, sender: a, text: 'hello'})
+    return {a, b, group: started.messageGroupUuid}
+  }
+
+  const message = (group: string, sender: Participant, minute: number, text = `message at ${minute}`): MessageItem =>
+    messageItem({createdAt: at(minute).toISOString(), messageGroupUuid: group, messageUuid: randomUUID(), sender, text})
+
+  async function rowsOf(group: string): Promise<ConversationRowItem[]> {
+    return queryGroupRows(doc, table, group)
+  }
+
+  /** Both rows exist exactly once and show `expected`. */
+  async function expectRowsShow(group: string, expected: MessageItem) {
+    const rows = await rowsOf(group)
+    expect(rows, `rows of ${group}`).to.have.length(2)
+    for (const row of rows) {
+      expect(row.message).to.equal(expected.message)
+      expect(row.last_message_sk).to.equal(expected.sk)
+    }
+  }
+
+  before(async () => {
+    const config = {credentials: LOCAL_CREDENTIALS, endpoint: testStack().dynamodbEndpoint, region: 'us-east-1'}
+    client = new DynamoDBClient(config)
+    doc = DynamoDBDocumentClient.from(client, {marshallOptions: {removeUndefinedValues: true}})
+    await client.send(new CreateTableCommand(messagesTableDefinition({tableName: table})))
+  })
+
+  after(async () => {
+    await client.send(new DeleteTableCommand({TableName: table})).catch(() => {})
+    client.destroy()
+  })
+
+  describe('the handler', () => {
+    it('applies every record of a large batch across many conversations', async () => {
+      const conversations = await Promise.all(Array.from({length: 15}, () => conversation()))
+      const messages = conversations.flatMap(({a, b, group}) => Array.from({length: 8}, (_, i) => message(group, i % 2 ? a : b, i + 1)))
+      const handle = createStreamHandler({doc, log: silent, table})
+      const outcome = await handle({Records: messages.map((item) => insertRecord(item))})
+      expect(outcome.batchItemFailures).to.deep.equal([])
+      expect(outcome.applied).to.equal(120)
+      for (const {group} of conversations) await expectRowsShow(group, messages.filter((m) => m.pk.endsWith(group)).at(-1)!)
+    })
+
+    it('a replayed batch changes nothing', async () => {
+      const {a, group} = await conversation()
+      const records = [1, 2, 3].map((minute) => insertRecord(message(group, a, minute)))
+      const handle = createStreamHandler({doc, log: silent, table})
+      await handle({Records: records})
+      const before = await rowsOf(group)
+      const replay = await handle({Records: records})
+      expect(replay).to.include({applied: 3, rowsUpdated: 0})
+      expect(replay.batchItemFailures).to.deep.equal([])
+      expect(await rowsOf(group)).to.have.deep.members(before)
+    })
+
+    it('records out of order leave the newest message on both rows', async () => {
+      const {a, b, group} = await conversation()
+      const messages = [5, 2, 9, 1, 7].map((minute) => message(group, minute % 2 ? a : b, minute))
+      const outcome = await createStreamHandler({doc, log: silent, table})({Records: messages.map((item) => insertRecord(item))})
+      expect(outcome.batchItemFailures).to.deep.equal([])
+      await expectRowsShow(group, messages[2])
+    })
+
+    it('concurrent invocations over the same conversations never leave a stale or duplicated row', async () => {
+      const conversations = await Promise.all(Array.from({length: 4}, () => conversation()))
+      const messages = conversations.flatMap(({a, group}) => Array.from({length: 12}, (_, i) => message(group, a, i + 1)))
+      // Four batches, each holding messages of every conversation, racing each other.
+      const batches = [0, 1, 2, 3].map((k) => messages.filter((_, i) => i % 4 === k).map((item) => insertRecord(item)))
+      const outcomes = await Promise.all(batches.map((records) => createStreamHandler({doc, log: silent, table})({Records: records})))
+      for (const outcome of outcomes) expect(outcome.batchItemFailures).to.deep.equal([])
+      for (const {group} of conversations) await expectRowsShow(group, messages.filter((m) => m.pk.endsWith(group)).at(-1)!)
+    })
+
+    it('passes over everything that is not a new message', async () => {
+      const {a, b, group} = await conversation()
+      const rows = await rowsOf(group)
+      const applied: string[] = []
+      const apply = async (_doc: DynamoDBDocumentClient, _table: string, item: MessageItem) => {
+        applied.push(item.message_uuid)
+        return {updated: 0}
+      }
+
+      const newMessage = message(group, b, 3)
+      const records = [
+        insertRecord(rows[0]),
+        insertRecord({...rows[1], message: 'edited'}, 'MODIFY'),
+        insertRecord(message(group, a, 2), 'MODIFY'),
+        insertRecord(message(group, a, 2), 'REMOVE'),
+        insertRecord({created_at: 'x', pk: `CONV#${group}`, sk: 'CONV'}),
+        insertRecord(newMessage),
+      ]
+      const outcome = await createStreamHandler({apply, doc, log: silent, table})({Records: records})
+      expect(outcome).to.include({applied: 1, ignored: 5})
+      expect(applied).to.deep.equal([newMessage.message_uuid])
+    })
+
+    it('a failing record is reported in batchItemFailures and the others are applied', async () => {
+      const [one, two, three] = await Promise.all([conversation(), conversation(), conversation()])
+      const poison = message(two.group, two.a, 4, 'this one fails')
+      const afterPoison = message(two.group, two.b, 5)
+      const items = [message(one.group, one.a, 3), poison, message(three.group, three.b, 6), afterPoison, message(one.group, one.b, 7)]
+      const records = items.map((item) => insertRecord(item))
+      const apply = async (d: DynamoDBDocumentClient, t: string, item: MessageItem) => {
+        if (item.message_uuid === poison.message_uuid) throw new Error('simulated failure')
+        return applyMessageToConversation(d, t, item)
+      }
+
+      const logs: StreamLogEntry[] = []
+      const outcome = await createStreamHandler({apply, doc, log: (entry) => logs.push(entry), table})({Records: records})
+      expect(outcome.batchItemFailures).to.deep.equal([{itemIdentifier: records[1].dynamodb!.SequenceNumber}])
+      // The rest of the failed conversation waits for the redelivery that starts at the failed record.
+      expect(outcome).to.include({applied: 3, skipped: 1})
+      await expectRowsShow(one.group, items[4])
+      await expectRowsShow(three.group, items[2])
+      const failure = logs.find((entry) => entry.event === 'recordFailed')!
+      expect(failure).to.include({errorMessage: 'simulated failure', pk: poison.pk, sequenceNumber: records[1].dynamodb!.SequenceNumber, sk: poison.sk})
+    })
+
+    it('logs are JSON-ready and never contain message text', async () => {
+      const {a, group} = await conversation()
+      const secret = `secret text ${randomUUID()}`
+      const logs: StreamLogEntry[] = []
+      const apply = async () => {
+        throw new Error('boom')
+      }
+
+      await createStreamHandler({doc, log: (entry) => logs.push(entry), table})({Records: [insertRecord(message(group, a, 1, secret))]})
+      await createStreamHandler({apply, doc, log: (entry) => logs.push(entry), table})({Records: [insertRecord(message(group, a, 2, secret))]})
+      const text = logs.map((entry) => JSON.stringify(entry)).join('\n')
+      expect(logs.map((entry) => entry.event)).to.include.members(['batch', 'recordFailed'])
+      expect(text).to.not.include(secret)
+    })
+
+    it('calls afterApply for each applied message, and its failures do not fail the record', async () => {
+      const {a, group} = await conversation()
+      const seen: string[] = []
+      const items = [message(group, a, 1), message(group, a, 2)]
+      const afterApply = async (item: MessageItem) => {
+        seen.push(item.message_uuid)
+        throw new Error('cache down')
+      }
+
+      const logs: StreamLogEntry[] = []
+      const outcome = await createStreamHandler({afterApply, doc, log: (entry) => logs.push(entry), table})({Records: items.map((item) => insertRecord(item))})
+      expect(outcome.batchItemFailures).to.deep.equal([])
+      expect(seen).to.deep.equal(items.map((item) => item.message_uuid))
+      expect(logs.filter((entry) => entry.event === 'afterApplyFailed')).to.have.length(2)
+    })
+
+    it('the Lambda entry reads table, region and endpoint from the environment and answers in the documented shape', async () => {
+      const {b, group} = await conversation()
+      const item = message(group, b, 30)
+      const saved = {...process.env}
+      Object.assign(process.env, {
+        AWS_ACCESS_KEY_ID: 'local',
+        AWS_ENDPOINT_URL_DYNAMODB: testStack().dynamodbEndpoint,
+        AWS_REGION: 'us-east-1',
+        AWS_SECRET_ACCESS_KEY: 'local',
+        DDB_MESSAGE_TABLE: table,
+      })
+      const log = console.log
+      console.log = () => {}
+      try {
+        const {handler} = await import('../src/lambda/message-stream.js')
+        expect(await handler({Records: [insertRecord(item)]})).to.deep.equal({batchItemFailures: []})
+      } finally {
+        console.log = log
+        for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_REGION', 'AWS_SECRET_ACCESS_KEY', 'DDB_MESSAGE_TABLE']) {
+          if (saved[name] === undefined) delete process.env[name]
+          else process.env[name] = saved[name]
+        }
+      }
+
+      await expectRowsShow(group, item)
+    })
+  })
+
+  describe('the processor', () => {
+    let stateDir: string
+    let streams: DynamoDBStreamsClient
+
+    before(() => {
+      stateDir = mkdtempSync(join(tmpdir(), 'cruddur-stream-'))
+      streams = new DynamoDBStreamsClient({credentials: LOCAL_CREDENTIALS, endpoint: testStack().dynamodbEndpoint, region: 'us-east-1'})
+    })
+
+    after(() => {
+      streams.destroy()
+      rmSync(stateDir, {force: true, recursive: true})
+    })
+
+    const run = (handler: Parameters<typeof processStream>[0]['handler'], extra: Partial<Parameters<typeof processStream>[0]> = {}) =>
+      processStream({batchSize: 25, client, endpoint: testStack().dynamodbEndpoint, handler, once: true, retryDelayMs: 1, stateDir, streams, table, ...extra})
+
+    it('takes the lowest failed sequence number as the checkpoint, as Lambda does', () => {
+      const records = [1, 2, 3, 4].map(() => insertRecord({pk: 'MSG#x', sk: 'y'}))
+      const id = (i: number) => ({itemIdentifier: records[i].dynamodb!.SequenceNumber!})
+      expect(firstFailure(records, {batchItemFailures: []})).to.equal(4)
+      expect(firstFailure(records, {batchItemFailures: [id(3), id(1)]})).to.equal(1)
+      expect(firstFailure(records, {batchItemFailures: [{itemIdentifier: 'unknown'}]})).to.equal(0)
+      expect(firstFailure(records, {batchItemFailures: [{itemIdentifier: ''}]})).to.equal(0)
+    })
+
+    it('retries a failed record, checkpoints past it once done, and a rerun finds nothing to do', async () => {
+      // Drain whatever the handler tests left in the stream first.
+      await run(createStreamHandler({doc, log: silent, table}))
+      const {a, group} = await conversation()
+      const flaky = message(group, a, 40)
+      await doc.send(new PutCommand({Item: flaky, TableName: table}))
+      let failuresLeft = 2
+      const apply = async (d: DynamoDBDocumentClient, t: string, item: MessageItem) => {
+        if (item.message_uuid === flaky.message_uuid && failuresLeft-- > 0) throw new Error('transient')
+        return applyMessageToConversation(d, t, item)
+      }
+
+      const first = await run(createStreamHandler({apply, doc, log: silent, table}))
+      expect(first.retries).to.equal(2)
+      expect(first.failed).to.deep.equal([])
+      await expectRowsShow(group, flaky)
+      const again = await run(createStreamHandler({doc, log: silent, table}))
+      expect(again.records).to.equal(0)
+    })
+
+    it('gives up on a record that keeps failing after the retries, reports it, and moves on', async () => {
+      const {a, b, group} = await conversation()
+      const bad = message(group, a, 50)
+      const good = message(group, b, 51)
+      for (const item of [bad, good]) await doc.send(new PutCommand({Item: item, TableName: table}))
+      const apply = async (d: DynamoDBDocumentClient, t: string, item: MessageItem) => {
+        if (item.message_uuid === bad.message_uuid) throw new Error('permanent')
+        return applyMessageToConversation(d, t, item)
+      }
+
+      const result = await run(createStreamHandler({apply, doc, log: silent, table}), {maxRetries: 2})
+      expect(result.failed).to.have.length(1)
+      expect(result.failed[0]).to.include({attempts: 3, pk: bad.pk, sk: bad.sk})
+      await expectRowsShow(group, good)
+      expect((await run(createStreamHandler({doc, log: silent, table}))).records).to.equal(0)
+    })
+  })
+
+  describe('end to end, through the binary', () => {
+    const handles = ['cara', 'dave', 'erin'].map((name) => `${name}_${randomUUID().slice(0, 8)}`)
+    const [cara, dave, erin] = handles
+    const tableFlags = ['--table', table]
+
+    interface ProcessJson {
+      records: number
+      applied: number
+      rowsUpdated: number
+      failed: unknown[]
+    }
+
+    interface ConversationsJson {
+      conversations: Array<{lastMessage: string; messageGroupUuid: string; with: {handle: string}}>
+    }
+
+    const lastMessageWith = async (owner: string, other: string) => {
+      const {json} = await cliJson<ConversationsJson>(['ddb', 'patterns', 'list-conversations', owner, ...tableFlags])
+      return json.conversations.find((c) => c.with.handle === other)
+    }
+
+    before(async () => {
+      const pool = new pg.Pool({connectionString: testStack().databaseUrl})
+      try {
+        await loadSchema(pool)
+        for (const handle of handles) {
+          await pool.query('INSERT INTO users (display_name, handle, email) VALUES ($1, $2, $3)', [`User ${handle}`, handle, `${handle}@example.com`])
+        }
+      } finally {
+        await pool.end()
+      }
+
+      // Start from a drained stream, so the counts below are this test's own.
+      const drained = await cliJson<ProcessJson>(['ddb', 'stream', 'process', '--once', ...tableFlags])
+      expect(drained.code, drained.stderr).to.equal(0)
+    })
+
+    it('create-message into new and existing conversations, then process --once: both users see the new last message', async () => {
+      const started = await cliJson<{messageGroupUuid: string}>(['ddb', 'patterns', 'create-message', 'first words', '--from', cara, '--to', dave, ...tableFlags])
+      expect(started.code, started.stderr).to.equal(0)
+      const other = await cliJson(['ddb', 'patterns', 'create-message', 'hi erin', '--from', cara, '--to', erin, ...tableFlags])
+      expect(other.code, other.stderr).to.equal(0)
+      const reply = await cliJson(['ddb', 'patterns', 'create-message', 'a reply', '--from', dave, '--to', cara, ...tableFlags])
+      expect(reply.code, reply.stderr).to.equal(0)
+      // A message whose writer died before updating the rows: only the stream brings them up to date.
+      const group = started.json.messageGroupUuid
+      const sender = {displayName: `User ${dave}`, handle: dave, uuid: await senderUuid(dave)}
+      const orphan = messageItem({createdAt: new Date().toISOString(), messageGroupUuid: group, messageUuid: randomUUID(), sender, text: 'written while nobody applied it'})
+      await doc.send(new PutCommand({Item: orphan, TableName: table}))
+      expect((await lastMessageWith(cara, dave))!.lastMessage).to.equal('a reply')
+
+      const processed = await cliJson<ProcessJson>(['ddb', 'stream', 'process', '--once', ...tableFlags])
+      expect(processed.code, processed.stderr).to.equal(0)
+      expect(processed.json).to.include({applied: 4, rowsUpdated: 2})
+      expect(processed.json.failed).to.deep.equal([])
+      expect((await lastMessageWith(cara, dave))!.lastMessage).to.equal('written while nobody applied it')
+      expect((await lastMessageWith(dave, cara))!.lastMessage).to.equal('written while nobody applied it')
+      expect((await lastMessageWith(erin, cara))!.lastMessage).to.equal('hi erin')
+    })
+
+    it('a restarted processor continues after its checkpoint and does not reapply old records', async () => {
+      const again = await cliJson<ProcessJson>(['ddb', 'stream', 'process', '--once', ...tableFlags])
+      expect(again.json).to.include({applied: 0, records: 0})
+      const sent = await cliJson(['ddb', 'patterns', 'create-message', 'one more', '--from', erin, '--to', cara, ...tableFlags])
+      expect(sent.code, sent.stderr).to.equal(0)
+      const next = await cliJson<ProcessJson>(['ddb', 'stream', 'process', '--once', ...tableFlags])
+      // Its message (and the row moves create-message made itself) and nothing from before.
+      expect(next.json).to.include({applied: 1, rowsUpdated: 0})
+    })
+
+    it('process refuses --prod: in production the Lambda does the work', async () => {
+      const result = await cli(['ddb', 'stream', 'process', '--once', '--prod', ...tableFlags])
+      expect(result.code).to.equal(2)
+      expect(result.stderr).to.include('infra/')
+    })
+
+    it('tail --once --json prints the stream as ndjson, one Lambda-shaped record per line', async () => {
+      const result = await cli(['ddb', 'stream', 'tail', '--once', '--json', ...tableFlags])
+      expect(result.code, result.stderr).to.equal(0)
+      const records = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as StreamRecord)
+      const messages = records.filter((record) => record.eventName === 'INSERT' && record.dynamodb?.Keys?.pk?.S?.startsWith('MSG#'))
+      expect(messages.map((record) => record.dynamodb!.NewImage!.message.S)).to.include.members(['first words', 'a reply', 'one more'])
+      expect(records.every((record) => record.eventSourceARN?.includes(`table/${table}/stream/`))).to.equal(true)
+    })
+  })
+
+  /** The PostgreSQL uuid of a handle, as create-message wrote it into the rows. */
+  async function senderUuid(handle: string): Promise<string> {
+    const pool = new pg.Pool({connectionString: testStack().databaseUrl})
+    try {
+      const {rows} = await pool.query<{uuid: string}>('SELECT uuid FROM users WHERE handle = $1', [handle])
+      return rows[0].uuid
+    } finally {
+      await pool.end()
+    }
+  }
+})

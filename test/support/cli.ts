@@ -1,0 +1,48 @@
+import {spawn} from 'node:child_process'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const BIN = join(ROOT, 'bin', 'run.js')
+
+export interface CliResult {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+/** Runs the built `cruddur` binary as a user would, with the test stack's environment (plus `env`). */
+export function cli(args: string[], options: {env?: NodeJS.ProcessEnv; input?: string} = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      env: {...process.env, ...options.env},
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk) => (stdout += chunk))
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({code, stderr, stdout}))
+    child.stdin.end(options.input ?? '')
+  })
+}
+
+/** Runs the binary with `--json` and parses stdout. */
+export async function cliJson<T = Record<string, unknown>>(args: string[], options: {env?: NodeJS.ProcessEnv} = {}): Promise<CliResult & {json: T}> {
+  const result = await cli([...args, '--json'], options)
+  let json: T
+  try {
+    json = JSON.parse(result.stdout) as T
+  } catch {
+    throw new Error(`not JSON (exit ${result.code}): ${result.stdout}\n${result.stderr}`)
+  }
+
+  return {...result, json}
+}
+
+/** The one-line error contract: one line, no stack trace. */
+export function errorLines(stderr: string): string[] {
+  return stderr.split('\n').filter((line) => line.trim() && !line.startsWith('→') && !line.startsWith('note:'))
+}

@@ -1,0 +1,55 @@
+import {randomBytes} from 'node:crypto'
+import pg from 'pg'
+
+import {testStack} from '../hooks.js'
+import {cli} from './cli.js'
+
+/** A database of its own on the test stack's PostgreSQL, so tests never touch another's `cruddur`. */
+export interface TestDatabase {
+  name: string
+  url: string
+  /** For checks the CLI does not offer: what a user would see with psql. */
+  pool: pg.Pool
+  drop(): Promise<void>
+}
+
+export function testDatabaseUrl(name: string): string {
+  const url = new URL(testStack().databaseUrl)
+  url.pathname = `/${name}`
+  return url.toString()
+}
+
+/** Creates a fresh database with `cruddur db create` (and the schema unless `schema: false`). */
+export async function createTestDatabase(prefix: string, options: {schema?: boolean} = {}): Promise<TestDatabase> {
+  const name = `${prefix}_${randomBytes(4).toString('hex')}`
+  const url = testDatabaseUrl(name)
+  for (const command of options.schema === false ? ['create'] : ['create', 'schema-load']) {
+    const result = await cli(['db', command, '--database-url', url])
+    if (result.code !== 0) throw new Error(`db ${command} failed: ${result.stderr}`)
+  }
+
+  const pool = new pg.Pool({connectionString: url, max: 2})
+  return {
+    async drop() {
+      await pool.end()
+      await cli(['db', 'drop', '--database-url', url, '--yes'])
+    },
+    name,
+    pool,
+    url,
+  }
+}
+
+/** Adds users straight into the table, as another tool or an old script might have. */
+export async function insertUsers(pool: pg.Pool, users: Array<{handle: string; cognitoUserId?: string | null}>): Promise<void> {
+  await pool.query(
+    `INSERT INTO users (display_name, handle, email, cognito_user_id)
+     SELECT h, h, gen_random_uuid() || '@example.com', c FROM unnest($1::text[], $2::text[]) AS u(h, c)`,
+    [users.map((u) => u.handle), users.map((u) => u.cognitoUserId ?? null)],
+  )
+}
+
+export async function cognitoUserIds(pool: pg.Pool): Promise<Record<string, string | null>> {
+  const {rows} = await pool.query<{handle: string; cognito_user_id: string | null}>('SELECT handle, cognito_user_id FROM users')
+  return Object.fromEntries(rows.map((row) => [row.handle, row.cognito_user_id]))
+}

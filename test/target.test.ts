@@ -1,0 +1,83 @@
+import {expect} from 'chai'
+
+import {CruddurError} from '../src/lib/errors.js'
+import {maskUrl} from '../src/lib/mask.js'
+import {
+  DEFAULT_DATABASE_URL,
+  DEFAULT_DYNAMODB_ENDPOINT,
+  describePostgresTarget,
+  resolveDynamoDbTarget,
+  resolvePostgresTarget,
+} from '../src/lib/target.js'
+import type {LocalStackState} from '../src/lib/local/state.js'
+
+const stack: LocalStackState = {
+  dynamodb: {endpoint: 'http://localhost:8100', inMemory: true, log: '', pid: 1, port: 8100, version: '3'},
+  postgres: {dataDir: '', log: '', pid: 2, port: 5433, url: 'postgresql://postgres:password@localhost:5433/cruddur'},
+}
+
+describe('target resolution', () => {
+  describe('DynamoDB', () => {
+    it('prefers --endpoint over the environment and the local stack', () => {
+      const target = resolveDynamoDbTarget({endpoint: 'http://localhost:9000'}, {AWS_ENDPOINT_URL_DYNAMODB: 'http://localhost:7000'}, stack)
+      expect(target).to.include({endpoint: 'http://localhost:9000', kind: 'local', source: 'flag'})
+    })
+
+    it('uses AWS_ENDPOINT_URL_DYNAMODB over the local stack', () => {
+      const target = resolveDynamoDbTarget({}, {AWS_ENDPOINT_URL_DYNAMODB: 'http://localhost:7000'}, stack)
+      expect(target).to.include({endpoint: 'http://localhost:7000', source: 'env'})
+    })
+
+    it('finds the running local stack', () => {
+      expect(resolveDynamoDbTarget({}, {}, stack)).to.include({endpoint: 'http://localhost:8100', source: 'local-stack'})
+    })
+
+    it('falls back to localhost:8000', () => {
+      expect(resolveDynamoDbTarget({}, {}, {})).to.include({endpoint: DEFAULT_DYNAMODB_ENDPOINT, source: 'default'})
+    })
+
+    it('--prod reaches AWS: no endpoint, and endpoint variables are reported as ignored', () => {
+      const target = resolveDynamoDbTarget({prod: true, region: 'eu-west-1'}, {AWS_ENDPOINT_URL_DYNAMODB: 'http://localhost:7000'}, stack)
+      expect(target.endpoint).to.equal(undefined)
+      expect(target).to.include({kind: 'prod', region: 'eu-west-1'})
+      expect(target.ignoredEnv).to.deep.equal(['AWS_ENDPOINT_URL_DYNAMODB'])
+    })
+
+    it('--prod with --endpoint is an error', () => {
+      expect(() => resolveDynamoDbTarget({endpoint: 'http://x:1', prod: true}, {}, {})).to.throw(CruddurError, /--prod and --endpoint/)
+    })
+
+    it('rejects an endpoint that is not an http URL', () => {
+      expect(() => resolveDynamoDbTarget({endpoint: 'localhost:8000'}, {}, {})).to.throw(CruddurError, /not an http/)
+    })
+
+    it('takes the table from --table, then DDB_MESSAGE_TABLE, then cruddur-messages', () => {
+      expect(resolveDynamoDbTarget({table: 'a'}, {DDB_MESSAGE_TABLE: 'b'}, {}).table).to.equal('a')
+      expect(resolveDynamoDbTarget({}, {DDB_MESSAGE_TABLE: 'b'}, {}).table).to.equal('b')
+      expect(resolveDynamoDbTarget({}, {}, {}).table).to.equal('cruddur-messages')
+    })
+  })
+
+  describe('PostgreSQL', () => {
+    it('prefers --database-url, then CONNECTION_URL, then the local stack, then the default', () => {
+      expect(resolvePostgresTarget({'database-url': 'postgresql://a/b'}, {CONNECTION_URL: 'postgresql://c/d'}, stack).url).to.equal('postgresql://a/b')
+      expect(resolvePostgresTarget({}, {CONNECTION_URL: 'postgresql://c/d'}, stack).url).to.equal('postgresql://c/d')
+      expect(resolvePostgresTarget({}, {}, stack).url).to.equal(stack.postgres!.url)
+      expect(resolvePostgresTarget({}, {}, {}).url).to.equal(DEFAULT_DATABASE_URL)
+    })
+
+    it('--prod uses PROD_CONNECTION_URL and never the local one', () => {
+      const target = resolvePostgresTarget({prod: true}, {CONNECTION_URL: 'postgresql://local/x', PROD_CONNECTION_URL: 'postgresql://prod/x'}, stack)
+      expect(target).to.include({kind: 'prod', url: 'postgresql://prod/x'})
+      expect(() => resolvePostgresTarget({prod: true}, {CONNECTION_URL: 'postgresql://local/x'}, stack)).to.throw(/PROD_CONNECTION_URL/)
+    })
+  })
+
+  describe('masking', () => {
+    it('hides the password of a URL wherever it is shown', () => {
+      expect(maskUrl('postgresql://user:s3cret@db.example.com:5432/cruddur')).to.equal('postgresql://user:****@db.example.com:5432/cruddur')
+      expect(describePostgresTarget({kind: 'prod', source: 'env', url: 'postgresql://u:hunter2@h/db'})).to.not.include('hunter2')
+      expect(maskUrl('postgresql://localhost/cruddur')).to.equal('postgresql://localhost/cruddur')
+    })
+  })
+})
