@@ -1,0 +1,58 @@
+// Seed throughput: `cruddur ddb seed` writing ~25,000 items against a minimal raw BatchWriteItem loop with
+// the same SDK (the engine's floor on this machine), in the same run. Goal: seed ≥ 80% of the raw rate.
+import {spawnSync} from 'node:child_process'
+import {randomUUID} from 'node:crypto'
+import {join} from 'node:path'
+import pg from 'pg'
+
+import {BIN, ROOT, withStack} from './support.js'
+
+const CONVERSATIONS = 50
+const MESSAGES = 498 // 50 × 498 messages + 100 conversation rows = 25,000 items
+const CONCURRENCY = 8
+
+await withStack(async ({state, stateDir}) => {
+  const {loadSchema} = await import(join(ROOT, 'dist/lib/postgres/schema.js'))
+  const pool = new pg.Pool({connectionString: state.postgres.url})
+  await loadSchema(pool)
+  for (let i = 0; i < 11; i++) {
+    await pool.query('INSERT INTO users (display_name, handle, email) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [`Bench ${i}`, `bench${i}`, `bench${i}@example.com`])
+  }
+
+  await pool.end()
+  const env = {...process.env, CRUDDUR_STATE_DIR: stateDir}
+  const run = (args) => {
+    const result = spawnSync(process.execPath, [BIN, ...args, '--json'], {encoding: 'utf8', env})
+    if (result.status !== 0) throw new Error(result.stdout + result.stderr)
+    return JSON.parse(result.stdout)
+  }
+
+  run(['ddb', 'schema-load', '--table', 'bench-seed'])
+  const seeded = run(['ddb', 'seed', '--table', 'bench-seed', '--conversations', String(CONVERSATIONS), '--messages', String(MESSAGES), '--concurrency', String(CONCURRENCY)])
+
+  // The floor: the same number of items, 25 a request, the same concurrency, no generation, no retries.
+  const {DynamoDBClient, BatchWriteItemCommand} = await import('@aws-sdk/client-dynamodb')
+  run(['ddb', 'schema-load', '--table', 'bench-raw'])
+  const client = new DynamoDBClient({credentials: {accessKeyId: 'x', secretAccessKey: 'x'}, endpoint: state.dynamodb.endpoint, region: 'us-east-1'})
+  const total = seeded.itemsWritten
+  const text = 'x'.repeat(60)
+  let next = 0
+  const started = Date.now()
+  await Promise.all(Array.from({length: CONCURRENCY}, async () => {
+    while (next < total) {
+      const batch = []
+      for (let i = 0; i < 25 && next < total; i++, next++) {
+        batch.push({PutRequest: {Item: {message: {S: text}, pk: {S: `MSG#${next % 100}`}, sk: {S: `${new Date().toISOString()}#${randomUUID()}`}}}})
+      }
+
+      await client.send(new BatchWriteItemCommand({RequestItems: {'bench-raw': batch}}))
+    }
+  }))
+  const rawRate = total / ((Date.now() - started) / 1000)
+  client.destroy()
+
+  console.log(`items written            ${total}`)
+  console.log(`raw BatchWriteItem loop  ${Math.round(rawRate)} items/s`)
+  console.log(`cruddur ddb seed         ${seeded.itemsPerSecond} items/s`)
+  console.log(`ratio                    ${(seeded.itemsPerSecond / rawRate * 100).toFixed(0)}% of raw (goal ≥ 80%)`)
+})
