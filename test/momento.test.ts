@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 import {randomUUID} from 'node:crypto'
-import {createServer, type Server} from 'node:net'
+import {createServer, type Server, type Socket} from 'node:net'
 import pg from 'pg'
 import {readFileSync} from 'node:fs'
 
@@ -204,7 +204,9 @@ describe('momento', () => {
     })
 
     it('a cache that accepts connections but never answers costs at most its timeout', async () => {
-      const silent: Server = createServer(() => {})
+      // Never answers; its sockets are destroyed at the end, or they would keep mocha from exiting.
+      const accepted = new Set<Socket>()
+      const silent: Server = createServer((socket) => accepted.add(socket))
       await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
       const port = (silent.address() as {port: number}).port
       const client = createMomentoClient(localTarget(port))
@@ -217,6 +219,7 @@ describe('momento', () => {
         expect(warnings).to.have.length(1)
       } finally {
         client.close()
+        for (const socket of accepted) socket.destroy()
         silent.close()
       }
     })
