@@ -34,16 +34,26 @@ export async function withStack(work) {
 
 /** Median wall time in ms of running a command `runs` times (after one warm-up). */
 export function timeCommand(command, args, {runs = 15, env = {}} = {}) {
-  const times = []
-  for (let i = -1; i < runs; i++) {
-    const started = process.hrtime.bigint()
-    const result = spawnSync(command, args, {env: {...process.env, ...env}, stdio: ['ignore', 'ignore', 'pipe']})
-    const ms = Number(process.hrtime.bigint() - started) / 1e6
-    if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr}`)
-    if (i >= 0) times.push(ms)
+  return timeCommands({only: [command, args]}, {env, runs}).only
+}
+
+/**
+ * Median wall times of several commands, run in interleaved rounds (one of each per round, after a
+ * warm-up round), so a machine that speeds up or slows down during the run affects them all alike.
+ */
+export function timeCommands(commands, {runs = 21, env = {}} = {}) {
+  const times = Object.fromEntries(Object.keys(commands).map((name) => [name, []]))
+  for (let round = -1; round < runs; round++) {
+    for (const [name, [command, args]] of Object.entries(commands)) {
+      const started = process.hrtime.bigint()
+      const result = spawnSync(command, args, {env: {...process.env, ...env}, stdio: ['ignore', 'ignore', 'pipe']})
+      const ms = Number(process.hrtime.bigint() - started) / 1e6
+      if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr}`)
+      if (round >= 0) times[name].push(ms)
+    }
   }
 
-  return median(times)
+  return Object.fromEntries(Object.entries(times).map(([name, values]) => [name, median(values)]))
 }
 
 export const median = (values) => {

@@ -1,5 +1,5 @@
 import {existsSync} from 'node:fs'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {CruddurError} from '../errors.js'
@@ -8,13 +8,19 @@ import {waitForPort} from './ports.js'
 import {logTail, spawnDetached, stopProcess} from './process.js'
 import {isAlive, type MomentoRecord} from './state.js'
 
-/** The compiled stand-in entry point; from the TypeScript sources (tests) it is the built one in dist/. */
+/**
+ * The compiled stand-in entry point, dist/lib/momento/standin-main.js in the cruddur package. Found by
+ * walking up to the package root, since this code runs from src/ (tests), dist/lib or a dist/cli chunk.
+ */
 function standinMain(): string {
-  const sibling = fileURLToPath(new URL('../momento/standin-main.js', import.meta.url))
-  if (existsSync(sibling)) return sibling
-  const built = fileURLToPath(new URL('../../../dist/lib/momento/standin-main.js', import.meta.url))
-  if (existsSync(built)) return built
-  throw new CruddurError('FAILED', 'The Momento stand-in is not built: run `npm run build` first.')
+  let dir = dirname(fileURLToPath(import.meta.url))
+  while (!existsSync(join(dir, 'package.json')) || !existsSync(join(dir, 'dist', 'lib', 'momento'))) {
+    const parent = dirname(dir)
+    if (parent === dir) throw new CruddurError('FAILED', 'The Momento stand-in is not built: run `npm run build` in the cruddur directory.')
+    dir = parent
+  }
+
+  return join(dir, 'dist', 'lib', 'momento', 'standin-main.js')
 }
 
 export interface StartMomentoLocalOptions {
