@@ -38,5 +38,11 @@ export const mochaHooks = {
   async afterAll(this: Mocha.Context) {
     this.timeout(60_000)
     if (holder.cruddurTestStack) await stopTestStack(holder.cruddurTestStack)
+    // A socket or timer a test forgot keeps mocha from exiting, and CI would wait until its time limit.
+    // Fail fast instead, naming what is still open. (Unref'd: it never keeps the process alive itself.)
+    setTimeout(() => {
+      console.error(`mocha could not exit, still open: ${process.getActiveResourcesInfo().join(', ')}`)
+      process.exit(1)
+    }, 30_000).unref()
   },
 }
