@@ -118,17 +118,24 @@ export abstract class TargetCommand<T extends typeof Command> extends BaseComman
     // Show what would be touched before asking (or refusing).
     if ('table' in target) this.announce(describeDynamoDbTarget(target))
     else if ('url' in target) this.announce(`postgres ${describePostgresTarget(target)}`)
-    if (this.flags.yes) return
-    if (!process.stdin.isTTY || !process.stderr.isTTY) {
-      throw new CruddurError('CONFIRMATION_REQUIRED', `Refusing to ${action}${target.kind === 'prod' ? ' on production' : ''} without confirmation: pass --yes to confirm.`)
-    }
+    const onProd = target.kind === 'prod'
+    await this.confirm(`${onProd ? chalk.red.bold('Production:') : chalk.yellow.bold('Confirm:')} ${action}?`, {
+      notConfirmed: `Not confirmed, nothing was changed: answer "yes" (or pass --yes) to ${action}.`,
+      noTerminal: `Refusing to ${action}${onProd ? ' on production' : ''} without confirmation: pass --yes to confirm.`,
+    })
+  }
 
+  /**
+   * Asks the person at the terminal to type "yes"; --yes answers for them. Without a terminal (CI, a
+   * pipe) there is nobody to ask, so it refuses with `noTerminal` rather than guessing.
+   */
+  protected async confirm(question: string, refusals: {noTerminal: string; notConfirmed: string}): Promise<void> {
+    if (this.flags.yes) return
+    if (!process.stdin.isTTY || !process.stderr.isTTY) throw new CruddurError('CONFIRMATION_REQUIRED', refusals.noTerminal)
     const prompt = createInterface({input: process.stdin, output: process.stderr})
     try {
-      const answer = await prompt.question(`${target.kind === 'prod' ? chalk.red.bold('Production:') : chalk.yellow.bold('Confirm:')} ${action}? Type "yes" to continue: `)
-      if (answer.trim().toLowerCase() !== 'yes') {
-        throw new CruddurError('CONFIRMATION_REQUIRED', `Not confirmed, nothing was changed: answer "yes" (or pass --yes) to ${action}.`)
-      }
+      const answer = await prompt.question(`${question} Type "yes" to continue: `)
+      if (answer.trim().toLowerCase() !== 'yes') throw new CruddurError('CONFIRMATION_REQUIRED', refusals.notConfirmed)
     } finally {
       prompt.close()
     }

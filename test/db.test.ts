@@ -3,8 +3,9 @@ import pg from 'pg'
 
 import {freePort} from '../src/lib/local/ports.js'
 import {hasProgram} from '../src/lib/local/process.js'
+import {databaseName} from '../src/lib/postgres/database.js'
 import {testStack} from './hooks.js'
-import {cli, cliJson, errorLines} from './support/cli.js'
+import {cli, cliInTerminal, cliJson, errorLines} from './support/cli.js'
 import {createTestDatabase, insertUsers, type TestDatabase, testDatabaseUrl} from './support/database.js'
 
 interface SeedJson {
@@ -148,13 +149,33 @@ describe('cruddur db', () => {
       }
     })
 
+    it('in a terminal, with a session connected, asks: "no" keeps the database, "yes" drops it', async () => {
+      const victim = await createTestDatabase('cruddur_db_test_prompt')
+      const client = new pg.Client({application_name: 'db-test-prompted', connectionString: victim.url})
+      client.on('error', () => {})
+      await client.connect()
+      try {
+        const kept = await cliInTerminal(['db', 'drop', '--database-url', victim.url], 'no\n')
+        expect(kept.code, kept.stdout).to.equal(7)
+        expect(kept.stdout).to.include('db-test-prompted').and.include('Disconnect them and drop')
+        expect((await client.query('SELECT 1 AS one')).rows).to.deep.equal([{one: 1}])
+        const dropped = await cliInTerminal(['db', 'drop', '--database-url', victim.url], 'yes\n')
+        expect(dropped.code, dropped.stdout).to.equal(0)
+        expect(dropped.stdout).to.include('Dropped database cruddur_db_test_prompt')
+      } finally {
+        await client.end().catch(() => {})
+        await victim.drop()
+      }
+    })
+
     it('on --prod refuses without a terminal or --yes, and drops nothing', async () => {
       const {code, stderr} = await cli(['db', 'drop', '--prod'], {env: {PROD_CONNECTION_URL: db.url}})
       expect(code).to.equal(7)
       expect(errorLines(stderr)).to.have.length(1)
       expect(stderr).to.include('--yes')
-      const {rows} = await db.pool.query('SELECT count(*)::int AS n FROM users')
-      expect(rows[0].n).to.be.greaterThan(0)
+      // Still there: the refusal dropped nothing.
+      const {rows} = await db.pool.query('SELECT current_database() AS name')
+      expect(rows[0].name).to.equal(databaseName(db.url))
     })
 
     it('a missing database is not an error', async () => {

@@ -12,7 +12,7 @@ import {cacheStoreOver, closeMomentoClients, createMomentoClient, momentoCacheSt
 import {CACHE_TIMEOUT_MS, type MomentoTarget, resolveMomentoTarget} from '../src/lib/momento/config.js'
 import {startStandin} from '../src/lib/momento/standin-server.js'
 import {testStack} from './hooks.js'
-import {cli, cliJson, errorLines} from './support/cli.js'
+import {cli, cliInTerminal, cliJson, errorLines} from './support/cli.js'
 
 const SECRET = 'do-not-print-me-8f3a1c'
 
@@ -77,6 +77,18 @@ describe('momento', () => {
       expect(deleted.code).to.equal(0)
       const list = await cliJson<{caches: string[]}>(['momento', 'list-caches'])
       expect(list.json.caches).to.not.include(name)
+    })
+
+    it('delete-cache in a terminal asks first: "no" keeps the cache, "yes" deletes it', async () => {
+      const name = unique('prompt')
+      await cli(['momento', 'create-cache', '--cache', name])
+      const kept = await cliInTerminal(['momento', 'delete-cache', '--cache', name], 'no\n')
+      expect(kept.code, kept.stdout).to.equal(7)
+      expect(kept.stdout).to.include(`delete cache ${name}`).and.include('Not confirmed, nothing was changed')
+      expect((await cliJson<{caches: string[]}>(['momento', 'list-caches'])).json.caches).to.include(name)
+      const deleted = await cliInTerminal(['momento', 'delete-cache', '--cache', name], 'yes\n')
+      expect(deleted.code, deleted.stdout).to.equal(0)
+      expect((await cliJson<{caches: string[]}>(['momento', 'list-caches'])).json.caches).to.not.include(name)
     })
 
     it('get shows a cached value and delete removes it', async () => {

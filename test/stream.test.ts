@@ -26,7 +26,8 @@ const person = (name: string): Participant => ({displayName: `User ${name}`, han
 
 let sequence = 1000
 /** A stream record as Lambda delivers it; sequence numbers rise in creation order, as in a shard. */
-function insertRecord(item: Record<string, unknown>, eventName: StreamRecord['eventName'] = 'INSERT'): StreamRecord {
+function insertRecord(row: object, eventName: StreamRecord['eventName'] = 'INSERT'): StreamRecord {
+  const item = row as Record<string, unknown> // a message or conversation row: pk, sk and its attributes
   return {
     awsRegion: 'us-east-1',
     dynamodb: {

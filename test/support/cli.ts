@@ -46,3 +46,29 @@ export async function cliJson<T = Record<string, unknown>>(args: string[], optio
 export function errorLines(stderr: string): string[] {
   return stderr.split('\n').filter((line) => line.trim() && !line.startsWith('→') && !line.startsWith('note:'))
 }
+
+/**
+ * Runs the binary in a pseudo-terminal (util-linux `script`), typing `input` at it: how a person answers
+ * a confirmation prompt. stdout and stderr arrive together, as a terminal shows them.
+ */
+export function cliInTerminal(args: string[], input: string, options: {env?: NodeJS.ProcessEnv} = {}): Promise<CliResult> {
+  const quote = (word: string) => `'${word.replaceAll("'", "'\\''")}'`
+  const command = [process.execPath, BIN, ...args].map(quote).join(' ')
+  return new Promise((resolve, reject) => {
+    // -e: exit with the command's code; -q: no "Script started" banner; the transcript goes nowhere.
+    const child = spawn('script', ['-qec', command, '/dev/null'], {cwd: ROOT, env: {...process.env, ...options.env}, stdio: ['pipe', 'pipe', 'pipe']})
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk
+      // Answer once the question is on the screen, as a person would.
+      if (input && stdout.includes('Type "yes"')) {
+        child.stdin.end(input)
+        input = ''
+      }
+    })
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({code, stderr, stdout}))
+  })
+}

@@ -1,8 +1,6 @@
 import chalk from 'chalk'
-import {createInterface} from 'node:readline/promises'
 
 import {TargetCommand} from '../../target-command.js'
-import {CruddurError} from '../../lib/errors.js'
 import {renderTable} from '../../lib/output.js'
 import {describePostgresTarget, postgresTargetJson} from '../../lib/target.js'
 import type {DatabaseSession} from '../../lib/postgres/database.js'
@@ -39,16 +37,9 @@ On --prod it asks first (--yes without a terminal). Locally it asks only when ot
     const count = `${sessions.length} other session${sessions.length === 1 ? '' : 's'}`
     this.info(`${count} connected to ${name}:`)
     this.info(renderTable(['pid', 'user', 'client', 'application', 'state'], sessions.map((s) => [s.pid, s.user, s.client, s.application, s.state])))
-    if (confirmed || this.flags.yes) return
+    if (confirmed) return
     const pids = sessions.map((s) => s.pid).join(', ')
     const refusal = `${count} (pid ${pids}) ${sessions.length === 1 ? 'is' : 'are'} connected to ${name}, so nothing was dropped: close ${sessions.length === 1 ? 'it' : 'them'}, or pass --yes to disconnect ${sessions.length === 1 ? 'it' : 'them'} and drop anyway.`
-    if (!process.stdin.isTTY || !process.stderr.isTTY) throw new CruddurError('CONFIRMATION_REQUIRED', refusal)
-    const prompt = createInterface({input: process.stdin, output: process.stderr})
-    try {
-      const answer = await prompt.question(`${chalk.yellow('Disconnect them and drop')} ${name}? Type "yes" to continue: `)
-      if (answer.trim().toLowerCase() !== 'yes') throw new CruddurError('CONFIRMATION_REQUIRED', refusal)
-    } finally {
-      prompt.close()
-    }
+    await this.confirm(`${chalk.yellow('Disconnect them and drop')} ${name}?`, {notConfirmed: refusal, noTerminal: refusal})
   }
 }
