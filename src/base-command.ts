@@ -74,7 +74,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     // oclif's own exits (help, parse errors) keep their behaviour.
     if (error.oclif?.exit !== undefined && !(error instanceof CruddurError)) {
       if (error.oclif.exit === 0 || error.message.startsWith('EEXIT')) throw error
-      return this.fail(new CruddurError('INVALID_INPUT', error.message.split('\n')[0]), error)
+      return this.fail(new CruddurError('INVALID_INPUT', oneLine(error.message, ['cruddur', ...(this.id?.split(':') ?? []), '--help'].join(' '))), error)
     }
 
     return this.fail(translateError(error, this.errorContext), error)
@@ -91,4 +91,17 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
     this.exit(error.exitCode)
   }
+}
+
+/**
+ * oclif's parse errors span lines ("Parsing --limit", then the reason on the next line); the reason is
+ * the useful part. Joined into the one line every error gets, pointing at the command's own help.
+ */
+export function oneLine(message: string, help: string): string {
+  const lines = message
+    .split('\n')
+    .map((line) => line.replaceAll(/\s+/g, ' ').trim().replace(/^Missing required flag (\w[\w-]*)$/, 'Missing required flag --$1'))
+    .filter((line) => line && !/^See more help with/.test(line) && !/^The following errors? occurred:?$/.test(line))
+  const joined = lines.reduce((text, line) => (text ? `${text}${/[:.]$/.test(text) ? ' ' : ': '}${line}` : line), '')
+  return `${joined.replace(/\.$/, '')}. See \`${help}\`.`
 }

@@ -45,6 +45,8 @@ export abstract class TargetCommand<T extends typeof Command> extends BaseComman
   }
 
   private announced = new Set<string>()
+  /** One yes covers the whole command: `ddb setup` asks once for the schema and the seed. */
+  private confirmed = false
   private dynamoDbClients?: DynamoDbClients
   private pgPool?: Pool
   private cachedDynamoDbTarget?: DynamoDbTarget
@@ -114,7 +116,7 @@ export abstract class TargetCommand<T extends typeof Command> extends BaseComman
    * destroys anything by accident. Local targets never ask, unless `always` (work that cannot be undone anywhere).
    */
   protected async confirmProd(action: string, target: DynamoDbTarget | PostgresTarget | {kind: 'local' | 'prod'}, options: {always?: boolean} = {}): Promise<void> {
-    if (target.kind !== 'prod' && !options.always) return
+    if ((target.kind !== 'prod' && !options.always) || this.confirmed) return
     // Show what would be touched before asking (or refusing).
     if ('table' in target) this.announce(describeDynamoDbTarget(target))
     else if ('url' in target) this.announce(`postgres ${describePostgresTarget(target)}`)
@@ -123,6 +125,7 @@ export abstract class TargetCommand<T extends typeof Command> extends BaseComman
       notConfirmed: `Not confirmed, nothing was changed: answer "yes" (or pass --yes) to ${action}.`,
       noTerminal: `Refusing to ${action}${onProd ? ' on production' : ''} without confirmation: pass --yes to confirm.`,
     })
+    this.confirmed = true
   }
 
   /**

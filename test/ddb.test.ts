@@ -207,7 +207,7 @@ describe('cruddur ddb', () => {
     // An unroutable endpoint for the AWS SDK, should the guard ever let a request through.
     const noAws = {AWS_ACCESS_KEY_ID: 'invalid', AWS_SECRET_ACCESS_KEY: 'invalid', AWS_REGION: 'us-east-1', HTTPS_PROXY: 'http://127.0.0.1:9'}
 
-    for (const args of [['ddb', 'drop'], ['ddb', 'schema-load', '--recreate'], ['ddb', 'seed']]) {
+    for (const args of [['ddb', 'drop'], ['ddb', 'schema-load', '--recreate'], ['ddb', 'seed'], ['ddb', 'setup']]) {
       it(`${args.join(' ')} --prod without a terminal refuses without --yes`, async () => {
         const result = await cli([...args, '--prod'], {env: noAws})
         expect(result.code).to.equal(7)

@@ -54,14 +54,17 @@ export function translateError(error: unknown, context: ErrorContext): CruddurEr
   const message = err.message ?? String(error)
 
   if (isPostgresError(err)) return translatePostgresError(err, context.postgres)
-  if (context.cognito && !context.dynamodb && !context.postgres) {
+  // The AWS SDK tags every error it throws, network ones included, with $metadata; pg does not. That, not
+  // which targets a command has touched, says whose connection failed.
+  const fromAws = typeof error === 'object' && error !== null && '$metadata' in error
+  if (context.cognito && !context.dynamodb && (fromAws || !context.postgres)) {
     const translated = translateCognitoError(err, context.cognito)
     if (translated) return translated
   }
 
   const network = networkCode(error)
   if (network || err.name === 'TimeoutError') {
-    if (context.postgres && !context.dynamodb) {
+    if (context.postgres && (!context.dynamodb || !fromAws)) {
       return new CruddurError('UNREACHABLE', `PostgreSQL is not reachable at ${maskUrl(context.postgres.url)} (${network ?? 'timeout'}): start the local stack with \`cruddur local start\`, or pass --database-url.`, {cause: error})
     }
 

@@ -49,7 +49,7 @@ Each conversation gets its messages (the newest at --now, never in the future) a
   }
 }
 
-function parseNow(value: string | undefined): Date | undefined {
+export function parseNow(value: string | undefined): Date | undefined {
   if (!value) return undefined
   const date = new Date(value)
   if (Number.isNaN(date.getTime())) throw new CruddurError('INVALID_INPUT', `--now "${value}" is not a date: use ISO-8601, e.g. 2026-11-24T15:49:00.000Z.`)

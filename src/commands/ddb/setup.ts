@@ -1,5 +1,5 @@
 import {seedFlags} from '../../seed-flags.js'
-import Seed from './seed.js'
+import Seed, {parseNow} from './seed.js'
 
 export default class Setup extends Seed {
   static override description = `Create the messages table if needed, then seed it (schema-load, then seed).
@@ -12,6 +12,9 @@ Idempotent: running it twice leaves the same items as running it once.`
 
   override async run() {
     const target = this.dynamoDbTarget
+    parseNow(this.flags.now) // a bad --now is refused before anything is created
+    // Asked before the first request: on production nothing is created until someone says yes.
+    await this.confirmProd(`create table ${target.table} if it is missing and write seed data into it`, target)
     const {client} = await this.dynamodb()
     const {loadTableSchema} = await import('../../lib/dynamodb/table-admin.js')
     const schema = await loadTableSchema(client, {tableName: target.table})
