@@ -1,4 +1,7 @@
 import {expect} from 'chai'
+import {mkdtempSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 
 import {CruddurError} from '../src/lib/errors.js'
 import {maskUrl} from '../src/lib/mask.js'
@@ -8,6 +11,7 @@ import {
   describePostgresTarget,
   resolveDynamoDbTarget,
   resolvePostgresTarget,
+  type TargetFlags,
 } from '../src/lib/target.js'
 import type {LocalStackState} from '../src/lib/local/state.js'
 
@@ -41,6 +45,33 @@ describe('target resolution', () => {
       expect(target.endpoint).to.equal(undefined)
       expect(target).to.include({kind: 'prod', region: 'eu-west-1'})
       expect(target.ignoredEnv).to.deep.equal(['AWS_ENDPOINT_URL_DYNAMODB'])
+    })
+
+    describe('the --prod region', () => {
+      let configFile: string
+      before(() => {
+        configFile = join(mkdtempSync(join(tmpdir(), 'cruddur-aws-')), 'config')
+        writeFileSync(configFile, '[default]\nregion = us-west-2\n\n[profile europe]\noutput = json\nregion = eu-central-1\n\n[profile bare]\noutput = json\n')
+      })
+
+      const regionOf = (flags: TargetFlags, env: NodeJS.ProcessEnv = {}) => resolveDynamoDbTarget({prod: true, ...flags}, {AWS_CONFIG_FILE: configFile, ...env}, {}).region
+
+      it('comes from --region, then AWS_REGION, then AWS_DEFAULT_REGION', () => {
+        expect(regionOf({region: 'ap-south-1'}, {AWS_DEFAULT_REGION: 'x', AWS_REGION: 'y'})).to.equal('ap-south-1')
+        expect(regionOf({}, {AWS_DEFAULT_REGION: 'x', AWS_REGION: 'eu-west-3'})).to.equal('eu-west-3')
+        expect(regionOf({}, {AWS_DEFAULT_REGION: 'sa-east-1'})).to.equal('sa-east-1')
+      })
+
+      it("then from the profile's own region (--profile, then AWS_PROFILE, then default)", () => {
+        expect(regionOf({profile: 'europe'})).to.equal('eu-central-1')
+        expect(regionOf({}, {AWS_PROFILE: 'europe'})).to.equal('eu-central-1')
+        expect(regionOf({})).to.equal('us-west-2')
+      })
+
+      it('is never guessed: no region anywhere is an error naming the fixes', () => {
+        expect(() => regionOf({profile: 'bare'})).to.throw(CruddurError, /No AWS region.*--region.*AWS_REGION.*profile bare/)
+        expect(() => resolveDynamoDbTarget({prod: true}, {AWS_CONFIG_FILE: join(tmpdir(), 'no-such-aws-config')}, {})).to.throw(CruddurError, /No AWS region/)
+      })
     })
 
     it('--prod with --endpoint is an error', () => {

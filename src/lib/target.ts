@@ -1,3 +1,7 @@
+import {readFileSync} from 'node:fs'
+import {homedir} from 'node:os'
+import {join} from 'node:path'
+
 import {CruddurError} from './errors.js'
 import {maskUrl} from './mask.js'
 import {type LocalStackState} from './local/state.js'
@@ -59,6 +63,44 @@ function checkUrl(url: string, what: string): string {
   return url.replace(/\/+$/, '')
 }
 
+/** The `region` of a profile in the AWS config file (AWS_CONFIG_FILE, else ~/.aws/config), if it sets one. */
+export function profileRegion(profile: string, env: NodeJS.ProcessEnv): string | undefined {
+  let text: string
+  try {
+    text = readFileSync(env.AWS_CONFIG_FILE || join(homedir(), '.aws', 'config'), 'utf8')
+  } catch {
+    return undefined
+  }
+
+  let inProfile = false
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim()
+    // Sections are [default] and [profile NAME].
+    const section = /^\[\s*(?:profile\s+)?(.+?)\s*\]$/.exec(line)
+    if (section) inProfile = section[1] === profile
+    else if (inProfile) {
+      const region = /^region\s*=\s*(\S+)/.exec(line)
+      if (region) return region[1]
+    }
+  }
+
+  return undefined
+}
+
+/**
+ * The AWS region for --prod, in the SDK's and AWS CLI's order: --region, AWS_REGION, AWS_DEFAULT_REGION,
+ * then the profile's own region. No guessing: production in the wrong region is worse than an error.
+ */
+function prodRegion(flags: TargetFlags, env: NodeJS.ProcessEnv): string {
+  const profile = flags.profile || env.AWS_PROFILE || 'default'
+  const region = flags.region || env.AWS_REGION || env.AWS_DEFAULT_REGION || profileRegion(profile, env)
+  if (!region) {
+    throw new CruddurError('INVALID_INPUT', `No AWS region for --prod: pass --region, set AWS_REGION, or set a region in profile ${profile}.`)
+  }
+
+  return region
+}
+
 export function resolveDynamoDbTarget(
   flags: TargetFlags,
   env: NodeJS.ProcessEnv,
@@ -72,7 +114,7 @@ export function resolveDynamoDbTarget(
 
     return {
       kind: 'prod',
-      region: flags.region || env.AWS_REGION || env.AWS_DEFAULT_REGION || LOCAL_REGION,
+      region: prodRegion(flags, env),
       profile: flags.profile,
       table,
       source: 'prod',
@@ -121,7 +163,7 @@ export function resolveCognitoTarget(
       throw new CruddurError('INVALID_INPUT', '--prod and --cognito-endpoint contradict each other: use --prod for AWS Cognito, or --cognito-endpoint for another one.')
     }
 
-    return {kind: 'prod', region: flags.region || env.AWS_REGION || env.AWS_DEFAULT_REGION || LOCAL_REGION, profile: flags.profile, source: 'prod'}
+    return {kind: 'prod', region: prodRegion(flags, env), profile: flags.profile, source: 'prod'}
   }
 
   const local = (endpoint: string, source: CognitoTarget['source']): CognitoTarget => ({

@@ -27,11 +27,12 @@ Reads the stream of DynamoDB Local (every shard, parents before children), hands
   }
 
   async run() {
-    const target = this.dynamoDbTarget
-    if (target.kind === 'prod') {
+    // Refused from the flag alone: no production setting is even read.
+    if (this.flags.prod) {
       throw new CruddurError('INVALID_INPUT', 'In production the Lambda processes the stream (see infra/): `stream process` is for local targets; `cruddur ddb stream tail --prod` shows the production stream.')
     }
 
+    const target = this.dynamoDbTarget
     const {client, doc} = await this.dynamodb()
     const [{createStreamHandler}, {processStream}, {createStreamsClient, endpointKey}] = await Promise.all([
       import('../../../lib/stream/handler.js'),
