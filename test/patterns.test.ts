@@ -3,6 +3,7 @@ import {randomUUID} from 'node:crypto'
 import pg from 'pg'
 import {PutCommand, QueryCommand, ScanCommand} from '@aws-sdk/lib-dynamodb'
 
+import {batchWriteAll} from '../src/lib/dynamodb/batch-write.js'
 import {createDynamoDbClients, type DynamoDbClients} from '../src/lib/dynamodb/client.js'
 import {conversationRow, groupPk, messageItem, type MessageItem, type Participant, timestamp} from '../src/lib/dynamodb/items.js'
 import {
@@ -207,6 +208,35 @@ describe('cruddur ddb patterns', () => {
       const expected = written.sort((a, b) => (a.sk < b.sk ? 1 : -1)).map((item) => item.message_uuid)
       expect(seen).to.deep.equal(expected)
       expect(pages).to.equal(5)
+    })
+
+    it('paging returns every message exactly once when a page holds more than one 1 MB Query can read', async () => {
+      // ~1.1 KB a message: a page of 1000 is over DynamoDB's 1 MB per Query, so one Query comes back short.
+      const group = randomUUID()
+      const base = Date.parse('2025-07-01T00:00:00.000Z')
+      const written = Array.from({length: 1100}, (_, i) =>
+        messageItem({createdAt: timestamp(new Date(base + i)), messageGroupUuid: group, messageUuid: randomUUID(), sender: users.gus, text: `${i} `.padEnd(1000, 'x')}),
+      )
+      await batchWriteAll(ddb.doc, table, written as unknown as Array<Record<string, unknown>>)
+      // The premise: a single Query for the page stops at 1 MB (DynamoDB Local enforces it too).
+      const single = await ddb.doc.send(
+        new QueryCommand({ExpressionAttributeValues: {':pk': written[0].pk}, KeyConditionExpression: 'pk = :pk', Limit: 1001, ScanIndexForward: false, TableName: table}),
+      )
+      expect(single.Items).to.have.length.below(1000)
+      expect(single.LastEvaluatedKey).to.not.equal(undefined)
+
+      const seen: string[] = []
+      let cursor: string | undefined
+      let pages = 0
+      do {
+        const page = await getConversation(ddb.doc, table, group, {cursor, limit: 1000})
+        seen.push(...page.messages.map((m) => m.messageUuid))
+        cursor = page.nextCursor ?? undefined
+        pages++
+      } while (cursor && pages < 10)
+      const expected = written.sort((a, b) => (a.sk < b.sk ? 1 : -1)).map((item) => item.message_uuid)
+      expect(seen).to.deep.equal(expected)
+      expect(pages).to.equal(2)
     })
 
     it('conversations and messages from a previous year are listed like any other', async () => {

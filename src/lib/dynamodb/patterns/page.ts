@@ -12,7 +12,9 @@ export interface Page {
 /**
  * One page of a partition, newest (highest sk) first. It asks for one item more than the page so the
  * cursor is only given when another item really follows (DynamoDB's own LastEvaluatedKey would also be set
- * when the page ends exactly at the last item, leading to an empty page).
+ * when the page ends exactly at the last item, leading to an empty page). A Query also stops at 1 MB read,
+ * so it queries on from LastEvaluatedKey until the page is full or the partition ends: otherwise a big page
+ * of long messages would come back short with no cursor, leaving older items unreachable.
  */
 export async function queryPartitionPage<T extends {pk: string; sk: string}>(
   doc: DynamoDBDocumentClient,
@@ -22,17 +24,22 @@ export async function queryPartitionPage<T extends {pk: string; sk: string}>(
 ): Promise<{items: T[]; nextCursor: string | null; firstPage: boolean}> {
   const limit = requirePageSize(page.limit)
   const startKey = decodeCursor(page.cursor, partitionKey)
-  const output = await doc.send(
-    new QueryCommand({
-      ExclusiveStartKey: startKey,
-      ExpressionAttributeValues: {':pk': partitionKey},
-      KeyConditionExpression: 'pk = :pk',
-      Limit: limit + 1,
-      ScanIndexForward: false,
-      TableName: table,
-    }),
-  )
-  const items = (output.Items ?? []) as T[]
+  const items: T[] = []
+  let exclusiveStartKey: Record<string, unknown> | undefined = startKey
+  do {
+    const output = await doc.send(
+      new QueryCommand({
+        ExclusiveStartKey: exclusiveStartKey,
+        ExpressionAttributeValues: {':pk': partitionKey},
+        KeyConditionExpression: 'pk = :pk',
+        Limit: limit + 1 - items.length,
+        ScanIndexForward: false,
+        TableName: table,
+      }),
+    )
+    items.push(...((output.Items ?? []) as T[]))
+    exclusiveStartKey = output.LastEvaluatedKey
+  } while (exclusiveStartKey && items.length <= limit)
   const more = items.length > limit
   const pageItems = more ? items.slice(0, limit) : items
   const last = pageItems.at(-1)
