@@ -35,7 +35,7 @@ export abstract class TargetCommand<T extends typeof Command> extends BaseComman
       description: 'Table name (default: DDB_MESSAGE_TABLE, else cruddur-messages).',
       helpGroup: 'TARGET',
     }),
-    region: Flags.string({description: 'AWS region. With --prod: else AWS_REGION, AWS_DEFAULT_REGION, then the profile's region (never guessed). Locally: us-east-1.', helpGroup: 'TARGET'}),
+    region: Flags.string({description: 'AWS region. With --prod: else AWS_REGION, AWS_DEFAULT_REGION, then the region of the profile (never guessed). Locally: us-east-1.', helpGroup: 'TARGET'}),
     profile: Flags.string({description: 'AWS profile for --prod.', helpGroup: 'TARGET'}),
     'database-url': Flags.string({
       description: 'PostgreSQL URL (default: CONNECTION_URL, or PROD_CONNECTION_URL with --prod, the running local stack).',
