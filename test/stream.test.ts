@@ -3,10 +3,13 @@ import {DynamoDBStreamsClient} from '@aws-sdk/client-dynamodb-streams'
 import {DynamoDBDocumentClient, PutCommand} from '@aws-sdk/lib-dynamodb'
 import {marshall} from '@aws-sdk/util-dynamodb'
 import {expect} from 'chai'
+import {spawn} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
-import {mkdtempSync, rmSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
+import {createInterface} from 'node:readline'
+import {pathToFileURL} from 'node:url'
 import pg from 'pg'
 
 import {LOCAL_CREDENTIALS} from '../src/lib/aws-config.js'
@@ -16,11 +19,12 @@ import {type ConversationRowItem, queryGroupRows} from '../src/lib/dynamodb/patt
 import {applyMessageToConversation} from '../src/lib/dynamodb/patterns/update-message-group.js'
 import {messagesTableDefinition} from '../src/lib/dynamodb/schema.js'
 import {loadSchema} from '../src/lib/postgres/schema.js'
+import {CheckpointStore, type StreamIdentity} from '../src/lib/stream/checkpoints.js'
 import {createStreamHandler, type StreamLogEntry} from '../src/lib/stream/handler.js'
 import {firstFailure, processStream} from '../src/lib/stream/processor.js'
 import type {StreamRecord} from '../src/lib/stream/records.js'
 import {testStack} from './hooks.js'
-import {cli, cliJson} from './support/cli.js'
+import {cli, cliJson, ROOT} from './support/cli.js'
 
 const person = (name: string): Participant => ({displayName: `User ${name}`, handle: `${name}_${randomUUID().slice(0, 6)}`, uuid: randomUUID()})
 
@@ -42,6 +46,53 @@ function insertRecord(row: object, eventName: StreamRecord['eventName'] = 'INSER
 }
 
 const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 12, minute, 0, 0))
+
+/**
+ * A processor starting up, as a separate process: told the instant, it takes the lock of each stream in turn
+ * (one every 20 ms), prints `won` or the error code for each, and holds what it won until stdin closes.
+ */
+const CONTENDER = `
+const {CheckpointStore} = await import(process.env.CHECKPOINTS_MODULE)
+const {identities, stateDir} = JSON.parse(process.env.CONTENDER)
+const stores = identities.map((identity) => new CheckpointStore(stateDir, identity))
+process.stdout.write('ready\\n')
+const startAt = Number(await new Promise((resolve) => process.stdin.once('data', resolve)))
+const results = []
+for (const [i, store] of stores.entries()) {
+  while (performance.timeOrigin + performance.now() < startAt + i * 20) {}
+  try {
+    store.lock()
+    results.push('won')
+  } catch (error) {
+    results.push(error.code ?? String(error))
+  }
+}
+process.stdout.write(JSON.stringify(results) + '\\n')
+`
+
+/** Runs `contenders` processes against the same streams at the same instants; one list of results per stream. */
+async function contend(contenders: number, stateDir: string, identities: StreamIdentity[]): Promise<string[][]> {
+  const env = {
+    ...process.env,
+    CHECKPOINTS_MODULE: pathToFileURL(join(ROOT, 'src/lib/stream/checkpoints.ts')).href,
+    CONTENDER: JSON.stringify({identities, stateDir}),
+  }
+  const children = Array.from({length: contenders}, () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '--eval', CONTENDER], {cwd: ROOT, env, stdio: ['pipe', 'pipe', 'inherit']})
+    child.stdin.on('error', () => {}) // a contender that died early is reported by its missing output
+    return {exited: new Promise((resolve) => child.on('exit', resolve)), lines: createInterface({input: child.stdout})[Symbol.asyncIterator](), process: child}
+  })
+  try {
+    for (const child of children) expect((await child.lines.next()).value).to.equal('ready')
+    const startAt = Date.now() + 100
+    for (const child of children) child.process.stdin.write(`${startAt}\n`)
+    const results = await Promise.all(children.map(async (child) => JSON.parse((await child.lines.next()).value) as string[]))
+    return identities.map((_, i) => results.map((result) => result[i]))
+  } finally {
+    for (const child of children) child.process.stdin.end()
+    await Promise.all(children.map((child) => child.exited))
+  }
+}
 
 describe('ddb stream', () => {
   const table = `stream-test-${randomUUID().slice(0, 8)}`
@@ -291,6 +342,60 @@ describe('ddb stream', () => {
       expect(result.failed[0]).to.include({attempts: 3, pk: bad.pk, sk: bad.sk})
       await expectRowsShow(group, good)
       expect((await run(createStreamHandler({doc, log: silent, table}))).records).to.equal(0)
+    })
+  })
+
+  describe('the checkpoint lock', () => {
+    let stateDir: string
+    const identity = (n: number): StreamIdentity => ({endpoint: 'http://localhost:8000', streamArn: `arn:stream/${n}`, table: `lock-test-${n}`})
+    const lockFileOf = (store: CheckpointStore) => store.file.replace(/\.json$/, '.lock')
+    const writeLock = (store: CheckpointStore, pid: number) => {
+      mkdirSync(dirname(store.file), {recursive: true})
+      writeFileSync(lockFileOf(store), String(pid))
+    }
+
+    // Above any pid_max, so no process has it.
+    const deadPid = 2 ** 30
+
+    beforeEach(() => {
+      stateDir = mkdtempSync(join(tmpdir(), 'cruddur-lock-'))
+    })
+
+    afterEach(() => {
+      rmSync(stateDir, {force: true, recursive: true})
+    })
+
+    it('of processors starting together, exactly one takes the lock', async () => {
+      const identities = Array.from({length: 20}, (_, n) => identity(n))
+      for (const contenders of await contend(4, stateDir, identities)) {
+        expect(contenders.filter((result) => result === 'won'), contenders.join()).to.have.length(1)
+        expect(contenders.filter((result) => result === 'CONFLICT')).to.have.length(3)
+      }
+    })
+
+    it('a lock left by a dead process is taken over, by exactly one of the processors starting together', async () => {
+      const identities = Array.from({length: 10}, (_, n) => identity(n))
+      for (const id of identities) writeLock(new CheckpointStore(stateDir, id), deadPid)
+      for (const contenders of await contend(4, stateDir, identities)) {
+        expect(contenders.filter((result) => result === 'won'), contenders.join()).to.have.length(1)
+      }
+    })
+
+    it('a lock with this process\'s pid that no store here holds was left by an earlier process, and is taken over', () => {
+      const store = new CheckpointStore(stateDir, identity(0))
+      writeLock(store, process.pid)
+      store.lock()
+      store.unlock()
+      expect(existsSync(lockFileOf(store))).to.equal(false)
+    })
+
+    it('a second store of the same stream in one process is refused until the first unlocks', () => {
+      const [first, second] = [new CheckpointStore(stateDir, identity(0)), new CheckpointStore(stateDir, identity(0))]
+      first.lock()
+      expect(() => second.lock()).to.throw(/Another `cruddur ddb stream process` \(pid \d+\)/)
+      first.unlock()
+      second.lock()
+      second.unlock()
     })
   })
 

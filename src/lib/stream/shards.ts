@@ -110,9 +110,34 @@ export class StreamReader {
 
   /**
    * One pass over every readable shard. `deliver` gets each page of records and resolves once they are
-   * handled (or throws to stop). Returns how many records were read.
+   * handled (or throws to stop). Returns how many records were read: 0 means every open shard is caught up
+   * and every closed one read to its end, children included.
    */
   async poll(deliver: (shardId: string, records: StreamRecord[]) => Promise<void>, signal?: AbortSignal): Promise<number> {
+    let read = 0
+    let relist = true
+    while (relist && !signal?.aborted) {
+      relist = false
+      const shards = await this.list()
+      const done = new Set<string>()
+      // Finishing a parent can make its children ready in the same pass.
+      for (let ready = readyShards(shards, this.finished); ready.length > 0; ready = readyShards(shards, this.finished).filter((shard) => !done.has(shard.ShardId!))) {
+        for (const shard of ready) {
+          if (signal?.aborted) return read
+          done.add(shard.ShardId!)
+          read += await this.readShard(shard, deliver, signal)
+          // Its children may have been created after the listing: list again before the pass ends.
+          if (this.finished(shard.ShardId!)) relist = true
+        }
+      }
+    }
+
+    return read
+  }
+
+  private readonly finished = (shardId: string) => this.positions.get(shardId)?.finished === true
+
+  private async list(): Promise<Shard[]> {
     const shards = await listShards(this.streams, this.streamArn)
     this.seen.clear()
     for (const shard of shards) this.seen.add(shard.ShardId!)
@@ -126,22 +151,12 @@ export class StreamReader {
     }
 
     this.firstListing = false
-    const finished = (shardId: string) => this.positions.get(shardId)?.finished === true
-    let read = 0
-    const done = new Set<string>()
-    // Finishing a parent can make its children ready in the same pass.
-    for (let ready = readyShards(shards, finished); ready.length > 0; ready = readyShards(shards, finished).filter((shard) => !done.has(shard.ShardId!))) {
-      for (const shard of ready) {
-        if (signal?.aborted) return read
-        done.add(shard.ShardId!)
-        read += await this.readShard(shard.ShardId!, deliver, signal)
-      }
-    }
-
-    return read
+    return shards
   }
 
-  private async readShard(shardId: string, deliver: (shardId: string, records: StreamRecord[]) => Promise<void>, signal?: AbortSignal): Promise<number> {
+  private async readShard(shard: Shard, deliver: (shardId: string, records: StreamRecord[]) => Promise<void>, signal?: AbortSignal): Promise<number> {
+    const shardId = shard.ShardId!
+    const closed = Boolean(shard.SequenceNumberRange?.EndingSequenceNumber)
     let read = 0
     let iterator = this.iterators.get(shardId) ?? (await this.iteratorFromPosition(shardId))
     while (iterator && !signal?.aborted) {
@@ -171,7 +186,8 @@ export class StreamReader {
       }
 
       this.iterators.set(shardId, iterator)
-      if (records.length === 0) return read
+      // An empty page means an open shard is caught up; a closed one can return empty pages before its end.
+      if (records.length === 0 && !closed) return read
     }
 
     return read
