@@ -63,6 +63,15 @@ describe('cruddur ddb', () => {
     expect(description.LatestStreamArn).to.be.a('string')
   })
 
+  it('schema-load refuses capacities for an on-demand table, creating nothing', async () => {
+    const table = `${tableFlags[1]}-capacity`
+    const result = await cli(['ddb', 'schema-load', '--table', table, '--read-capacity', '5'])
+    expect(result.code).to.equal(2)
+    expect(errorLines(result.stderr)).to.have.length(1)
+    expect(result.stderr).to.include('--billing provisioned')
+    expect((await cliJson<{tables: string[]}>(['ddb', 'list-tables'])).json.tables).to.not.include(table)
+  })
+
   it('schema-load on an existing table changes nothing and exits 0', async () => {
     const {code, json} = await cliJson<{created: boolean}>(['ddb', 'schema-load', ...tableFlags])
     expect(code).to.equal(0)
@@ -197,6 +206,8 @@ describe('cruddur ddb', () => {
 
       const again = await cli(['ddb', 'drop', doomed])
       expect(again.code).to.equal(4)
+      expect(errorLines(again.stderr)).to.have.length(1)
+      expect(again.stderr).to.include(`Table ${doomed} does not exist`).and.include('--if-exists')
       const noop = await cliJson<{dropped: boolean}>(['ddb', 'drop', doomed, '--if-exists'])
       expect(noop.code).to.equal(0)
       expect(noop.json.dropped).to.equal(false)

@@ -3,6 +3,7 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
+import {javaMajorVersion} from '../src/lib/local/dynamodb-local.js'
 import {choosePort, freePort} from '../src/lib/local/ports.js'
 import {testStack} from './hooks.js'
 import {cli, cliJson, errorLines} from './support/cli.js'
@@ -12,6 +13,14 @@ interface StatusJson {
 }
 
 describe('cruddur local', () => {
+  it('reads the Java major version the way each JDK prints it, so Java 8 or 11 is refused by name', () => {
+    expect(javaMajorVersion('openjdk version "17.0.15" 2025-04-15')).to.equal(17)
+    expect(javaMajorVersion('java version "1.8.0_392"')).to.equal(8)
+    expect(javaMajorVersion('openjdk version "11" 2018-09-25')).to.equal(11)
+    expect(javaMajorVersion('openjdk version "21-ea"')).to.equal(21)
+    expect(javaMajorVersion('no version here')).to.equal(undefined)
+  })
+
   let stateDir: string
 
   before(() => {

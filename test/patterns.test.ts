@@ -407,6 +407,7 @@ describe('cruddur ddb patterns', () => {
 
       const replied = await cli(['ddb', 'patterns', 'create-message', '--from', users.kim.handle, '--group', created.json.messageGroupUuid, 'Sure.', ...flags])
       expect(replied.code, replied.stderr).to.equal(0)
+      expect(replied.stdout).to.include('Sure.').and.include(created.json.messageGroupUuid)
       const read = await cli(['ddb', 'patterns', 'get-conversation', created.json.messageGroupUuid, '--as', users.jon.handle, ...flags])
       expect(read.code, read.stderr).to.equal(0)
       expect(read.stdout).to.include(`@${users.kim.handle}`).and.include('Sure.').and.include('Lunch at noon?')

@@ -130,7 +130,7 @@ function translatePostgresError(err: ErrorLike, target: PostgresTarget | undefin
     }
 
     case '42P01': {
-      return new CruddurError('DATABASE_MISSING', `The database at ${where} has no schema yet (${err.message}): run \`cruddur db schema-load\`.`, {cause: err})
+      return new CruddurError('DATABASE_MISSING', `The database at ${where} has no schema yet (${err.message}): run \`cruddur db setup\` (schema and seed users) or \`cruddur db schema-load\`.`, {cause: err})
     }
 
     default: {

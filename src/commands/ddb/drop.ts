@@ -1,7 +1,8 @@
 import {Args, Flags, ux} from '@oclif/core'
 
 import {TargetCommand} from '../../target-command.js'
-import {dynamoDbTargetJson} from '../../lib/target.js'
+import {CruddurError} from '../../lib/errors.js'
+import {describeDynamoDbTarget, dynamoDbTargetJson} from '../../lib/target.js'
 
 export default class Drop extends TargetCommand<typeof Drop> {
   static override description = 'Delete a table and wait until it is gone (asks first on --prod).'
@@ -28,6 +29,9 @@ export default class Drop extends TargetCommand<typeof Drop> {
     const result = await dropTable(client, target.table, {
       ifExists: this.flags['if-exists'],
       onWait: (what) => this.jsonEnabled() || ux.action.start(what),
+    }).catch((error: Error) => {
+      if (error.name !== 'ResourceNotFoundException') throw error
+      throw new CruddurError('TABLE_MISSING', `Table ${target.table} does not exist on ${describeDynamoDbTarget(target).replace(/ · table .*/, '')}, so there is nothing to drop: pass --if-exists to make that not an error.`)
     })
     if (ux.action.running) ux.action.stop()
     this.log(result.dropped ? `Dropped table ${target.table}.` : `Table ${target.table} does not exist; nothing to drop.`)

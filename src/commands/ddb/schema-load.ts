@@ -1,6 +1,7 @@
 import {Flags, ux} from '@oclif/core'
 
 import {TargetCommand} from '../../target-command.js'
+import {CruddurError} from '../../lib/errors.js'
 import {dynamoDbTargetJson} from '../../lib/target.js'
 
 export default class SchemaLoad extends TargetCommand<typeof SchemaLoad> {
@@ -23,6 +24,12 @@ Waits until the table and its index are ACTIVE. On an existing table it changes 
 
   async run() {
     const target = this.dynamoDbTarget
+    for (const flag of ['read-capacity', 'write-capacity'] as const) {
+      if (this.flags[flag] !== undefined && this.flags.billing !== 'provisioned') {
+        throw new CruddurError('INVALID_INPUT', `--${flag} applies only to provisioned tables: add --billing provisioned, or leave out --${flag}.`)
+      }
+    }
+
     if (this.flags.recreate) await this.confirmProd(`drop and recreate table ${target.table}`, target)
     const {client} = await this.dynamodb()
     const {loadTableSchema, summarizeTable} = await import('../../lib/dynamodb/table-admin.js')

@@ -69,10 +69,21 @@ export function ensureDynamoDbLocal(cacheDir: string, version = DYNAMODB_LOCAL_V
   return lib
 }
 
+const JAVA_NEEDED = 'Java 17 or newer is needed to run DynamoDB Local: install it (e.g. `apt-get install openjdk-17-jre-headless`)'
+
+/** The major version `java -version` reports ("1.8.0_392" is 8, "17.0.15" is 17), or undefined. */
+export function javaMajorVersion(versionOutput: string): number | undefined {
+  const match = /version "(\d+)(?:\.(\d+))?/.exec(versionOutput)
+  if (!match) return undefined
+  const major = Number(match[1])
+  return major === 1 && match[2] ? Number(match[2]) : major
+}
+
 export function checkJava(): void {
-  if (!hasProgram('java')) {
-    throw new CruddurError('MISSING_TOOL', 'Java 17 or newer is needed to run DynamoDB Local: install it (e.g. `apt-get install openjdk-17-jre-headless`).')
-  }
+  const result = spawnSync('java', ['-version'], {encoding: 'utf8'})
+  if (result.error) throw new CruddurError('MISSING_TOOL', `${JAVA_NEEDED}.`)
+  const major = javaMajorVersion(`${result.stderr}${result.stdout}`)
+  if (major !== undefined && major < 17) throw new CruddurError('MISSING_TOOL', `${JAVA_NEEDED}; \`java\` here is Java ${major} (set JAVA_HOME or PATH to a newer one).`)
 }
 
 export interface StartDynamoDbLocalOptions {

@@ -65,8 +65,8 @@ With --to it starts a conversation with that user (both conversation rows and th
       text: this.args.text,
     })
     const {message} = result
-    this.log(renderTable(['from', 'time', 'message'], [[`@${message.sender.handle}`, message.createdAt, message.text]]))
-    this.info(`${result.newConversation ? chalk.green('New conversation') : 'Conversation'} ${result.messageGroupUuid} · message ${message.messageUuid}`)
+    this.log(renderTable(['from', 'time', 'message', 'message_group_uuid'], [[`@${message.sender.handle}`, message.createdAt, message.text, result.messageGroupUuid]]))
+    this.info(`${result.newConversation ? chalk.green('New conversation') : 'Added to the conversation'} · message ${message.messageUuid}`)
     return {message, messageGroupUuid: result.messageGroupUuid, newConversation: result.newConversation, target: dynamoDbTargetJson(target)}
   }
 }
