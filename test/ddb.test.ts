@@ -1,10 +1,8 @@
 import type {TableDescription} from '@aws-sdk/client-dynamodb'
 import {expect} from 'chai'
 import {randomUUID} from 'node:crypto'
-import pg from 'pg'
 
-import {loadSchema} from '../src/lib/postgres/schema.js'
-import {testStack} from './hooks.js'
+import {addStackUsers} from './support/database.js'
 import {cli, cliJson, errorLines} from './support/cli.js'
 
 interface SeedJson {
@@ -26,15 +24,7 @@ describe('cruddur ddb', () => {
   const seedFlags = ['--handles', handles.join(','), '--now', '2026-01-01T00:00:00.000Z']
 
   before(async () => {
-    const pool = new pg.Pool({connectionString: testStack().databaseUrl})
-    try {
-      await loadSchema(pool)
-      for (const handle of handles) {
-        await pool.query('INSERT INTO users (display_name, handle, email) VALUES ($1, $2, $3)', [`User ${handle}`, handle, `${handle}@example.com`])
-      }
-    } finally {
-      await pool.end()
-    }
+    await addStackUsers(handles)
   })
 
   after(async () => {

@@ -18,12 +18,12 @@ import {createMessage} from '../src/lib/dynamodb/patterns/create-message.js'
 import {type ConversationRowItem, queryGroupRows} from '../src/lib/dynamodb/patterns/conversation-rows.js'
 import {applyMessageToConversation} from '../src/lib/dynamodb/patterns/update-message-group.js'
 import {messagesTableDefinition} from '../src/lib/dynamodb/schema.js'
-import {loadSchema} from '../src/lib/postgres/schema.js'
 import {CheckpointStore, type StreamIdentity} from '../src/lib/stream/checkpoints.js'
 import {createStreamHandler, type StreamLogEntry} from '../src/lib/stream/handler.js'
 import {firstFailure, processStream} from '../src/lib/stream/processor.js'
 import type {StreamRecord} from '../src/lib/stream/records.js'
 import {testStack} from './hooks.js'
+import {addStackUsers} from './support/database.js'
 import {cli, cliJson, ROOT} from './support/cli.js'
 
 const person = (name: string): Participant => ({displayName: `User ${name}`, handle: `${name}_${randomUUID().slice(0, 6)}`, uuid: randomUUID()})
@@ -421,15 +421,7 @@ describe('ddb stream', () => {
     }
 
     before(async () => {
-      const pool = new pg.Pool({connectionString: testStack().databaseUrl})
-      try {
-        await loadSchema(pool)
-        for (const handle of handles) {
-          await pool.query('INSERT INTO users (display_name, handle, email) VALUES ($1, $2, $3)', [`User ${handle}`, handle, `${handle}@example.com`])
-        }
-      } finally {
-        await pool.end()
-      }
+      await addStackUsers(handles)
 
       // Start from a drained stream, so the counts below are this test's own.
       const drained = await cliJson<ProcessJson>(['ddb', 'stream', 'process', '--once', ...tableFlags])

@@ -40,6 +40,20 @@ export async function createTestDatabase(prefix: string, options: {schema?: bool
   }
 }
 
+/** Loads the schema into the stack's own database and adds a user "User <handle>" for each handle. */
+export async function addStackUsers(handles: readonly string[]): Promise<void> {
+  const {loadSchema} = await import('../../src/lib/postgres/schema.js')
+  const pool = new pg.Pool({connectionString: testStack().databaseUrl})
+  try {
+    await loadSchema(pool)
+    for (const handle of handles) {
+      await pool.query('INSERT INTO users (display_name, handle, email) VALUES ($1, $2, $3)', [`User ${handle}`, handle, `${handle}@example.com`])
+    }
+  } finally {
+    await pool.end()
+  }
+}
+
 /** Adds users straight into the table, as another tool or an old script might have. */
 export async function insertUsers(pool: pg.Pool, users: Array<{handle: string; cognitoUserId?: string | null}>): Promise<void> {
   await pool.query(
