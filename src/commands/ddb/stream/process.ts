@@ -62,7 +62,8 @@ Reads the stream of DynamoDB Local (every shard, parents before children), hands
         handler,
         maxRetries: this.flags['max-retries'],
         once: this.flags.once,
-        onProgress: this.flags.once ? undefined : status.update,
+        // --once shows its catch-up on a terminal; into a log, its summary line is enough.
+        onProgress: this.flags.once && !process.stderr.isTTY ? undefined : status.update,
         pollIntervalMs: this.flags['poll-interval'],
         signal: controller.signal,
         stateDir: this.stateDir,
