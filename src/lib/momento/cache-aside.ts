@@ -35,22 +35,45 @@ export function reportCacheError(error: unknown): void {
 const cacheUsable = () => Date.now() >= pausedUntil
 
 /**
+ * How long a read waits for the cache before it also asks the database. A healthy cache answers in a few
+ * milliseconds; waiting out the SDK's timeout instead would make a slow cache slower than no cache at all.
+ */
+export const CACHE_HEDGE_MS = 100
+
+const SLOW = Symbol('slow')
+
+/**
  * Cache-aside: the cached value when there is one, else the loader's, which is then cached. A miss or any
- * cache error falls back to the loader; only the loader's own errors reach the caller.
+ * cache error falls back to the loader; only the loader's own errors reach the caller. A cache that has not
+ * answered within CACHE_HEDGE_MS races the loader: whichever answers first is the read.
  */
 export async function readThrough<T>(cache: CacheStore | undefined, key: string, loader: () => Promise<T>): Promise<Cached<T>> {
-  if (cache && cacheUsable()) {
-    try {
-      const hit = await cache.get(key)
-      if (hit !== undefined) return {fromCache: true, value: JSON.parse(hit) as T}
-    } catch (error) {
+  if (!cache || !cacheUsable()) return {fromCache: false, value: await loader()}
+  // A cache error or an unreadable value is a miss (reported once), never a failed read.
+  const cached = cache
+    .get(key)
+    .then((hit) => (hit === undefined ? undefined : (JSON.parse(hit) as T)))
+    .catch((error: unknown) => {
       reportCacheError(error)
-    }
+      return undefined
+    })
+  let timer: NodeJS.Timeout | undefined
+  const quick = await Promise.race([cached, new Promise<typeof SLOW>((resolve) => (timer = setTimeout(resolve, CACHE_HEDGE_MS, SLOW)))])
+  clearTimeout(timer)
+  if (quick !== SLOW) {
+    if (quick !== undefined) return {fromCache: true, value: quick}
+    const value = await loader()
+    if (cacheUsable()) await store(cache, key, value)
+    return {fromCache: false, value}
   }
 
-  const value = await loader()
-  if (cache && cacheUsable()) await store(cache, key, value)
-  return {fromCache: false, value}
+  // The cache is slow: the database is asked now. A late hit still wins if it comes first; a late miss
+  // waits for the database. Nothing is stored: a cache this slow is better left alone.
+  const loading = loader()
+  const fromLoader = loading.then((value): Cached<T> => ({fromCache: false, value}))
+  const fromCache = cached.then((hit): Cached<T> | Promise<Cached<T>> => (hit === undefined ? fromLoader : {fromCache: true, value: hit}))
+  fromLoader.catch(() => {}) // if the cache wins, a failing loader is nobody's error
+  return Promise.race([fromLoader, fromCache])
 }
 
 async function store<T>(cache: CacheStore, key: string, value: T): Promise<boolean> {
@@ -170,18 +193,36 @@ export async function refreshAfterMessage(
     ...[undefined, ...participants].map((reader): [string, () => Promise<unknown>] => [cacheKeys.messages(group, reader), conversation]),
   ]
   await Promise.all(
-    jobs.map(async ([key, load]) => {
-      let stored = false
-      try {
-        const value = await load()
-        stored = cacheUsable() && (await store(cache, key, value))
-      } catch {}
+    jobs.map(([key, load]) =>
+      oneAtATime(key, async () => {
+        let stored = false
+        try {
+          const value = await load()
+          stored = cacheUsable() && (await store(cache, key, value))
+        } catch {}
 
-      if (!stored) await invalidate(cache, key)
-      ;(stored ? result.refreshed : result.failed).push(key)
-    }),
+        if (!stored) await invalidate(cache, key)
+        ;(stored ? result.refreshed : result.failed).push(key)
+      }),
+    ),
   )
   return result
+}
+
+/** The refresh running or queued last for each key. */
+const refreshing = new Map<string, Promise<void>>()
+
+/**
+ * Refreshes of one key run one after the other. Two at once (two conversations sharing a participant, in
+ * one batch) could otherwise store in the wrong order: the one that read first writing last, leaving an
+ * older list in the cache until its TTL. Each refresh reads after the one before it has written.
+ */
+function oneAtATime(key: string, work: () => Promise<void>): Promise<void> {
+  const run = (refreshing.get(key) ?? Promise.resolve()).then(work)
+  refreshing.set(key, run)
+  return run.finally(() => {
+    if (refreshing.get(key) === run) refreshing.delete(key)
+  })
 }
 
 /** A loader shared by several keys runs once. */
