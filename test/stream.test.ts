@@ -279,6 +279,23 @@ describe('ddb stream', () => {
 
       await expectRowsShow(group, item)
     })
+
+    it('the Lambda entry takes the Momento key from Secrets Manager when only the secret is named', async () => {
+      const {environmentWithSecrets} = await import('../src/lambda/message-stream.js')
+      const asked: string[] = []
+      const readSecret = async (arn: string) => {
+        asked.push(arn)
+        return 'key-from-the-secret'
+      }
+
+      const arn = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:momento-key'
+      const filled = await environmentWithSecrets({MOMENTO_API_KEY_SECRET_ARN: arn, MOMENTO_CACHE_NAME: 'cruddur'}, readSecret)
+      expect(filled.MOMENTO_API_KEY).to.equal('key-from-the-secret')
+      // A key already given, or no cache at all: Secrets Manager is not asked.
+      await environmentWithSecrets({MOMENTO_API_KEY: 'given', MOMENTO_API_KEY_SECRET_ARN: arn, MOMENTO_CACHE_NAME: 'cruddur'}, readSecret)
+      await environmentWithSecrets({MOMENTO_API_KEY_SECRET_ARN: arn}, readSecret)
+      expect(asked).to.deep.equal([arn])
+    })
   })
 
   describe('the processor', () => {

@@ -27,13 +27,25 @@ export interface MessageStreamStackProps extends StackProps {
   iteratorAgeThreshold?: Duration
   /** Prebuilt handler directory (index.mjs); by default it is bundled from src/ at synth. */
   handlerCodeDirectory?: string
+  /**
+   * Keep the read patterns' Momento cache fresh from the stream too. Momento is on the internet, so the
+   * function then runs outside the VPC (Lambda's own networking), reading its key from Secrets Manager.
+   */
+  momento?: {
+    cacheName: string
+    /** A Secrets Manager secret whose plain-text value is the Momento API key. */
+    apiKeySecretArn: string
+    /** Cached pages' TTL (default 600 s, as the CLI's). */
+    ttlSeconds?: number
+  }
 }
 
 /**
  * Pattern D in production: the stream of cruddur-messages drives a Lambda that moves both conversation rows
  * of each new message. The function runs the same handler as `cruddur ddb stream process`, inside a VPC that
  * reaches DynamoDB through a gateway endpoint (no NAT, no internet), with a role that can do exactly what the
- * handler does and nothing else.
+ * handler does and nothing else. With `momento`, it also refreshes the read patterns' cache, from outside
+ * the VPC (Momento is on the internet), with read access to the key's secret only.
  */
 export class MessageStreamStack extends Stack {
   readonly table: dynamodb.ITable
@@ -47,22 +59,13 @@ export class MessageStreamStack extends Stack {
       ? dynamodb.Table.fromTableAttributes(this, 'Table', {tableName: props.tableName, tableStreamArn: props.tableStreamArn})
       : this.ownTable(props.tableName)
 
-    const vpc = new ec2.Vpc(this, 'Vpc', {
-      maxAzs: 2,
-      natGateways: 0,
-      subnetConfiguration: [{cidrMask: 24, name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED}],
-    })
     const indexArn = `${this.table.tableArn}/index/${GROUP_INDEX}`
     // What Pattern D does: Query the conversation index, then a transaction of conditional Deletes and Puts.
     const handlerActions = [
       new iam.PolicyStatement({actions: ['dynamodb:Query'], resources: [indexArn]}),
       new iam.PolicyStatement({actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'], resources: [this.table.tableArn]}),
     ]
-    const endpoint = vpc.addGatewayEndpoint('DynamoDbEndpoint', {service: ec2.GatewayVpcEndpointAwsService.DYNAMODB})
-    // The endpoint lets nothing else through either, whoever's credentials are used inside the VPC.
-    for (const statement of handlerActions) {
-      endpoint.addToPolicy(new iam.PolicyStatement({actions: statement.actions, principals: [new iam.AnyPrincipal()], resources: statement.resources}))
-    }
+    const vpc = props.momento ? undefined : this.isolatedVpc(handlerActions)
 
     const logGroup = new logs.LogGroup(this, 'HandlerLogs', {removalPolicy: RemovalPolicy.DESTROY, retention: logs.RetentionDays.ONE_MONTH})
     const role = new iam.Role(this, 'HandlerRole', {
@@ -71,19 +74,30 @@ export class MessageStreamStack extends Stack {
     })
     for (const statement of handlerActions) role.addToPolicy(statement)
     role.addToPolicy(new iam.PolicyStatement({actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn]}))
-    // Lambda's network interfaces in the VPC; EC2 offers no resource-level scoping for these.
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
-        resources: ['*'],
-      }),
-    )
+    if (vpc) {
+      // Lambda's network interfaces in the VPC; EC2 offers no resource-level scoping for these.
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+          resources: ['*'],
+        }),
+      )
+    }
+
+    if (props.momento) role.addToPolicy(new iam.PolicyStatement({actions: ['secretsmanager:GetSecretValue'], resources: [props.momento.apiKeySecretArn]}))
+    const momentoEnvironment: Record<string, string> = props.momento
+      ? {
+          MOMENTO_API_KEY_SECRET_ARN: props.momento.apiKeySecretArn,
+          MOMENTO_CACHE_NAME: props.momento.cacheName,
+          MOMENTO_TTL_SECONDS: String(props.momento.ttlSeconds ?? 600),
+        }
+      : {}
 
     this.function = new lambda.Function(this, 'Handler', {
       architecture: lambda.Architecture.ARM_64,
       code: lambda.Code.fromAsset(props.handlerCodeDirectory ?? bundleMessageStreamHandler()),
       description: 'Pattern D: moves both conversation rows to each new message (cruddur src/lambda/message-stream.ts)',
-      environment: {DDB_MESSAGE_TABLE: props.tableName, NODE_OPTIONS: '--enable-source-maps'},
+      environment: {DDB_MESSAGE_TABLE: props.tableName, ...momentoEnvironment},
       handler: 'index.handler',
       logGroup,
       loggingFormat: lambda.LoggingFormat.TEXT,
@@ -91,8 +105,7 @@ export class MessageStreamStack extends Stack {
       role,
       runtime: lambda.Runtime.NODEJS_24_X,
       timeout: Duration.seconds(60),
-      vpc,
-      vpcSubnets: {subnetType: ec2.SubnetType.PRIVATE_ISOLATED},
+      ...(vpc ? {vpc, vpcSubnets: {subnetType: ec2.SubnetType.PRIVATE_ISOLATED}} : {}),
     })
 
     this.onFailureQueue = new sqs.Queue(this, 'OnFailureQueue', {
@@ -139,6 +152,22 @@ export class MessageStreamStack extends Stack {
 
     new CfnOutput(this, 'HandlerName', {value: this.function.functionName})
     new CfnOutput(this, 'OnFailureQueueUrl', {value: this.onFailureQueue.queueUrl})
+  }
+
+  /** Isolated subnets (no NAT, no internet) that reach DynamoDB through a gateway endpoint allowing only `actions`. */
+  private isolatedVpc(actions: iam.PolicyStatement[]): ec2.Vpc {
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [{cidrMask: 24, name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED}],
+    })
+    const endpoint = vpc.addGatewayEndpoint('DynamoDbEndpoint', {service: ec2.GatewayVpcEndpointAwsService.DYNAMODB})
+    // The endpoint lets nothing else through either, whoever's credentials are used inside the VPC.
+    for (const statement of actions) {
+      endpoint.addToPolicy(new iam.PolicyStatement({actions: statement.actions, principals: [new iam.AnyPrincipal()], resources: statement.resources}))
+    }
+
+    return vpc
   }
 
   /** The table as `cruddur ddb schema-load` makes it, from the same definition; kept if the stack goes. */

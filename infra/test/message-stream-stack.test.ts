@@ -24,11 +24,21 @@ describe('MessageStreamStack', () => {
   let codeDirectory: string
   let template: Template
   let owned: Template
+  let cached: Template
+  const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:cruddur-momento-AbCdEf'
 
   before(() => {
     codeDirectory = bundleMessageStreamHandler()
     template = Template.fromStack(new MessageStreamStack(new App(), 'Referenced', {handlerCodeDirectory: codeDirectory, tableName: 'cruddur-messages', tableStreamArn: STREAM_ARN}))
     owned = Template.fromStack(new MessageStreamStack(new App(), 'Owned', {handlerCodeDirectory: codeDirectory, tableName: 'cruddur-messages'}))
+    cached = Template.fromStack(
+      new MessageStreamStack(new App(), 'Cached', {
+        handlerCodeDirectory: codeDirectory,
+        momento: {apiKeySecretArn: SECRET_ARN, cacheName: 'cruddur'},
+        tableName: 'cruddur-messages',
+        tableStreamArn: STREAM_ARN,
+      }),
+    )
   })
 
   it('bundles the handler into one ESM file that exports `handler`', async () => {
@@ -108,5 +118,17 @@ describe('MessageStreamStack', () => {
       TableName: 'cruddur-messages',
     })
     owned.hasResourceProperties('AWS::Lambda::EventSourceMapping', {EventSourceArn: {'Fn::GetAtt': [Match.stringLikeRegexp('MessagesTable'), 'StreamArn']}})
+  })
+
+  it('with Momento, the function names the cache and the key\'s secret (never the key), reads only that secret, and runs outside the VPC', () => {
+    cached.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {Variables: {DDB_MESSAGE_TABLE: 'cruddur-messages', MOMENTO_API_KEY_SECRET_ARN: SECRET_ARN, MOMENTO_CACHE_NAME: 'cruddur', MOMENTO_TTL_SECONDS: '600'}},
+      VpcConfig: Match.absent(),
+    })
+    cached.resourceCountIs('AWS::EC2::VPC', 0)
+    const statements = roleStatements(cached)
+    const secrets = statements.filter((statement) => (statement.Action as string[]).some((action) => action.startsWith('secretsmanager:')))
+    assert.deepEqual(secrets.map((statement) => [statement.Action, statement.Resource]), [[['secretsmanager:GetSecretValue'], SECRET_ARN]])
+    assert.ok(!actionsOf(statements).some((action) => action.startsWith('ec2:')), 'no network interface rights outside a VPC')
   })
 })
