@@ -5,7 +5,7 @@ import {marshall} from '@aws-sdk/util-dynamodb'
 import {expect} from 'chai'
 import {spawn} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
-import {existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {createInterface} from 'node:readline'
@@ -466,6 +466,24 @@ describe('ddb stream', () => {
       expect((await lastMessageWith(cara, dave))!.lastMessage).to.equal('written while nobody applied it')
       expect((await lastMessageWith(dave, cara))!.lastMessage).to.equal('written while nobody applied it')
       expect((await lastMessageWith(erin, cara))!.lastMessage).to.equal('hi erin')
+    })
+
+    it('a record that keeps failing is given up: named with its repair command, kept in the state directory, exit 1', async () => {
+      // A message into a conversation that has no rows: Pattern D cannot apply it, however often it tries.
+      const group = randomUUID()
+      const sender = {displayName: 'Nobody', handle: `nobody_${group.slice(0, 8)}`, uuid: randomUUID()}
+      const lost = messageItem({createdAt: new Date().toISOString(), messageGroupUuid: group, messageUuid: randomUUID(), sender, text: 'into the void'})
+      await doc.send(new PutCommand({Item: lost, TableName: table}))
+
+      const result = await cli(['ddb', 'stream', 'process', '--once', '--max-retries', '0', ...tableFlags])
+      expect(result.code, result.stderr).to.equal(1)
+      expect(result.stderr).to.include(`gave up on ${lost.pk}`).and.include(`cruddur ddb patterns update-message-group ${group}`)
+      const kept = readFileSync(join(testStack().stateDir, 'stream-given-up.ndjson'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as {pk: string; table: string})
+      expect(kept.at(-1)).to.include({pk: lost.pk, table})
+      // Given up means moved past: the next run does not try it again.
+      const again = await cliJson<ProcessJson>(['ddb', 'stream', 'process', '--once', ...tableFlags])
+      expect(again.code).to.equal(0)
+      expect(again.json.failed).to.deep.equal([])
     })
 
     it('a restarted processor continues after its checkpoint and does not reapply old records', async () => {

@@ -1,5 +1,7 @@
 import {Flags} from '@oclif/core'
 import chalk from 'chalk'
+import {appendFileSync, mkdirSync} from 'node:fs'
+import {join} from 'node:path'
 
 import {TargetCommand} from '../../../target-command.js'
 import {CruddurError} from '../../../lib/errors.js'
@@ -74,7 +76,16 @@ Reads the stream of DynamoDB Local (every shard, parents before children), hands
       const failed = result.failed.map((record) => ({...record, error: errors.get(record.sequenceNumber) ?? null}))
       this.info(`${count(result.records, 'record')} processed: ${count(result.applied, 'message')} applied (${count(result.rowsUpdated, 'conversation row')} moved), ${count(result.ignored, 'other record')} passed over, ${count(result.batches, 'batch', 'batches')}${result.retries ? `, ${count(result.retries, 'retry', 'retries')}` : ''}`)
       for (const record of failed) {
-        this.logToStderr(chalk.red(`gave up on ${record.pk} ${record.sk} (shard ${record.shardId}, sequence ${record.sequenceNumber}) after ${record.attempts} attempts: ${record.error ?? 'the handler failed'}`))
+        const repair = record.pk?.startsWith('MSG#') ? `; repair with \`cruddur ddb patterns update-message-group ${record.pk.slice(4)}\`` : ''
+        this.logToStderr(chalk.red(`gave up on ${record.pk} ${record.sk} (shard ${record.shardId}, sequence ${record.sequenceNumber}) after ${record.attempts} attempts: ${record.error ?? 'the handler failed'}${repair}`))
+      }
+
+      // Kept like production's on-failure queue, so nothing given up is lost with the terminal's scrollback.
+      if (failed.length > 0) {
+        const file = join(this.stateDir, 'stream-given-up.ndjson')
+        mkdirSync(this.stateDir, {recursive: true})
+        appendFileSync(file, failed.map((record) => JSON.stringify({...record, at: new Date().toISOString(), table: target.table})).join('\n') + '\n')
+        this.logToStderr(`given-up records appended to ${file}`)
       }
 
       // The summary is still printed (and --json still parses); the exit code tells scripts work was lost.
