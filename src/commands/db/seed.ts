@@ -7,7 +7,7 @@ import type {SeedResult} from '../../lib/postgres/seed.js'
 /** Shared with `db setup`. */
 export const seedFlags = {
   users: Flags.integer({default: 0, description: 'Also add this many generated (faker) users.', min: 0, max: 100_000}),
-  seed: Flags.integer({description: 'Seed for the generated users, so every run makes the same ones (and a rerun adds nothing).'}),
+  seed: Flags.integer({default: 1, description: 'Seed for the generated users: the same seed makes the same users, so a rerun adds nothing; another seed, other users.'}),
 }
 
 export const describeSeed = (result: SeedResult) =>
@@ -16,7 +16,7 @@ export const describeSeed = (result: SeedResult) =>
 export default class DbSeed extends TargetCommand<typeof DbSeed> {
   static override description = `Add Cruddur's seed users — Andrew Brown @andrewbrown, Andrew Bayko @bayko, Londo Mollari @londo — with cognito_user_id unset, and optionally generated ones.
 
-Users already there (same handle in any case, or same email) are skipped, so running it again adds nothing. Generated users are random unless --seed is given.`
+Users already there (same handle in any case, or same email) are skipped, so running it again adds nothing. Generated users come from --seed (default 1): the same seed makes the same users, another seed makes new ones.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
