@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto'
-import {existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 
 import {CruddurError} from '../errors.js'
@@ -16,9 +16,6 @@ export interface StreamIdentity {
 
 /** Lock files this process holds: a lock with our own pid that is not among them was left by an earlier process. */
 const heldLocks = new Set<string>()
-
-/** How long a lock file may stay empty (its creator is about to write its pid) before it counts as stale. */
-const UNWRITTEN_LOCK_GRACE_MS = 10_000
 
 interface CheckpointFile extends StreamIdentity {
   updatedAt: string
@@ -59,24 +56,19 @@ export class CheckpointStore {
   lock(): void {
     mkdirSync(dirname(this.lockFile), {recursive: true})
     for (;;) {
-      try {
-        // Created only if absent ('wx'): checking first would let two processors starting together both take it.
-        writeFileSync(this.lockFile, String(process.pid), {flag: 'wx'})
+      if (createWithPid(this.lockFile)) {
         heldLocks.add(this.lockFile)
         this.locked = true
         return
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
       }
 
-      const owner = this.readLock()
+      const owner = readPid(this.lockFile)
       if (owner === undefined) continue // released meanwhile
-      if (this.isHeld(owner)) {
-        const who = Number.isNaN(owner.pid) ? 'starting' : `pid ${owner.pid}`
-        throw new CruddurError('CONFLICT', `Another \`cruddur ddb stream process\` (${who}) is processing the stream of table ${this.identity.table}: stop it first, or let it do the work.`)
+      if (owner === process.pid ? heldLocks.has(this.lockFile) : isAlive(owner)) {
+        throw new CruddurError('CONFLICT', `Another \`cruddur ddb stream process\` (pid ${owner}) is processing the stream of table ${this.identity.table}: stop it first, or let it do the work.`)
       }
 
-      this.removeStaleLock(owner.text)
+      this.removeStaleLock(owner)
     }
   }
 
@@ -109,43 +101,24 @@ export class CheckpointStore {
     this.save()
   }
 
-  /** The lock file's content and pid (NaN until its creator has written it); undefined if there is none. */
-  private readLock(): {text: string; pid: number; ageMs: number} | undefined {
-    try {
-      const text = readFileSync(this.lockFile, 'utf8')
-      return {ageMs: Date.now() - statSync(this.lockFile).mtimeMs, pid: Number.parseInt(text, 10), text}
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-      throw error
-    }
-  }
-
-  private isHeld(owner: {pid: number; ageMs: number}): boolean {
-    if (Number.isNaN(owner.pid)) return owner.ageMs < UNWRITTEN_LOCK_GRACE_MS
-    if (owner.pid === process.pid) return heldLocks.has(this.lockFile)
-    return isAlive(owner.pid)
-  }
-
   /**
-   * Moved aside rather than deleted: of two processors clearing the same stale lock, the slower one would
-   * otherwise delete the lock the faster one has just taken. If what was moved is not the stale lock, it is
-   * put back.
+   * Removes a lock left by a dead process. Takeovers go one at a time (through a second lock file), and the
+   * lock is removed only if it is still the dead one's: two processors finding the same stale lock would
+   * otherwise let the slower one delete the lock the faster one had just taken.
    */
-  private removeStaleLock(staleText: string): void {
-    const aside = `${this.lockFile}.${process.pid}.stale`
-    try {
-      renameSync(this.lockFile, aside)
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
-      throw error
+  private removeStaleLock(stalePid: number): void {
+    const takeover = `${this.lockFile}.takeover`
+    if (!createWithPid(takeover)) {
+      const other = readPid(takeover)
+      if (other !== undefined && !isAlive(other)) rmSync(takeover, {force: true})
+      else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5) // another takeover is under way
+      return
     }
 
     try {
-      if (readFileSync(aside, 'utf8') !== staleText) linkSync(aside, this.lockFile)
-    } catch {
-      // Someone took the lock meanwhile: the next attempt finds it.
+      if (readPid(this.lockFile) === stalePid) rmSync(this.lockFile, {force: true})
     } finally {
-      rmSync(aside, {force: true})
+      rmSync(takeover, {force: true})
     }
   }
 
@@ -156,5 +129,33 @@ export class CheckpointStore {
     const temporary = `${this.file}.${process.pid}.tmp`
     writeFileSync(temporary, JSON.stringify(this.data, null, 2) + '\n')
     renameSync(temporary, this.file)
+  }
+}
+
+/**
+ * Creates `file` holding this process's pid, only if it does not exist: written to a file of our own, then
+ * hard-linked into place, so the lock never exists empty and two creators cannot both succeed.
+ */
+function createWithPid(file: string): boolean {
+  const own = `${file}.${process.pid}`
+  writeFileSync(own, String(process.pid))
+  try {
+    linkSync(own, file)
+    return true
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
+    throw error
+  } finally {
+    rmSync(own, {force: true})
+  }
+}
+
+/** The pid in a lock file, or undefined when there is none. */
+function readPid(file: string): number | undefined {
+  try {
+    return Number.parseInt(readFileSync(file, 'utf8'), 10)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw error
   }
 }
