@@ -291,6 +291,18 @@ describe('momento', () => {
       expect(JSON.parse((await cache.get(cacheKeys.conversations(alice)))!)).to.equal('after the second message')
     })
 
+    it('a reader that missed does not overwrite the page the stream refreshed while it read the database', async () => {
+      const cache = momentoCacheStore(stackTarget())
+      const key = unique('race')
+      const read = readThrough(cache, key, async () => {
+        // While this reader is at the database, the stream applies a message and refreshes the key.
+        await cache.set(key, JSON.stringify('after the message'))
+        return 'before the message'
+      })
+      expect((await read).value).to.equal('before the message')
+      expect(JSON.parse((await cache.get(key))!)).to.equal('after the message')
+    })
+
     it('a refresh whose loader fails invalidates the key instead of leaving it stale', async () => {
       const cache = momentoCacheStore(stackTarget())
       const [alice, group] = [unique('alice'), unique('group')]

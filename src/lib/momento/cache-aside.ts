@@ -63,7 +63,8 @@ export async function readThrough<T>(cache: CacheStore | undefined, key: string,
   if (quick !== SLOW) {
     if (quick !== undefined) return {fromCache: true, value: quick}
     const value = await loader()
-    if (cacheUsable()) await store(cache, key, value)
+    // Only into an empty key: if the stream refreshed it while we read the database, its page is newer.
+    if (cacheUsable()) await store(cache, key, value, {ifAbsent: true})
     return {fromCache: false, value}
   }
 
@@ -76,21 +77,16 @@ export async function readThrough<T>(cache: CacheStore | undefined, key: string,
   return Promise.race([fromLoader, fromCache])
 }
 
-async function store<T>(cache: CacheStore, key: string, value: T): Promise<boolean> {
+async function store<T>(cache: CacheStore, key: string, value: T, options: {ifAbsent?: boolean} = {}): Promise<boolean> {
   try {
-    await cache.set(key, JSON.stringify(value))
+    const text = JSON.stringify(value)
+    if (options.ifAbsent) await cache.setIfAbsent(key, text)
+    else await cache.set(key, text)
     return true
   } catch (error) {
     reportCacheError(error)
     return false
   }
-}
-
-/** Loads a fresh value and caches it (for writers that know the cached one is stale). Never throws for the cache. */
-export async function refresh<T>(cache: CacheStore, key: string, loader: () => Promise<T>): Promise<T> {
-  const value = await loader()
-  if (cacheUsable()) await store(cache, key, value)
-  return value
 }
 
 /** Drops a cached value; false when the cache could not be reached. */

@@ -1,5 +1,6 @@
 import {
   CacheClient,
+  CacheSetIfAbsentResponse,
   Configurations,
   CreateCacheResponse,
   CredentialProvider,
@@ -20,6 +21,8 @@ export interface CacheStore {
   /** The value, or undefined on a miss. */
   get(key: string): Promise<string | undefined>
   set(key: string, value: string, ttlSeconds?: number): Promise<void>
+  /** Stores only when the key holds nothing; true when it stored. */
+  setIfAbsent(key: string, value: string): Promise<boolean>
   delete(key: string): Promise<void>
 }
 
@@ -97,6 +100,9 @@ export function cacheStoreOver(client: CacheClient, name: string, ttlSeconds: nu
     name,
     async set(key, value, ttl = ttlSeconds) {
       orThrow(await client.set(name, key, value, {ttl}))
+    },
+    async setIfAbsent(key, value) {
+      return orThrow(await client.setIfAbsent(name, key, value, {ttl: ttlSeconds})).type === CacheSetIfAbsentResponse.Stored
     },
     ttlSeconds,
   }

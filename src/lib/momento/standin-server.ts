@@ -1,6 +1,6 @@
 /**
  * A development stand-in for Momento: the subset of Momento's published gRPC API that cruddur uses
- * (create, list, delete and flush a cache; get, set with a TTL, delete a key; ping), in memory, built on
+ * (create, list, delete and flush a cache; get, set with a TTL, set-if-absent, delete a key; ping), in memory, built on
  * the official protocol definitions so the real @gomomento/sdk talks to it through MomentoLocalProvider.
  *
  * It is not Momento: no authentication (the local provider sends no key), no limits, no persistence,
@@ -94,6 +94,20 @@ export async function startStandin(options: StandinOptions): Promise<Standin> {
     callback(null, new data._SetResponse())
   }
 
+  // Only the condition the tool uses (absent): cache-aside readers store without overwriting a newer page.
+  const SetIf: Unary<InstanceType<typeof data._SetIfRequest>, InstanceType<typeof data._SetIfResponse>> = (call, callback) => {
+    log('SetIf', cacheNameOf(call))
+    const items = itemsFor(call)
+    if (items instanceof Error) return callback(items)
+    if (!call.request.has_absent) return callback(failure(status.UNIMPLEMENTED, 'the stand-in supports SetIf with the absent condition only'))
+    const ttl = call.request.ttl_milliseconds
+    if (!(ttl > 0)) return callback(failure(status.INVALID_ARGUMENT, 'ttl_milliseconds must be above 0'))
+    const key = keyOf(call.request.cache_key)
+    if (live(items, key)) return callback(null, new data._SetIfResponse({not_stored: new data._SetIfResponse._NotStored()}))
+    items.set(key, {expiresAt: Date.now() + ttl, value: call.request.cache_body})
+    callback(null, new data._SetIfResponse({stored: new data._SetIfResponse._Stored()}))
+  }
+
   const Delete: Unary<InstanceType<typeof data._DeleteRequest>, InstanceType<typeof data._DeleteResponse>> = (call, callback) => {
     log('Delete', cacheNameOf(call))
     const items = itemsFor(call)
@@ -141,7 +155,7 @@ export async function startStandin(options: StandinOptions): Promise<Standin> {
   // Methods left out answer UNIMPLEMENTED (grpc-js fills them in).
   const add = (definition: unknown, implementation: object) =>
     server.addService(definition as ServiceDefinition, implementation as unknown as UntypedServiceImplementation)
-  add(data.UnimplementedScsService.definition, {Delete, Get, Set})
+  add(data.UnimplementedScsService.definition, {Delete, Get, Set, SetIf})
   add(controlPlane.UnimplementedScsControlService.definition, {CreateCache, DeleteCache, FlushCache, ListCaches})
   add(ping.cache_client.UnimplementedPingService.definition, {Ping})
 
