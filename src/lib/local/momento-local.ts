@@ -10,7 +10,7 @@ import {isAlive, type MomentoRecord} from './state.js'
 
 /**
  * The compiled stand-in entry point, dist/lib/momento/standin-main.js in the cruddur package. Found by
- * walking up to the package root, since this code runs from src/ (tests), dist/lib or a dist/cli chunk.
+ * walking up to the package root, since this code runs from src/ (tests), dist/lib or a dist/cli bundle.
  */
 function standinMain(): string {
   let dir = dirname(fileURLToPath(import.meta.url))

@@ -1,0 +1,98 @@
+// V8's code cache for the bundled CLI (dist/cli, CommonJS). Node 20 compiles every file from source at each
+// start (module.enableCompileCache only arrives in Node 22); keeping the compiled code, including what got
+// compiled lazily during a run, takes most of the compile time off the next start. bin/run.js installs it
+// before loading the bundle. V8 checks each cache against its version, flags and the source, and rejects
+// one that does not fit; the file is then compiled from source as usual and the cache rewritten.
+import {createHash} from 'node:crypto'
+import {mkdirSync, readFileSync, renameSync, statSync, writeFileSync} from 'node:fs'
+import Module, {createRequire} from 'node:module'
+import {homedir} from 'node:os'
+import {dirname, join, sep} from 'node:path'
+import {Script} from 'node:vm'
+
+/**
+ * What the bundle calls instead of import(): code compiled from a code cache cannot import() on Node 20
+ * (scripts/bundle.js rewrites the calls).
+ */
+export const DYNAMIC_IMPORT = '__dimp'
+
+type ModuleInternals = {
+  _compile(this: ModuleInternals, content: string, filename: string, ...rest: unknown[]): unknown
+  exports: unknown
+}
+
+/**
+ * Where the caches go: CRUDDUR_CODE_CACHE_DIR, else `code-cache` in oclif's cache directory for `cruddur`
+ * (CRUDDUR_CACHE_DIR, else the platform's), one folder per Node version and architecture.
+ * CRUDDUR_CODE_CACHE=0 turns the cache off.
+ */
+export function codeCacheDir(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string | undefined {
+  if (env.CRUDDUR_CODE_CACHE === '0') return undefined
+  const version = `${process.version}-${process.arch}`
+  if (env.CRUDDUR_CODE_CACHE_DIR) return join(env.CRUDDUR_CODE_CACHE_DIR, version)
+  const base =
+    env.CRUDDUR_CACHE_DIR ??
+    (platform === 'darwin'
+      ? join(homedir(), 'Library', 'Caches', 'cruddur')
+      : platform === 'win32'
+        ? join(env.LOCALAPPDATA ?? homedir(), 'cruddur')
+        : join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'cruddur'))
+  return join(base, 'code-cache', version)
+}
+
+/** The cache file of one source file: a new build (other mtime or size) gets a new one. */
+function cacheFileFor(cacheDir: string, filename: string): string {
+  const {mtimeMs, size} = statSync(filename)
+  return join(cacheDir, createHash('sha1').update(`${filename}\0${mtimeMs}\0${size}`).digest('hex'))
+}
+
+function readCache(file: string): Buffer | undefined {
+  try {
+    return readFileSync(file)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Compiles the CommonJS files under bundleDir through V8's code cache in cacheDir. Caches that are missing
+ * or were rejected are written when the process exits, so they hold the functions this run compiled.
+ * Failing to write (read-only home, full disk) costs only the speed-up.
+ */
+export function installCodeCache(bundleDir: string, cacheDir: string | undefined): void {
+  if (!cacheDir) return
+  const root = bundleDir.endsWith(sep) ? bundleDir : bundleDir + sep
+  const prototype = Module.prototype as unknown as ModuleInternals
+  const compile = prototype._compile
+  // Scripts stay referenced for the life of the process: V8 may need them for lazy compilation.
+  const scripts: Script[] = []
+  const toWrite: Array<{file: string; script: Script}> = []
+
+  ;(globalThis as Record<symbol, unknown>)[Symbol.for('cruddur.import')] = (specifier: string) => import(specifier)
+
+  prototype._compile = function (this: ModuleInternals, content: string, filename: string, ...rest: unknown[]) {
+    if (!filename.startsWith(root)) return compile.call(this, content, filename, ...rest)
+    const file = cacheFileFor(cacheDir, filename)
+    const cachedData = readCache(file)
+    const script = new Script(Module.wrap(content), {cachedData, filename})
+    scripts.push(script)
+    if (!cachedData || script.cachedDataRejected) toWrite.push({file, script})
+    const wrapper = script.runInThisContext({displayErrors: true}) as (...args: unknown[]) => unknown
+    return wrapper.call(this.exports, this.exports, createRequire(filename), this, filename, dirname(filename))
+  }
+
+  process.once('exit', () => {
+    if (toWrite.length === 0) return
+    try {
+      mkdirSync(cacheDir, {recursive: true})
+      for (const {file, script} of toWrite) {
+        // Written aside and renamed: a concurrent run reads a whole cache or none.
+        const partial = `${file}.${process.pid}`
+        writeFileSync(partial, script.createCachedData())
+        renameSync(partial, file)
+      }
+    } catch {
+      // No cache this time; the next run tries again.
+    }
+  })
+}

@@ -1,0 +1,79 @@
+import {expect} from 'chai'
+import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {homedir, tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {codeCacheDir} from '../src/code-cache.js'
+import {cli} from './support/cli.js'
+
+const version = `${process.version}-${process.arch}`
+
+describe('code cache', () => {
+  describe('its directory', () => {
+    it('is code-cache in the cache directory oclif uses, one folder per Node version', () => {
+      expect(codeCacheDir({}, 'linux')).to.equal(join(homedir(), '.cache', 'cruddur', 'code-cache', version))
+      expect(codeCacheDir({XDG_CACHE_HOME: '/x'}, 'linux')).to.equal(join('/x', 'cruddur', 'code-cache', version))
+      expect(codeCacheDir({CRUDDUR_CACHE_DIR: '/c', XDG_CACHE_HOME: '/x'}, 'linux')).to.equal(join('/c', 'code-cache', version))
+      expect(codeCacheDir({}, 'darwin')).to.equal(join(homedir(), 'Library', 'Caches', 'cruddur', 'code-cache', version))
+    })
+
+    it('is CRUDDUR_CODE_CACHE_DIR when set, and none with CRUDDUR_CODE_CACHE=0', () => {
+      expect(codeCacheDir({CRUDDUR_CACHE_DIR: '/c', CRUDDUR_CODE_CACHE_DIR: '/d'}, 'linux')).to.equal(join('/d', version))
+      expect(codeCacheDir({CRUDDUR_CODE_CACHE: '0', CRUDDUR_CODE_CACHE_DIR: '/d'}, 'linux')).to.equal(undefined)
+    })
+  })
+
+  describe('through the binary', () => {
+    let base: string
+    let dir: string
+    const env = () => ({CRUDDUR_CODE_CACHE_DIR: base})
+    const files = () => readdirSync(dir).sort()
+
+    beforeEach(() => {
+      base = mkdtempSync(join(tmpdir(), 'cruddur-code-cache-'))
+      dir = join(base, version)
+    })
+    afterEach(() => rmSync(base, {force: true, recursive: true}))
+
+    it('is written by the first run and used as it is by the next', async () => {
+      const first = await cli(['--version'], {env: env()})
+      expect(first.code).to.equal(0)
+      const written = files()
+      expect(written).to.have.length.greaterThan(0)
+      const modified = written.map((file) => statSync(join(dir, file)).mtimeMs)
+
+      const second = await cli(['--version'], {env: env()})
+      expect(second).to.deep.equal(first)
+      expect(files()).to.deep.equal(written)
+      expect(written.map((file) => statSync(join(dir, file)).mtimeMs)).to.deep.equal(modified)
+    })
+
+    it('code loaded from the cache can still import ES modules (the help plugin\'s command)', async () => {
+      const first = await cli(['help', 'ddb'], {env: env()})
+      expect(first.code).to.equal(0)
+      expect(first.stdout).to.include('USAGE')
+      expect(await cli(['help', 'ddb'], {env: env()})).to.deep.equal(first)
+    })
+
+    it('a damaged cache is rejected, compiled from source and rewritten', async () => {
+      const first = await cli(['help', 'ddb'], {env: env()})
+      for (const file of files()) writeFileSync(join(dir, file), 'not a code cache')
+
+      expect(await cli(['help', 'ddb'], {env: env()})).to.deep.equal(first)
+      for (const file of files()) expect(readFileSync(join(dir, file), 'utf8')).not.to.equal('not a code cache')
+    })
+
+    it('a cache directory that cannot be written costs nothing but the speed-up', async () => {
+      writeFileSync(join(base, version), 'a file where the directory should be')
+      const result = await cli(['--version'], {env: env()})
+      expect(result.code).to.equal(0)
+      expect(result.stdout).to.match(/^cruddur\/\d/)
+      expect(result.stderr).to.equal('')
+    })
+
+    it('CRUDDUR_CODE_CACHE=0 writes none', async () => {
+      expect((await cli(['--version'], {env: {...env(), CRUDDUR_CODE_CACHE: '0'}})).code).to.equal(0)
+      expect(readdirSync(base)).to.deep.equal([])
+    })
+  })
+})
