@@ -6,9 +6,10 @@
 import {createHash} from 'node:crypto'
 import {mkdirSync, readFileSync, renameSync, statSync, writeFileSync} from 'node:fs'
 import Module, {createRequire} from 'node:module'
-import {homedir} from 'node:os'
 import {dirname, join, sep} from 'node:path'
 import {Script} from 'node:vm'
+
+import {defaultCacheDir} from './lib/local/state.js'
 
 /**
  * What the bundle calls instead of import(): code compiled from a code cache cannot import() on Node 20
@@ -22,22 +23,13 @@ type ModuleInternals = {
 }
 
 /**
- * Where the caches go: CRUDDUR_CODE_CACHE_DIR, else `code-cache` in oclif's cache directory for `cruddur`
- * (CRUDDUR_CACHE_DIR, else the platform's), one folder per Node version and architecture.
- * CRUDDUR_CODE_CACHE=0 turns the cache off.
+ * Where the caches go: CRUDDUR_CODE_CACHE_DIR, else `code-cache` in the download cache's directory, one
+ * folder per Node version and architecture. CRUDDUR_CODE_CACHE=0 turns the cache off.
  */
-export function codeCacheDir(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string | undefined {
+export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (env.CRUDDUR_CODE_CACHE === '0') return undefined
   const version = `${process.version}-${process.arch}`
-  if (env.CRUDDUR_CODE_CACHE_DIR) return join(env.CRUDDUR_CODE_CACHE_DIR, version)
-  const base =
-    env.CRUDDUR_CACHE_DIR ??
-    (platform === 'darwin'
-      ? join(homedir(), 'Library', 'Caches', 'cruddur')
-      : platform === 'win32'
-        ? join(env.LOCALAPPDATA ?? homedir(), 'cruddur')
-        : join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'cruddur'))
-  return join(base, 'code-cache', version)
+  return env.CRUDDUR_CODE_CACHE_DIR ? join(env.CRUDDUR_CODE_CACHE_DIR, version) : join(defaultCacheDir(env), 'code-cache', version)
 }
 
 /** The cache file of one source file: a new build (other mtime or size) gets a new one. */

@@ -10,16 +10,15 @@ const version = `${process.version}-${process.arch}`
 
 describe('code cache', () => {
   describe('its directory', () => {
-    it('is code-cache in the cache directory oclif uses, one folder per Node version', () => {
-      expect(codeCacheDir({}, 'linux')).to.equal(join(homedir(), '.cache', 'cruddur', 'code-cache', version))
-      expect(codeCacheDir({XDG_CACHE_HOME: '/x'}, 'linux')).to.equal(join('/x', 'cruddur', 'code-cache', version))
-      expect(codeCacheDir({CRUDDUR_CACHE_DIR: '/c', XDG_CACHE_HOME: '/x'}, 'linux')).to.equal(join('/c', 'code-cache', version))
-      expect(codeCacheDir({}, 'darwin')).to.equal(join(homedir(), 'Library', 'Caches', 'cruddur', 'code-cache', version))
+    it('is code-cache in the download cache\'s directory, one folder per Node version', () => {
+      expect(codeCacheDir({})).to.equal(join(homedir(), '.cache', 'cruddur', 'code-cache', version))
+      expect(codeCacheDir({XDG_CACHE_HOME: '/x'})).to.equal(join('/x', 'cruddur', 'code-cache', version))
+      expect(codeCacheDir({CRUDDUR_CACHE_DIR: '/c', XDG_CACHE_HOME: '/x'})).to.equal(join('/c', 'code-cache', version))
     })
 
     it('is CRUDDUR_CODE_CACHE_DIR when set, and none with CRUDDUR_CODE_CACHE=0', () => {
-      expect(codeCacheDir({CRUDDUR_CACHE_DIR: '/c', CRUDDUR_CODE_CACHE_DIR: '/d'}, 'linux')).to.equal(join('/d', version))
-      expect(codeCacheDir({CRUDDUR_CODE_CACHE: '0', CRUDDUR_CODE_CACHE_DIR: '/d'}, 'linux')).to.equal(undefined)
+      expect(codeCacheDir({CRUDDUR_CACHE_DIR: '/c', CRUDDUR_CODE_CACHE_DIR: '/d'})).to.equal(join('/d', version))
+      expect(codeCacheDir({CRUDDUR_CODE_CACHE: '0', CRUDDUR_CODE_CACHE_DIR: '/d'})).to.equal(undefined)
     })
   })
 

@@ -48,7 +48,9 @@ export function resolveStateDir(flag?: string, env: NodeJS.ProcessEnv = process.
   return flag || env.CRUDDUR_STATE_DIR || defaultStateDir(env)
 }
 
+/** Downloads (DynamoDB Local) and the code cache: CRUDDUR_CACHE_DIR (as oclif reads it), else the XDG one. */
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.CRUDDUR_CACHE_DIR) return env.CRUDDUR_CACHE_DIR
   const cacheHome = env.XDG_CACHE_HOME || join(homedir(), '.cache')
   return join(cacheHome, 'cruddur')
 }
