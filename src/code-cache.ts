@@ -32,15 +32,20 @@ export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | und
   return env.CRUDDUR_CODE_CACHE_DIR ? join(env.CRUDDUR_CODE_CACHE_DIR, version) : join(defaultCacheDir(env), 'code-cache', version)
 }
 
-/** The cache file of one source file: a new build (other mtime or size) gets a new one. */
-function cacheFileFor(cacheDir: string, filename: string): string {
+/** One cache file per bundle file: a rebuild replaces its caches instead of piling up new ones. */
+const cacheFileFor = (cacheDir: string, filename: string) => join(cacheDir, createHash('sha1').update(filename).digest('hex'))
+
+/** Which build of a file a cache was made from: V8 itself checks a cache's source only by its length. */
+function buildStamp(filename: string): Buffer {
   const {mtimeMs, size} = statSync(filename)
-  return join(cacheDir, createHash('sha1').update(`${filename}\0${mtimeMs}\0${size}`).digest('hex'))
+  return Buffer.from(`${mtimeMs}:${size}\n`)
 }
 
-function readCache(file: string): Buffer | undefined {
+/** The cache made from this build of the file, if there is one. */
+function readCache(file: string, stamp: Buffer): Buffer | undefined {
   try {
-    return readFileSync(file)
+    const data = readFileSync(file)
+    return data.subarray(0, stamp.length).equals(stamp) ? data.subarray(stamp.length) : undefined
   } catch {
     return undefined
   }
@@ -58,17 +63,18 @@ export function installCodeCache(bundleDir: string, cacheDir: string | undefined
   const compile = prototype._compile
   // Scripts stay referenced for the life of the process: V8 may need them for lazy compilation.
   const scripts: Script[] = []
-  const toWrite: Array<{file: string; script: Script}> = []
+  const toWrite: Array<{file: string; script: Script; stamp: Buffer}> = []
 
   ;(globalThis as Record<symbol, unknown>)[Symbol.for('cruddur.import')] = (specifier: string) => import(specifier)
 
   prototype._compile = function (this: ModuleInternals, content: string, filename: string, ...rest: unknown[]) {
     if (!filename.startsWith(root)) return compile.call(this, content, filename, ...rest)
     const file = cacheFileFor(cacheDir, filename)
-    const cachedData = readCache(file)
+    const stamp = buildStamp(filename)
+    const cachedData = readCache(file, stamp)
     const script = new Script(Module.wrap(content), {cachedData, filename})
     scripts.push(script)
-    if (!cachedData || script.cachedDataRejected) toWrite.push({file, script})
+    if (!cachedData || script.cachedDataRejected) toWrite.push({file, script, stamp})
     const wrapper = script.runInThisContext({displayErrors: true}) as (...args: unknown[]) => unknown
     return wrapper.call(this.exports, this.exports, createRequire(filename), this, filename, dirname(filename))
   }
@@ -77,10 +83,10 @@ export function installCodeCache(bundleDir: string, cacheDir: string | undefined
     if (toWrite.length === 0) return
     try {
       mkdirSync(cacheDir, {recursive: true})
-      for (const {file, script} of toWrite) {
+      for (const {file, script, stamp} of toWrite) {
         // Written aside and renamed: a concurrent run reads a whole cache or none.
         const partial = `${file}.${process.pid}`
-        writeFileSync(partial, script.createCachedData())
+        writeFileSync(partial, Buffer.concat([stamp, script.createCachedData()]))
         renameSync(partial, file)
       }
     } catch {

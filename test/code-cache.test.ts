@@ -1,10 +1,10 @@
 import {expect} from 'chai'
-import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs'
 import {homedir, tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {codeCacheDir} from '../src/code-cache.js'
-import {cli} from './support/cli.js'
+import {cli, ROOT} from './support/cli.js'
 
 const version = `${process.version}-${process.arch}`
 
@@ -47,6 +47,23 @@ describe('code cache', () => {
       expect(written.map((file) => statSync(join(dir, file)).mtimeMs)).to.deep.equal(modified)
     })
 
+    it('a rebuilt file gets its cache replaced, not a second one', async () => {
+      const bundle = join(ROOT, 'dist', 'cli', 'cli.js')
+      const built = statSync(bundle)
+      await cli(['--version'], {env: env()})
+      const written = files()
+      const before = written.map((file) => readFileSync(join(dir, file)))
+      try {
+        utimesSync(bundle, built.atime, new Date(built.mtimeMs + 60_000))
+        expect((await cli(['--version'], {env: env()})).code).to.equal(0)
+        expect(files()).to.deep.equal(written)
+        const changed = written.filter((file, i) => !readFileSync(join(dir, file)).equals(before[i]))
+        expect(changed).to.have.length(1)
+      } finally {
+        utimesSync(bundle, built.atime, built.mtime)
+      }
+    })
+
     it('code loaded from the cache can still import ES modules (the help plugin\'s command)', async () => {
       const first = await cli(['help', 'ddb'], {env: env()})
       expect(first.code).to.equal(0)
@@ -56,10 +73,15 @@ describe('code cache', () => {
 
     it('a damaged cache is rejected, compiled from source and rewritten', async () => {
       const first = await cli(['help', 'ddb'], {env: env()})
-      for (const file of files()) writeFileSync(join(dir, file), 'not a code cache')
+      // Damaged after its build stamp, so V8 itself has to reject it.
+      const damage = Buffer.from('not a code cache')
+      for (const file of files()) {
+        const data = readFileSync(join(dir, file))
+        writeFileSync(join(dir, file), Buffer.concat([data.subarray(0, data.indexOf('\n') + 1), damage]))
+      }
 
       expect(await cli(['help', 'ddb'], {env: env()})).to.deep.equal(first)
-      for (const file of files()) expect(readFileSync(join(dir, file), 'utf8')).not.to.equal('not a code cache')
+      for (const file of files()) expect(readFileSync(join(dir, file)).subarray(-damage.length).equals(damage)).to.equal(false)
     })
 
     it('a cache directory that cannot be written costs nothing but the speed-up', async () => {
