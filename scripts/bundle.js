@@ -1,6 +1,7 @@
 // Bundles the CLI into dist/cli as CommonJS, so bin/run.js can load it through V8's code cache (see
 // src/code-cache.ts; Node 20 has no code cache for ES modules): dist/cli/cli.js is oclif's core, and each
-// command is one file holding what it imports, with @oclif/core taken from cli.js (one copy per process).
+// command is one file holding what it imports, except @oclif/core, taken from cli.js, and the packages many
+// commands share, bundled once each into dist/cli/vendor (one copy per process, and on disk).
 // A few large cached files instead of hundreds of small ones is what brings startup close to bare node
 // (see bench/startup.js). tsc's dist/ stays for the rest: the Momento stand-in process and the library.
 import {readdirSync, readFileSync, writeFileSync} from 'node:fs'
@@ -13,6 +14,17 @@ import {DYNAMIC_IMPORT} from '../dist/code-cache.js'
 
 const OUT = 'dist/cli'
 const CORE = '#oclif-core'
+/** Bundled once into dist/cli/vendor/<name>.js and taken from there as #vendor/<name> (declared below). */
+const VENDORED = [
+  '@aws-sdk/client-cognito-identity-provider',
+  '@aws-sdk/client-dynamodb',
+  '@aws-sdk/client-dynamodb-streams',
+  '@aws-sdk/lib-dynamodb',
+  '@aws-sdk/util-dynamodb',
+  '@faker-js/faker',
+  '@gomomento/sdk',
+  'pg',
+]
 
 const commandFiles = (dir) =>
   readdirSync(dir, {recursive: true, withFileTypes: true})
@@ -22,8 +34,9 @@ const commandFiles = (dir) =>
 const banner = [
   // import.meta has no meaning in CommonJS: give it the file's own URL.
   'var __importMetaUrl = require("node:url").pathToFileURL(__filename).href',
-  // import() does not work in code compiled from a code cache on Node 20; the loader lends its own.
-  `var ${DYNAMIC_IMPORT} = globalThis[Symbol.for("cruddur.import")] ?? ((specifier) => import(specifier))`,
+  // import() does not work in code compiled from a code cache on Node 20; the loader lends its own, and
+  // the shared bundles (#…) are CommonJS: required, through the code cache.
+  `var ${DYNAMIC_IMPORT} = (specifier) => specifier[0] === "#" ? Promise.resolve().then(() => require(specifier)) : (globalThis[Symbol.for("cruddur.import")] ?? ((s) => import(s)))(specifier)`,
 ].join(';')
 
 const common = {
@@ -47,24 +60,33 @@ const common = {
 
 const core = await build({...common, entryPoints: [{in: 'src/cli.ts', out: 'cli'}]})
 
-// Every command takes @oclif/core from cli.js, through the subpath import declared below.
-const shareCore = {
-  name: 'share-oclif-core',
+// Commands take @oclif/core from cli.js and vendored packages from their bundles, through the subpath
+// imports declared below; vendored packages take each other the same way.
+const escape = (name) => name.replace(/[/.@-]/g, (c) => `\\${c}`)
+const vendored = new RegExp(`^(${VENDORED.map(escape).join('|')})$`)
+const shareBundles = {
+  name: 'share-bundles',
   setup(plugin) {
     plugin.onResolve({filter: /^@oclif\/core$/}, () => ({external: true, path: CORE}))
+    plugin.onResolve({filter: vendored}, ({kind, path}) => (kind === 'entry-point' ? undefined : {external: true, path: `#vendor/${path}`}))
   },
 }
+const vendor = await build({
+  ...common,
+  entryPoints: VENDORED.map((name) => ({in: name, out: `vendor/${name}`})),
+  plugins: [shareBundles],
+})
 const commands = await build({
   ...common,
   entryPoints: commandFiles('src/commands').map((file) => ({in: file, out: relative('src', file).replace(/\.ts$/, '')})),
-  plugins: [shareCore],
+  plugins: [shareBundles],
 })
 
-writeFileSync(join(OUT, 'package.json'), JSON.stringify({imports: {[CORE]: './cli.js'}, type: 'commonjs'}, null, 2) + '\n')
+writeFileSync(join(OUT, 'package.json'), JSON.stringify({imports: {[CORE]: './cli.js', '#vendor/*': './vendor/*.js'}, type: 'commonjs'}, null, 2) + '\n')
 
 // Route the import() calls left in the output (Node builtins, ES-module-only packages, oclif's plugins)
 // through the banner's function. Found with a parser, not a regex: "import(" also occurs in strings.
-for (const file of [...Object.keys(core.metafile.outputs), ...Object.keys(commands.metafile.outputs)]) {
+for (const file of [core, vendor, commands].flatMap((result) => Object.keys(result.metafile.outputs))) {
   if (!file.endsWith('.js')) continue
   const code = readFileSync(file, 'utf8')
   const bannerEnd = code.indexOf(banner) + banner.length
