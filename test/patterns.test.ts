@@ -311,6 +311,42 @@ describe('cruddur ddb patterns', () => {
         for (const row of all.Items as ConversationRowItem[]) expect(row.last_message_sk).to.equal(newest.sk)
       })
 
+      describe('when the index lags behind the table (it is eventually consistent)', () => {
+        /** The same client, except that Queries of the index answer with what `index` makes of the real answer. */
+        const lagging = (index: (items: ConversationRowItem[]) => ConversationRowItem[]) =>
+          new Proxy(ddb.doc, {
+            get(target, property, receiver) {
+              if (property !== 'send') return Reflect.get(target, property, receiver)
+              return async (command: Parameters<typeof target.send>[0]) => {
+                const output = await target.send(command)
+                if (!(command instanceof QueryCommand) || !command.input.IndexName) return output
+                return {...output, Items: index((output as {Items?: ConversationRowItem[]}).Items ?? [])}
+              }
+            },
+          })
+
+        it('a conversation whose rows the index does not show yet, or shows one of, is read from the table', async () => {
+          const first = await putMessage(group, users.lea, new Date('2024-01-02T00:00:00.000Z'), 'not indexed yet')
+          expect((await applyMessageToConversation(lagging(() => []), table, first)).updated).to.equal(2)
+          const second = await putMessage(group, users.lea, new Date('2024-01-03T00:00:00.000Z'), 'half indexed')
+          expect((await applyMessageToConversation(lagging((items) => items.slice(0, 1)), table, second)).updated).to.equal(2)
+          expect((await rowsOf(users.lea, group))[0]).to.include({last_message_sk: second.sk, message: 'half indexed'})
+        })
+
+        it('an index still showing rows that were moved away is given up for the table after a few lost races', async () => {
+          const stale = (await ddb.doc.send(new QueryCommand({
+            ExpressionAttributeValues: {':group': group},
+            IndexName: 'message-group-sk-index',
+            KeyConditionExpression: 'message_group_uuid = :group',
+            TableName: table,
+          }))).Items as ConversationRowItem[]
+          await applyMessageToConversation(ddb.doc, table, await putMessage(group, users.lea, new Date('2024-01-02T00:00:00.000Z'), 'moved'))
+          const newer = await putMessage(group, users.lea, new Date('2024-01-03T00:00:00.000Z'), 'newer')
+          expect((await applyMessageToConversation(lagging(() => stale), table, newer)).updated).to.equal(2)
+          expect((await rowsOf(users.lea, group))[0]).to.include({last_message_sk: newer.sk, message: 'newer'})
+        })
+      })
+
       it('update-message-group repairs rows a stream never updated, and then changes nothing', async () => {
         const missed = await putMessage(group, users.lea, new Date('2024-03-01T00:00:00.000Z'), 'missed by the stream')
         expect((await rowsOf(users.lea, group))[0].message).to.equal('start')

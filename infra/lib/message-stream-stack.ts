@@ -60,9 +60,15 @@ export class MessageStreamStack extends Stack {
       : this.ownTable(props.tableName)
 
     const indexArn = `${this.table.tableArn}/index/${GROUP_INDEX}`
-    // What Pattern D does: Query the conversation index, then a transaction of conditional Deletes and Puts.
+    // What Pattern D does: Query the conversation index (or, when the index lags, the participants'
+    // conversation lists in the table: GRP# partitions only), then a transaction of conditional Deletes and Puts.
     const handlerActions = [
       new iam.PolicyStatement({actions: ['dynamodb:Query'], resources: [indexArn]}),
+      new iam.PolicyStatement({
+        actions: ['dynamodb:Query'],
+        conditions: {'ForAllValues:StringLike': {'dynamodb:LeadingKeys': ['GRP#*']}},
+        resources: [this.table.tableArn],
+      }),
       new iam.PolicyStatement({actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'], resources: [this.table.tableArn]}),
     ]
     const vpc = props.momento ? undefined : this.isolatedVpc(handlerActions)

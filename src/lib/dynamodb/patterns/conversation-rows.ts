@@ -1,7 +1,7 @@
-import {QueryCommand, type DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
+import {paginateQuery, QueryCommand, type DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
 
 import {CruddurError} from '../../errors.js'
-import {type ConversationRow, GROUP_PREFIX, type Participant, sortKeyTime} from '../items.js'
+import {type ConversationRow, GROUP_PREFIX, groupPk, type Participant, sortKeyTime} from '../items.js'
 import {GROUP_INDEX, GROUP_INDEX_PARTITION_KEY} from '../schema.js'
 
 /**
@@ -36,6 +36,38 @@ export async function queryGroupRows(doc: DynamoDBDocumentClient, table: string,
     }),
   )
   return (output.Items ?? []) as ConversationRowItem[]
+}
+
+/**
+ * A group's rows read from the table itself with strongly consistent reads, for when the index may lag
+ * behind writes that just happened (a new conversation, a row just moved). Reads the conversation lists of
+ * the given participants, then of the participants their rows name, keeping the group's rows: a fallback
+ * costing a user's whole list, not the first read.
+ */
+export async function queryGroupRowsConsistently(doc: DynamoDBDocumentClient, table: string, messageGroupUuid: string, participantUuids: string[]): Promise<ConversationRowItem[]> {
+  const rows = new Map<string, ConversationRowItem>()
+  const toRead = [...new Set(participantUuids)]
+  for (let i = 0; i < toRead.length; i++) {
+    const pages = paginateQuery(
+      {client: doc},
+      {
+        ConsistentRead: true,
+        ExpressionAttributeNames: {'#group': GROUP_INDEX_PARTITION_KEY},
+        ExpressionAttributeValues: {':group': messageGroupUuid, ':pk': groupPk(toRead[i])},
+        FilterExpression: '#group = :group',
+        KeyConditionExpression: 'pk = :pk',
+        TableName: table,
+      },
+    )
+    for await (const page of pages) {
+      for (const row of (page.Items ?? []) as ConversationRowItem[]) {
+        rows.set(`${row.pk}\0${row.sk}`, row)
+        if (!toRead.includes(row.user_uuid)) toRead.push(row.user_uuid)
+      }
+    }
+  }
+
+  return [...rows.values()]
 }
 
 /** The two participants of a conversation, read from its rows (each row holds the *other* participant). */

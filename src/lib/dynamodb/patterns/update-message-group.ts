@@ -4,7 +4,7 @@ type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[numb
 
 import {CruddurError} from '../../errors.js'
 import {conversationSk, isMessageItem, type MessageItem, messageGroupUuidOf, messagePk, sortKeyTime} from '../items.js'
-import {type ConversationRowItem, lastMessageSkOf, membersOf, queryGroupRows, requireMembers} from './conversation-rows.js'
+import {type ConversationRowItem, lastMessageSkOf, membersOf, ownerUuidOf, queryGroupRows, queryGroupRowsConsistently, requireMembers} from './conversation-rows.js'
 import {requireUuid} from './input.js'
 import {type Message, messageFromItem} from './views.js'
 
@@ -17,8 +17,8 @@ export interface ApplyResult {
 }
 
 const MAX_ATTEMPTS = 30
-/** Rows that do not form a pair get a few re-reads (index lag), not the full contention budget. */
-const MALFORMED_ATTEMPTS = 4
+/** Lost races after which the rows are read from the table: the index may still show rows already moved. */
+const INDEX_ATTEMPTS = 3
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 /** Full jitter: concurrent appliers that collided spread out instead of colliding again. */
 const backoff = (attempt: number) => sleep(Math.random() * Math.min(500, 10 * 2 ** attempt))
@@ -76,14 +76,18 @@ export async function applyMessageToConversation(doc: DynamoDBDocumentClient, ta
 
   const messageGroupUuid = messageGroupUuidOf(message)
   let malformed: ConversationRowItem[] | undefined
-  let malformedReads = 0
+  let consistent = false
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     if (attempt > 0) await backoff(attempt)
-    // The index is eventually consistent: rows that do not yet form a pair are read again a few times.
-    const rows = await queryGroupRows(doc, table, messageGroupUuid)
+    // The index is eventually consistent: when it shows no pair of rows (a conversation just created, a row
+    // just moved) or keeps losing races, the rows are read from the table itself, starting at the sender's.
+    const rows = consistent
+      ? await queryGroupRowsConsistently(doc, table, messageGroupUuid, [message.user_uuid, ...malformed?.flatMap((row) => [ownerUuidOf(row), row.user_uuid]) ?? []])
+      : await queryGroupRows(doc, table, messageGroupUuid)
     if (!membersOf(messageGroupUuid, rows)) {
       malformed = rows
-      if (++malformedReads >= MALFORMED_ATTEMPTS) break
+      if (consistent) break
+      consistent = true
       continue
     }
 
@@ -95,6 +99,7 @@ export async function applyMessageToConversation(doc: DynamoDBDocumentClient, ta
       await doc.send(new TransactWriteCommand({TransactItems: moves.flatMap((move) => move.writes)}))
     } catch (error) {
       if (!isContention(error)) throw error
+      if (attempt + 1 >= INDEX_ATTEMPTS) consistent = true
       continue
     }
 
