@@ -86,9 +86,12 @@ writeFileSync(join(OUT, 'package.json'), JSON.stringify({imports: {[CORE]: './cl
 
 // Route the import() calls left in the output (Node builtins, ES-module-only packages, oclif's plugins)
 // through the banner's function. Found with a parser, not a regex: "import(" also occurs in strings.
+// A "use strict" that esbuild put after the banner is no directive there: it goes back in front.
+const STRICT = '\n"use strict";'
 for (const file of [core, vendor, commands].flatMap((result) => Object.keys(result.metafile.outputs))) {
   if (!file.endsWith('.js')) continue
-  const code = readFileSync(file, 'utf8')
+  let code = readFileSync(file, 'utf8')
+  if (code.startsWith(banner + STRICT)) code = `"use strict";${banner}\n${code.slice(banner.length + STRICT.length)}`
   const bannerEnd = code.indexOf(banner) + banner.length
   const starts = []
   const visit = (node) => {
@@ -100,7 +103,6 @@ for (const file of [core, vendor, commands].flatMap((result) => Object.keys(resu
     }
   }
   visit(Parser.parse(code, {ecmaVersion: 'latest', sourceType: 'script'}))
-  if (starts.length === 0) continue
   let rewritten = ''
   let from = 0
   for (const start of starts.sort((a, b) => a - b)) {

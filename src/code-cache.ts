@@ -3,8 +3,8 @@
 // compiled lazily during a run, takes most of the compile time off the next start. bin/run.js installs it
 // before loading the bundle. V8 checks each cache against its version, flags and the source, and rejects
 // one that does not fit; the file is then compiled from source as usual and the cache rewritten.
-import {createHash} from 'node:crypto'
-import {mkdirSync, readFileSync, renameSync, statSync, writeFileSync} from 'node:fs'
+import {createHash, randomUUID} from 'node:crypto'
+import {mkdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import Module, {createRequire} from 'node:module'
 import {dirname, join, sep} from 'node:path'
 import {Script} from 'node:vm'
@@ -35,13 +35,13 @@ export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | und
 /** One cache file per bundle file: a rebuild replaces its caches instead of piling up new ones. */
 const cacheFileFor = (cacheDir: string, filename: string) => join(cacheDir, createHash('sha1').update(filename).digest('hex'))
 
-/** Which build of a file a cache was made from: V8 itself checks a cache's source only by its length. */
-function buildStamp(filename: string): Buffer {
-  const {mtimeMs, size} = statSync(filename)
-  return Buffer.from(`${mtimeMs}:${size}\n`)
-}
+/**
+ * The source a cache was made from, by its hash: V8 itself checks a cache's source only by its length, and
+ * size and mtime do not tell builds apart (npm tarballs, reproducible builds and `cp -p` keep mtimes).
+ */
+const sourceStamp = (content: string) => Buffer.from(`${createHash('sha1').update(content).digest('hex')}\n`)
 
-/** The cache made from this build of the file, if there is one. */
+/** The cache made from this very source, if there is one. */
 function readCache(file: string, stamp: Buffer): Buffer | undefined {
   try {
     const data = readFileSync(file)
@@ -70,7 +70,7 @@ export function installCodeCache(bundleDir: string, cacheDir: string | undefined
   prototype._compile = function (this: ModuleInternals, content: string, filename: string, ...rest: unknown[]) {
     if (!filename.startsWith(root)) return compile.call(this, content, filename, ...rest)
     const file = cacheFileFor(cacheDir, filename)
-    const stamp = buildStamp(filename)
+    const stamp = sourceStamp(content)
     const cachedData = readCache(file, stamp)
     const script = new Script(Module.wrap(content), {cachedData, filename})
     scripts.push(script)
@@ -83,14 +83,20 @@ export function installCodeCache(bundleDir: string, cacheDir: string | undefined
     if (toWrite.length === 0) return
     try {
       mkdirSync(cacheDir, {recursive: true})
-      for (const {file, script, stamp} of toWrite) {
-        // Written aside and renamed: a concurrent run reads a whole cache or none.
-        const partial = `${file}.${process.pid}`
+    } catch {
+      return
+    }
+
+    for (const {file, script, stamp} of toWrite) {
+      // Written aside and renamed: a concurrent run reads a whole cache or none.
+      const partial = `${file}.${randomUUID()}`
+      try {
         writeFileSync(partial, Buffer.concat([stamp, script.createCachedData()]))
         renameSync(partial, file)
+      } catch {
+        // No cache for this file this time (full disk, read-only home); the next run tries again.
+        rmSync(partial, {force: true})
       }
-    } catch {
-      // No cache this time; the next run tries again.
     }
   })
 }

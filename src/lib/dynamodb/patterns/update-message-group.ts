@@ -19,6 +19,12 @@ export interface ApplyResult {
 const MAX_ATTEMPTS = 30
 /** Lost races after which the rows are read from the table: the index may still show rows already moved. */
 const INDEX_ATTEMPTS = 3
+/**
+ * Reads from the table that may show no pair before the rows count as malformed: a Query is only
+ * read-committed against transactions, so it can catch a row in the middle of its move (old key deleted,
+ * new key not yet seen).
+ */
+const CONSISTENT_MALFORMED_READS = 4
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 /** Full jitter: concurrent appliers that collided spread out instead of colliding again. */
 const backoff = (attempt: number) => sleep(Math.random() * Math.min(500, 10 * 2 ** attempt))
@@ -77,6 +83,7 @@ export async function applyMessageToConversation(doc: DynamoDBDocumentClient, ta
   const messageGroupUuid = messageGroupUuidOf(message)
   let malformed: ConversationRowItem[] | undefined
   let consistent = false
+  let consistentMalformedReads = 0
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     if (attempt > 0) await backoff(attempt)
     // The index is eventually consistent: when it shows no pair of rows (a conversation just created, a row
@@ -86,7 +93,7 @@ export async function applyMessageToConversation(doc: DynamoDBDocumentClient, ta
       : await queryGroupRows(doc, table, messageGroupUuid)
     if (!membersOf(messageGroupUuid, rows)) {
       malformed = rows
-      if (consistent) break
+      if (consistent && ++consistentMalformedReads >= CONSISTENT_MALFORMED_READS) break
       consistent = true
       continue
     }
