@@ -12,4 +12,10 @@ export default tseslint.config(
       'no-empty': ['error', {allowEmptyCatch: true}],
     },
   },
+  {
+    // The binaries are CommonJS (bin/package.json).
+    files: ['bin/**/*.js'],
+    languageOptions: {globals: {__dirname: 'readonly', require: 'readonly'}, sourceType: 'commonjs'},
+    rules: {'@typescript-eslint/no-require-imports': 'off'},
+  },
 )

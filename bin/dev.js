@@ -1,4 +1,3 @@
 #!/usr/bin/env -S node --import tsx --no-warnings
-import {execute} from '@oclif/core'
-
-await execute({development: true, dir: import.meta.url})
+// The TypeScript sources, unbundled, through tsx: for development.
+require('@oclif/core').execute({development: true, loadOptions: {root: require('node:path').join(__dirname, '..')}})

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// The CLI is bundled as CommonJS (scripts/bundle.js) and compiled through V8's code cache (src/code-cache.ts).
-import {createRequire} from 'node:module'
-import {fileURLToPath} from 'node:url'
+// CommonJS (bin/package.json), like the bundle it loads: starting without Node's ES module loader is
+// faster. The CLI is bundled by scripts/bundle.js and compiled through V8's code cache (src/code-cache.ts).
+const {join} = require('node:path')
 
-import {codeCacheDir, installCodeCache} from '../dist/code-cache.js'
+const {codeCacheDir, installCodeCache} = require('../dist/cli/code-cache.js')
 
-installCodeCache(fileURLToPath(new URL('../dist/cli', import.meta.url)), codeCacheDir())
-const {execute} = createRequire(import.meta.url)('../dist/cli/cli.js')
-
-await execute({dir: import.meta.url})
+const root = join(__dirname, '..')
+installCodeCache(join(root, 'dist', 'cli'), codeCacheDir())
+// The package root given, not found: oclif would stop at bin/package.json.
+require('../dist/cli/cli.js').execute({loadOptions: {root}})

@@ -60,6 +60,9 @@ const common = {
 
 const core = await build({...common, entryPoints: [{in: 'src/cli.ts', out: 'cli'}]})
 
+// The loader bin/run.js installs before anything else: plain CommonJS, compiled by Node as usual.
+await build({...common, banner: {}, define: {}, entryPoints: [{in: 'src/code-cache.ts', out: 'code-cache'}], metafile: false})
+
 // Commands take @oclif/core from cli.js and vendored packages from their bundles, through the subpath
 // imports declared below; vendored packages take each other the same way.
 const escape = (name) => name.replace(/[/.@-]/g, (c) => `\\${c}`)
