@@ -84,6 +84,19 @@ describe('cruddur ddb patterns', () => {
     return output.Items as ConversationRowItem[]
   }
 
+  /** The same client, except that Queries of the index answer with what `index` makes of the real answer. */
+  const lagging = (index: (items: ConversationRowItem[]) => ConversationRowItem[]) =>
+    new Proxy(ddb.doc, {
+      get(target, property, receiver) {
+        if (property !== 'send') return Reflect.get(target, property, receiver)
+        return async (command: Parameters<typeof target.send>[0]) => {
+          const output = await target.send(command)
+          if (!(command instanceof QueryCommand) || !command.input.IndexName) return output
+          return {...output, Items: index((output as {Items?: ConversationRowItem[]}).Items ?? [])}
+        }
+      },
+    })
+
   /** Writes a message item alone, as a writer whose Pattern D has not run yet. */
   async function putMessage(messageGroupUuid: string, sender: Participant, at: Date, text: string): Promise<MessageItem> {
     const item = messageItem({createdAt: timestamp(at), messageGroupUuid, messageUuid: randomUUID(), sender, text})
@@ -312,19 +325,6 @@ describe('cruddur ddb patterns', () => {
       })
 
       describe('when the index lags behind the table (it is eventually consistent)', () => {
-        /** The same client, except that Queries of the index answer with what `index` makes of the real answer. */
-        const lagging = (index: (items: ConversationRowItem[]) => ConversationRowItem[]) =>
-          new Proxy(ddb.doc, {
-            get(target, property, receiver) {
-              if (property !== 'send') return Reflect.get(target, property, receiver)
-              return async (command: Parameters<typeof target.send>[0]) => {
-                const output = await target.send(command)
-                if (!(command instanceof QueryCommand) || !command.input.IndexName) return output
-                return {...output, Items: index((output as {Items?: ConversationRowItem[]}).Items ?? [])}
-              }
-            },
-          })
-
         it('a conversation whose rows the index does not show yet, or shows one of, is read from the table', async () => {
           const first = await putMessage(group, users.lea, new Date('2024-01-02T00:00:00.000Z'), 'not indexed yet')
           expect((await applyMessageToConversation(lagging(() => []), table, first)).updated).to.equal(2)
@@ -356,6 +356,14 @@ describe('cruddur ddb patterns', () => {
         expect((await rowsOf(users.lea, group))[0]).to.include({last_message_sk: missed.sk, message: 'missed by the stream'})
         expect((await updateMessageGroup(ddb.doc, table, group)).updated).to.equal(0)
       })
+    })
+
+    it('adds to an existing conversation whose rows the index does not show yet, reading them from the table', async () => {
+      const partner: Participant = {displayName: 'Partner', handle: `partner_${randomUUID().slice(0, 6)}`, uuid: randomUUID()}
+      const started = await createMessage(ddb.doc, table, {recipient: partner, sender: users.kim, text: 'first'})
+      const added = await createMessage(lagging(() => []), table, {recipient: partner, sender: users.kim, text: 'second'})
+      expect(added.newConversation).to.equal(false)
+      expect(added.messageGroupUuid).to.equal(started.messageGroupUuid)
     })
 
     it('adds to a seeded conversation (random id, rows without last_message_sk) instead of starting a second one', async () => {

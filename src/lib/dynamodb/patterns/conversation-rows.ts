@@ -90,10 +90,14 @@ export const isParticipant = (members: ConversationMembers, userUuid: string) =>
 
 /**
  * The members of an existing conversation, or NOT_FOUND. A group whose rows are malformed (not exactly
- * two, or not mirroring each other) is a CONFLICT: `update-message-group` cannot repair it either.
+ * two, or not mirroring each other) is a CONFLICT: `update-message-group` cannot repair it either. Given
+ * participants to start from, rows the index does not show as a pair yet are read from the table.
  */
-export async function requireMembers(doc: DynamoDBDocumentClient, table: string, messageGroupUuid: string): Promise<ConversationMembers> {
-  const rows = await queryGroupRows(doc, table, messageGroupUuid)
+export async function requireMembers(doc: DynamoDBDocumentClient, table: string, messageGroupUuid: string, participantUuids: string[] = []): Promise<ConversationMembers> {
+  let rows = await queryGroupRows(doc, table, messageGroupUuid)
+  if (!membersOf(messageGroupUuid, rows) && participantUuids.length > 0) {
+    rows = await queryGroupRowsConsistently(doc, table, messageGroupUuid, participantUuids)
+  }
   if (rows.length === 0) {
     throw new CruddurError('NOT_FOUND', `No conversation ${messageGroupUuid} in table ${table}: list a user's conversations with \`cruddur ddb patterns list-conversations <HANDLE>\`.`)
   }

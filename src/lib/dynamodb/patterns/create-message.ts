@@ -5,7 +5,7 @@ import {paginateQuery, PutCommand, TransactWriteCommand, type DynamoDBDocumentCl
 import {CruddurError} from '../../errors.js'
 import {conversationRow, groupPk, type MessageItem, messageItem, type Participant, timestamp} from '../items.js'
 import {conversationUuidFor} from './conversation-uuid.js'
-import {type ConversationMembers, type ConversationRowItem, membersOf, queryGroupRows, requireMembers, requireParticipant} from './conversation-rows.js'
+import {type ConversationMembers, type ConversationRowItem, queryGroupRows, requireMembers, requireParticipant} from './conversation-rows.js'
 import {requireMessageText, requireUuid} from './input.js'
 import {applyMessageToConversation} from './update-message-group.js'
 import {type Message, messageFromItem} from './views.js'
@@ -113,9 +113,8 @@ export async function createMessage(doc: DynamoDBDocumentClient, table: string, 
     } catch (error) {
       const reasons = (error as {name?: string; CancellationReasons?: Array<{Code?: string}>})
       if (reasons.name !== 'TransactionCanceledException') throw error
-      // The marker exists: someone started this pair's conversation since we looked. Add to theirs (its rows
-      // may take a moment to reach the index).
-      if (reasons.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return addMessage(doc, table, await waitForMembers(doc, table, group), first)
+      // The marker exists: someone started this pair's conversation since we looked. Add to theirs.
+      if (reasons.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return addMessage(doc, table, await requireMembers(doc, table, group, [sender.uuid, recipient.uuid]), first)
       // A concurrent start still in flight (TransactionConflict): look again, it has either won or failed.
       if (attempt >= 5) throw error
       await sleep(Math.random() * 50 * 2 ** attempt)
@@ -155,7 +154,7 @@ export async function findConversationBetween(
 ): Promise<ConversationMembers | undefined> {
   const group = conversationUuidFor(a.uuid, b.uuid)
   const rows = await queryGroupRows(doc, table, group)
-  if (rows.length > 0) return requireMembers(doc, table, group)
+  if (rows.length > 0) return requireMembers(doc, table, group, [a.uuid, b.uuid])
   const pages = paginateQuery(
     {client: doc, pageSize: 500},
     {
@@ -168,18 +167,9 @@ export async function findConversationBetween(
   )
   for await (const page of pages) {
     const found = page.Items?.[0] as {message_group_uuid?: string} | undefined
-    if (found?.message_group_uuid) return requireMembers(doc, table, found.message_group_uuid)
+    if (found?.message_group_uuid) return requireMembers(doc, table, found.message_group_uuid, [a.uuid, b.uuid])
   }
 
   return undefined
 }
 
-async function waitForMembers(doc: DynamoDBDocumentClient, table: string, group: string): Promise<ConversationMembers> {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const members = membersOf(group, await queryGroupRows(doc, table, group))
-    if (members) return members
-    await sleep(100 * 2 ** attempt)
-  }
-
-  return requireMembers(doc, table, group)
-}
