@@ -1,3 +1,5 @@
+import {sep} from 'node:path'
+
 import {startTestStack, stopTestStack, type TestStack} from './support/stack.js'
 
 /** Settings from the developer's shell that would point commands somewhere else than the test stack. */
@@ -30,6 +32,9 @@ export const mochaHooks = {
     this.timeout(300_000)
     for (const name of FOREIGN_ENV) delete process.env[name]
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
+    // Unit tests need no engine: a run of test/unit files alone starts in milliseconds, not seconds.
+    const files = (this.test?.parent?.suites ?? []).map((suite) => suite.file ?? '')
+    if (files.length > 0 && files.every((file) => file.includes(`${sep}test${sep}unit${sep}`))) return
     const stack = await startTestStack()
     holder.cruddurTestStack = stack
     // Every command run by the tests finds this stack, as a user's commands find `cruddur local start`'s.

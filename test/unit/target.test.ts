@@ -3,8 +3,8 @@ import {mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {CruddurError} from '../src/lib/errors.js'
-import {maskUrl} from '../src/lib/mask.js'
+import {CruddurError} from '../../src/lib/errors.js'
+import {maskUrl} from '../../src/lib/mask.js'
 import {
   DEFAULT_DATABASE_URL,
   DEFAULT_DYNAMODB_ENDPOINT,
@@ -12,8 +12,8 @@ import {
   resolveDynamoDbTarget,
   resolvePostgresTarget,
   type TargetFlags,
-} from '../src/lib/target.js'
-import type {LocalStackState} from '../src/lib/local/state.js'
+} from '../../src/lib/target.js'
+import type {LocalStackState} from '../../src/lib/local/state.js'
 
 const stack: LocalStackState = {
   dynamodb: {endpoint: 'http://localhost:8100', inMemory: true, log: '', pid: 1, port: 8100, version: '3'},

@@ -5,9 +5,9 @@ import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {processStream} from '../src/lib/stream/processor.js'
-import type {StreamRecord} from '../src/lib/stream/records.js'
-import {readyShards, StreamReader} from '../src/lib/stream/shards.js'
+import {processStream} from '../../src/lib/stream/processor.js'
+import type {StreamRecord} from '../../src/lib/stream/records.js'
+import {readyShards, StreamReader} from '../../src/lib/stream/shards.js'
 
 const STREAM_ARN = 'arn:aws:dynamodb:us-east-1:000000000000:table/fake/stream/2026-01-01T00:00:00.000'
 
