@@ -101,6 +101,7 @@ describe('local stack safety', () => {
       writeFileSync(join(dir, 'state.json'), JSON.stringify(dynamodbRecord(other.pid!)))
       const stopped = await cli(['local', 'stop', '--state-dir', dir])
       expect(stopped.code, stopped.stderr).to.equal(0)
+      expect(stopped.stderr).to.include('an older cruddur')
       expect(alive(other.pid!)).to.equal(true)
     })
 

@@ -33,7 +33,7 @@ export function localStackView(stateDir: string, options: {explicit: boolean}): 
 
     const verdict = recordedProcess(record)
     if (verdict !== 'ours') {
-      const why = verdict === 'gone' ? 'is not running' : 'is not running (its pid now belongs to another program)'
+      const why = {gone: 'is not running', other: 'is not running (its pid now belongs to another program)', unverified: 'cannot be verified (recorded by an older cruddur)'}[verdict]
       throw new CruddurError('UNREACHABLE', `${SERVICE_LABELS[service]} recorded in ${stateFile(stateDir)} (pid ${record.pid}) ${why}: ${fix}.`)
     }
 

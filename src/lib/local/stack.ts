@@ -62,8 +62,12 @@ export function describeLocalUserPool(services: ServiceStatus[]): string | undef
 }
 
 /** The note for a record whose process is gone or is now another program: it is dropped, never signalled. */
-function staleNote(file: string, service: ServiceName, pid: number, verdict: 'gone' | 'other'): string {
-  const why = verdict === 'gone' ? 'no longer runs' : 'now belongs to another program (after a reboot?), left alone'
+function staleNote(file: string, service: ServiceName, pid: number, verdict: 'gone' | 'other' | 'unverified'): string {
+  const why = {
+    gone: 'no longer runs',
+    other: 'now belongs to another program (after a reboot?), left alone',
+    unverified: 'runs but was recorded without its start time and command line (an older cruddur), so it is left alone (stop it by hand if it is that service)',
+  }[verdict]
   return `${file} recorded ${SERVICE_LABELS[service]} as pid ${pid}, which ${why}: record removed`
 }
 

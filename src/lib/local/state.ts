@@ -176,12 +176,14 @@ export function processIdentity(pid: number): (ProcessIdentity & {pgid: number})
   return match ? {command: match[3], pgid: Number(match[1]), startTime: match[2]} : undefined
 }
 
-/** Whether the recorded process is the one `start` started: 'ours', 'gone', or 'other' (its pid now names another program). */
-export function recordedProcess(record: ServiceRecord): 'ours' | 'gone' | 'other' {
+/**
+ * Whether the recorded process is the one `start` started: 'ours', 'gone', 'other' (its pid now names another
+ * program), or 'unverified' (recorded by an older cruddur without an identity: never treated as ours).
+ */
+export function recordedProcess(record: ServiceRecord): 'ours' | 'gone' | 'other' | 'unverified' {
   const now = processIdentity(record.pid)
   if (!now) return 'gone'
-  // A record without an identity (an older cruddur) cannot be verified: never treat it as ours.
-  if (record.startTime === undefined || record.command === undefined) return 'other'
+  if (record.startTime === undefined || record.command === undefined) return 'unverified'
   return now.startTime === record.startTime && now.command === record.command ? 'ours' : 'other'
 }
 
