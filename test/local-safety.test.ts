@@ -1,12 +1,12 @@
 import {expect} from 'chai'
 import {type ChildProcess, spawn} from 'node:child_process'
-import {chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs'
 import {createConnection} from 'node:net'
 import {networkInterfaces, tmpdir, userInfo} from 'node:os'
 import {join} from 'node:path'
 
 import {postgresHome} from '../src/lib/local/postgres.js'
-import {readState} from '../src/lib/local/state.js'
+import {processIdentity, readState, withStateLock} from '../src/lib/local/state.js'
 import {testStack} from './hooks.js'
 import {cli, cliJson, errorLines} from './support/cli.js'
 
@@ -221,6 +221,29 @@ describe('local stack safety', () => {
 
     const again = await cliJson<StatusJson>(['local', 'status'])
     expect(again.code).to.equal(0)
+  })
+
+  describe('the state directory lock', () => {
+    it('a lock whose holder is gone, or that is old garbage, is taken over', async () => {
+      writeFileSync(join(dir, 'state.lock'), JSON.stringify({pid: await deadPid(), startTime: '1'}))
+      expect(await withStateLock(dir, async () => 'ran')).to.equal('ran')
+      expect(existsSync(join(dir, 'state.lock'))).to.equal(false)
+      writeFileSync(join(dir, 'state.lock'), 'garbage')
+      utimesSync(join(dir, 'state.lock'), new Date(0), new Date(0))
+      expect(await withStateLock(dir, async () => 'ran')).to.equal('ran')
+    })
+
+    it('a lock held by a live process is waited for, then a conflict naming it', async () => {
+      const holder = sleeper()
+      children.push(holder)
+      writeFileSync(join(dir, 'state.lock'), JSON.stringify({pid: holder.pid, startTime: processIdentity(holder.pid!)!.startTime}))
+      const notes: string[] = []
+      let ran = false
+      const error = await withStateLock(dir, async () => (ran = true), {onWait: (note) => notes.push(note), timeoutMs: 300}).catch((error_: Error) => error_)
+      expect(String(error)).to.include(`pid ${holder.pid}`).and.include('state.lock')
+      expect(ran).to.equal(false)
+      expect(notes.join()).to.include(`pid ${holder.pid}`)
+    })
   })
 
   describe('two concurrent starts on one directory', () => {

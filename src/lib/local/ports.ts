@@ -22,21 +22,6 @@ export function freePort(): Promise<number> {
   })
 }
 
-/** True when something accepts TCP connections on 127.0.0.1:port. */
-export function isListening(port: number, host = '127.0.0.1', timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({host, port})
-    const done = (result: boolean) => {
-      socket.destroy()
-      resolve(result)
-    }
-
-    socket.setTimeout(timeoutMs, () => done(false))
-    socket.once('connect', () => done(true))
-    socket.once('error', () => done(false))
-  })
-}
-
 /** How to ask a service for a real answer: the first bytes a client sends. */
 export type Protocol = 'http' | 'postgres' | 'grpc'
 
