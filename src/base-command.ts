@@ -2,7 +2,8 @@ import {Command, Flags, type Interfaces} from '@oclif/core'
 import chalk from 'chalk'
 
 import {CruddurError} from './lib/errors.js'
-import {type LocalStackState, resolveStateDir, runningServices} from './lib/local/state.js'
+import {localStackView} from './lib/local/recorded.js'
+import {type LocalStackState, resolveStateDir} from './lib/local/state.js'
 import {translateError, type ErrorContext} from './lib/translate-error.js'
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<T['baseFlags'] & T['flags']>
@@ -55,9 +56,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return resolveStateDir(this.flags?.['state-dir'] as string | undefined)
   }
 
-  /** The services a `cruddur local start` left running, read once. */
+  /** The services a `cruddur local start` left running, each read and checked when first asked for. */
   protected get localStack(): LocalStackState {
-    this.cachedLocalStack ??= runningServices(this.stateDir)
+    const explicit = Boolean(this.flags?.['state-dir'])
+    this.cachedLocalStack ??= localStackView(this.stateDir, {explicit})
     return this.cachedLocalStack
   }
 

@@ -10,6 +10,7 @@ import {LIST_USERS_MAX_PAGE, listCognitoUsers, type ListUsersSender} from '../sr
 import {startCognitoLocal} from '../src/lib/local/cognito-local.js'
 import {freePort} from '../src/lib/local/ports.js'
 import {stopProcess} from '../src/lib/local/process.js'
+import type {CognitoRecord, ProcessIdentity} from '../src/lib/local/state.js'
 import {LOCAL_REGION} from '../src/lib/target.js'
 import {testStack} from './hooks.js'
 import {cli, cliJson, errorLines} from './support/cli.js'
@@ -30,7 +31,7 @@ describe('local cognito', () => {
   it('creates the pool, its client and the seed users once: a restart keeps them and their subs', async function () {
     this.timeout(120_000)
     const dir = mkdtempSync(join(tmpdir(), 'cruddur-cognito-test-'))
-    const pids: number[] = []
+    const started: CognitoRecord[] = []
     const subsOf = async (endpoint: string, userPoolId: string) => {
       const client = createCognitoClient({endpoint, kind: 'local', region: LOCAL_REGION, source: 'flag'})
       try {
@@ -43,17 +44,17 @@ describe('local cognito', () => {
 
     try {
       const first = await startCognitoLocal({dir, port: await freePort()})
-      pids.push(first.pid)
+      started.push(first)
       const subs = await subsOf(first.endpoint, first.userPoolId!)
       expect(Object.keys(subs)).to.have.members(['andrewbrown', 'bayko', 'londo'])
-      await stopProcess(first.pid)
+      await stopProcess(first.pid, first as ProcessIdentity)
 
       const second = await startCognitoLocal({dir, port: await freePort()})
-      pids.push(second.pid)
+      started.push(second)
       expect(second).to.deep.include({clientId: first.clientId, userPoolId: first.userPoolId})
       expect(await subsOf(second.endpoint, second.userPoolId!)).to.deep.equal(subs)
     } finally {
-      for (const pid of pids) await stopProcess(pid)
+      for (const record of started) await stopProcess(record.pid, record as ProcessIdentity)
       rmSync(dir, {force: true, recursive: true})
     }
   })

@@ -52,7 +52,7 @@ describe('cruddur local', () => {
 
     // Other commands find the stack through the state directory alone.
     const tables = await cliJson<{target: {endpoint: string}}>(['ddb', 'list-tables', '--state-dir', stateDir])
-    expect(tables.json.target.endpoint).to.equal(`http://localhost:${dynamodbPort}`)
+    expect(tables.json.target.endpoint).to.equal(`http://127.0.0.1:${dynamodbPort}`)
 
     const status = await cliJson<StatusJson>(['local', 'status', '--state-dir', stateDir])
     expect(status.json.services.map((s) => s.state)).to.deep.equal(['running', 'running', 'running', 'running'])
@@ -66,6 +66,7 @@ describe('cruddur local', () => {
     expect(stopped.code).to.equal(0)
     const after = await cliJson<StatusJson>(['local', 'status', '--state-dir', stateDir])
     expect(after.json.services.map((s) => s.state)).to.deep.equal(['stopped', 'stopped', 'stopped', 'stopped'])
+    expect(after.code).to.equal(3)
   })
 
   it('a port asked for that is taken is an error that starts nothing', async () => {

@@ -178,14 +178,24 @@ export function resolveCognitoTarget(
   return local(DEFAULT_COGNITO_ENDPOINT, 'default')
 }
 
-/** One line naming where a command works, e.g. `local http://localhost:8000 · table cruddur-messages`. */
+/** Where a target came from, as the target line says it: which flag, which variable, the local stack, or the default. */
+export function targetOrigin(source: DynamoDbTarget['source'] | PostgresTarget['source'], flag: string, envName: string): string {
+  const origins = {default: 'default', env: envName, flag, 'local-stack': 'local stack', prod: '--prod'}
+  return `(from ${origins[source]})`
+}
+
+/** The endpoint (or AWS region) a DynamoDB command works on, e.g. `local http://127.0.0.1:8000`. */
+export function dynamoDbWhere(target: DynamoDbTarget): string {
+  return `${target.kind} ${target.kind === 'prod' ? `AWS ${target.region}${target.profile ? ` (profile ${target.profile})` : ''}` : target.endpoint}`
+}
+
+/** One line naming where a command works, e.g. `local http://127.0.0.1:8000 · table cruddur-messages (from local stack)`. */
 export function describeDynamoDbTarget(target: DynamoDbTarget): string {
-  const where = target.kind === 'prod' ? `AWS ${target.region}${target.profile ? ` (profile ${target.profile})` : ''}` : target.endpoint
-  return `${target.kind} ${where} · table ${target.table}`
+  return `${dynamoDbWhere(target)} · table ${target.table} ${targetOrigin(target.source, '--endpoint', 'AWS_ENDPOINT_URL_DYNAMODB')}`
 }
 
 export function describePostgresTarget(target: PostgresTarget): string {
-  return `${target.kind} ${maskUrl(target.url)}`
+  return `${target.kind} ${maskUrl(target.url)} ${targetOrigin(target.source, '--database-url', target.kind === 'prod' ? 'PROD_CONNECTION_URL' : 'CONNECTION_URL')}`
 }
 
 /** The target as `--json` output shows it: no secrets. */
@@ -198,7 +208,7 @@ export function postgresTargetJson(target: PostgresTarget) {
 }
 
 export function describeCognitoTarget(target: CognitoTarget): string {
-  return `${target.kind} ${target.endpoint ?? `AWS ${target.region}${target.profile ? ` (profile ${target.profile})` : ''}`}`
+  return `${target.kind} ${target.endpoint ?? `AWS ${target.region}${target.profile ? ` (profile ${target.profile})` : ''}`} ${targetOrigin(target.source, '--cognito-endpoint', 'AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER')}`
 }
 
 export function cognitoTargetJson(target: CognitoTarget, userPoolId?: string) {

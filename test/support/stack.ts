@@ -3,6 +3,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {defaultCacheDir, readState} from '../../src/lib/local/state.js'
+import {localDatabaseUrl} from '../../src/lib/local/postgres.js'
 import {startLocalStack, stopLocalStack} from '../../src/lib/local/stack.js'
 
 /** An ephemeral local stack on free ports, in a fresh directory: no two test runs share anything. */
@@ -26,7 +27,7 @@ export async function startTestStack(): Promise<TestStack> {
     cognitoEndpoint: state.cognito!.endpoint,
     cognitoPort: state.cognito!.port,
     userPoolId: state.cognito!.userPoolId!,
-    databaseUrl: state.postgres!.url,
+    databaseUrl: localDatabaseUrl(state.postgres!.port),
     dynamodbEndpoint: state.dynamodb!.endpoint,
     dynamodbPort: state.dynamodb!.port,
     postgresPort: state.postgres!.port,

@@ -2,7 +2,7 @@ import {Args, Flags, ux} from '@oclif/core'
 
 import {TargetCommand} from '../../target-command.js'
 import {CruddurError} from '../../lib/errors.js'
-import {describeDynamoDbTarget, dynamoDbTargetJson} from '../../lib/target.js'
+import {describeDynamoDbTarget, dynamoDbTargetJson, dynamoDbWhere} from '../../lib/target.js'
 
 export default class Drop extends TargetCommand<typeof Drop> {
   static override description = 'Delete a table and wait until it is gone (asks first on --prod).'
@@ -34,7 +34,7 @@ export default class Drop extends TargetCommand<typeof Drop> {
       throw new CruddurError('TABLE_MISSING', `Table ${target.table} does not exist on ${describeDynamoDbTarget(target).replace(/ · table .*/, '')}, so there is nothing to drop: pass --if-exists to make that not an error.`)
     })
     if (ux.action.running) ux.action.stop()
-    this.log(result.dropped ? `Dropped table ${target.table}.` : `Table ${target.table} does not exist; nothing to drop.`)
+    this.log(result.dropped ? `Dropped table ${target.table} on ${dynamoDbWhere(target)}.` : `Table ${target.table} does not exist on ${dynamoDbWhere(target)}; nothing to drop.`)
     return {...result, target: dynamoDbTargetJson(target)}
   }
 }

@@ -2,7 +2,7 @@ import {Flags, ux} from '@oclif/core'
 
 import {TargetCommand} from '../../target-command.js'
 import {CruddurError} from '../../lib/errors.js'
-import {dynamoDbTargetJson} from '../../lib/target.js'
+import {dynamoDbTargetJson, dynamoDbWhere} from '../../lib/target.js'
 
 export default class SchemaLoad extends TargetCommand<typeof SchemaLoad> {
   static override description = `Create the messages table: keys pk/sk, the GSI message-group-sk-index, and a NEW_IMAGE stream.
@@ -42,7 +42,7 @@ Waits until the table and its index are ACTIVE. On an existing table it changes 
       writeCapacity: this.flags['write-capacity'],
     })
     this.stopSpinner()
-    if (result.created) this.log(`${result.recreated ? 'Recreated' : 'Created'} table ${result.table} (index message-group-sk-index, stream NEW_IMAGE).`)
+    if (result.created) this.log(`${result.recreated ? 'Recreated' : 'Created'} table ${result.table} on ${dynamoDbWhere(target)} (index message-group-sk-index, stream NEW_IMAGE).`)
     else this.log(`Table ${result.table} already exists; nothing changed (use --recreate to start over).`)
     return {created: result.created, recreated: result.recreated, table: summarizeTable(result.description), target: dynamoDbTargetJson(target)}
   }

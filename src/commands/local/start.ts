@@ -10,7 +10,9 @@ export default class LocalStart extends BaseCommand<typeof LocalStart> {
 
 cognito-local gets a user pool and an app client (created once, kept across restarts) with a Cognito user for each seed handle (andrewbrown, bayko, londo); \`local status\` shows their ids.
 
-Other commands find the running stack by itself, so no endpoint flags are needed afterwards. A default port that is taken moves to a free one (and says so); a port you ask for that is taken is an error. Running it again on a running stack changes nothing.`
+Other commands find the running stack by itself, so no endpoint flags are needed afterwards. A default port that is taken moves to a free one (and says so); a port you ask for that is taken is an error. Running it again on a running stack changes nothing.
+
+It returns once every service answers a real request. Every service listens on 127.0.0.1 only; the state directory is private (0700, files 0600). Concurrent starts and stops on one state directory take turns (a lock file). A recorded service whose process is gone, or whose pid now belongs to another program (after a reboot), is noted, dropped and started anew.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',

@@ -1,4 +1,4 @@
-import {existsSync, mkdirSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, mkdirSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {dirname, join} from 'node:path'
 
@@ -7,7 +7,7 @@ import {LOCAL_REGION} from '../target.js'
 import {SEED_USERS} from '../seed-users.js'
 import {logTail, spawnDetached, stopProcess} from './process.js'
 import {waitForPort} from './ports.js'
-import {type CognitoRecord, isAlive} from './state.js'
+import {type CognitoRecord, identityOf, isAlive} from './state.js'
 
 /** The path of cognito-local's start script, from its package's `bin`. */
 function cognitoLocalBin(): string {
@@ -36,10 +36,12 @@ export interface StartCognitoLocalOptions {
 export async function startCognitoLocal(options: StartCognitoLocalOptions): Promise<CognitoRecord> {
   const home = join(options.dir, 'cognito')
   const configDir = join(home, '.cognito')
-  mkdirSync(configDir, {recursive: true})
+  mkdirSync(configDir, {mode: 0o700, recursive: true})
+  // Its users and their temporary passwords live here: private to the owner, also when made by an older cruddur.
+  chmodSync(home, 0o700)
   const config = join(configDir, 'config.json')
   // No username attributes: usernames are plain handles, as Cruddur signs people in by handle.
-  if (!existsSync(config)) writeFileSync(config, JSON.stringify({UserPoolDefaults: {UsernameAttributes: []}}, null, 2) + '\n')
+  if (!existsSync(config)) writeFileSync(config, JSON.stringify({UserPoolDefaults: {UsernameAttributes: []}}, null, 2) + '\n', {mode: 0o600})
 
   const log = join(options.dir, 'cognito.log')
   const endpoint = `http://127.0.0.1:${options.port}`
@@ -48,14 +50,15 @@ export async function startCognitoLocal(options: StartCognitoLocalOptions): Prom
     env: {...process.env, AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1', DEBUG: '', HOST: '127.0.0.1', PORT: String(options.port)},
     log,
   })
+  const started = identityOf(pid)
   try {
-    await waitForPort(options.port, {stillRunning: () => isAlive(pid), timeoutMs: 30_000})
+    await waitForPort(options.port, {protocol: 'http', stillRunning: () => isAlive(pid), timeoutMs: 30_000})
   } catch (error) {
-    await stopProcess(pid)
+    await stopProcess(pid, started)
     throw new CruddurError('FAILED', `cognito-local did not start on port ${options.port} (${(error as Error).message}): see ${log}. ${logTail(log, 3)}`)
   }
 
-  const record: CognitoRecord = {endpoint, log, pid, port: options.port}
+  const record: CognitoRecord = {...identityOf(pid), endpoint, log, pid, port: options.port}
   const {createCognitoClient} = await import('../cognito/client.js')
   const {ensureLocalUserPool} = await import('../cognito/local-pool.js')
   const client = createCognitoClient({endpoint, kind: 'local', region: LOCAL_REGION, source: 'local-stack'})
@@ -64,7 +67,7 @@ export async function startCognitoLocal(options: StartCognitoLocalOptions): Prom
     return {...record, clientId: pool.clientId, userPoolId: pool.userPoolId}
   } catch (error) {
     // Unrecorded, it could not be stopped later: stop it now.
-    await stopProcess(pid)
+    await stopProcess(pid, started)
     throw new CruddurError('FAILED', `cognito-local started but the local user pool could not be created (${(error as Error).message}): see ${log}.`, {cause: error})
   } finally {
     client.destroy()

@@ -1,11 +1,11 @@
 import {spawnSync} from 'node:child_process'
-import {copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {CruddurError} from '../errors.js'
-import {hasProgram, logTail, spawnDetached} from './process.js'
+import {hasProgram, logTail, spawnDetached, stopProcess} from './process.js'
 import {waitForPort} from './ports.js'
-import {type DynamoDbRecord, isAlive} from './state.js'
+import {type DynamoDbRecord, identityOf, isAlive} from './state.js'
 
 /** The official DynamoDB Local from Maven Central; 3.x ships a patched log4j. */
 export const DYNAMODB_LOCAL_VERSION = '3.3.1'
@@ -69,6 +69,60 @@ export function ensureDynamoDbLocal(cacheDir: string, version = DYNAMODB_LOCAL_V
   return lib
 }
 
+const LOOPBACK_CLASS = 'CruddurLoopbackDynamoDb'
+
+// DynamoDB Local 3.x has no option for the address it listens on (its Jetty server binds every interface),
+// so this runner sets 127.0.0.1 on the server's connector before starting it.
+const loopbackSource = `import java.lang.reflect.Field;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import software.amazon.dynamodb.services.local.main.ServerRunner;
+import software.amazon.dynamodb.services.local.server.DynamoDBProxyServer;
+
+public class ${LOOPBACK_CLASS} {
+  public static void main(String[] args) throws Exception {
+    DynamoDBProxyServer proxy = ServerRunner.createServerFromCommandLineArgs(args);
+    Field field = DynamoDBProxyServer.class.getDeclaredField("server");
+    field.setAccessible(true);
+    Server server = (Server) field.get(proxy);
+    for (Connector connector : server.getConnectors()) ((ServerConnector) connector).setHost("127.0.0.1");
+    proxy.start();
+    System.out.println("DynamoDB Local listening on 127.0.0.1 only");
+  }
+}
+`
+
+/**
+ * The directory of the compiled loopback-only runner, built once with javac next to the jars; undefined
+ * when there is no Java compiler (a JRE only), and DynamoDB Local then listens on every interface.
+ */
+export function ensureLoopbackRunner(lib: string): string | undefined {
+  const dir = join(lib, '..', 'loopback')
+  if (existsSync(join(dir, `${LOOPBACK_CLASS}.class`))) return dir
+  if (!hasProgram('javac', ['-version'])) return undefined
+  const staging = `${dir}.${process.pid}`
+  rmSync(staging, {force: true, recursive: true})
+  mkdirSync(staging, {recursive: true})
+  writeFileSync(join(staging, `${LOOPBACK_CLASS}.java`), loopbackSource)
+  const compile = spawnSync('javac', ['-cp', `${lib}/*`, '-d', staging, join(staging, `${LOOPBACK_CLASS}.java`)], {encoding: 'utf8'})
+  if (compile.status !== 0) {
+    rmSync(staging, {force: true, recursive: true})
+    return undefined
+  }
+
+  try {
+    renameSync(staging, dir)
+  } catch {
+    rmSync(staging, {force: true, recursive: true}) // another start finished first
+  }
+
+  return dir
+}
+
+export const ALL_INTERFACES_WARNING =
+  'DynamoDB Local listens on every network interface (its release has no option for the address, and the loopback-only runner needs a Java compiler): anyone who reaches this machine can read and drop its tables. Install a JDK (e.g. `apt-get install openjdk-17-jdk-headless`) and restart the stack.'
+
 const JAVA_NEEDED = 'Java 17 or newer is needed to run DynamoDB Local: install it (e.g. `apt-get install openjdk-17-jre-headless`)'
 
 /** The major version `java -version` reports ("1.8.0_392" is 8, "17.0.15" is 17), or undefined. */
@@ -97,25 +151,33 @@ export interface StartDynamoDbLocalOptions {
 export async function startDynamoDbLocal(options: StartDynamoDbLocalOptions): Promise<DynamoDbRecord> {
   checkJava()
   const lib = ensureDynamoDbLocal(options.cacheDir)
+  const loopback = ensureLoopbackRunner(lib)
   const dataDir = join(options.dir, 'dynamodb')
-  mkdirSync(dataDir, {recursive: true})
+  mkdirSync(dataDir, {mode: 0o700, recursive: true})
+  chmodSync(dataDir, 0o700)
   const log = join(options.dir, 'dynamodb.log')
   const storage = options.inMemory ? ['-inMemory'] : ['-dbPath', dataDir]
+  const classPath = loopback ? `${lib}/*:${loopback}` : `${lib}/*`
   const pid = spawnDetached(
     'java',
-    [`-Djava.library.path=${lib}`, '-Xms64m', '-cp', `${lib}/*`, MAIN_CLASS, '-port', String(options.port), '-sharedDb', ...storage],
+    [`-Djava.library.path=${lib}`, '-Xms64m', '-cp', classPath, loopback ? LOOPBACK_CLASS : MAIN_CLASS, '-port', String(options.port), '-sharedDb', '-disableTelemetry', ...storage],
     {cwd: options.dir, log},
   )
+  const started = identityOf(pid)
   try {
-    await waitForPort(options.port, {stillRunning: () => isAlive(pid), timeoutMs: 60_000})
+    await waitForPort(options.port, {protocol: 'http', stillRunning: () => isAlive(pid), timeoutMs: 60_000})
   } catch (error) {
+    await stopProcess(pid, started)
     throw new CruddurError('FAILED', `DynamoDB Local did not start on port ${options.port} (${(error as Error).message}): see ${log}. ${logTail(log, 3)}`)
   }
 
   return {
-    endpoint: `http://localhost:${options.port}`,
+    ...identityOf(pid),
+    // 127.0.0.1, not localhost: the server listens on IPv4 loopback only, and localhost may resolve to ::1.
+    endpoint: `http://127.0.0.1:${options.port}`,
     inMemory: options.inMemory,
     log,
+    loopbackOnly: loopback !== undefined,
     pid,
     port: options.port,
     version: DYNAMODB_LOCAL_VERSION,

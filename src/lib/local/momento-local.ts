@@ -6,7 +6,7 @@ import {CruddurError} from '../errors.js'
 import {DEFAULT_CACHE_NAME} from '../momento/config.js'
 import {waitForPort} from './ports.js'
 import {logTail, spawnDetached, stopProcess} from './process.js'
-import {isAlive, type MomentoRecord} from './state.js'
+import {identityOf, isAlive, type MomentoRecord} from './state.js'
 
 /**
  * The compiled stand-in entry point, dist/lib/momento/standin-main.js in the cruddur package. Found by
@@ -37,15 +37,14 @@ export async function startMomentoLocal(options: StartMomentoLocalOptions): Prom
   const caches = options.caches ?? [DEFAULT_CACHE_NAME]
   const args = [standinMain(), '--host', '127.0.0.1', '--port', String(options.port), ...caches.flatMap((name) => ['--create-cache', name])]
   const pid = spawnDetached(process.execPath, args, {cwd: options.dir, log})
+  const started = identityOf(pid)
   try {
-    await waitForPort(options.port, {stillRunning: () => isAlive(pid), timeoutMs: 20_000})
+    await waitForPort(options.port, {protocol: 'grpc', stillRunning: () => isAlive(pid), timeoutMs: 20_000})
   } catch (error) {
+    await stopProcess(pid, started)
     throw new CruddurError('FAILED', `The Momento stand-in did not start on port ${options.port} (${(error as Error).message}): see ${log}. ${logTail(log, 3)}`)
   }
 
-  return {endpoint: `127.0.0.1:${options.port}`, log, pid, port: options.port}
+  return {...identityOf(pid), endpoint: `127.0.0.1:${options.port}`, log, pid, port: options.port}
 }
 
-export async function stopMomentoLocal(record: MomentoRecord): Promise<void> {
-  await stopProcess(record.pid, 5000)
-}

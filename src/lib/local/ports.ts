@@ -22,31 +22,49 @@ export function freePort(): Promise<number> {
   })
 }
 
-/** True when something accepts TCP connections on 127.0.0.1:port. */
-export function isListening(port: number, host = '127.0.0.1', timeoutMs = 1000): Promise<boolean> {
+/** How to ask a service for a real answer: the first bytes a client sends. */
+export type Protocol = 'http' | 'postgres' | 'grpc'
+
+const FIRST_BYTES: Record<Protocol, Buffer> = {
+  // Any HTTP answer will do (DynamoDB Local and cognito-local answer GET / with an error document).
+  http: Buffer.from('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n'),
+  // An SSLRequest: the server answers one byte, S or N.
+  postgres: Buffer.from([0, 0, 0, 8, 4, 210, 22, 47]),
+  // The HTTP/2 preface and an empty SETTINGS frame: a gRPC server answers with its own SETTINGS.
+  grpc: Buffer.concat([Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0])]),
+}
+
+/**
+ * True when the service on 127.0.0.1:port answers a real request within the timeout. An open port is not
+ * enough: a frozen process (SIGSTOP, a full GC) still accepts connections through the kernel.
+ */
+export function answers(port: number, protocol: Protocol, timeoutMs = 2000): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = createConnection({host, port})
-    const done = (result: boolean) => {
+    const socket = createConnection({host: '127.0.0.1', port})
+    const timer = setTimeout(() => done(false), timeoutMs)
+    function done(result: boolean) {
+      clearTimeout(timer)
       socket.destroy()
       resolve(result)
     }
 
-    socket.setTimeout(timeoutMs, () => done(false))
-    socket.once('connect', () => done(true))
+    socket.once('connect', () => socket.write(FIRST_BYTES[protocol]))
+    socket.once('data', () => done(true))
     socket.once('error', () => done(false))
+    socket.once('close', () => done(false))
   })
 }
 
-/** Waits until the port accepts connections, failing early when `stillRunning` says the process died. */
-export async function waitForPort(port: number, options: {timeoutMs: number; stillRunning: () => boolean}): Promise<void> {
+/** Waits until the service answers a real request, failing early when `stillRunning` says the process died. */
+export async function waitForPort(port: number, options: {timeoutMs: number; stillRunning: () => boolean; protocol: Protocol}): Promise<void> {
   const deadline = Date.now() + options.timeoutMs
   while (Date.now() < deadline) {
-    if (await isListening(port)) return
-    if (!options.stillRunning()) throw new Error('the process exited before it listened')
+    if (await answers(port, options.protocol)) return
+    if (!options.stillRunning()) throw new Error('the process exited before it answered')
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
 
-  throw new Error(`nothing listened on port ${port} after ${options.timeoutMs / 1000}s`)
+  throw new Error(`nothing answered on port ${port} after ${options.timeoutMs / 1000}s`)
 }
 
 /**

@@ -7,7 +7,7 @@ import {join, resolve} from 'node:path'
 import {CruddurError} from '../errors.js'
 import {logTail} from './process.js'
 import {waitForPort} from './ports.js'
-import {isAlive, type PostgresRecord} from './state.js'
+import {ensureStateDir, identityOf, isAlive, type PostgresRecord, recordedProcess} from './state.js'
 
 export const LOCAL_DATABASE = 'cruddur'
 export const LOCAL_USER = 'postgres'
@@ -15,6 +15,9 @@ export const LOCAL_PASSWORD = 'password'
 
 export const localDatabaseUrl = (port: number, database = LOCAL_DATABASE) =>
   `postgresql://${LOCAL_USER}:${LOCAL_PASSWORD}@localhost:${port}/${database}`
+
+/** The URL as the state file keeps it: without the password, which is the fixed local one. */
+export const recordedDatabaseUrl = (port: number) => `postgresql://${LOCAL_USER}@localhost:${port}/${LOCAL_DATABASE}`
 
 interface Binaries {
   initdb: string
@@ -49,9 +52,9 @@ function postgresUserIds(): {uid: number; gid: number} | undefined {
   return {gid: id('-g'), uid}
 }
 
-/** True when the postgres user can reach every directory on the way to `dir`. */
-function reachableByPostgres(dir: string): boolean {
-  const check = spawnSync('su', ['-s', '/bin/sh', 'postgres', '-c', `test -x "${dir}"`])
+/** True when the postgres user can reach every directory on the way to `dir` (`test -x` run as that user, no shell). */
+function reachableByPostgres(dir: string, ids: {uid: number; gid: number}): boolean {
+  const check = spawnSync('test', ['-x', dir], {...ids, stdio: 'ignore'})
   return check.status === 0
 }
 
@@ -62,8 +65,9 @@ function reachableByPostgres(dir: string): boolean {
 export function postgresHome(stateDir: string): string {
   const preferred = join(resolve(stateDir), 'postgres')
   if (!isRoot()) return preferred
-  mkdirSync(stateDir, {recursive: true})
-  if (reachableByPostgres(resolve(stateDir))) return preferred
+  const ids = postgresUserIds()!
+  ensureStateDir(stateDir)
+  if (reachableByPostgres(resolve(stateDir), ids)) return preferred
   const id = createHash('sha256').update(resolve(stateDir)).digest('hex').slice(0, 12)
   return join('/var/tmp', `cruddur-postgres-${id}`)
 }
@@ -80,7 +84,7 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Post
   const ids = postgresUserIds()
   const dataDir = join(options.home, 'data')
   const log = join(options.home, 'postgres.log')
-  mkdirSync(options.home, {recursive: true})
+  mkdirSync(options.home, {mode: 0o700, recursive: true})
   if (ids) chownSync(options.home, ids.uid, ids.gid)
   const asPostgres = {...ids, encoding: 'utf8' as const}
 
@@ -116,9 +120,9 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Post
   }
 
   const pid = Number.parseInt(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0], 10)
-  await waitForPort(options.port, {stillRunning: () => isAlive(pid), timeoutMs: 30_000})
+  await waitForPort(options.port, {protocol: 'postgres', stillRunning: () => isAlive(pid), timeoutMs: 30_000})
   if (fresh) await createDatabase(options.port, LOCAL_DATABASE)
-  return {dataDir, log, pid, port: options.port, url: localDatabaseUrl(options.port)}
+  return {...identityOf(pid), dataDir, log, pid, port: options.port, url: recordedDatabaseUrl(options.port)}
 }
 
 async function createDatabase(port: number, database: string): Promise<void> {
@@ -134,8 +138,9 @@ async function createDatabase(port: number, database: string): Promise<void> {
   }
 }
 
-/** Stops the server with a fast shutdown (open sessions are ended, data is safe). */
+/** Stops the server with a fast shutdown (open sessions are ended, data is safe), if it is still the recorded one. */
 export async function stopPostgres(record: PostgresRecord): Promise<void> {
+  if (recordedProcess(record) !== 'ours') return
   const bins = await binaries()
   const ids = postgresUserIds()
   if (existsSync(record.dataDir)) {

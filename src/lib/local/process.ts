@@ -1,11 +1,12 @@
 import {spawn, spawnSync} from 'node:child_process'
-import {closeSync, existsSync, openSync, readFileSync} from 'node:fs'
+import {chmodSync, closeSync, existsSync, openSync, readFileSync} from 'node:fs'
 
-import {isAlive} from './state.js'
+import {isAlive, processIdentity, type ProcessIdentity} from './state.js'
 
-/** Starts a program in the background, detached from this process, its output appended to a log file. */
+/** Starts a program in the background, detached from this process, its output appended to a private log file. */
 export function spawnDetached(command: string, args: string[], options: {log: string; cwd?: string; env?: NodeJS.ProcessEnv}): number {
-  const out = openSync(options.log, 'a')
+  const out = openSync(options.log, 'a', 0o600)
+  chmodSync(options.log, 0o600)
   try {
     const child = spawn(command, args, {
       cwd: options.cwd,
@@ -21,25 +22,35 @@ export function spawnDetached(command: string, args: string[], options: {log: st
   }
 }
 
-/** Sends SIGTERM, then SIGKILL after the grace period, and waits for the process to be gone. */
-export async function stopProcess(pid: number, graceMs = 10_000): Promise<void> {
-  if (!isAlive(pid)) return
-  signal(pid, 'SIGTERM')
-  const deadline = Date.now() + graceMs
-  while (isAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
-  if (isAlive(pid)) signal(pid, 'SIGKILL')
-  while (isAlive(pid)) await new Promise((resolve) => setTimeout(resolve, 50))
+/** True while `pid` still runs as the process described by `identity` (a reused pid is another process). */
+export function stillTheSame(pid: number, identity: ProcessIdentity): boolean {
+  const now = processIdentity(pid)
+  return now !== undefined && now.startTime === identity.startTime && now.command === identity.command
 }
 
-function signal(pid: number, name: NodeJS.Signals): void {
+/**
+ * Sends SIGTERM, then SIGKILL after the grace period, and waits for the process to be gone. Acts only while
+ * the pid is still the process that was recorded (checked before every signal), and never on pid 1 or less.
+ */
+export async function stopProcess(pid: number, identity: ProcessIdentity, graceMs = 10_000): Promise<void> {
+  if (pid <= 1) throw new Error(`refusing to signal pid ${pid}`)
+  if (!stillTheSame(pid, identity)) return
+  signal(pid, identity, 'SIGTERM')
+  const deadline = Date.now() + graceMs
+  while (stillTheSame(pid, identity) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+  if (stillTheSame(pid, identity)) signal(pid, identity, 'SIGKILL')
+  while (stillTheSame(pid, identity)) await new Promise((resolve) => setTimeout(resolve, 50))
+}
+
+function signal(pid: number, identity: ProcessIdentity, name: NodeJS.Signals): void {
+  const now = processIdentity(pid)
+  if (!now || now.startTime !== identity.startTime || now.command !== identity.command) return
   try {
-    // A detached child leads its own process group: signal the group so its children go too.
-    process.kill(-pid, name)
-  } catch {
-    try {
-      process.kill(pid, name)
-    } catch {}
-  }
+    // A detached child leads its own process group: signal the group so its children go too, but only
+    // a group it leads (pgid = pid), never one it merely belongs to.
+    if (now.pgid === pid) process.kill(-pid, name)
+    else process.kill(pid, name)
+  } catch {}
 }
 
 /** The last lines of a log, for an error message when a service would not start. */
@@ -53,3 +64,5 @@ export function hasProgram(command: string, args = ['-version']): boolean {
   const result = spawnSync(command, args, {stdio: 'ignore'})
   return !result.error
 }
+
+export {isAlive}

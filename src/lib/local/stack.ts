@@ -1,18 +1,30 @@
+import {existsSync} from 'node:fs'
+
 import {CruddurError} from '../errors.js'
 import {maskUrl} from '../mask.js'
 import {startCognitoLocal} from './cognito-local.js'
-import {startDynamoDbLocal} from './dynamodb-local.js'
+import {ALL_INTERFACES_WARNING, startDynamoDbLocal} from './dynamodb-local.js'
 import {startMomentoLocal} from './momento-local.js'
-import {choosePort, isListening, PortTakenError} from './ports.js'
+import {answers, choosePort, PortTakenError, type Protocol} from './ports.js'
 import {postgresHome, startPostgres, stopPostgres} from './postgres.js'
 import {stopProcess} from './process.js'
-import {isAlive, type LocalStackState, readState, writeState} from './state.js'
+import {
+  type LocalStackState,
+  type PostgresRecord,
+  type ProcessIdentity,
+  readState,
+  recordedProcess,
+  SERVICE_LABELS,
+  type ServiceName,
+  SERVICES,
+  stateFile,
+  withStateLock,
+  writeState,
+} from './state.js'
+
+export {SERVICES, type ServiceName} from './state.js'
 
 export const DEFAULT_PORTS = {cognito: 9229, dynamodb: 8000, momento: 9230, postgres: 5432} as const
-
-export type ServiceName = 'dynamodb' | 'postgres' | 'cognito' | 'momento'
-export const SERVICES: ServiceName[] = ['dynamodb', 'postgres', 'cognito', 'momento']
-const SERVICE_LABELS: Record<ServiceName, string> = {cognito: 'cognito-local', dynamodb: 'DynamoDB Local', momento: 'the Momento stand-in', postgres: 'PostgreSQL'}
 
 export interface StartOptions {
   stateDir: string
@@ -49,15 +61,39 @@ export function describeLocalUserPool(services: ServiceStatus[]): string | undef
   return cognito ? `cognito user pool ${cognito.userPoolId} · app client ${cognito.clientId}` : undefined
 }
 
-/** Starts every service that is not already running; running ones are reported and left alone. */
+/** The note for a record whose process is gone or is now another program: it is dropped, never signalled. */
+function staleNote(file: string, service: ServiceName, pid: number, verdict: 'gone' | 'other' | 'unverified'): string {
+  const why = {
+    gone: 'no longer runs',
+    other: 'now belongs to another program (after a reboot?), left alone',
+    unverified: 'runs but was recorded without its start time and command line (an older cruddur), so it is left alone (stop it by hand if it is that service)',
+  }[verdict]
+  return `${file} recorded ${SERVICE_LABELS[service]} as pid ${pid}, which ${why}: record removed`
+}
+
+/**
+ * Starts every service that is not already running; running ones are reported and left alone. Holds the
+ * state directory's lock throughout, so two concurrent starts make one stack, every service recorded.
+ */
 export async function startLocalStack(options: StartOptions): Promise<ServiceStatus[]> {
+  return withStateLock(options.stateDir, () => startUnderLock(options), {onWait: options.onNote})
+}
+
+async function startUnderLock(options: StartOptions): Promise<ServiceStatus[]> {
   const state = readState(options.stateDir)
   const results: ServiceStatus[] = []
   for (const service of SERVICES) {
     const existing = state[service]
-    if (existing && isAlive(existing.pid)) {
-      results.push({...detailsOf(service, state), log: existing.log, pid: existing.pid, port: existing.port, service, state: 'running'})
-      continue
+    if (existing) {
+      const verdict = recordedProcess(existing)
+      if (verdict === 'ours') {
+        results.push({...detailsOf(service, state), log: existing.log, pid: existing.pid, port: existing.port, service, state: 'running'})
+        continue
+      }
+
+      options.onNote?.(staleNote(stateFile(options.stateDir), service, existing.pid, verdict))
+      delete state[service]
+      writeState(options.stateDir, state)
     }
 
     let port: number
@@ -70,14 +106,24 @@ export async function startLocalStack(options: StartOptions): Promise<ServiceSta
       throw error
     }
 
-    if (service === 'dynamodb') {
-      state.dynamodb = await startDynamoDbLocal({cacheDir: options.cacheDir, dir: options.stateDir, inMemory: options.inMemory, port})
-    } else if (service === 'postgres') {
+    if (service === 'postgres') {
+      // PostgreSQL keeps its own files private; its setup hands a file to the postgres user, so no umask here.
       state.postgres = await startPostgres({home: postgresHome(options.stateDir), port})
-    } else if (service === 'cognito') {
-      state.cognito = await startCognitoLocal({dir: options.stateDir, port})
     } else {
-      state.momento = await startMomentoLocal({dir: options.stateDir, port})
+      // Everything these write (DynamoDB's data, cognito-local's users, logs) is for the owner only.
+      const umask = process.umask(0o077)
+      try {
+        if (service === 'dynamodb') {
+          state.dynamodb = await startDynamoDbLocal({cacheDir: options.cacheDir, dir: options.stateDir, inMemory: options.inMemory, port})
+          if (!state.dynamodb.loopbackOnly) options.onNote?.(ALL_INTERFACES_WARNING)
+        } else if (service === 'cognito') {
+          state.cognito = await startCognitoLocal({dir: options.stateDir, port})
+        } else {
+          state.momento = await startMomentoLocal({dir: options.stateDir, port})
+        }
+      } finally {
+        process.umask(umask)
+      }
     }
 
     // Record each service as soon as it runs, so a failure later still lets `stop` clean it up.
@@ -89,14 +135,16 @@ export async function startLocalStack(options: StartOptions): Promise<ServiceSta
   return results
 }
 
-/** Each service's state, checking that its process lives and its port answers. */
-export async function localStackStatus(stateDir: string): Promise<ServiceStatus[]> {
+const PROTOCOLS: Record<ServiceName, Protocol> = {cognito: 'http', dynamodb: 'http', momento: 'grpc', postgres: 'postgres'}
+
+/** Each service's state: 'running' only when its recorded process lives and answers a real request in time. */
+export async function localStackStatus(stateDir: string, timeoutMs = 2000): Promise<ServiceStatus[]> {
   const state = readState(stateDir)
   return Promise.all(
     SERVICES.map(async (service): Promise<ServiceStatus> => {
       const record = state[service]
-      if (!record || !isAlive(record.pid)) return {service, state: 'stopped'}
-      const answering = await isListening(record.port)
+      if (!record || recordedProcess(record) !== 'ours') return {service, state: 'stopped'}
+      const answering = await answers(record.port, PROTOCOLS[service], timeoutMs)
       return {
         ...detailsOf(service, state),
         log: record.log,
@@ -109,22 +157,44 @@ export async function localStackStatus(stateDir: string): Promise<ServiceStatus[
   )
 }
 
-/** Stops what `start` started (by the pids it recorded) and nothing else. */
-export async function stopLocalStack(stateDir: string): Promise<ServiceStatus[]> {
-  const state = readState(stateDir)
-  const results: ServiceStatus[] = []
-  for (const service of SERVICES) {
-    const record = state[service]
-    if (!record || !isAlive(record.pid)) {
-      results.push({service, state: 'stopped'})
-      continue
-    }
-
-    if (service === 'postgres' && state.postgres) await stopPostgres(state.postgres)
-    await stopProcess(record.pid)
-    results.push({pid: record.pid, port: record.port, service, state: 'stopped'})
+/**
+ * Stops what `start` started and nothing else: a recorded pid is signalled only while it is still the
+ * process that was recorded (same start time and command line). A state file that cannot be read is an
+ * error, never taken for "nothing running".
+ */
+export async function stopLocalStack(stateDir: string, options: {onNote?: (message: string) => void} = {}): Promise<ServiceStatus[]> {
+  if (!existsSync(stateFile(stateDir))) {
+    readState(stateDir) // a state dir that is a file is still an error
+    return SERVICES.map((service) => ({service, state: 'stopped'}))
   }
 
-  writeState(stateDir, {})
-  return results
+  return withStateLock(
+    stateDir,
+    async () => {
+      const state = readState(stateDir)
+      const results: ServiceStatus[] = []
+      for (const service of SERVICES) {
+        const record = state[service]
+        if (!record) {
+          results.push({service, state: 'stopped'})
+          continue
+        }
+
+        const verdict = recordedProcess(record)
+        if (verdict === 'ours') {
+          if (service === 'postgres') await stopPostgres(record as PostgresRecord)
+          await stopProcess(record.pid, record as ProcessIdentity)
+        } else {
+          options.onNote?.(staleNote(stateFile(stateDir), service, record.pid, verdict))
+        }
+
+        delete state[service]
+        writeState(stateDir, state)
+        results.push({pid: record.pid, port: record.port, service, state: 'stopped'})
+      }
+
+      return results
+    },
+    {onWait: options.onNote},
+  )
 }
