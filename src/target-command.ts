@@ -4,6 +4,7 @@ import {createInterface} from 'node:readline/promises'
 
 import {BaseCommand} from './base-command.js'
 import {CruddurError} from './lib/errors.js'
+import {visible} from './lib/terminal-text.js'
 import {
   describeDynamoDbTarget,
   describePostgresTarget,
@@ -108,7 +109,8 @@ export abstract class TargetCommand<T extends typeof Command> extends BaseComman
   protected announce(where: string): void {
     if (this.announced.has(where)) return
     this.announced.add(where)
-    this.info(chalk.dim('→ ') + (where.startsWith('prod') ? chalk.red.bold(where) : chalk.cyan(where)))
+    const shown = visible(where)
+    this.info(chalk.dim('→ ') + (where.startsWith('prod') ? chalk.red.bold(shown) : chalk.cyan(shown)))
   }
 
   /**
@@ -136,9 +138,16 @@ export abstract class TargetCommand<T extends typeof Command> extends BaseComman
     if (this.flags.yes) return
     if (!process.stdin.isTTY || !process.stderr.isTTY) throw new CruddurError('CONFIRMATION_REQUIRED', refusals.noTerminal)
     const prompt = createInterface({input: process.stdin, output: process.stderr})
+    // Ctrl-C and Ctrl-D are a "no" like any other answer: nothing changed, exit 7, not a crash.
+    const aborted = new AbortController()
+    prompt.once('SIGINT', () => aborted.abort())
+    prompt.once('close', () => aborted.abort())
     try {
-      const answer = await prompt.question(`${question} Type "yes" to continue: `)
-      if (answer.trim().toLowerCase() !== 'yes') throw new CruddurError('CONFIRMATION_REQUIRED', refusals.notConfirmed)
+      const answer = await prompt.question(`${question} Type "yes" to continue: `, {signal: aborted.signal}).catch(() => undefined)
+      if (answer?.trim().toLowerCase() !== 'yes') {
+        if (answer === undefined) process.stderr.write('\n')
+        throw new CruddurError('CONFIRMATION_REQUIRED', refusals.notConfirmed)
+      }
     } finally {
       prompt.close()
     }

@@ -10,7 +10,7 @@ export interface ErrorContext {
   cognito?: {target: CognitoTarget; userPoolId?: string}
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ECONNRESET', 'ETIMEDOUT', 'EAI_AGAIN'])
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'EHOSTDOWN', 'ENETUNREACH', 'ENETDOWN', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EAI_AGAIN'])
 const AWS_AUTH_ERRORS = new Set([
   'UnrecognizedClientException',
   'InvalidSignatureException',
@@ -43,8 +43,12 @@ function networkCode(error: unknown, depth = 0): string | undefined {
   return undefined
 }
 
+/**
+ * A SQLSTATE's class is two digits or one of PostgreSQL's lettered classes (F0, HV, P0, XX): Node's
+ * five-letter errnos (EPIPE, EBADF) are not SQLSTATEs, and carry a syscall.
+ */
 function isPostgresError(error: ErrorLike): boolean {
-  return typeof error.code === 'string' && /^[0-9A-Z]{5}$/.test(error.code) && !('$metadata' in error)
+  return typeof error.code === 'string' && /^(?:\d\d|F0|HV|P0|XX)[0-9A-Z]{3}$/.test(error.code) && !('$metadata' in error) && !('syscall' in error)
 }
 
 /** Turns any error into one line the user can act on. Unknown errors keep their message. */
@@ -68,7 +72,7 @@ export function translateError(error: unknown, context: ErrorContext): CruddurEr
       return new CruddurError('UNREACHABLE', `PostgreSQL is not reachable at ${maskUrl(context.postgres.url)} (${network ?? 'timeout'}): start the local stack with \`cruddur local start\`, or pass --database-url.`, {cause: error})
     }
 
-    const where = context.dynamodb?.endpoint ?? (context.dynamodb ? `AWS ${context.dynamodb.region}` : 'the endpoint')
+    const where = context.dynamodb?.endpoint ? maskUrl(context.dynamodb.endpoint) : (context.dynamodb ? `AWS ${context.dynamodb.region}` : 'the endpoint')
     const fix = context.dynamodb?.kind === 'prod' ? 'check your network and --region' : 'start the local stack with `cruddur local start`, or pass --endpoint'
     return new CruddurError('UNREACHABLE', `DynamoDB is not reachable at ${where} (${network ?? 'timeout'}): ${fix}.`, {cause: error})
   }
@@ -95,7 +99,7 @@ export function translateError(error: unknown, context: ErrorContext): CruddurEr
 }
 
 function translateCognitoError(err: ErrorLike, {target, userPoolId}: NonNullable<ErrorContext['cognito']>): CruddurError | undefined {
-  const where = target.endpoint ?? `AWS ${target.region}`
+  const where = target.endpoint ? maskUrl(target.endpoint) : `AWS ${target.region}`
   const network = networkCode(err)
   if (network || err.name === 'TimeoutError') {
     const fix = target.kind === 'prod' ? 'check your network and --region' : 'start the local stack with `cruddur local start`, or pass --cognito-endpoint'
