@@ -145,7 +145,6 @@ export abstract class TargetCommand<T extends typeof Command> extends BaseComman
     try {
       const answer = await prompt.question(`${question} Type "yes" to continue: `, {signal: aborted.signal}).catch(() => undefined)
       if (answer?.trim().toLowerCase() !== 'yes') {
-        if (answer === undefined) process.stderr.write('\n')
         throw new CruddurError('CONFIRMATION_REQUIRED', refusals.notConfirmed)
       }
     } finally {
