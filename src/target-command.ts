@@ -123,7 +123,7 @@ export abstract class TargetCommand<T extends typeof Command> extends BaseComman
     if ('table' in target) this.announce(describeDynamoDbTarget(target))
     else if ('url' in target) this.announce(`postgres ${describePostgresTarget(target)}`)
     const onProd = target.kind === 'prod'
-    await this.confirm(`${onProd ? chalk.red.bold('Production:') : chalk.yellow.bold('Confirm:')} ${action}?`, {
+    await this.confirm(`${onProd ? chalk.red.bold('Production:') : chalk.yellow.bold('Confirm:')} ${visible(action)}?`, {
       notConfirmed: `Not confirmed, nothing was changed: answer "yes" (or pass --yes) to ${action}.`,
       noTerminal: `Refusing to ${action}${onProd ? ' on production' : ''} without confirmation: pass --yes to confirm.`,
     })

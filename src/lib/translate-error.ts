@@ -92,7 +92,9 @@ export function translateError(error: unknown, context: ErrorContext): CruddurEr
   }
 
   const network = networkCode(error)
-  if (network || err.name === 'TimeoutError') {
+  // pg's connect timeouts are plain errors, told apart by their text only.
+  const pgTimeout = Boolean(context.postgres) && !fromAws && /timeout expired|due to connection timeout|timeout exceeded when trying to connect/.test(message)
+  if (network || err.name === 'TimeoutError' || pgTimeout) {
     if (context.postgres && (!context.dynamodb || !fromAws)) {
       return new CruddurError('UNREACHABLE', `PostgreSQL is not reachable at ${maskUrl(context.postgres.url)} (${network ?? 'timeout'}): start the local stack with \`cruddur local start\`, or pass --database-url.`, {cause: error})
     }
