@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // CommonJS (bin/package.json), like the bundle it loads: starting without Node's ES module loader is
-// faster. The CLI is bundled by scripts/bundle.js and compiled through V8's code cache (src/code-cache.ts).
+// faster. The CLI is bundled by scripts/bundle.js; its compiled code is kept between runs (src/code-cache.ts).
 const {join} = require('node:path')
 
-const {codeCacheDir, installCodeCache} = require('../dist/cli/code-cache.js')
+const {codeCacheDir, installCompileCache} = require('../dist/cli/code-cache.js')
 
+// The AWS SDK's notice about the Node versions it will drop is for the tool's maintainers, not its users.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
 const root = join(__dirname, '..')
-installCodeCache(join(root, 'dist', 'cli'), codeCacheDir())
+installCompileCache(join(root, 'dist', 'cli'), codeCacheDir())
 // The package root given, not found: oclif would stop at bin/package.json.
 require('../dist/cli/cli.js').execute({loadOptions: {root}})

@@ -81,7 +81,7 @@ const vendor = await build({
 })
 const commands = await build({
   ...common,
-  entryPoints: commandFiles('src/commands').map((file) => ({in: file, out: relative('src', file).replace(/\.ts$/, '')})),
+  entryPoints: [...commandFiles('src/commands'), ...commandFiles('src/hooks')].map((file) => ({in: file, out: relative('src', file).replace(/\.ts$/, '')})),
   plugins: [shareBundles],
 })
 

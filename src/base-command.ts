@@ -1,9 +1,11 @@
 import {Command, Flags, type Interfaces} from '@oclif/core'
 import chalk from 'chalk'
 
-import {CruddurError} from './lib/errors.js'
+import {CruddurError, errorJson} from './lib/errors.js'
 import {localStackView} from './lib/local/recorded.js'
 import {type LocalStackState, resolveStateDir} from './lib/local/state.js'
+import {maskSecrets} from './lib/mask.js'
+import {visible} from './lib/terminal-text.js'
 import {translateError, type ErrorContext} from './lib/translate-error.js'
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<T['baseFlags'] & T['flags']>
@@ -36,6 +38,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   public override async init(): Promise<void> {
     await super.init()
+    // A reader that went away (`| head -1`) wants no more: end quietly, as other Unix tools do.
+    process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(0)
+    })
     if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') chalk.level = 0
     const {args, flags} = await this.parse({
       args: this.ctor.args,
@@ -72,7 +78,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     if (this.debugEnabled) this.logToStderr(chalk.dim(`debug: ${message}`))
   }
 
-  protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+  protected override async catch(error: Error & {code?: string; exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    if (error.code === 'EPIPE') this.exit(0)
     // oclif's own exits (help, parse errors) keep their behaviour.
     if (error.oclif?.exit !== undefined && !(error instanceof CruddurError)) {
       if (error.oclif.exit === 0 || error.message.startsWith('EEXIT')) throw error
@@ -84,12 +91,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   private fail(error: CruddurError, original: Error): never {
     process.exitCode = error.exitCode
-    if (this.debugEnabled && original.stack) this.logToStderr(chalk.dim(original.stack))
-    if (this.jsonEnabled()) {
-      this.logJson({error: {code: error.code, exitCode: error.exitCode, message: error.message, name: error.name}, status: error.exitCode})
-    } else {
-      this.logToStderr(`${chalk.red('Error:')} ${error.message}`)
-    }
+    // Whatever a message quotes (an endpoint, a driver's text) is masked here once more, and on a terminal
+    // made one visible line: echoed input must not forge a second `Error:` line or reach the terminal raw.
+    const message = maskSecrets(error.message)
+    if (this.debugEnabled && original.stack) this.logToStderr(chalk.dim(maskSecrets(original.stack)))
+    if (this.jsonEnabled()) this.logJson(errorJson(error, message))
+    else this.logToStderr(`${chalk.red('Error:')} ${visible(message)}`)
 
     this.exit(error.exitCode)
   }

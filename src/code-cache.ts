@@ -1,5 +1,5 @@
-// V8's code cache for the bundled CLI (dist/cli, CommonJS). Node 20 compiles every file from source at each
-// start (module.enableCompileCache only arrives in Node 22); keeping the compiled code, including what got
+// V8's code cache for the bundled CLI (dist/cli, CommonJS), on Node 20. Node 20 compiles every file from source
+// at each start (module.enableCompileCache only arrives in Node 22, and is used there instead); keeping the compiled code, including what got
 // compiled lazily during a run, takes most of the compile time off the next start. bin/run.js installs it
 // before loading the bundle. A cache serves only the source it was made from (by hash), and V8 rejects one
 // made by another version or flags; the file is then compiled from source as usual and the cache rewritten.
@@ -49,6 +49,23 @@ function readCache(file: string, stamp: Buffer): Buffer | undefined {
   } catch {
     return undefined
   }
+}
+
+/**
+ * Keeps the CLI's compiled code in cacheDir between runs: Node's own compile cache where Node has one
+ * (22 and later: it covers every module, with no loader of ours in the way), else installCodeCache.
+ * Returns which one is in use.
+ */
+export function installCompileCache(bundleDir: string, cacheDir: string | undefined): 'node' | 'cruddur' | undefined {
+  if (!cacheDir) return undefined
+  const {enableCompileCache} = Module as unknown as {enableCompileCache?: (dir: string) => unknown}
+  if (enableCompileCache) {
+    enableCompileCache(cacheDir)
+    return 'node'
+  }
+
+  installCodeCache(bundleDir, cacheDir)
+  return 'cruddur'
 }
 
 /**

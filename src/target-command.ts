@@ -4,6 +4,7 @@ import {createInterface} from 'node:readline/promises'
 
 import {BaseCommand} from './base-command.js'
 import {CruddurError} from './lib/errors.js'
+import {visible} from './lib/terminal-text.js'
 import {
   describeDynamoDbTarget,
   describePostgresTarget,
@@ -108,7 +109,8 @@ export abstract class TargetCommand<T extends typeof Command> extends BaseComman
   protected announce(where: string): void {
     if (this.announced.has(where)) return
     this.announced.add(where)
-    this.info(chalk.dim('→ ') + (where.startsWith('prod') ? chalk.red.bold(where) : chalk.cyan(where)))
+    const shown = visible(where)
+    this.info(chalk.dim('→ ') + (where.startsWith('prod') ? chalk.red.bold(shown) : chalk.cyan(shown)))
   }
 
   /**
@@ -121,7 +123,7 @@ export abstract class TargetCommand<T extends typeof Command> extends BaseComman
     if ('table' in target) this.announce(describeDynamoDbTarget(target))
     else if ('url' in target) this.announce(`postgres ${describePostgresTarget(target)}`)
     const onProd = target.kind === 'prod'
-    await this.confirm(`${onProd ? chalk.red.bold('Production:') : chalk.yellow.bold('Confirm:')} ${action}?`, {
+    await this.confirm(`${onProd ? chalk.red.bold('Production:') : chalk.yellow.bold('Confirm:')} ${visible(action)}?`, {
       notConfirmed: `Not confirmed, nothing was changed: answer "yes" (or pass --yes) to ${action}.`,
       noTerminal: `Refusing to ${action}${onProd ? ' on production' : ''} without confirmation: pass --yes to confirm.`,
     })
@@ -136,9 +138,15 @@ export abstract class TargetCommand<T extends typeof Command> extends BaseComman
     if (this.flags.yes) return
     if (!process.stdin.isTTY || !process.stderr.isTTY) throw new CruddurError('CONFIRMATION_REQUIRED', refusals.noTerminal)
     const prompt = createInterface({input: process.stdin, output: process.stderr})
+    // Ctrl-C and Ctrl-D are a "no" like any other answer: nothing changed, exit 7, not a crash.
+    const aborted = new AbortController()
+    prompt.once('SIGINT', () => aborted.abort())
+    prompt.once('close', () => aborted.abort())
     try {
-      const answer = await prompt.question(`${question} Type "yes" to continue: `)
-      if (answer.trim().toLowerCase() !== 'yes') throw new CruddurError('CONFIRMATION_REQUIRED', refusals.notConfirmed)
+      const answer = await prompt.question(`${question} Type "yes" to continue: `, {signal: aborted.signal}).catch(() => undefined)
+      if (answer?.trim().toLowerCase() !== 'yes') {
+        throw new CruddurError('CONFIRMATION_REQUIRED', refusals.notConfirmed)
+      }
     } finally {
       prompt.close()
     }

@@ -1,6 +1,9 @@
 import {expect} from 'chai'
 
 import {freePort} from '../src/lib/local/ports.js'
+import {maskSecrets, maskUrl} from '../src/lib/mask.js'
+import {visible} from '../src/lib/terminal-text.js'
+import {translateError} from '../src/lib/translate-error.js'
 import {testStack} from './hooks.js'
 import {cli, cliJson, errorLines} from './support/cli.js'
 
@@ -74,5 +77,51 @@ describe('errors', () => {
     expect(result.code).to.equal(5)
     expect(errorLines(result.stderr)).to.have.length(1)
     expect(result.stderr).to.not.include('wrong-secret')
+  })
+
+  describe('translation of network and system errors', () => {
+    const dynamodb = {endpoint: 'http://localhost:8000', ignoredEnv: [], kind: 'local' as const, region: 'us-east-1', source: 'flag' as const, table: 't'}
+    const systemError = (code: string, syscall = 'connect') => Object.assign(new Error(`${syscall} ${code}`), {code, errno: -1, syscall})
+
+    for (const code of ['ENETUNREACH', 'EHOSTUNREACH', 'ETIMEDOUT']) {
+      it(`${code} is UNREACHABLE, exit 3`, () => {
+        expect(translateError(systemError(code), {dynamodb})).to.include({code: 'UNREACHABLE', exitCode: 3})
+      })
+    }
+
+    it('a five-letter errno (EPIPE) is not taken for a PostgreSQL SQLSTATE', () => {
+      const translated = translateError(systemError('EPIPE', 'write'), {})
+      expect(translated.message).to.not.include('PostgreSQL')
+      expect(translateError(Object.assign(new Error('duplicate key'), {code: '23505', severity: 'ERROR'}), {}).message).to.include('PostgreSQL error 23505')
+    })
+  })
+
+  describe('maskUrl: every URL form', () => {
+    for (const [url, masked] of [
+      ['http://user:pw@localhost:8000', 'http://user:****@localhost:8000'],
+      ['https://token@dynamodb.example.com', 'https://****@dynamodb.example.com'],
+      ['user:pw@localhost:9230', 'user:****@localhost:9230'],
+      ['postgresql://postgres@localhost/cruddur', 'postgresql://postgres@localhost/cruddur'],
+      ['postgresql://u:p@ss#w/rd@db:5432/cruddur', 'postgresql://u:****@db:5432/cruddur'],
+      ['postgresql://u:a/b?c@db/cruddur', 'postgresql://u:****@db/cruddur'],
+      ['postgresql://u:p%40ss%25@db/cruddur', 'postgresql://u:****@db/cruddur'],
+      ['postgresql://db/cruddur?password=hunter2&user=u', 'postgresql://db/cruddur?password=****&user=u'],
+      ['postgresql://db/cruddur?user=u&password=hunter2&sslpassword=x', 'postgresql://db/cruddur?user=u&password=****&sslpassword=****'],
+      ['http://localhost:8000', 'http://localhost:8000'],
+    ] as const) {
+      it(url, () => expect(maskUrl(url)).to.equal(masked))
+    }
+
+    it('maskSecrets masks each URL in a text', () => {
+      expect(maskSecrets('at http://a:b@h:1 and postgresql://u:p#q@h/db (ECONNREFUSED)')).to.equal('at http://a:****@h:1 and postgresql://u:****@h/db (ECONNREFUSED)')
+    })
+  })
+
+  describe('visible: text made safe for a terminal', () => {
+    it('escapes C0 and C1 controls, ESC, DEL, bidi overrides and isolates; newlines unless multiline', () => {
+      expect(visible('a\u001B[2Jb\u0007\u009B\u007F\u202E\u2066\r\nz')).to.equal('a\\x1b[2Jb\\x07\\x9b\\x7f\\u202e\\u2066\\r\\nz')
+      expect(visible('one\ntwo\tthree', {multiline: true})).to.equal('one\ntwo\tthree')
+      expect(visible('plain text, émoji 😀, עברית')).to.equal('plain text, émoji 😀, עברית')
+    })
   })
 })

@@ -53,5 +53,10 @@ export class CruddurError extends Error {
   }
 }
 
+/** What `--json` prints for an error, on stdout: the same shape from every command and from the CLI itself. */
+export function errorJson(error: CruddurError, message = error.message) {
+  return {error: {code: error.code, exitCode: error.exitCode, message, name: error.name}, status: error.exitCode}
+}
+
 export const invalidInput = (message: string) => new CruddurError('INVALID_INPUT', message)
 export const notFound = (message: string) => new CruddurError('NOT_FOUND', message)

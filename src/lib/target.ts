@@ -57,10 +57,33 @@ function checkUrl(url: string, what: string): string {
     const parsed = new URL(url)
     if (!/^https?:$/.test(parsed.protocol)) throw new Error('protocol')
   } catch {
-    throw new CruddurError('INVALID_INPUT', `${what} "${url}" is not an http(s) URL: pass one like ${DEFAULT_DYNAMODB_ENDPOINT}.`)
+    throw new CruddurError('INVALID_INPUT', `${what} "${maskUrl(url)}" is not an http(s) URL: pass one like ${DEFAULT_DYNAMODB_ENDPOINT}.`)
   }
 
   return url.replace(/\/+$/, '')
+}
+
+const ENCODE_HINT = 'percent-encode @ # / ? % in the user name and password (# as %23, @ as %40)'
+
+/**
+ * A PostgreSQL URL must be one before anything connects: pg resolves any other text as a host name (so
+ * `garbage` went to DNS), and takes `mysql://` for PostgreSQL.
+ */
+function checkPostgresUrl(url: string): string {
+  const invalid = (problem: string, fix = `pass one like ${DEFAULT_DATABASE_URL}`) =>
+    new CruddurError('INVALID_INPUT', `The PostgreSQL URL "${maskUrl(url)}" ${problem}: ${fix}.`)
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    throw invalid('is not a URL', url.includes('@') ? `${ENCODE_HINT}, or pass one like ${DEFAULT_DATABASE_URL}` : undefined)
+  }
+
+  if (!/^postgres(ql)?:$/.test(parsed.protocol)) throw invalid(`is not a PostgreSQL URL (${parsed.protocol.slice(0, -1)})`, `pass a postgresql:// URL, like ${DEFAULT_DATABASE_URL}`)
+  // An unencoded # in a password starts a fragment: the server, port and database after it would be lost.
+  if (parsed.hash) throw invalid('holds a #', ENCODE_HINT)
+  if (!parsed.hostname && !parsed.searchParams.get('host')) throw invalid('names no server')
+  return url
 }
 
 /** The `region` of a profile in the AWS config file (AWS_CONFIG_FILE, else ~/.aws/config), if it sets one. */
@@ -142,13 +165,13 @@ export function resolvePostgresTarget(
   localStack: LocalStackState,
 ): PostgresTarget {
   const kind = flags.prod ? 'prod' : 'local'
-  if (flags['database-url']) return {kind, url: flags['database-url'], source: 'flag'}
+  if (flags['database-url']) return {kind, url: checkPostgresUrl(flags['database-url']), source: 'flag'}
   if (flags.prod) {
-    if (env.PROD_CONNECTION_URL) return {kind, url: env.PROD_CONNECTION_URL, source: 'env'}
+    if (env.PROD_CONNECTION_URL) return {kind, url: checkPostgresUrl(env.PROD_CONNECTION_URL), source: 'env'}
     throw new CruddurError('INVALID_INPUT', '--prod needs the production database: set PROD_CONNECTION_URL or pass --database-url.')
   }
 
-  if (env.CONNECTION_URL) return {kind, url: env.CONNECTION_URL, source: 'env'}
+  if (env.CONNECTION_URL) return {kind, url: checkPostgresUrl(env.CONNECTION_URL), source: 'env'}
   if (localStack.postgres) return {kind, url: localStack.postgres.url, source: 'local-stack'}
   return {kind, url: DEFAULT_DATABASE_URL, source: 'default'}
 }
@@ -186,7 +209,7 @@ export function targetOrigin(source: DynamoDbTarget['source'] | PostgresTarget['
 
 /** The endpoint (or AWS region) a DynamoDB command works on, e.g. `local http://127.0.0.1:8000`. */
 export function dynamoDbWhere(target: DynamoDbTarget): string {
-  return `${target.kind} ${target.kind === 'prod' ? `AWS ${target.region}${target.profile ? ` (profile ${target.profile})` : ''}` : target.endpoint}`
+  return `${target.kind} ${target.kind === 'prod' ? `AWS ${target.region}${target.profile ? ` (profile ${target.profile})` : ''}` : maskUrl(target.endpoint!)}`
 }
 
 /** One line naming where a command works, e.g. `local http://127.0.0.1:8000 · table cruddur-messages (from local stack)`. */
@@ -200,7 +223,7 @@ export function describePostgresTarget(target: PostgresTarget): string {
 
 /** The target as `--json` output shows it: no secrets. */
 export function dynamoDbTargetJson(target: DynamoDbTarget) {
-  return {kind: target.kind, endpoint: target.endpoint ?? null, region: target.region, table: target.table}
+  return {kind: target.kind, endpoint: target.endpoint ? maskUrl(target.endpoint) : null, region: target.region, table: target.table}
 }
 
 export function postgresTargetJson(target: PostgresTarget) {
@@ -208,11 +231,11 @@ export function postgresTargetJson(target: PostgresTarget) {
 }
 
 export function describeCognitoTarget(target: CognitoTarget): string {
-  return `${target.kind} ${target.endpoint ?? `AWS ${target.region}${target.profile ? ` (profile ${target.profile})` : ''}`} ${targetOrigin(target.source, '--cognito-endpoint', 'AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER')}`
+  return `${target.kind} ${target.endpoint ? maskUrl(target.endpoint) : `AWS ${target.region}${target.profile ? ` (profile ${target.profile})` : ''}`} ${targetOrigin(target.source, '--cognito-endpoint', 'AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER')}`
 }
 
 export function cognitoTargetJson(target: CognitoTarget, userPoolId?: string) {
-  return {kind: target.kind, endpoint: target.endpoint ?? null, region: target.region, userPoolId: userPoolId ?? null}
+  return {kind: target.kind, endpoint: target.endpoint ? maskUrl(target.endpoint) : null, region: target.region, userPoolId: userPoolId ?? null}
 }
 
 /**

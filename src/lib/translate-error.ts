@@ -10,7 +10,7 @@ export interface ErrorContext {
   cognito?: {target: CognitoTarget; userPoolId?: string}
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ECONNRESET', 'ETIMEDOUT', 'EAI_AGAIN'])
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'EHOSTDOWN', 'ENETUNREACH', 'ENETDOWN', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EAI_AGAIN'])
 const AWS_AUTH_ERRORS = new Set([
   'UnrecognizedClientException',
   'InvalidSignatureException',
@@ -43,8 +43,37 @@ function networkCode(error: unknown, depth = 0): string | undefined {
   return undefined
 }
 
+/**
+ * A SQLSTATE's class is two digits or one of PostgreSQL's lettered classes (F0, HV, P0, XX): Node's
+ * five-letter errnos (EPIPE, EBADF) are not SQLSTATEs, and carry a syscall.
+ */
+/** What an AWS-style service answers when asked for an operation it does not have. */
+const UNKNOWN_OPERATION = new Set(['UnknownOperationException', 'Unsupported', 'UnsupportedOperation', 'InvalidAction'])
+
+/**
+ * An endpoint where something else answers: a gRPC port (no HTTP/1.1), another AWS-like service, a web
+ * page, or plain HTTP asked for TLS. One line naming the endpoint and the flag to fix, instead of the parser's text.
+ */
+function wrongService(err: ErrorLike, service: string, where: string, flag: string): CruddurError | undefined {
+  const {code = '', message = '', name = ''} = err
+  if (code.startsWith('HPE_')) {
+    return new CruddurError('UNREACHABLE', `What answers at ${where} does not speak HTTP/1.1 (${code}: a gRPC port, like the Momento stand-in's?): point ${flag} at ${service}.`, {cause: err})
+  }
+
+  if (code === 'EPROTO' || code.startsWith('ERR_SSL_')) {
+    return new CruddurError('INVALID_INPUT', `TLS failed at ${where} (${/wrong version number/.test(message) ? 'the server speaks plain HTTP' : code}): use http:// in ${flag}, or the server's https port.`, {cause: err})
+  }
+
+  const status = (err.$metadata as {httpStatusCode?: number} | undefined)?.httpStatusCode
+  if (err.$metadata && (UNKNOWN_OPERATION.has(name) || /x-amz-target|Deserialization error/i.test(message) || name === 'SyntaxError')) {
+    return new CruddurError('UNREACHABLE', `Something other than ${service} answers at ${where}${status ? ` (HTTP ${status})` : ''}: point ${flag} at ${service}.`, {cause: err})
+  }
+
+  return undefined
+}
+
 function isPostgresError(error: ErrorLike): boolean {
-  return typeof error.code === 'string' && /^[0-9A-Z]{5}$/.test(error.code) && !('$metadata' in error)
+  return typeof error.code === 'string' && /^(?:\d\d|F0|HV|P0|XX)[0-9A-Z]{3}$/.test(error.code) && !('$metadata' in error) && !('syscall' in error)
 }
 
 /** Turns any error into one line the user can act on. Unknown errors keep their message. */
@@ -63,15 +92,20 @@ export function translateError(error: unknown, context: ErrorContext): CruddurEr
   }
 
   const network = networkCode(error)
-  if (network || err.name === 'TimeoutError') {
+  // pg's connect timeouts are plain errors, told apart by their text only.
+  const pgTimeout = Boolean(context.postgres) && !fromAws && /timeout expired|due to connection timeout|timeout exceeded when trying to connect/.test(message)
+  if (network || err.name === 'TimeoutError' || pgTimeout) {
     if (context.postgres && (!context.dynamodb || !fromAws)) {
       return new CruddurError('UNREACHABLE', `PostgreSQL is not reachable at ${maskUrl(context.postgres.url)} (${network ?? 'timeout'}): start the local stack with \`cruddur local start\`, or pass --database-url.`, {cause: error})
     }
 
-    const where = context.dynamodb?.endpoint ?? (context.dynamodb ? `AWS ${context.dynamodb.region}` : 'the endpoint')
+    const where = context.dynamodb?.endpoint ? maskUrl(context.dynamodb.endpoint) : (context.dynamodb ? `AWS ${context.dynamodb.region}` : 'the endpoint')
     const fix = context.dynamodb?.kind === 'prod' ? 'check your network and --region' : 'start the local stack with `cruddur local start`, or pass --endpoint'
     return new CruddurError('UNREACHABLE', `DynamoDB is not reachable at ${where} (${network ?? 'timeout'}): ${fix}.`, {cause: error})
   }
+
+  const wrong = wrongService(err, 'DynamoDB', context.dynamodb?.endpoint ? maskUrl(context.dynamodb.endpoint) : 'the endpoint', '--endpoint')
+  if (wrong) return wrong
 
   if (err.name === 'ResourceNotFoundException' && context.dynamodb) {
     const target = context.dynamodb
@@ -95,12 +129,15 @@ export function translateError(error: unknown, context: ErrorContext): CruddurEr
 }
 
 function translateCognitoError(err: ErrorLike, {target, userPoolId}: NonNullable<ErrorContext['cognito']>): CruddurError | undefined {
-  const where = target.endpoint ?? `AWS ${target.region}`
+  const where = target.endpoint ? maskUrl(target.endpoint) : `AWS ${target.region}`
   const network = networkCode(err)
   if (network || err.name === 'TimeoutError') {
     const fix = target.kind === 'prod' ? 'check your network and --region' : 'start the local stack with `cruddur local start`, or pass --cognito-endpoint'
     return new CruddurError('UNREACHABLE', `Cognito is not reachable at ${where} (${network ?? 'timeout'}): ${fix}.`, {cause: err})
   }
+
+  const wrong = wrongService(err, 'Cognito', where, '--cognito-endpoint')
+  if (wrong) return wrong
 
   if (err.name === 'ResourceNotFoundException') {
     return new CruddurError('NOT_FOUND', `The Cognito user pool ${userPoolId ?? ''} does not exist at ${where}: check --user-pool-id or AWS_COGNITO_USER_POOL_ID (\`cruddur local status\` shows the local pool).`, {cause: err})

@@ -26,6 +26,7 @@ Users already there (same handle in any case, or same email) are skipped, so run
   static override flags = seedFlags
 
   async run() {
+    await this.confirmProd('add the seed users to the database', this.postgresTarget)
     const {seedUsers} = await import('../../lib/postgres/seed.js')
     const result = await seedUsers(await this.postgres(), {seed: this.flags.seed, users: this.flags.users})
     this.log(describeSeed(result))

@@ -16,6 +16,7 @@ export default class DbSetup extends TargetCommand<typeof DbSetup> {
     const target = this.postgresTarget
     const name = databaseName(target.url)
     this.announce(`postgres ${describePostgresTarget(target)}`)
+    await this.confirmProd(`create database ${name} if it is missing, load the schema and add the seed users`, target)
     const {created} = await withMaintenancePool(target.url, (admin) => createDatabase(admin, name))
     this.log(created ? `Created database ${name}.` : `Database ${name} exists already.`)
     const pool = await this.postgres()

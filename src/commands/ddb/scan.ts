@@ -5,6 +5,7 @@ import {once} from 'node:events'
 import {TargetCommand} from '../../target-command.js'
 import {dynamoDbTargetJson} from '../../lib/target.js'
 import {ProgressBar} from '../../lib/progress.js'
+import {visible} from '../../lib/terminal-text.js'
 
 const COLUMNS = ['pk', 'sk', 'user_handle', 'message'] as const
 
@@ -34,7 +35,9 @@ export default class Scan extends TargetCommand<typeof Scan> {
     const items: Array<Record<string, unknown>> = []
     const progress = new ProgressBar('scanning', this.flags.limit, {enabled: !json && this.flags.output === 'ndjson' && !process.stdout.isTTY})
     const width = Math.max(20, (process.stdout.columns || 120) - 90)
-    if (!json && this.flags.output === 'table') this.log(chalk.bold(`${'pk'.padEnd(42)} ${'sk'.padEnd(62)} ${'user_handle'.padEnd(16)} message`))
+    const table = !json && this.flags.output === 'table'
+    // The header waits for the first page: a missing table is one error line, not a header and an error.
+    const header = () => this.log(chalk.bold(`${'pk'.padEnd(42)} ${'sk'.padEnd(62)} ${'user_handle'.padEnd(16)} message`))
     let count = 0
     for await (const item of scanItems(doc, target.table, {limit: this.flags.limit, segments: this.flags.segments, type: this.flags.type})) {
       count++
@@ -45,12 +48,14 @@ export default class Scan extends TargetCommand<typeof Scan> {
         if (!process.stdout.write(JSON.stringify(item) + '\n')) await once(process.stdout, 'drain')
       }
       else {
-        const [pk, sk, handle, message] = COLUMNS.map((column) => String(item[column] ?? ''))
+        if (count === 1) header()
+        const [pk, sk, handle, message] = COLUMNS.map((column) => visible(String(item[column] ?? '')))
         this.log(`${pk.padEnd(42)} ${sk.padEnd(62)} ${handle.padEnd(16)} ${message.length > width ? message.slice(0, width - 1) + '…' : message}`)
       }
     }
 
     progress.stop()
+    if (table && count === 0) header()
     this.info(chalk.dim(`${count} items`))
     return {count, items, target: dynamoDbTargetJson(target)}
   }

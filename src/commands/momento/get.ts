@@ -2,6 +2,7 @@ import {Args} from '@oclif/core'
 
 import {MomentoCommand} from '../../momento-command.js'
 import {momentoTargetJson} from '../../lib/momento/config.js'
+import {visible} from '../../lib/terminal-text.js'
 
 export default class MomentoGet extends MomentoCommand<typeof MomentoGet> {
   static override description = `Print one cached value, for debugging: the read patterns cache their first pages under
@@ -21,7 +22,7 @@ conversations:<user_uuid>:first-page and messages:<message_group_uuid>:first-pag
     await this.momento()
     const value = await momentoCacheStore(this.momentoTarget).get(this.args.key)
     if (value === undefined) this.info('(miss)')
-    else this.log(value)
+    else this.log(visible(value))
     return {hit: value !== undefined, key: this.args.key, target: momentoTargetJson(this.momentoTarget), value: value === undefined ? null : parseIfJson(value)}
   }
 }

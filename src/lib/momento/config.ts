@@ -1,4 +1,5 @@
 import {CruddurError} from '../errors.js'
+import {maskUrl} from '../mask.js'
 import type {LocalStackState} from '../local/state.js'
 
 export const DEFAULT_CACHE_NAME = 'cruddur'
@@ -55,7 +56,7 @@ export function ttlSecondsFrom(env: NodeJS.ProcessEnv): number {
 function checkEndpoint(endpoint: string): string {
   const bare = endpoint.trim().replace(/^(https?|grpc):\/\//, '').replace(/\/+$/, '')
   if (!/^[\w.-]+:\d{1,5}$/.test(bare)) {
-    throw new CruddurError('INVALID_INPUT', `The Momento endpoint "${endpoint}" is not host:port: pass one like ${DEFAULT_MOMENTO_LOCAL_ENDPOINT}.`)
+    throw new CruddurError('INVALID_INPUT', `The Momento endpoint "${maskUrl(endpoint)}" is not host:port: pass one like ${DEFAULT_MOMENTO_LOCAL_ENDPOINT}.`)
   }
 
   return bare

@@ -5,6 +5,7 @@ import {once} from 'node:events'
 import {TargetCommand} from '../../../target-command.js'
 import {dynamoDbTargetJson} from '../../../lib/target.js'
 import type {StreamRecord} from '../../../lib/stream/records.js'
+import {visible} from '../../../lib/terminal-text.js'
 
 export default class StreamTail extends TargetCommand<typeof StreamTail> {
   static override description = `Print the table's stream records as they arrive, for debugging; nothing is changed or checkpointed.
@@ -74,5 +75,5 @@ function describeRecord(record: StreamRecord): string {
   const kind = keys?.pk?.S?.startsWith('MSG#') ? 'message' : keys?.pk?.S?.startsWith('GRP#') ? 'conversation' : 'item'
   const name = (record.eventName ?? '?').padEnd(6)
   const color = record.eventName === 'INSERT' ? chalk.green : record.eventName === 'REMOVE' ? chalk.red : chalk.yellow
-  return `${chalk.dim(time)} ${color(name)} ${kind.padEnd(12)} ${keys?.pk?.S ?? ''} ${keys?.sk?.S ?? ''} ${chalk.dim(`#${sequence ?? '?'}`)}`
+  return `${chalk.dim(time)} ${color(name)} ${kind.padEnd(12)} ${visible(keys?.pk?.S ?? '')} ${visible(keys?.sk?.S ?? '')} ${chalk.dim(`#${sequence ?? '?'}`)}`
 }
