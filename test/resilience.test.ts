@@ -130,16 +130,21 @@ describe('resilience: faults, timeouts and interruptions', () => {
     const port = await freePort()
     let local = await startDynamoDbLocal({cacheDir: defaultCacheDir(), dir, inMemory: false, port})
     const client = new DynamoDBClient({credentials: LOCAL_CREDENTIALS, endpoint: local.endpoint, region: 'us-east-1'})
+    // Big enough that one batch at a time takes a while, so the kill lands in the middle of the seed.
     const bigPlan = ['--handles', handles.join(','), '--seed', '9', '--conversations', '4', '--messages', '100']
     const total = 4 * 100 + 2 * 4
     const count = async (table: string) => (await client.send(new ScanCommand({Select: 'COUNT', TableName: table}))).Count ?? 0
     try {
       await createTable('killed', local.endpoint)
-      // One batch at a time, so the kill lands in the middle of the seed.
       const killed = await cli(['ddb', 'seed', '--table', 'killed', '--endpoint', local.endpoint, ...bigPlan, '--now', now, '--concurrency', '1'], {
         onSpawn(child) {
+          let counting = false
           const poll = setInterval(async () => {
-            if ((await count('killed').catch(() => 0)) > 0) {
+            if (counting) return
+            counting = true
+            const written = await count('killed').catch(() => 0)
+            counting = false
+            if (written > 0) {
               clearInterval(poll)
               process.kill(local.pid, 'SIGKILL')
             }
