@@ -119,8 +119,8 @@ describe('resilience: faults, timeouts and interruptions', () => {
 
       const rerun = await cliJson<{completedConversations: number; now: string}>(['ddb', 'seed', '--table', table, '--endpoint', dynamodbEndpoint, ...plan])
       expect(rerun.code, rerun.stderr).to.equal(0)
-      expect(rerun.json.now).to.equal(now)
       expect(await tableItems(table, dynamodbEndpoint)).to.deep.equal(cleanItems)
+      expect(rerun.json.now).to.equal(now)
     })
   })
 
@@ -173,6 +173,13 @@ describe('resilience: faults, timeouts and interruptions', () => {
 
       rmSync(dir, {force: true, recursive: true})
     }
+  })
+
+  it('a timeout setting that is not a number of seconds: one line naming it, exit 2', async () => {
+    const result = await cli(['ddb', 'list-tables'], {env: {CRUDDUR_REQUEST_TIMEOUT: 'soon'}})
+    expect(result.code, result.stderr).to.equal(2)
+    expect(errorLines(result.stderr)).to.have.length(1)
+    expect(result.stderr).to.include('CRUDDUR_REQUEST_TIMEOUT="soon" is not a number of seconds')
   })
 
   describe('PostgreSQL', () => {

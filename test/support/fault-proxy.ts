@@ -101,7 +101,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
 
   function answer(res: http.ServerResponse, status: number, headers: http.IncomingHttpHeaders, body: Buffer): void {
     // The SDK checks x-amz-crc32 against the body when present: a rewritten body must not carry the old one.
-    const {'x-amz-crc32': _crc, 'content-length': _length, 'transfer-encoding': _encoding, ...rest} = headers
+    const rest = Object.fromEntries(Object.entries(headers).filter(([name]) => !['x-amz-crc32', 'content-length', 'transfer-encoding'].includes(name)))
     res.writeHead(status, {...rest, 'content-length': String(body.length)})
     res.end(body)
   }
