@@ -153,6 +153,9 @@ export abstract class TargetCommand<T extends typeof Command> extends BaseComman
   }
 
   protected override async finally(error: Error | undefined): Promise<unknown> {
+    // A cache that never answers keeps its gRPC channel (and the process) alive for minutes after the result.
+    const {closeCacheClients} = await import('./lib/momento/cache-aside.js')
+    closeCacheClients()
     this.dynamoDbClients?.client.destroy()
     await this.pgPool?.end().catch(() => {})
     return super.finally(error)

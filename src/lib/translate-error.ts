@@ -72,6 +72,10 @@ function wrongService(err: ErrorLike, service: string, where: string, flag: stri
   return undefined
 }
 
+/** pg's own errors carry no code: its connect and query time limits, and a connection lost mid-command. */
+const PG_TIMEOUT = /^(timeout exceeded when trying to connect|Connection terminated due to connection timeout|Query read timeout)$/
+const PG_DROPPED = /^Connection terminated unexpectedly$/
+
 function isPostgresError(error: ErrorLike): boolean {
   return typeof error.code === 'string' && /^(?:\d\d|F0|HV|P0|XX)[0-9A-Z]{3}$/.test(error.code) && !('$metadata' in error) && !('syscall' in error)
 }
@@ -91,6 +95,14 @@ export function translateError(error: unknown, context: ErrorContext): CruddurEr
     if (translated) return translated
   }
 
+  if (context.postgres && !fromAws && (PG_TIMEOUT.test(message) || PG_DROPPED.test(message))) {
+    const where = maskUrl(context.postgres.url)
+    const text = PG_DROPPED.test(message)
+      ? `PostgreSQL at ${where} closed the connection in the middle of a command (${message}): check that it runs (\`cruddur local status\`), then retry.`
+      : `PostgreSQL at ${where} is not answering (${message}): check that it runs (\`cruddur local status\`), or raise CRUDDUR_CONNECT_TIMEOUT/CRUDDUR_REQUEST_TIMEOUT.`
+    return new CruddurError('UNREACHABLE', text, {cause: error})
+  }
+
   const network = networkCode(error)
   // pg's connect timeouts are plain errors, told apart by their text only.
   const pgTimeout = Boolean(context.postgres) && !fromAws && /timeout expired|due to connection timeout|timeout exceeded when trying to connect/.test(message)
@@ -100,8 +112,10 @@ export function translateError(error: unknown, context: ErrorContext): CruddurEr
     }
 
     const where = context.dynamodb?.endpoint ? maskUrl(context.dynamodb.endpoint) : (context.dynamodb ? `AWS ${context.dynamodb.region}` : 'the endpoint')
+    // A timeout means something listens but does not answer (frozen, overloaded): say which setting bounds it.
+    const why = network === 'ETIMEDOUT' || err.name === 'TimeoutError' ? 'no answer within CRUDDUR_CONNECT_TIMEOUT/CRUDDUR_REQUEST_TIMEOUT' : network
     const fix = context.dynamodb?.kind === 'prod' ? 'check your network and --region' : 'start the local stack with `cruddur local start`, or pass --endpoint'
-    return new CruddurError('UNREACHABLE', `DynamoDB is not reachable at ${where} (${network ?? 'timeout'}): ${fix}.`, {cause: error})
+    return new CruddurError('UNREACHABLE', `DynamoDB is not reachable at ${where} (${why}): ${fix}.`, {cause: error})
   }
 
   const wrong = wrongService(err, 'DynamoDB', context.dynamodb?.endpoint ? maskUrl(context.dynamodb.endpoint) : 'the endpoint', '--endpoint')
@@ -160,6 +174,13 @@ function translatePostgresError(err: ErrorLike, target: PostgresTarget | undefin
     case '28P01':
     case '28000': {
       return new CruddurError('AUTH_FAILED', `PostgreSQL refused the login at ${where}: check the user and password in --database-url or CONNECTION_URL.`, {cause: err})
+    }
+
+    // The server shut down or ended the session under the command.
+    case '57P01':
+    case '57P02':
+    case '57P03': {
+      return new CruddurError('UNREACHABLE', `PostgreSQL at ${where} ended the session (${err.code}: ${err.message}): check that it runs (\`cruddur local status\`) and retry.`, {cause: err})
     }
 
     case '3D000': {

@@ -1,4 +1,4 @@
-import {spawn} from 'node:child_process'
+import {type ChildProcess, spawn} from 'node:child_process'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -11,8 +11,11 @@ export interface CliResult {
   stderr: string
 }
 
-/** Runs the built `cruddur` binary as a user would, with the test stack's environment (plus `env`). */
-export function cli(args: string[], options: {env?: NodeJS.ProcessEnv; input?: string} = {}): Promise<CliResult> {
+/**
+ * Runs the built `cruddur` binary as a user would, with the test stack's environment (plus `env`).
+ * `onSpawn` gets the process, to interrupt it as a user would (Ctrl-C is SIGINT).
+ */
+export function cli(args: string[], options: {env?: NodeJS.ProcessEnv; input?: string; onSpawn?: (child: ChildProcess) => void} = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: ROOT,
@@ -26,6 +29,7 @@ export function cli(args: string[], options: {env?: NodeJS.ProcessEnv; input?: s
     child.on('error', reject)
     child.on('close', (code) => resolve({code, stderr, stdout}))
     child.stdin.end(options.input ?? '')
+    options.onSpawn?.(child)
   })
 }
 

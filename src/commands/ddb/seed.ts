@@ -9,7 +9,7 @@ import {seedFlags} from '../../seed-flags.js'
 export default class Seed extends TargetCommand<typeof Seed> {
   static override description = `Write realistic conversations between the users in PostgreSQL.
 
-Each conversation gets its messages (the newest at --now, never in the future) and its two conversation rows holding the last message. Writes go 25 items a BatchWriteItem, several in flight; unprocessed items are retried until written. The same --seed gives the same data, and a conversation already in the table is skipped, so seeding twice adds nothing.`
+Each conversation gets its messages (the newest at --now, never in the future) and its two conversation rows holding the last message. Writes go 25 items a BatchWriteItem, several in flight; throttling, 500s, dropped connections and unprocessed items are retried with backoff for up to CRUDDUR_RETRY_TIMEOUT seconds without progress (then exit 6, saying how much was written). The same --seed gives the same data. Seeding resumes: a conversation already complete is skipped, one an interrupted run left half-written is completed at that run's times (even without --now), so seeding twice adds nothing.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -43,7 +43,11 @@ Each conversation gets its messages (the newest at --now, never in the future) a
       write: {concurrency: flags.concurrency, onWritten: (count) => progress?.tick(count)},
     })
     progress?.stop()
-    const skipped = result.skippedConversations ? chalk.dim(` (${result.skippedConversations} already there, skipped)`) : ''
+    const notes = [
+      result.completedConversations ? `${result.completedConversations} completed from an interrupted run at ${result.now}` : '',
+      result.skippedConversations ? `${result.skippedConversations} already there, skipped` : '',
+    ].filter(Boolean)
+    const skipped = notes.length > 0 ? chalk.dim(` (${notes.join('; ')})`) : ''
     this.log(`Seeded ${result.conversations} conversations between ${result.users} users: ${result.itemsWritten} items in ${result.seconds.toFixed(2)}s (${result.itemsPerSecond} items/s)${skipped}.`)
     return {...result, target: dynamoDbTargetJson(target)}
   }

@@ -39,7 +39,7 @@ export interface SeedFromUsersOptions extends Omit<SeedOptions, 'conversations' 
   conversations?: number
   messagesPerConversation?: number
   write?: BatchWriteOptions
-  /** Called once the plan is known, with the number of items it holds. */
+  /** Called once the table was read, with the number of items left to write. */
   onPlanned?: (items: number) => void
 }
 
@@ -52,12 +52,13 @@ export async function seedFromUsers(
 ): Promise<SeedResult & {users: number}> {
   const users = await seedUsers(pool, options.handles)
   const pairs = (users.length * (users.length - 1)) / 2
-  const plan = planSeed(users, {
-    ...options,
-    conversations: options.conversations ?? Math.min(DEFAULT_MAX_CONVERSATIONS, pairs),
-    messagesPerConversation: options.messagesPerConversation ?? DEFAULT_MESSAGES_PER_CONVERSATION,
-  })
-  options.onPlanned?.(plan.reduce((sum, conversation) => sum + conversation.messages.length + conversation.rows.length, 0))
-  const result = await seedTable(doc, table, plan, options.write)
+  const plan = (now: Date) =>
+    planSeed(users, {
+      ...options,
+      conversations: options.conversations ?? Math.min(DEFAULT_MAX_CONVERSATIONS, pairs),
+      messagesPerConversation: options.messagesPerConversation ?? DEFAULT_MESSAGES_PER_CONVERSATION,
+      now,
+    })
+  const result = await seedTable(doc, table, plan, options.now ?? new Date(), {...options.write, onPlanned: options.onPlanned})
   return {...result, users: users.length}
 }

@@ -1,8 +1,10 @@
 import {base, en, Faker} from '@faker-js/faker'
-import {QueryCommand, type DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
+import {QueryCommand, type QueryCommandInput, type DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
 
 import {CruddurError} from '../errors.js'
-import {batchWriteAll, type BatchWriteOptions} from './batch-write.js'
+import {timeouts} from '../timeouts.js'
+import {batchWriteAll, type BatchWriteOptions, gaveUp, retryTransient} from './batch-write.js'
+import {parseKeyTime} from './key-time.js'
 import {type ConversationRowItem} from './patterns/conversation-rows.js'
 import {conversationUuidFor} from './patterns/conversation-uuid.js'
 import {conversationRow, messageItem, type MessageItem, messagePk, type Participant, timestamp} from './items.js'
@@ -84,47 +86,177 @@ export function planSeed(users: Participant[], options: SeedOptions): SeedConver
 }
 
 export interface SeedResult {
+  /** Conversations written now: new ones and interrupted ones completed. */
   conversations: number
+  /** Of those, conversations an earlier, interrupted run had started. */
+  completedConversations: number
   skippedConversations: number
   itemsWritten: number
   seconds: number
   itemsPerSecond: number
+  /** The plan's time: --now, or the time of the earlier run whose conversations were found in the table. */
+  now: string
+}
+
+export interface SeedWriteOptions extends BatchWriteOptions {
+  /** Called once the table was read, with the number of items left to write. */
+  onPlanned?: (items: number) => void
+}
+
+/** What the table already holds of one planned conversation. */
+interface Found {
+  /** message_uuid → sk of the messages in its partition. */
+  messages: Map<string, string>
+  /** The pks of its conversation rows (GRP#<owner>). */
+  rowOwners: Set<string>
 }
 
 /**
- * Writes the planned conversations. A conversation whose messages are already in the table is skipped, so
- * seeding twice with the same seed adds nothing.
+ * Writes the planned conversations so that any number of interrupted runs, then one that finishes, leave
+ * exactly the items of one uninterrupted run:
+ *
+ * - a conversation is complete when every planned message (by message_uuid) and both rows are there; it is
+ *   skipped. One with some of them is completed with the rest, never skipped.
+ * - times come from `now`, so a rerun (another --now, or none) would plan other times. The plan's ids and
+ *   texts do not depend on `now`, and every time is `now` minus a fixed offset: a planned message found in
+ *   the table gives the earlier run's `now` (its time minus the planned one), and the plan is made again
+ *   from that, for the conversations found and for those not yet started.
+ * - a conversation holding none of the planned messages but other messages or rows (started with
+ *   `create-message`) is someone else's: skipped, as before.
+ * - messages are written before any row, so a row never points at a message that is not there yet.
  */
 export async function seedTable(
   doc: DynamoDBDocumentClient,
   table: string,
-  plan: SeedConversation[],
-  options: BatchWriteOptions = {},
+  plan: (now: Date) => SeedConversation[],
+  now: Date,
+  options: SeedWriteOptions = {},
 ): Promise<SeedResult> {
   const started = Date.now()
-  const present = await Promise.all(plan.map((conversation) => conversationExists(doc, table, conversation.messageGroupUuid)))
-  const todo = plan.filter((_, index) => !present[index])
-  const items = todo.flatMap((conversation) => [...conversation.messages, ...conversation.rows])
-  const itemsWritten = await batchWriteAll(doc, table, items as unknown as Array<Record<string, unknown>>, options)
+  const retryMs = options.retryMs ?? timeouts().retryMs
+  const first = plan(now)
+  const read = <T>(call: () => Promise<T>) => retryTransient(call, () => Date.now() + retryMs, (error) => gaveUp(error, 0, undefined, retryMs))
+  const found = await mapLimit(first, 8, (conversation) => findConversation(doc, table, conversation, read))
+
+  const offsets = first.map((conversation, index) => earlierRunOffset(conversation, found[index]))
+  const anchor = offsets.find((offset) => offset !== undefined) ?? 0
+  const plans = new Map<number, SeedConversation[]>([[0, first]])
+  const planAt = (offset: number) => {
+    if (!plans.has(offset)) plans.set(offset, plan(new Date(now.getTime() + offset)))
+    return plans.get(offset)!
+  }
+
+  const messages: MessageItem[] = []
+  const rows: ConversationRowItem[] = []
+  let written = 0
+  let completed = 0
+  first.forEach((planned, index) => {
+    const {messages: present, rowOwners} = found[index]
+    const resumed = offsets[index] !== undefined
+    if (!resumed && (present.size > 0 || rowOwners.size > 0)) return
+    const conversation = planAt(offsets[index] ?? anchor)[index]
+    const missingMessages = conversation.messages.filter((message) => !present.has(message.message_uuid))
+    const missingRows = conversation.rows.filter((row) => !rowOwners.has(row.pk))
+    if (missingMessages.length + missingRows.length === 0) return
+    messages.push(...missingMessages)
+    rows.push(...missingRows)
+    written++
+    if (resumed) completed++
+  })
+
+  const total = messages.length + rows.length
+  options.onPlanned?.(total)
+  const write = {concurrency: options.concurrency, onWritten: options.onWritten, retryMs, total}
+  let itemsWritten = await batchWriteAll(doc, table, messages as unknown as Array<Record<string, unknown>>, write)
+  itemsWritten += await batchWriteAll(doc, table, rows as unknown as Array<Record<string, unknown>>, {...write, writtenBefore: itemsWritten})
   const seconds = (Date.now() - started) / 1000
   return {
-    conversations: todo.length,
+    completedConversations: completed,
+    conversations: written,
     itemsPerSecond: Math.round(itemsWritten / Math.max(seconds, 0.001)),
     itemsWritten,
+    now: new Date(now.getTime() + anchor).toISOString(),
     seconds,
-    skippedConversations: plan.length - todo.length,
+    skippedConversations: first.length - written,
   }
 }
 
-async function conversationExists(doc: DynamoDBDocumentClient, table: string, messageGroupUuid: string): Promise<boolean> {
-  const output = await doc.send(
-    new QueryCommand({
-      ExpressionAttributeValues: {':pk': messagePk(messageGroupUuid)},
+/**
+ * How far (ms) the run that wrote this conversation's messages planned from `now`: the time of a planned
+ * message found in the table minus its planned time. Undefined when none of its planned messages is there.
+ */
+function earlierRunOffset(conversation: SeedConversation, found: Found): number | undefined {
+  for (const message of conversation.messages) {
+    const sk = found.messages.get(message.message_uuid)
+    if (sk === undefined) continue
+    const there = parseKeyTime(sk)
+    const planned = parseKeyTime(message.sk)
+    if (there && planned) return Number((there.micros - planned.micros) / 1000n)
+  }
+
+  return undefined
+}
+
+async function findConversation(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  conversation: SeedConversation,
+  read: <T>(call: () => Promise<T>) => Promise<T>,
+): Promise<Found> {
+  const messages = new Map<string, string>()
+  for (const item of await queryAll(doc, read, {
+    ExpressionAttributeValues: {':pk': messagePk(conversation.messageGroupUuid)},
+    KeyConditionExpression: 'pk = :pk',
+    ProjectionExpression: 'sk, message_uuid',
+    TableName: table,
+  })) {
+    messages.set(String(item.message_uuid), String(item.sk))
+  }
+
+  const rowOwners = new Set<string>()
+  for (const row of conversation.rows) {
+    const owned = await queryAll(doc, read, {
+      ExpressionAttributeNames: {'#group': 'message_group_uuid'},
+      ExpressionAttributeValues: {':group': conversation.messageGroupUuid, ':pk': row.pk},
+      FilterExpression: '#group = :group',
       KeyConditionExpression: 'pk = :pk',
-      Limit: 1,
       ProjectionExpression: 'pk',
       TableName: table,
-    }),
-  )
-  return (output.Count ?? 0) > 0
+    })
+    if (owned.length > 0) rowOwners.add(row.pk)
+  }
+
+  return {messages, rowOwners}
+}
+
+/** Every item of a Query, strongly consistent (a rerun must see what the last run wrote), each page retried. */
+async function queryAll(
+  doc: DynamoDBDocumentClient,
+  read: <T>(call: () => Promise<T>) => Promise<T>,
+  input: QueryCommandInput,
+): Promise<Array<Record<string, unknown>>> {
+  const items: Array<Record<string, unknown>> = []
+  let start: Record<string, unknown> | undefined
+  do {
+    const from = start
+    const page = await read(() => doc.send(new QueryCommand({...input, ConsistentRead: true, ExclusiveStartKey: from})))
+    items.push(...(page.Items ?? []))
+    start = page.LastEvaluatedKey
+  } while (start)
+  return items
+}
+
+/** `work` over every element, at most `limit` at once, results in order. */
+async function mapLimit<T, R>(elements: T[], limit: number, work: (element: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = []
+  let next = 0
+  const worker = async () => {
+    while (next < elements.length) {
+      const index = next++
+      results[index] = await work(elements[index])
+    }
+  }
+
+  await Promise.all(Array.from({length: Math.min(limit, elements.length)}, () => worker()))
+  return results
 }

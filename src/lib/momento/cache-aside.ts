@@ -1,6 +1,20 @@
 import {DEFAULT_PAGE_SIZE} from '../dynamodb/patterns/input.js'
 import type {CacheStore} from './client.js'
 
+/** What closes the cache clients this process opened: their gRPC channels would keep it alive after its work. */
+const closers = new Set<() => void>()
+
+/** Registers a client's close, to be run by closeCacheClients when the command ends. */
+export function closeOnExit(close: () => void): void {
+  closers.add(close)
+}
+
+/** Closes every cache client the process opened (a command's last step, whatever happened). */
+export function closeCacheClients(): void {
+  for (const close of closers) close()
+  closers.clear()
+}
+
 /** A read and where it came from. */
 export interface Cached<T> {
   value: T

@@ -12,6 +12,7 @@ import {
 } from '@gomomento/sdk'
 
 import {CruddurError} from '../errors.js'
+import {closeOnExit} from './cache-aside.js'
 import {CACHE_TIMEOUT_MS, CONTROL_TIMEOUT_MS, describeMomentoTarget, momentoApiKey, type MomentoTarget} from './config.js'
 
 /** The little a cache-aside reader needs; errors are thrown, so a caller can fall back on any of them. */
@@ -67,6 +68,7 @@ export function momentoClient(target: MomentoTarget, env: NodeJS.ProcessEnv = pr
   if (!client) {
     client = createMomentoClient(target, env)
     clients.set(id, client)
+    closeOnExit(closeMomentoClients)
   }
 
   return client
