@@ -4,8 +4,8 @@ import {DynamoDBDocumentClient, PutCommand} from '@aws-sdk/lib-dynamodb'
 import {marshall} from '@aws-sdk/util-dynamodb'
 import {expect} from 'chai'
 import {type ChildProcess, spawn} from 'node:child_process'
-import {randomUUID} from 'node:crypto'
-import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {createHash, randomUUID} from 'node:crypto'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {basename, dirname, join} from 'node:path'
 import {createInterface} from 'node:readline'
@@ -19,7 +19,7 @@ import {type ConversationRowItem, queryGroupRows} from '../src/lib/dynamodb/patt
 import {applyMessageToConversation} from '../src/lib/dynamodb/patterns/update-message-group.js'
 import {batchWriteAll} from '../src/lib/dynamodb/batch-write.js'
 import {messagesTableDefinition} from '../src/lib/dynamodb/schema.js'
-import {CheckpointStore, type StreamIdentity} from '../src/lib/stream/checkpoints.js'
+import {CheckpointStore, retireStaleCheckpoints, type StreamIdentity} from '../src/lib/stream/checkpoints.js'
 import {createStreamHandler, type StreamLogEntry} from '../src/lib/stream/handler.js'
 import {firstFailure, processStream} from '../src/lib/stream/processor.js'
 import type {StreamRecord} from '../src/lib/stream/records.js'
@@ -406,6 +406,31 @@ describe('ddb stream', () => {
       await store.lock()
       store.unlock()
       expect(existsSync(lockFileOf(store))).to.equal(false)
+    })
+
+    it('stale checkpoints are removed: a replaced stream of the table at its endpoint, files past the retention, files of the old naming (adopted, without the password)', () => {
+      const directory = join(stateDir, 'stream-checkpoints')
+      mkdirSync(directory, {recursive: true})
+      const current: StreamIdentity = {endpoint: 'http://localhost:8000', streamArn: 'arn:stream/new', table: 'messages'}
+      const write = (name: string, data: object) => {
+        writeFileSync(join(directory, name), JSON.stringify(data))
+        return join(directory, name)
+      }
+
+      const hash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16)
+      const replaced = write(`${hash('arn:stream/old')}.json`, {endpoint: 'http://127.0.0.1:8000', shards: {}, streamArn: 'arn:stream/old', table: 'messages'})
+      const elsewhere = write(`${hash('arn:stream/other')}.json`, {endpoint: 'http://localhost:9000', shards: {}, streamArn: 'arn:stream/other', table: 'messages'})
+      const expired = write(`${hash('arn:stream/idle')}.json`, {endpoint: 'http://localhost:9000', shards: {}, streamArn: 'arn:stream/idle', table: 'other'})
+      utimesSync(expired, new Date(Date.now() - 25 * 3_600_000), new Date(Date.now() - 25 * 3_600_000))
+      const legacyEndpoint = 'http://someone:hunter2@localhost:8000'
+      const legacy = write(`${hash(`${legacyEndpoint}\nmessages\narn:stream/new`)}.json`, {endpoint: legacyEndpoint, shards: {s1: {after: '42'}}, streamArn: 'arn:stream/new', table: 'messages'})
+
+      retireStaleCheckpoints(stateDir, current)
+      for (const gone of [replaced, expired, legacy]) expect(existsSync(gone), gone).to.equal(false)
+      expect(existsSync(elsewhere)).to.equal(true)
+      const store = new CheckpointStore(stateDir, current)
+      expect(store.shards).to.deep.equal({s1: {after: '42'}})
+      expect(readFileSync(store.file, 'utf8')).to.not.include('hunter2')
     })
 
     it('a second store of the same stream in one process is refused until the first unlocks', async () => {

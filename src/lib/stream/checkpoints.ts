@@ -220,8 +220,9 @@ export function retireStaleCheckpoints(stateDir: string, current: StreamIdentity
     const lockFile = file.replace(/\.json$/, '.lock')
     const owner = readPidQuietly(lockFile)
     if (owner !== undefined && owner !== process.pid && isAlive(owner)) continue
-    if (legacy && data.streamArn === current.streamArn && !existsSync(currentFile)) renameSync(file, currentFile)
-    else rmSync(file, {force: true})
+    // Adopted under the new name, with the endpoint as now stored (the old files kept it as typed, password and all).
+    if (legacy && data.streamArn === current.streamArn && !existsSync(currentFile)) writeFileSync(currentFile, JSON.stringify({...data, endpoint: endpointLabel(data.endpoint)}, null, 2) + '\n', {mode: 0o600})
+    rmSync(file, {force: true})
     rmSync(lockFile, {force: true})
   }
 }
