@@ -1,13 +1,13 @@
-import {CreateTableCommand, DeleteTableCommand, DynamoDBClient} from '@aws-sdk/client-dynamodb'
+import {CreateTableCommand, DeleteTableCommand, DescribeTableCommand, DynamoDBClient, waitUntilTableNotExists} from '@aws-sdk/client-dynamodb'
 import {DynamoDBStreamsClient} from '@aws-sdk/client-dynamodb-streams'
 import {DynamoDBDocumentClient, PutCommand} from '@aws-sdk/lib-dynamodb'
 import {marshall} from '@aws-sdk/util-dynamodb'
 import {expect} from 'chai'
-import {spawn} from 'node:child_process'
-import {randomUUID} from 'node:crypto'
-import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {type ChildProcess, spawn} from 'node:child_process'
+import {createHash, randomUUID} from 'node:crypto'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
-import {dirname, join} from 'node:path'
+import {basename, dirname, join} from 'node:path'
 import {createInterface} from 'node:readline'
 import {pathToFileURL} from 'node:url'
 import pg from 'pg'
@@ -17,14 +17,16 @@ import {type MessageItem, messageItem, type Participant} from '../src/lib/dynamo
 import {createMessage} from '../src/lib/dynamodb/patterns/create-message.js'
 import {type ConversationRowItem, queryGroupRows} from '../src/lib/dynamodb/patterns/conversation-rows.js'
 import {applyMessageToConversation} from '../src/lib/dynamodb/patterns/update-message-group.js'
+import {batchWriteAll} from '../src/lib/dynamodb/batch-write.js'
 import {messagesTableDefinition} from '../src/lib/dynamodb/schema.js'
-import {CheckpointStore, type StreamIdentity} from '../src/lib/stream/checkpoints.js'
+import {CheckpointStore, retireStaleCheckpoints, type StreamIdentity} from '../src/lib/stream/checkpoints.js'
 import {createStreamHandler, type StreamLogEntry} from '../src/lib/stream/handler.js'
 import {firstFailure, processStream} from '../src/lib/stream/processor.js'
 import type {StreamRecord} from '../src/lib/stream/records.js'
 import {testStack} from './hooks.js'
 import {addStackUsers} from './support/database.js'
-import {cli, cliJson, ROOT} from './support/cli.js'
+import {cli, cliJson, errorLines, ROOT} from './support/cli.js'
+import {startEmptyPageProxy} from './support/empty-page-proxy.js'
 
 const person = (name: string): Participant => ({displayName: `User ${name}`, handle: `${name}_${randomUUID().slice(0, 6)}`, uuid: randomUUID()})
 
@@ -61,7 +63,7 @@ const results = []
 for (const [i, store] of stores.entries()) {
   while (performance.timeOrigin + performance.now() < startAt + i * 20) {}
   try {
-    store.lock()
+    await store.lock()
     results.push('won')
   } catch (error) {
     results.push(error.code ?? String(error))
@@ -398,20 +400,46 @@ describe('ddb stream', () => {
       }
     })
 
-    it('a lock with this process\'s pid that no store here holds was left by an earlier process, and is taken over', () => {
+    it('a lock with this process\'s pid that no store here holds was left by an earlier process, and is taken over', async () => {
       const store = new CheckpointStore(stateDir, identity(0))
       writeLock(store, process.pid)
-      store.lock()
+      await store.lock()
       store.unlock()
       expect(existsSync(lockFileOf(store))).to.equal(false)
     })
 
-    it('a second store of the same stream in one process is refused until the first unlocks', () => {
+    it('stale checkpoints are removed: a replaced stream of the table at its endpoint, files past the retention, files of the old naming (adopted, without the password)', () => {
+      const directory = join(stateDir, 'stream-checkpoints')
+      mkdirSync(directory, {recursive: true})
+      const current: StreamIdentity = {endpoint: 'http://localhost:8000', streamArn: 'arn:stream/new', table: 'messages'}
+      const write = (name: string, data: object) => {
+        writeFileSync(join(directory, name), JSON.stringify(data))
+        return join(directory, name)
+      }
+
+      const hash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16)
+      const replaced = write(`${hash('arn:stream/old')}.json`, {endpoint: 'http://127.0.0.1:8000', shards: {}, streamArn: 'arn:stream/old', table: 'messages'})
+      const elsewhere = write(`${hash('arn:stream/other')}.json`, {endpoint: 'http://localhost:9000', shards: {}, streamArn: 'arn:stream/other', table: 'messages'})
+      const expired = write(`${hash('arn:stream/idle')}.json`, {endpoint: 'http://localhost:9000', shards: {}, streamArn: 'arn:stream/idle', table: 'other'})
+      utimesSync(expired, new Date(Date.now() - 25 * 3_600_000), new Date(Date.now() - 25 * 3_600_000))
+      const legacyEndpoint = 'http://someone:hunter2@localhost:8000'
+      const legacy = write(`${hash(`${legacyEndpoint}\nmessages\narn:stream/new`)}.json`, {endpoint: legacyEndpoint, shards: {s1: {after: '42'}}, streamArn: 'arn:stream/new', table: 'messages'})
+
+      retireStaleCheckpoints(stateDir, current)
+      for (const gone of [replaced, expired, legacy]) expect(existsSync(gone), gone).to.equal(false)
+      expect(existsSync(elsewhere)).to.equal(true)
+      const store = new CheckpointStore(stateDir, current)
+      expect(store.shards).to.deep.equal({s1: {after: '42'}})
+      expect(readFileSync(store.file, 'utf8')).to.not.include('hunter2')
+    })
+
+    it('a second store of the same stream in one process is refused until the first unlocks', async () => {
       const [first, second] = [new CheckpointStore(stateDir, identity(0)), new CheckpointStore(stateDir, identity(0))]
-      first.lock()
-      expect(() => second.lock()).to.throw(/Another `cruddur ddb stream process` \(pid \d+\)/)
+      await first.lock()
+      const refused = await second.lock().then(() => undefined, (error: Error) => error)
+      expect(refused?.message).to.match(/Another `cruddur ddb stream process` \(pid \d+\)/)
       first.unlock()
-      second.lock()
+      await second.lock()
       second.unlock()
     })
   })
@@ -509,6 +537,249 @@ describe('ddb stream', () => {
       const messages = records.filter((record) => record.eventName === 'INSERT' && record.dynamodb?.Keys?.pk?.S?.startsWith('MSG#'))
       expect(messages.map((record) => record.dynamodb!.NewImage!.message.S)).to.include.members(['first words', 'a reply', 'one more'])
       expect(records.every((record) => record.eventSourceARN?.includes(`table/${table}/stream/`))).to.equal(true)
+    })
+  })
+
+  describe('the processor through the binary: kills, re-created tables, endpoints, corrupt state', () => {
+    let stateDir: string
+    let tables: string[] = []
+    const endpoint = () => testStack().dynamodbEndpoint
+
+    beforeEach(() => {
+      stateDir = mkdtempSync(join(tmpdir(), 'cruddur-process-'))
+    })
+
+    afterEach(async () => {
+      rmSync(stateDir, {force: true, recursive: true})
+      for (const name of tables) await client.send(new DeleteTableCommand({TableName: name})).catch(() => {})
+      tables = []
+    })
+
+    async function freshTable(name = `stream-process-${randomUUID().slice(0, 8)}`): Promise<string> {
+      await client.send(new CreateTableCommand(messagesTableDefinition({tableName: name})))
+      tables.push(name)
+      return name
+    }
+
+    const streamArnOf = async (name: string) => (await client.send(new DescribeTableCommand({TableName: name}))).Table!.LatestStreamArn!
+    const storeOf = async (name: string) => new CheckpointStore(stateDir, {endpoint: endpoint(), streamArn: await streamArnOf(name), table: name})
+    const flags = (name: string, at = endpoint()) => ['--table', name, '--endpoint', at, '--state-dir', stateDir]
+
+    /**
+     * `conversations` conversations (rows moved by createMessage), then `each` messages apiece written with no
+     * row update, as by a writer that died: only the stream brings the rows to the newest. Returns the newest.
+     */
+    async function pendingMessages(name: string, conversations: number, each: number): Promise<Map<string, MessageItem>> {
+      const newest = new Map<string, MessageItem>()
+      const items: MessageItem[] = []
+      await Promise.all(
+        Array.from({length: conversations}, async () => {
+          const [a, b] = [person('ann'), person('bob')]
+          const {messageGroupUuid: group} = await createMessage(doc, name, {now: at(0), recipient: b, sender: a, text: 'hello'})
+          for (let minute = 1; minute <= each; minute++) items.push(message(group, minute % 2 ? a : b, minute))
+          newest.set(group, items.at(-1)!)
+        }),
+      )
+      await batchWriteAll(doc, name, items as unknown as Array<Record<string, unknown>>)
+      return newest
+    }
+
+    async function expectAllNewest(name: string, newest: Map<string, MessageItem>) {
+      for (const [group, item] of newest) {
+        const rows = await queryGroupRows(doc, name, group)
+        expect(rows.map((row) => row.last_message_sk), `rows of ${group}`).to.deep.equal([item.sk, item.sk])
+      }
+    }
+
+    /** A long-running `cruddur` with its stderr collected; `exited` resolves with its code (or signal). */
+    function start(args: string[]): {child: ChildProcess; stderr: () => string; exited: Promise<number | string>} {
+      const child = spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), ...args], {cwd: ROOT, env: process.env, stdio: ['ignore', 'ignore', 'pipe']})
+      let stderr = ''
+      child.stderr!.on('data', (chunk) => (stderr += chunk))
+      const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)))
+      return {child, exited, stderr: () => stderr}
+    }
+
+    /** Waits for `condition`, checking every 20 ms; two minutes without it fail the test (nothing is timed). */
+    async function until(what: string, condition: () => boolean | Promise<boolean>) {
+      for (const give = Date.now() + 120_000; !(await condition()); await new Promise((resolve) => setTimeout(resolve, 20))) {
+        if (Date.now() > give) throw new Error(`still waiting for ${what}`)
+      }
+    }
+
+    /** Ends a command that has not ended within a minute (a hang), so the test reports it instead of hanging. */
+    async function bounded<T>(what: string, run: Promise<T>): Promise<T> {
+      let timer: NodeJS.Timeout | undefined
+      const hang = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not end`)), 60_000)))
+      try {
+        return await Promise.race([run, hang])
+      } finally {
+        clearTimeout(timer)
+      }
+    }
+
+    it('killed mid catch-up, then --once: every conversation row at its newest message, though the stream answers an empty page first', async function () {
+      this.timeout(300_000) // hundreds of Pattern D updates on a shared machine
+      const name = await freshTable()
+      const newest = await pendingMessages(name, 20, 15)
+      const store = await storeOf(name)
+      const processor = start(['ddb', 'stream', 'process', '--batch-size', '5', ...flags(name)])
+      await until('a first checkpoint', () => existsSync(store.file))
+      processor.child.kill('SIGKILL')
+      await processor.exited
+
+      // Another port for the same data: the checkpoint (keyed by the stream) is found, and the first page is empty.
+      const proxy = await startEmptyPageProxy(endpoint())
+      try {
+        const drained = await cliJson<{applied: number; failed: unknown[]}>(['ddb', 'stream', 'process', '--once', ...flags(name, proxy.endpoint)])
+        expect(drained.code, drained.stderr).to.equal(0)
+        expect(drained.json.failed).to.deep.equal([])
+        expect(proxy.emptyPages()).to.be.greaterThan(0)
+      } finally {
+        await proxy.close()
+      }
+
+      await expectAllNewest(name, newest)
+    })
+
+    it('a table re-created while its checkpoints exist: the new stream is processed, the old checkpoints are removed', async () => {
+      const name = await freshTable()
+      await pendingMessages(name, 1, 2)
+      expect((await cli(['ddb', 'stream', 'process', '--once', ...flags(name)])).code).to.equal(0)
+      const old = await storeOf(name)
+      expect(existsSync(old.file)).to.equal(true)
+
+      await client.send(new DeleteTableCommand({TableName: name}))
+      await waitUntilTableNotExists({client, maxWaitTime: 60}, {TableName: name})
+      await freshTable(name)
+      const newest = await pendingMessages(name, 2, 3)
+      const processed = await cliJson<{applied: number; streamArn: string}>(['ddb', 'stream', 'process', '--once', ...flags(name)])
+      expect(processed.code, processed.stderr).to.equal(0)
+      expect(processed.json.streamArn).to.equal(await streamArnOf(name))
+      await expectAllNewest(name, newest)
+      expect(existsSync(old.file), 'the old stream\'s checkpoint').to.equal(false)
+      expect(readdirSync(dirname(old.file))).to.deep.equal([basename((await storeOf(name)).file)])
+    })
+
+    it('a running processor follows its table re-created, and ends with one line when the table is dropped', async function () {
+      this.timeout(300_000) // two tables created and dropped on a shared machine
+      const name = await freshTable()
+      await pendingMessages(name, 1, 1)
+      const processor = start(['ddb', 'stream', 'process', '--poll-interval', '20', ...flags(name)])
+      try {
+        const old = await storeOf(name)
+        await until('the first checkpoint', () => existsSync(old.file))
+        await client.send(new DeleteTableCommand({TableName: name}))
+        await waitUntilTableNotExists({client, maxWaitTime: 60}, {TableName: name})
+        await freshTable(name)
+        const newest = await pendingMessages(name, 1, 2)
+        const current = await storeOf(name)
+        await until('the new stream\'s checkpoint', () => existsSync(current.file))
+        await until('the rows at the newest message', async () => {
+          const rows = await queryGroupRows(doc, name, [...newest.keys()][0])
+          return rows.every((row) => row.last_message_sk === [...newest.values()][0].sk)
+        })
+        expect(existsSync(old.file)).to.equal(false)
+
+        await client.send(new DeleteTableCommand({TableName: name}))
+        expect(await bounded('the processor', processor.exited)).to.equal(4)
+        // Its progress lines, then the error: one line, no stack.
+        expect(errorLines(processor.stderr()).filter((line) => !line.includes(' · '))).to.deep.equal([
+          `Error: Table ${name} was deleted while its stream was being processed (its checkpoints are removed): create it again with \`cruddur ddb schema-load\`, then process its new stream.`,
+        ])
+        expect(existsSync(current.file)).to.equal(false)
+      } finally {
+        processor.child.kill('SIGKILL')
+      }
+    })
+
+    it('`localhost` and `127.0.0.1` are one endpoint: one lock, one processor', async () => {
+      const name = await freshTable()
+      await pendingMessages(name, 1, 1)
+      expect(endpoint()).to.include('//localhost:')
+      const processor = start(['ddb', 'stream', 'process', ...flags(name)])
+      try {
+        const store = await storeOf(name)
+        await until('the lock', () => existsSync(store.lockFile))
+        const second = await cli(['ddb', 'stream', 'process', '--once', ...flags(name, endpoint().replace('//localhost:', '//127.0.0.1:'))])
+        expect(second.code).to.equal(9)
+        expect(errorLines(second.stderr)).to.deep.equal([
+          `Error: Another \`cruddur ddb stream process\` (pid ${processor.child.pid}) is processing the stream of table ${name}: stop it first, or let it do the work.`,
+        ])
+      } finally {
+        processor.child.kill('SIGTERM')
+        expect(await bounded('the processor', processor.exited)).to.equal(0)
+      }
+    })
+
+    it('checkpoints are private (0600 in a 0700 directory) and hold no password of the endpoint', async () => {
+      const name = await freshTable()
+      await pendingMessages(name, 1, 1)
+      const secret = `pw${randomUUID().slice(0, 8)}`
+      const processed = await cli(['ddb', 'stream', 'process', '--once', ...flags(name, endpoint().replace('//', `//someone:${secret}@`))])
+      expect(processed.code, processed.stderr).to.equal(0)
+      const {file} = await storeOf(name)
+      expect(readFileSync(file, 'utf8')).to.not.include(secret)
+      expect(statSync(file).mode & 0o777).to.equal(0o600)
+      expect(statSync(dirname(file)).mode & 0o777).to.equal(0o700)
+    })
+
+    it('a corrupt lock is one line naming the file, at once', async () => {
+      const name = await freshTable()
+      const store = await storeOf(name)
+      mkdirSync(dirname(store.lockFile), {recursive: true})
+      writeFileSync(store.lockFile, 'not a pid')
+      const result = await bounded('process --once', cli(['ddb', 'stream', 'process', '--once', ...flags(name)]))
+      expect(result.code).to.equal(9)
+      expect(errorLines(result.stderr)).to.deep.equal([
+        `Error: The stream lock ${store.lockFile} is corrupt (it holds no process id): if no \`cruddur ddb stream process\` is running, delete it.`,
+      ])
+    })
+
+    it('a processor waiting for another one\'s takeover of a stale lock ends on SIGTERM', async () => {
+      const name = await freshTable()
+      const store = await storeOf(name)
+      mkdirSync(dirname(store.lockFile), {recursive: true})
+      writeFileSync(store.lockFile, String(2 ** 30)) // a dead processor's
+      writeFileSync(`${store.lockFile}.takeover`, String(process.pid)) // a live one taking it over
+      const processor = start(['ddb', 'stream', 'process', ...flags(name)])
+      try {
+        await until('the processor to wait', () => processor.stderr().includes('is taking over the stale lock'))
+        processor.child.kill('SIGTERM')
+        expect(await bounded('the processor', processor.exited)).to.equal(0)
+      } finally {
+        processor.child.kill('SIGKILL')
+      }
+    })
+
+    for (const [what, corrupt, problem] of [
+      ['not JSON', () => '{"shards": ', 'not JSON'],
+      ['"after": "garbage"', () => ({after: 'garbage'}), 'shard <shard>: "after" is not a sequence number'],
+      ['a live shard marked finished', () => ({finished: true}), 'shard <shard>: marked finished, but the shard is open'],
+    ] as const) {
+      it(`a corrupt checkpoint (${what}) is one line naming the file`, async () => {
+        const name = await freshTable()
+        await pendingMessages(name, 1, 1)
+        expect((await cli(['ddb', 'stream', 'process', '--once', ...flags(name)])).code).to.equal(0)
+        const {file} = await storeOf(name)
+        const saved = JSON.parse(readFileSync(file, 'utf8')) as {shards: Record<string, object>}
+        const [shardId] = Object.keys(saved.shards)
+        const written = corrupt()
+        writeFileSync(file, typeof written === 'string' ? written : JSON.stringify({...saved, shards: {[shardId]: written}}))
+        await pendingMessages(name, 1, 1)
+        const result = await bounded('process --once', cli(['ddb', 'stream', 'process', '--once', ...flags(name)]))
+        expect(result.code, result.stderr).to.equal(9)
+        expect(errorLines(result.stderr)).to.deep.equal([
+          `Error: The stream checkpoint ${file} is corrupt (${problem.replace('<shard>', shardId)}): delete it to process the stream from its start again (Pattern D is idempotent).`,
+        ])
+      })
+    }
+
+    it('an unusable --state-dir is one error line, at once', async () => {
+      const name = await freshTable()
+      const result = await bounded('process --once', cli(['ddb', 'stream', 'process', '--once', '--table', name, '--endpoint', endpoint(), '--state-dir', '/proc/cruddur-x']))
+      expect(result.code).to.equal(2)
+      expect(errorLines(result.stderr)).to.deep.equal(['Error: Cannot write to /proc/cruddur-x/stream-checkpoints (ENOENT): pass a writable --state-dir.'])
     })
   })
 

@@ -1,14 +1,14 @@
 import {createHash} from 'node:crypto'
-import {existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 
 import {CruddurError} from '../errors.js'
 import {isAlive} from '../local/state.js'
-import type {ShardPosition} from './shards.js'
+import {pause, type ShardPosition} from './shards.js'
 
 /** What identifies one stream being processed: a new table (or a re-created one) has a new stream ARN. */
 export interface StreamIdentity {
-  /** The endpoint URL, or `aws:<region>` for AWS. */
+  /** The endpoint URL, or `aws:<region>` for AWS: stored (without any password) to tell endpoints apart. */
   endpoint: string
   table: string
   streamArn: string
@@ -17,45 +17,73 @@ export interface StreamIdentity {
 /** Lock files this process holds: a lock with our own pid that is not among them was left by an earlier process. */
 const heldLocks = new Set<string>()
 
+/** A stream keeps records 24 hours: a checkpoint untouched longer than that points at nothing left to read. */
+const STREAM_RETENTION_MS = 24 * 60 * 60 * 1000
+
+/** How long a takeover of a dead processor's lock (a few file operations) may take before it is called stuck. */
+const TAKEOVER_WAIT_MS = 10_000
+
 interface CheckpointFile extends StreamIdentity {
   updatedAt: string
   shards: Record<string, ShardPosition>
 }
 
+/** Thrown when the lock wait is cut short by the signal; the caller ends quietly. */
+export class LockAborted extends Error {}
+
+export const checkpointDirectory = (stateDir: string) => join(stateDir, 'stream-checkpoints')
+
+/**
+ * The endpoint as stored and compared: no user or password, and one name for the loopback interface, so
+ * `localhost` and `127.0.0.1` are one endpoint.
+ */
+export function endpointLabel(endpoint: string): string {
+  try {
+    const url = new URL(endpoint)
+    url.username = ''
+    url.password = ''
+    if (['localhost', '[::1]', '0.0.0.0'].includes(url.hostname)) url.hostname = '127.0.0.1'
+    return url.origin
+  } catch {
+    return endpoint.replace(/\/\/[^/@]*@/, '//') // `aws:<region>`, or something no URL parser reads
+  }
+}
+
 /**
  * Per-shard checkpoints of `cruddur ddb stream process`, one file per stream in the state directory, so a
  * restart continues after the last record the handler finished with. A lock file (the owner's pid) keeps
- * two processors off one stream: they would both apply every record.
+ * two processors off one stream: they would both apply every record. Both are named after the stream ARN
+ * alone, so any endpoint spelling (or a new port for the same data) finds the same checkpoint and lock.
  */
 export class CheckpointStore {
   readonly file: string
-  private readonly lockFile: string
+  readonly lockFile: string
   private data: CheckpointFile
   private locked = false
 
   constructor(stateDir: string, readonly identity: StreamIdentity) {
-    const key = createHash('sha256').update(`${identity.endpoint}\n${identity.table}\n${identity.streamArn}`).digest('hex').slice(0, 16)
-    const directory = join(stateDir, 'stream-checkpoints')
+    const key = checkpointKey(identity.streamArn)
+    const directory = checkpointDirectory(stateDir)
     this.file = join(directory, `${key}.json`)
     this.lockFile = join(directory, `${key}.lock`)
-    this.data = {...identity, shards: {}, updatedAt: new Date().toISOString()}
-    if (existsSync(this.file)) {
-      try {
-        this.data = {...this.data, shards: (JSON.parse(readFileSync(this.file, 'utf8')) as CheckpointFile).shards ?? {}}
-      } catch {
-        // An unreadable checkpoint only means starting over: Pattern D is idempotent.
-      }
-    }
+    this.data = {...identity, endpoint: endpointLabel(identity.endpoint), shards: {}, updatedAt: new Date().toISOString()}
+    if (existsSync(this.file)) this.data.shards = readCheckpoint(this.file).shards
   }
 
   get shards(): Record<string, ShardPosition> {
     return structuredClone(this.data.shards)
   }
 
-  /** Takes the stream's lock, or throws CONFLICT while another processor holds it. A stale lock is taken over. */
-  lock(): void {
-    mkdirSync(dirname(this.lockFile), {recursive: true})
+  /**
+   * Takes the stream's lock, or throws CONFLICT while another processor holds it. A lock left by a dead
+   * process is taken over. Waits only for another takeover in progress, boundedly and ending on `signal`.
+   */
+  async lock(signal?: AbortSignal, onWait?: (message: string) => void): Promise<void> {
+    ensurePrivateDirectory(dirname(this.file))
+    const deadline = Date.now() + TAKEOVER_WAIT_MS
+    let told = false
     for (;;) {
+      if (signal?.aborted) throw new LockAborted()
       if (createWithPid(this.lockFile)) {
         heldLocks.add(this.lockFile)
         this.locked = true
@@ -68,7 +96,15 @@ export class CheckpointStore {
         throw new CruddurError('CONFLICT', `Another \`cruddur ddb stream process\` (pid ${owner}) is processing the stream of table ${this.identity.table}: stop it first, or let it do the work.`)
       }
 
-      this.removeStaleLock(owner)
+      const takeover = this.removeStaleLock(owner)
+      if (takeover === 'done') continue
+      if (!told && takeover !== undefined) onWait?.(`waiting for pid ${takeover}, which is taking over the stale lock ${this.lockFile} (Ctrl-C to stop)`)
+      told = true
+      if (Date.now() > deadline) {
+        throw new CruddurError('CONFLICT', `The lock ${this.lockFile}.takeover has been held for ${TAKEOVER_WAIT_MS / 1000} s: if no \`cruddur ddb stream process\` is starting, delete it.`)
+      }
+
+      await pause(5, signal) // another processor is taking the stale lock over
     }
   }
 
@@ -77,8 +113,14 @@ export class CheckpointStore {
     this.locked = false
     heldLocks.delete(this.lockFile)
     try {
-      if (Number.parseInt(readFileSync(this.lockFile, 'utf8'), 10) === process.pid) rmSync(this.lockFile, {force: true})
+      if (readPid(this.lockFile) === process.pid) rmSync(this.lockFile, {force: true})
     } catch {}
+  }
+
+  /** The stream is gone (its table dropped or re-created): its checkpoints are of no further use. */
+  retire(): void {
+    rmSync(this.file, {force: true})
+    this.unlock()
   }
 
   /** Records up to and including `sequenceNumber` on the shard are done. */
@@ -102,21 +144,33 @@ export class CheckpointStore {
   }
 
   /**
-   * Removes a lock left by a dead process. Takeovers go one at a time (through a second lock file), and the
-   * lock is removed only if it is still the dead one's: two processors finding the same stale lock would
-   * otherwise let the slower one delete the lock the faster one had just taken.
+   * A checkpoint position the stream contradicts (a live shard marked finished, a sequence number the shard
+   * rejects): one line naming the file and the fix, instead of reading nothing or a DynamoDB error.
    */
-  private removeStaleLock(stalePid: number): void {
+  corrupt(problem: string): CruddurError {
+    return corruptCheckpoint(this.file, problem)
+  }
+
+  /**
+   * Removes a lock left by a dead process: 'done', or the pid of the process taking it over now. Takeovers go one at a time (through a
+   * second lock file), and the lock is removed only if it is still the dead one's: two processors finding the
+   * same stale lock would otherwise let the slower one delete the lock the faster one had just taken.
+   */
+  private removeStaleLock(stalePid: number): 'done' | number | undefined {
     const takeover = `${this.lockFile}.takeover`
     if (!createWithPid(takeover)) {
       const other = readPid(takeover)
-      if (other !== undefined && !isAlive(other)) rmSync(takeover, {force: true})
-      else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5) // another takeover is under way
-      return
+      if (other === undefined || !isAlive(other)) {
+        rmSync(takeover, {force: true})
+        return undefined
+      }
+
+      return other
     }
 
     try {
       if (readPid(this.lockFile) === stalePid) rmSync(this.lockFile, {force: true})
+      return 'done'
     } finally {
       rmSync(takeover, {force: true})
     }
@@ -124,11 +178,103 @@ export class CheckpointStore {
 
   private save(): void {
     this.data.updatedAt = new Date().toISOString()
-    mkdirSync(join(this.file, '..'), {recursive: true})
+    ensurePrivateDirectory(dirname(this.file))
     // Write then rename: a crash never leaves half a checkpoint.
     const temporary = `${this.file}.${process.pid}.tmp`
-    writeFileSync(temporary, JSON.stringify(this.data, null, 2) + '\n')
+    writeFileSync(temporary, JSON.stringify(this.data, null, 2) + '\n', {mode: 0o600})
     renameSync(temporary, this.file)
+  }
+}
+
+/**
+ * Removes the checkpoints nothing will read again: the same table's older streams at the same endpoint (the
+ * table was dropped or re-created), files untouched longer than the stream keeps records, and files of the
+ * earlier naming (by endpoint string, possibly with a password in them) — whose positions the current stream
+ * adopts when it has none of its own. Files another live processor holds are left alone.
+ */
+export function retireStaleCheckpoints(stateDir: string, current: StreamIdentity): void {
+  const directory = checkpointDirectory(stateDir)
+  let names: string[]
+  try {
+    names = readdirSync(directory).filter((name) => name.endsWith('.json'))
+  } catch {
+    return // no checkpoints yet
+  }
+
+  const currentFile = join(directory, `${checkpointKey(current.streamArn)}.json`)
+  const endpoint = endpointLabel(current.endpoint)
+  for (const name of names) {
+    const file = join(directory, name)
+    if (file === currentFile) continue
+    let data: CheckpointFile
+    try {
+      data = readCheckpoint(file)
+    } catch {
+      continue // another stream's problem: diagnosed when that stream is processed
+    }
+
+    const legacy = name !== `${checkpointKey(data.streamArn)}.json`
+    const replaced = data.table === current.table && data.streamArn !== current.streamArn && endpointLabel(data.endpoint) === endpoint
+    const expired = Date.now() - statSync(file).mtimeMs > STREAM_RETENTION_MS
+    if (!legacy && !replaced && !expired) continue
+    const lockFile = file.replace(/\.json$/, '.lock')
+    const owner = readPidQuietly(lockFile)
+    if (owner !== undefined && owner !== process.pid && isAlive(owner)) continue
+    // Adopted under the new name, with the endpoint as now stored (the old files kept it as typed, password and all).
+    if (legacy && data.streamArn === current.streamArn && !existsSync(currentFile)) writeFileSync(currentFile, JSON.stringify({...data, endpoint: endpointLabel(data.endpoint)}, null, 2) + '\n', {mode: 0o600})
+    rmSync(file, {force: true})
+    rmSync(lockFile, {force: true})
+  }
+}
+
+const checkpointKey = (streamArn: string) => createHash('sha256').update(streamArn).digest('hex').slice(0, 16)
+
+const corruptCheckpoint = (file: string, problem: string) =>
+  new CruddurError('CONFLICT', `The stream checkpoint ${file} is corrupt (${problem}): delete it to process the stream from its start again (Pattern D is idempotent).`)
+
+/** A checkpoint file, checked: a position DynamoDB would reject, or one that reads nothing, is named here. */
+function readCheckpoint(file: string): CheckpointFile {
+  let data: Partial<CheckpointFile>
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8')) as Partial<CheckpointFile>
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code) throw error
+    throw corruptCheckpoint(file, 'not JSON')
+  }
+
+  if (typeof data !== 'object' || data === null || typeof data.shards !== 'object' || data.shards === null || typeof data.streamArn !== 'string') {
+    throw corruptCheckpoint(file, 'no streamArn and shards')
+  }
+
+  for (const [shardId, position] of Object.entries(data.shards)) {
+    if (typeof position !== 'object' || position === null) throw corruptCheckpoint(file, `shard ${shardId} has no position`)
+    if (position.after !== undefined && !/^\d{1,40}$/.test(String(position.after))) throw corruptCheckpoint(file, `shard ${shardId}: "after" is not a sequence number`)
+    if (position.finished !== undefined && typeof position.finished !== 'boolean') throw corruptCheckpoint(file, `shard ${shardId}: "finished" is not true or false`)
+  }
+
+  return data as CheckpointFile
+}
+
+/** A directory private to the user (it names tables and their streams), or one line saying why not. */
+export function ensurePrivateDirectory(directory: string): void {
+  try {
+    makeDirectories(directory)
+    chmodSync(directory, 0o700)
+  } catch (error) {
+    throw new CruddurError('INVALID_INPUT', `Cannot write to ${directory} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): pass a writable --state-dir.`)
+  }
+}
+
+/** mkdir -p, one level at a time: Node's recursive mkdirSync never returns under /proc. */
+function makeDirectories(directory: string): void {
+  try {
+    mkdirSync(directory, {mode: 0o700})
+  } catch (error) {
+    const {code} = error as NodeJS.ErrnoException
+    if (code === 'EEXIST') return
+    if (code !== 'ENOENT' || dirname(directory) === directory) throw error
+    makeDirectories(dirname(directory))
+    mkdirSync(directory, {mode: 0o700})
   }
 }
 
@@ -138,7 +284,7 @@ export class CheckpointStore {
  */
 function createWithPid(file: string): boolean {
   const own = `${file}.${process.pid}`
-  writeFileSync(own, String(process.pid))
+  writeFileSync(own, String(process.pid), {mode: 0o600})
   try {
     linkSync(own, file)
     return true
@@ -150,12 +296,30 @@ function createWithPid(file: string): boolean {
   }
 }
 
-/** The pid in a lock file, or undefined when there is none. */
+/**
+ * The pid in a lock file, or undefined when there is none. A lock never exists without its pid (it is linked
+ * into place whole), so anything else in it was written by hand or by a broken disk: named, never waited on.
+ */
 function readPid(file: string): number | undefined {
+  let text: string
   try {
-    return Number.parseInt(readFileSync(file, 'utf8'), 10)
+    text = readFileSync(file, 'utf8')
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw error
+  }
+
+  if (!/^\s*\d{1,10}\s*$/.test(text) || Number(text) < 1) {
+    throw new CruddurError('CONFLICT', `The stream lock ${file} is corrupt (it holds no process id): if no \`cruddur ddb stream process\` is running, delete it.`)
+  }
+
+  return Number(text)
+}
+
+function readPidQuietly(file: string): number | undefined {
+  try {
+    return readPid(file)
+  } catch {
+    return undefined
   }
 }

@@ -2,9 +2,10 @@ import type {DynamoDBClient} from '@aws-sdk/client-dynamodb'
 import type {DynamoDBStreamsClient} from '@aws-sdk/client-dynamodb-streams'
 
 import type {StreamBatchOutcome} from './handler.js'
-import {CheckpointStore, type StreamIdentity} from './checkpoints.js'
+import {CruddurError} from '../errors.js'
+import {CheckpointStore, LockAborted, retireStaleCheckpoints} from './checkpoints.js'
 import {keysOf, type StreamBatchResponse, type StreamEvent, type StreamRecord} from './records.js'
-import {latestStreamArn, pause, StreamReader} from './shards.js'
+import {latestStreamArn, pause, ShardPositionError, StreamReader} from './shards.js'
 
 export interface FailedRecord {
   shardId: string
@@ -42,7 +43,7 @@ export interface ProcessStreamOptions {
   client: DynamoDBClient
   streams: DynamoDBStreamsClient
   table: string
-  /** Where the endpoint is (URL, or `aws:<region>`), part of the checkpoint's key. */
+  /** Where the endpoint is (URL, or `aws:<region>`): tells the same table's streams on other endpoints apart. */
   endpoint: string
   stateDir: string
   handler: (event: StreamEvent) => Promise<StreamBatchResponse | StreamBatchOutcome>
@@ -50,12 +51,14 @@ export interface ProcessStreamOptions {
   batchSize?: number
   /** Retries of a failing record before it is given up (as the mapping's MaximumRetryAttempts). */
   maxRetries?: number
-  /** Drain what the stream holds, then return; otherwise poll until `signal` aborts. */
+  /** Drain what the stream holds when it starts (every open shard read to its end), then return; otherwise poll until `signal` aborts. */
   once?: boolean
   signal?: AbortSignal
   pollIntervalMs?: number
   retryDelayMs?: number
   onProgress?: (progress: StreamProgress) => void
+  /** Told once when the lock is being taken over by another processor and this one waits for it. */
+  onLockWait?: (message: string) => void
 }
 
 class Aborted extends Error {}
@@ -66,16 +69,31 @@ class Aborted extends Error {}
  * batches, and checkpoints each shard only up to the records the handler finished: a partial batch failure is
  * retried from its lowest failed sequence number, as Lambda does, and a record still failing after
  * `maxRetries` retries is given up (reported in `failed`), as the mapping's on-failure destination does.
+ * It follows the table's current stream: a re-created table's new stream is read (the old one's checkpoints
+ * removed), a dropped table ends it with an error.
  */
 export async function processStream(options: ProcessStreamOptions): Promise<ProcessStreamResult> {
   const batchSize = options.batchSize ?? 100
   const maxRetries = options.maxRetries ?? 3
   const {signal} = options
-  const streamArn = await latestStreamArn(options.client, options.table)
-  const identity: StreamIdentity = {endpoint: options.endpoint, streamArn, table: options.table}
-  const checkpoints = new CheckpointStore(options.stateDir, identity)
   const progress: StreamProgress = {applied: 0, batches: 0, caughtUp: false, failed: [], ignored: 0, lagSeconds: null, records: 0, retries: 0, rowsUpdated: 0}
-  const reader = new StreamReader(options.streams, streamArn, {batchSize, positions: checkpoints.shards, start: 'trim-horizon'})
+  const open = async (streamArn: string) => {
+    const identity = {endpoint: options.endpoint, streamArn, table: options.table}
+    retireStaleCheckpoints(options.stateDir, identity)
+    const store = new CheckpointStore(options.stateDir, identity)
+    await store.lock(signal, options.onLockWait)
+    return {checkpoints: store, reader: new StreamReader(options.streams, streamArn, {batchSize, positions: store.shards, start: 'trim-horizon'})}
+  }
+
+  let checkpoints: CheckpointStore
+  let reader: StreamReader
+  try {
+    ;({checkpoints, reader} = await open(await latestStreamArn(options.client, options.table)))
+  } catch (error) {
+    // Stopped while waiting for the lock: nothing was done.
+    if (error instanceof LockAborted) return {...progress, checkpointFile: '', shards: 0, streamArn: ''}
+    throw error
+  }
 
   /** Invokes the handler until every record of the page is done with, checkpointing as it goes. */
   const deliver = async (shardId: string, records: StreamRecord[]) => {
@@ -126,33 +144,66 @@ export async function processStream(options: ProcessStreamOptions): Promise<Proc
     options.onProgress?.({...progress})
   }
 
-  checkpoints.lock()
   try {
     for (;;) {
-      let read: number
+      let read = 0
+      let streamGone: Error | undefined
       try {
         read = await reader.poll(deliver, signal)
       } catch (error) {
         if (error instanceof Aborted) break
-        throw error
+        if (error instanceof ShardPositionError) throw checkpoints.corrupt(error.message)
+        // The stream went away under the reader: whether its table did is asked below.
+        if ((error as Error).name !== 'ResourceNotFoundException') throw error
+        streamGone = error as Error
       }
 
       for (const [shardId, position] of reader.positions) if (position.finished && !checkpoints.shards[shardId]?.finished) checkpoints.finish(shardId)
-      checkpoints.prune(reader.shardIds)
+      if (!streamGone) checkpoints.prune(reader.shardIds)
       if (signal?.aborted) break
-      if (read === 0) {
-        progress.caughtUp = true
-        progress.lagSeconds = 0
-        options.onProgress?.({...progress})
-        if (options.once) break
-        await pause(options.pollIntervalMs ?? 250, signal)
+      // An empty page proves nothing yet: read on, without a pause, until every open shard is drained.
+      if (read > 0 || (!streamGone && !reader.caughtUp)) continue
+      const latest = await currentStreamArn(options.client, options.table)
+      if (latest === undefined) {
+        checkpoints.retire()
+        throw new CruddurError('TABLE_MISSING', `Table ${options.table} was deleted while its stream was being processed (its checkpoints are removed): create it again with \`cruddur ddb schema-load\`, then process its new stream.`)
       }
+
+      if (latest !== reader.streamArn) {
+        // The table was re-created: the old stream's records are of rows that are gone.
+        checkpoints.retire()
+        try {
+          ;({checkpoints, reader} = await open(latest))
+        } catch (error) {
+          if (error instanceof LockAborted) break
+          throw error
+        }
+
+        continue
+      }
+
+      if (streamGone) throw streamGone
+      progress.caughtUp = true
+      progress.lagSeconds = 0
+      options.onProgress?.({...progress})
+      if (options.once) break
+      await pause(options.pollIntervalMs ?? 250, signal)
     }
   } finally {
     checkpoints.unlock()
   }
 
-  return {...progress, checkpointFile: checkpoints.file, shards: reader.shardIds.length, streamArn}
+  return {...progress, checkpointFile: checkpoints.file, shards: reader.shardIds.length, streamArn: reader.streamArn}
+}
+
+/** The table's current stream ARN, or undefined when the table is gone. */
+async function currentStreamArn(client: DynamoDBClient, table: string): Promise<string | undefined> {
+  try {
+    return await latestStreamArn(client, table)
+  } catch (error) {
+    if ((error as Error).name === 'ResourceNotFoundException') return undefined
+    throw error
+  }
 }
 
 /**

@@ -77,6 +77,19 @@ export const pause = (ms: number, signal?: AbortSignal) =>
 
 export type StartingPosition = 'trim-horizon' | 'latest'
 
+/**
+ * Consecutive empty pages after which an open shard counts as read to its end. GetRecords may answer an
+ * empty page (with a next iterator) while records lie further on, so one empty page proves nothing.
+ */
+export const EMPTY_PAGES_CAUGHT_UP = 3
+
+/** A stored position the stream contradicts: a live shard marked finished, or a sequence number it rejects. */
+export class ShardPositionError extends Error {
+  constructor(readonly shardId: string, readonly problem: string) {
+    super(`shard ${shardId}: ${problem}`)
+  }
+}
+
 export interface ShardPosition {
   /** The last record handled; reading resumes after it. */
   after?: string
@@ -93,6 +106,8 @@ export class StreamReader {
   readonly positions: Map<string, ShardPosition>
   private readonly iterators = new Map<string, string>()
   private readonly seen = new Set<string>()
+  /** Empty pages in a row per open shard: caught up only after EMPTY_PAGES_CAUGHT_UP of them. */
+  private readonly emptyPages = new Map<string, number>()
   private firstListing = true
 
   constructor(
@@ -108,10 +123,15 @@ export class StreamReader {
     return [...this.seen]
   }
 
+  /** Every listed shard is finished, or open and answered EMPTY_PAGES_CAUGHT_UP empty pages in a row. */
+  get caughtUp(): boolean {
+    return this.shardIds.every((shardId) => this.finished(shardId) || (this.emptyPages.get(shardId) ?? 0) >= EMPTY_PAGES_CAUGHT_UP)
+  }
+
   /**
    * One pass over every readable shard. `deliver` gets each page of records and resolves once they are
-   * handled (or throws to stop). Returns how many records were read: 0 means every open shard is caught up
-   * and every closed one read to its end, children included.
+   * handled (or throws to stop). Returns how many records were read; an open shard's turn ends at its first
+   * empty page, so only `caughtUp` after a pass that read nothing says the stream is drained.
    */
   async poll(deliver: (shardId: string, records: StreamRecord[]) => Promise<void>, signal?: AbortSignal): Promise<number> {
     let read = 0
@@ -151,6 +171,10 @@ export class StreamReader {
     }
 
     this.firstListing = false
+    for (const shard of shards) {
+      if (!shard.SequenceNumberRange?.EndingSequenceNumber && this.finished(shard.ShardId!)) throw new ShardPositionError(shard.ShardId!, 'marked finished, but the shard is open')
+    }
+
     return shards
   }
 
@@ -171,6 +195,7 @@ export class StreamReader {
       }
 
       const records = (output.Records ?? []).map((record) => lambdaRecord(record, this.streamArn))
+      this.emptyPages.set(shardId, records.length > 0 ? 0 : (this.emptyPages.get(shardId) ?? 0) + 1)
       if (records.length > 0) {
         await deliver(shardId, records)
         read += records.length
@@ -186,7 +211,7 @@ export class StreamReader {
       }
 
       this.iterators.set(shardId, iterator)
-      // An empty page means an open shard is caught up; a closed one can return empty pages before its end.
+      // An open shard's turn ends at an empty page (the next pass goes on from there); a closed one is read to its end.
       if (records.length === 0 && !closed) return read
     }
 
@@ -200,8 +225,9 @@ export class StreamReader {
       return await this.iterator(shardId, 'AFTER_SEQUENCE_NUMBER', after)
     } catch (error) {
       // The checkpoint fell out of the 24-hour window: everything after it that is left starts at the horizon.
-      if ((error as Error).name !== 'TrimmedDataAccessException') throw error
-      return this.iterator(shardId, 'TRIM_HORIZON')
+      if ((error as Error).name === 'TrimmedDataAccessException') return this.iterator(shardId, 'TRIM_HORIZON')
+      if ((error as Error).name === 'ValidationException') throw new ShardPositionError(shardId, `the shard has no sequence number ${after}`)
+      throw error
     }
   }
 

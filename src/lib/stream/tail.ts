@@ -26,7 +26,8 @@ export async function tailStream(options: TailOptions): Promise<{streamArn: stri
       for (const record of page) await options.onRecord(record, shardId)
     }, options.signal)
     records += read
-    if (read > 0) continue
+    // One empty page of an open shard proves nothing: --once ends only once every shard is drained.
+    if (read > 0 || !reader.caughtUp) continue
     if (options.once) break
     await pause(options.pollIntervalMs ?? 250, options.signal)
   }

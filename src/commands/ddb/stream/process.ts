@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import chalk from 'chalk'
-import {appendFileSync, mkdirSync} from 'node:fs'
+import {appendFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {TargetCommand} from '../../../target-command.js'
@@ -64,6 +64,7 @@ Reads the stream of DynamoDB Local (every shard, parents before children), hands
         handler,
         maxRetries: this.flags['max-retries'],
         once: this.flags.once,
+        onLockWait: (message) => this.logToStderr(message),
         // --once shows its catch-up on a terminal; into a log, its summary line is enough.
         onProgress: this.flags.once && !process.stderr.isTTY ? undefined : status.update,
         pollIntervalMs: this.flags['poll-interval'],
@@ -83,8 +84,9 @@ Reads the stream of DynamoDB Local (every shard, parents before children), hands
       // Kept like production's on-failure queue, so nothing given up is lost with the terminal's scrollback.
       if (failed.length > 0) {
         const file = join(this.stateDir, 'stream-given-up.ndjson')
-        mkdirSync(this.stateDir, {recursive: true})
-        appendFileSync(file, failed.map((record) => JSON.stringify({...record, at: new Date().toISOString(), table: target.table})).join('\n') + '\n')
+        const {ensurePrivateDirectory} = await import('../../../lib/stream/checkpoints.js')
+        ensurePrivateDirectory(this.stateDir)
+        appendFileSync(file, failed.map((record) => JSON.stringify({...record, at: new Date().toISOString(), table: target.table})).join('\n') + '\n', {mode: 0o600})
         this.logToStderr(`given-up records appended to ${file}`)
       }
 
