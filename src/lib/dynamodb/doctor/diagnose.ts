@@ -103,6 +103,7 @@ export function checkConversation(messageGroupUuid: string, rows: ConversationRo
   for (const row of rows) owners.set(ownerUuidOf(row), (owners.get(ownerUuidOf(row)) ?? 0) + 1)
   const participants = new Set([...owners.keys(), ...rows.map((row) => row.user_uuid)])
   if (!newest) {
+    if (rows.length === 0) return []
     return [{detail: `${rows.length} row(s) of a conversation without messages`, id: messageGroupUuid, kind: 'empty-conversation'}]
   }
 
