@@ -4,6 +4,7 @@ import {QueryCommand, type DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
 import {GROUP_PREFIX, type MessageItem, MESSAGE_PREFIX, messagePk, type Participant} from '../items.js'
 import {parseKeyTime} from '../key-time.js'
 import {type ConversationRowItem, ownerUuidOf} from '../patterns/conversation-rows.js'
+import {newestMessage} from '../patterns/update-message-group.js'
 import {scanItems} from '../scan.js'
 import {GROUP_INDEX} from '../schema.js'
 import {describeTable} from '../table-admin.js'
@@ -69,8 +70,8 @@ export async function forEachConcurrently<T>(items: Iterable<T>, concurrency: nu
   await Promise.all(Array.from({length: concurrency}, worker))
 }
 
-/** The conversation's newest message: one Query, descending, Limit 1 (a Query of one partition, never a Scan). */
-export async function newestMessage(doc: DynamoDBDocumentClient, table: string, messageGroupUuid: string, consistent = false): Promise<MessageItem | undefined> {
+/** The conversation's last message by key: one Query, descending, Limit 1 (a Query of one partition, never a Scan). */
+export async function lastMessageByKey(doc: DynamoDBDocumentClient, table: string, messageGroupUuid: string, consistent = false): Promise<MessageItem | undefined> {
   const output = await doc.send(
     new QueryCommand({
       ConsistentRead: consistent,
@@ -183,8 +184,14 @@ export async function diagnose(client: DynamoDBClient, doc: DynamoDBDocumentClie
   const pairs = new Map<string, string[]>()
   progress?.phase('checking conversations', groups.size)
   await forEachConcurrently(groups, options.concurrency ?? 32, async ([group, rows]) => {
-    const newest = await newestMessage(doc, table, group)
+    let newest = await lastMessageByKey(doc, table, group)
     diagnosis.requests++
+    // Key order is time order among canonical keys only: where this conversation shows others, read by instant.
+    if (newest && [newest.sk, ...rows.flatMap((row) => [row.sk, row.last_message_sk ?? ''])].some((sk) => !parseKeyTime(sk)?.canonical)) {
+      newest = await newestMessage(doc, table, group)
+      diagnosis.requests += 2
+    }
+
     const found = checkConversation(group, rows, newest)
     diagnosis.findings.push(...found)
     diagnosis.groupUsers.set(group, [...new Set(rows.flatMap((row) => [ownerUuidOf(row), row.user_uuid]))])

@@ -6,8 +6,8 @@ import {formatKeyTime, keyMicros, parseKeyTime} from '../key-time.js'
 import {type ConversationRowItem, ownerUuidOf, queryGroupRowsConsistently} from '../patterns/conversation-rows.js'
 import {conversationUuidFor} from '../patterns/conversation-uuid.js'
 import {CONVERSATION_MARKER_SK, conversationMarker, CONVERSATION_MARKER_PREFIX} from '../patterns/create-message.js'
-import {updateMessageGroup} from '../patterns/update-message-group.js'
-import {checkConversation, type Diagnosis, type DoctorProgress, forEachConcurrently, newestMessage, rowIsCurrent} from './diagnose.js'
+import {newestMessage, reconcileConversationRows} from '../patterns/update-message-group.js'
+import {checkConversation, type Diagnosis, type DoctorProgress, forEachConcurrently, rowIsCurrent} from './diagnose.js'
 import {type FindingKind} from './findings.js'
 import {fixShape} from './shape.js'
 
@@ -161,7 +161,7 @@ const participant = (directory: Map<string, Participant>, uuid: string): Partici
 export async function repairConversation(doc: DynamoDBDocumentClient, table: string, group: string, users: string[], directory: Map<string, Participant>): Promise<boolean> {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     if (attempt > 0) await backoff(attempt)
-    const newest = await newestMessage(doc, table, group, true)
+    const newest = await newestMessage(doc, table, group)
     const rows = await queryGroupRowsConsistently(doc, table, group, users)
     if (checkConversation(group, rows, newest).length === 0) return true
     if (!newest) {
@@ -180,7 +180,7 @@ export async function repairConversation(doc: DynamoDBDocumentClient, table: str
     const owners = rows.map(ownerUuidOf)
     if (new Set(owners).size < owners.length) {
       // Several rows for one owner: Pattern D keeps one per owner at the newest message and deletes the extras.
-      await updateMessageGroup(doc, table, group).catch(() => {})
+      await reconcileConversationRows(doc, table, group).catch(() => {})
       continue
     }
 
@@ -201,7 +201,7 @@ export async function repairConversation(doc: DynamoDBDocumentClient, table: str
 /** A conversation with messages and no rows gets both rows, when its messages name both participants. */
 async function adoptOrphan(doc: DynamoDBDocumentClient, table: string, group: string, senders: Participant[], directory: Map<string, Participant>): Promise<boolean> {
   if (senders.length !== 2) return false
-  const newest = await newestMessage(doc, table, group, true)
+  const newest = await newestMessage(doc, table, group)
   if (!newest) return true
   const [a, b] = senders
   await createRow(doc, table, rowAt(group, a.uuid, b, newest))
@@ -221,7 +221,7 @@ async function mergePair(doc: DynamoDBDocumentClient, table: string, pair: strin
   await doc.send(new PutCommand({ConditionExpression: 'attribute_not_exists(pk)', Item: conversationMarker(target, a, b, formatKeyTime(BigInt(Date.now()) * 1000n)), TableName: table})).catch((error) => {
     if (!isConditionFailed(error)) throw error
   })
-  const newestOfAll = (await Promise.all(groups.map((group) => newestMessage(doc, table, group, true)))).filter((m): m is MessageItem => Boolean(m))
+  const newestOfAll = (await Promise.all(groups.map((group) => newestMessage(doc, table, group)))).filter((m): m is MessageItem => Boolean(m))
   newestOfAll.sort((x, y) => (keyMicros(x.sk) < keyMicros(y.sk) ? 1 : -1))
   const targetRows = await queryGroupRowsConsistently(doc, table, target, [a, b])
   if (newestOfAll[0]) {
@@ -241,7 +241,7 @@ async function mergePair(doc: DynamoDBDocumentClient, table: string, pair: strin
       }
     }
 
-    if (await newestMessage(doc, table, source, true)) return false
+    if (await newestMessage(doc, table, source)) return false
     for (const row of await queryGroupRowsConsistently(doc, table, source, [a, b])) await deleteRow(doc, table, row)
     await doc.send(new DeleteCommand({Key: {pk: `${CONVERSATION_MARKER_PREFIX}${source}`, sk: CONVERSATION_MARKER_SK}, TableName: table}))
   }
