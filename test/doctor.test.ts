@@ -10,24 +10,21 @@ import {compareKeys, parseKeyTime} from '../src/lib/dynamodb/key-time.js'
 import {conversationUuidFor} from '../src/lib/dynamodb/patterns/conversation-uuid.js'
 import {dropTable} from '../src/lib/dynamodb/table-admin.js'
 import {testStack} from './hooks.js'
+import {type AppUser, appConversationRow, appMessage} from './support/app-items.js'
 import {cli, cliJson, errorLines, ROOT} from './support/cli.js'
 
 type Item = Record<string, string>
-interface User {uuid: string; handle: string; name: string}
 
-/** Raw items as the Cruddur app (`lib/ddb.py`), its course Lambda and earlier versions of this CLI left them. */
+/** The app's items (test/support/app-items.ts), positionally; a row gets `last_message_sk` as this CLI writes it. */
 const raw = {
-  message: (group: string, sk: string, sender: User, text: string): Item => ({
-    message: text, message_uuid: randomUUID(), pk: `MSG#${group}`, sk, user_display_name: sender.name, user_handle: sender.handle, user_uuid: sender.uuid,
-  }),
-  /** The app's row: sk is the last message's time, no last_message_sk unless `lastMessageSk`. */
-  row: (group: string, owner: User, other: User, sk: string, text: string, lastMessageSk?: string): Item => ({
-    message: text, message_group_uuid: group, pk: `GRP#${owner.uuid}`, sk, user_display_name: other.name, user_handle: other.handle, user_uuid: other.uuid,
+  message: (group: string, sk: string, sender: AppUser, text: string): Item => appMessage({messageGroupUuid: group, sender, sk, text}),
+  row: (group: string, owner: AppUser, other: AppUser, sk: string, text: string, lastMessageSk?: string): Item => ({
+    ...appConversationRow({lastMessage: text, messageGroupUuid: group, other, owner, sk}),
     ...(lastMessageSk ? {last_message_sk: lastMessageSk} : {}),
   }),
 }
 
-const user = (name: string): User => ({handle: `${name}_${randomUUID().slice(0, 4)}`, name: `${name} Tester`, uuid: randomUUID()})
+const user = (name: string): AppUser => ({displayName: `${name} Tester`, handle: `${name}_${randomUUID().slice(0, 4)}`, uuid: randomUUID()})
 
 describe('cruddur ddb doctor', () => {
   let ddb: DynamoDbClients
