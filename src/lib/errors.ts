@@ -12,6 +12,8 @@ export const ExitCode = {
   confirmationRequired: 7,
   missingTool: 8,
   conflict: 9,
+  /** `ddb doctor` found something wrong with the table (or could not repair all of it). */
+  unhealthy: 10,
 } as const
 
 export type ErrorCode =
@@ -25,6 +27,7 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'TABLE_MISSING'
   | 'THROTTLED'
+  | 'UNHEALTHY'
   | 'UNREACHABLE'
 
 const exitCodeOf: Record<ErrorCode, number> = {
@@ -38,6 +41,7 @@ const exitCodeOf: Record<ErrorCode, number> = {
   NOT_FOUND: ExitCode.notFound,
   TABLE_MISSING: ExitCode.notFound,
   THROTTLED: ExitCode.throttled,
+  UNHEALTHY: ExitCode.unhealthy,
   UNREACHABLE: ExitCode.unreachable,
 }
 

@@ -135,6 +135,11 @@ export function translateError(error: unknown, context: ErrorContext): CruddurEr
     return new CruddurError('THROTTLED', `DynamoDB is throttling requests (${err.name}) even after retries: try again later, or raise the table's capacity.`, {cause: error})
   }
 
+  if (err.name === 'ValidationException' && /specified index/i.test(message) && context.dynamodb) {
+    const prodFlag = context.dynamodb.kind === 'prod' ? ' --prod' : ''
+    return new CruddurError('TABLE_MISSING', `Table ${context.dynamodb.table} has no index message-group-sk-index, which the patterns read conversations from: add it in place with \`cruddur ddb schema-load${prodFlag}\` (its data is kept).`, {cause: error})
+  }
+
   if (err.name === 'ValidationException') {
     return new CruddurError('INVALID_INPUT', `DynamoDB rejected the request: ${message}`, {cause: error})
   }

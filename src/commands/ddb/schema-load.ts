@@ -7,7 +7,7 @@ import {dynamoDbTargetJson, dynamoDbWhere} from '../../lib/target.js'
 export default class SchemaLoad extends TargetCommand<typeof SchemaLoad> {
   static override description = `Create the messages table: keys pk/sk, the GSI message-group-sk-index, and a NEW_IMAGE stream.
 
-Waits until the table and its index are ACTIVE. On an existing table it changes nothing and says so; --recreate drops and creates it (asks first on --prod).`
+Waits until the table and its index are ACTIVE. An existing table is checked as \`ddb doctor\` does and brought up to date in place, keeping its data: the stream enabled (NEW_IMAGE), a missing index created (asks first on --prod). Other keys are an error naming what differs. --recreate drops and creates it (asks first on --prod).`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -35,6 +35,7 @@ Waits until the table and its index are ACTIVE. On an existing table it changes 
     const {loadTableSchema, summarizeTable} = await import('../../lib/dynamodb/table-admin.js')
     const result = await loadTableSchema(client, {
       billing: this.flags.billing,
+      confirm: (problems) => this.confirmProd(`change table ${target.table} in place (${problems.join('; ')})`, target),
       onWait: (what) => this.spin(what),
       readCapacity: this.flags['read-capacity'],
       recreate: this.flags.recreate,
@@ -43,8 +44,9 @@ Waits until the table and its index are ACTIVE. On an existing table it changes 
     })
     this.stopSpinner()
     if (result.created) this.log(`${result.recreated ? 'Recreated' : 'Created'} table ${result.table} on ${dynamoDbWhere(target)} (index message-group-sk-index, stream NEW_IMAGE).`)
-    else this.log(`Table ${result.table} already exists; nothing changed (use --recreate to start over).`)
-    return {created: result.created, recreated: result.recreated, table: summarizeTable(result.description), target: dynamoDbTargetJson(target)}
+    else if (result.changes.length > 0) this.log(`Table ${result.table} already existed on ${dynamoDbWhere(target)}; in place, keeping its data: ${result.changes.join('; ')}.`)
+    else this.log(`Table ${result.table} already exists with the right shape; nothing changed.`)
+    return {changes: result.changes, created: result.created, recreated: result.recreated, table: summarizeTable(result.description), target: dynamoDbTargetJson(target)}
   }
 
   private spin(what: string): void {

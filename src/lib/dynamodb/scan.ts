@@ -11,6 +11,12 @@ export interface ScanOptions {
   /** Parallel scan segments. */
   segments?: number
   pageSize?: number
+  /** Read this index instead of the table. */
+  indexName?: string
+  /** Only these attributes (less to read over the wire). */
+  attributes?: string[]
+  /** Called for every page read (one request each). */
+  onPage?: () => void
 }
 
 /**
@@ -22,12 +28,16 @@ export async function* scanItems(doc: DynamoDBDocumentClient, table: string, opt
   const limit = options.limit ?? Number.POSITIVE_INFINITY
   const prefix = options.type === 'conversations' ? GROUP_PREFIX : options.type === 'messages' ? MESSAGE_PREFIX : undefined
   const filter = prefix ? {ExpressionAttributeValues: {':prefix': prefix}, FilterExpression: 'begins_with(pk, :prefix)'} : {}
+  const names = options.attributes?.map((attribute, i) => [`#a${i}`, attribute] as const)
+  const projection = names ? {ExpressionAttributeNames: Object.fromEntries(names), ProjectionExpression: names.map(([name]) => name).join(', ')} : {}
   const pageSize = Math.min(options.pageSize ?? 1000, Number.isFinite(limit) && !prefix ? limit : Number.POSITIVE_INFINITY)
 
   const pages = Array.from({length: segments}, (_, segment) =>
     paginateScan({client: doc, pageSize}, {
       TableName: table,
+      ...(options.indexName ? {IndexName: options.indexName} : {}),
       ...filter,
+      ...projection,
       ...(segments > 1 ? {Segment: segment, TotalSegments: segments} : {}),
     })[Symbol.asyncIterator](),
   )
@@ -43,6 +53,7 @@ export async function* scanItems(doc: DynamoDBDocumentClient, table: string, opt
         continue
       }
 
+      options.onPage?.()
       pending.set(index, pages[index].next().then((next) => ({index, result: next})))
       for (const item of result.value.Items ?? []) {
         yield item

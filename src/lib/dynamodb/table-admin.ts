@@ -55,20 +55,30 @@ export interface SchemaLoadResult {
   table: string
   created: boolean
   recreated: boolean
+  /** What an existing table was brought up to date with, in place (the stream, the index). */
+  changes: string[]
   description: TableDescription
 }
 
 /**
- * Creates the messages table and waits for it. An existing table is left as it is unless `recreate`;
- * a concurrent creation (ResourceInUseException) counts as "already there".
+ * Creates the messages table and waits for it. An existing table is checked as `ddb doctor` does and brought
+ * up to date in place (stream, index; `confirm` is asked first with what will change); keys that differ are an
+ * error naming them. `recreate` drops it first. A concurrent creation (ResourceInUseException) counts as
+ * "already there".
  */
 export async function loadTableSchema(
   client: DynamoDBClient,
-  options: TableOptions & {recreate?: boolean; onWait?: (what: string) => void},
+  options: TableOptions & {recreate?: boolean; onWait?: (what: string) => void; confirm?: (changes: string[]) => Promise<void>},
 ): Promise<SchemaLoadResult> {
   const existing = await findTable(client, options.tableName)
   if (existing && !options.recreate) {
-    return {created: false, description: existing, recreated: false, table: options.tableName}
+    const {checkShape, fixShape, requireKeySchema} = await import('./doctor/shape.js')
+    const problems = checkShape(existing)
+    requireKeySchema(options.tableName, problems)
+    if (problems.length === 0) return {changes: [], created: false, description: existing, recreated: false, table: options.tableName}
+    await options.confirm?.(problems.map((problem) => problem.detail))
+    const changes = await fixShape(client, options.tableName, problems, options.onWait)
+    return {changes, created: false, description: await waitUntilActive(client, options.tableName), recreated: false, table: options.tableName}
   }
 
   if (existing) await dropTable(client, options.tableName, {ifExists: true, onWait: options.onWait})
@@ -80,7 +90,7 @@ export async function loadTableSchema(
 
   options.onWait?.(`waiting for ${options.tableName} and its index to be ACTIVE`)
   const description = await waitUntilActive(client, options.tableName)
-  return {created: true, description, recreated: Boolean(existing), table: options.tableName}
+  return {changes: [], created: true, description, recreated: Boolean(existing), table: options.tableName}
 }
 
 export async function dropTable(

@@ -1,6 +1,7 @@
 import {type ConversationRow, type MessageItem, messageGroupUuidOf, type Participant, sortKeyTime} from '../items.js'
+import {canonicalKeyTime} from '../key-time.js'
 
-/** A message as the patterns return it (and `--json` prints it). */
+/** A message as the patterns return it (and `--json` prints it); times in the canonical UTC form, whatever the key's. */
 export interface Message {
   messageGroupUuid: string
   messageUuid: string
@@ -25,9 +26,10 @@ export const messageFromItem = (item: MessageItem): Message => ({
   text: item.message,
 })
 
-export const conversationFromRow = (row: ConversationRow): Conversation => ({
+export const conversationFromRow = (row: ConversationRow & {last_message_sk?: string}): Conversation => ({
   lastMessage: row.message,
-  lastMessageAt: sortKeyTime(row),
+  // The shown message's own time: the row's key may have moved on a microsecond to stay unique.
+  lastMessageAt: canonicalKeyTime(row.last_message_sk ?? row.sk),
   messageGroupUuid: row.message_group_uuid,
   with: {displayName: row.user_display_name, handle: row.user_handle, uuid: row.user_uuid},
 })

@@ -1,0 +1,305 @@
+import {type DynamoDBClient} from '@aws-sdk/client-dynamodb'
+import {DeleteCommand, GetCommand, paginateQuery, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
+
+import {groupPk, type MessageItem, messagePk, type Participant} from '../items.js'
+import {formatKeyTime, keyMicros, parseKeyTime} from '../key-time.js'
+import {type ConversationRowItem, ownerUuidOf, queryGroupRowsConsistently} from '../patterns/conversation-rows.js'
+import {conversationUuidFor} from '../patterns/conversation-uuid.js'
+import {CONVERSATION_MARKER_SK, conversationMarker, CONVERSATION_MARKER_PREFIX} from '../patterns/create-message.js'
+import {newestMessage, reconcileConversationRows} from '../patterns/update-message-group.js'
+import {checkConversation, type Diagnosis, type DoctorProgress, forEachConcurrently, rowIsCurrent} from './diagnose.js'
+import {type FindingKind} from './findings.js'
+import {fixShape} from './shape.js'
+
+type Key = {pk: string; sk: string}
+type Item = Record<string, unknown> & Key
+
+/** Rounds of read-decide-write before a repair gives up on an item other writers keep changing. */
+const ATTEMPTS = 8
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const backoff = (attempt: number) => sleep(Math.random() * Math.min(500, 10 * 2 ** attempt))
+
+/** Which of a cancelled transaction's items failed their condition (by position), or undefined for another error. */
+function failedConditions(error: unknown): number[] | undefined {
+  const {CancellationReasons: reasons, name} = error as {name?: string; CancellationReasons?: Array<{Code?: string}>}
+  if (name !== 'TransactionCanceledException') return undefined
+  if ((reasons ?? []).some((reason) => reason.Code === 'TransactionConflict' || reason.Code === 'ThrottlingError')) return []
+  return (reasons ?? []).flatMap((reason, index) => (reason.Code === 'ConditionalCheckFailed' ? [index] : []))
+}
+
+const isConditionFailed = (error: unknown) => (error as {name?: string}).name === 'ConditionalCheckFailedException'
+
+async function getItem(doc: DynamoDBDocumentClient, table: string, key: Key): Promise<Item | undefined> {
+  const output = await doc.send(new GetCommand({ConsistentRead: true, Key: {pk: key.pk, sk: key.sk}, TableName: table}))
+  return output.Item as Item | undefined
+}
+
+/** The condition that an item is still exactly what was read: its identity and the attributes a repair rewrites. */
+function unchanged(item: Item): {ConditionExpression: string; ExpressionAttributeNames: Record<string, string>; ExpressionAttributeValues?: Record<string, unknown>} {
+  const names: Record<string, string> = {'#pk': 'pk'}
+  const values: Record<string, unknown> = {}
+  const parts = ['attribute_exists(#pk)']
+  for (const attribute of ['message_uuid', 'message_group_uuid', 'message', 'last_message_sk']) {
+    const name = `#${attribute}`
+    names[name] = attribute
+    if (item[attribute] === undefined) parts.push(`attribute_not_exists(${name})`)
+    else {
+      values[`:${attribute}`] = item[attribute]
+      parts.push(`${name} = :${attribute}`)
+    }
+  }
+
+  return {ConditionExpression: parts.join(' AND '), ExpressionAttributeNames: names, ...(Object.keys(values).length > 0 ? {ExpressionAttributeValues: values} : {})}
+}
+
+/** Whether the item at a key is the same message or the same conversation's row as `item` (a copy made before). */
+const sameThing = (a: Item, b: Item) =>
+  (a.message_uuid !== undefined && a.message_uuid === b.message_uuid) || (a.message_group_uuid !== undefined && a.message_group_uuid === b.message_group_uuid && a.pk === b.pk)
+
+/**
+ * Moves an item to another key: Put of the new key (only if free) and Delete of the old one (only if unchanged)
+ * in one transaction, so a crash never leaves it twice or nowhere. A key taken by something else moves on by
+ * one microsecond (as the CLI's writes do); a key holding a copy of the item (an earlier, interrupted run) only
+ * needs the old one deleted. Returns the key it ended at, or undefined when the old item changed (re-read it).
+ */
+async function moveItem(doc: DynamoDBDocumentClient, table: string, item: Item, to: Item): Promise<string | undefined> {
+  let sk = to.sk
+  for (let bump = 0; bump < 1000; bump++) {
+    const there = await getItem(doc, table, {pk: to.pk, sk})
+    if (there && !sameThing(there, item)) {
+      sk = formatKeyTime(keyMicros(sk) + 1n)
+      continue
+    }
+
+    try {
+      if (there) await doc.send(new DeleteCommand({Key: {pk: item.pk, sk: item.sk}, TableName: table, ...unchanged(item)}))
+      else {
+        await doc.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {Put: {ConditionExpression: 'attribute_not_exists(pk)', Item: {...to, sk}, TableName: table}},
+              {Delete: {Key: {pk: item.pk, sk: item.sk}, TableName: table, ...unchanged(item)}},
+            ],
+          }),
+        )
+      }
+
+      return sk
+    } catch (error) {
+      if (isConditionFailed(error)) return undefined
+      const failed = failedConditions(error)
+      if (!failed) throw error
+      if (failed.includes(1)) return undefined
+      // The new key was taken meanwhile, or a conflict: look at it again.
+    }
+  }
+
+  throw new Error(`no free key after ${to.sk} in ${to.pk}`)
+}
+
+/** Rewrites a message under its canonical key (same uuid and content). False when it cannot be read as a time. */
+export async function rewriteMessageKey(doc: DynamoDBDocumentClient, table: string, key: Key): Promise<boolean> {
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    if (attempt > 0) await backoff(attempt)
+    const item = await getItem(doc, table, key)
+    if (!item) return true // already moved (an earlier run, or another writer)
+    const time = parseKeyTime(item.sk)
+    if (!time) return false
+    if (time.canonical) return true
+    if (await moveItem(doc, table, item, {...item, sk: formatKeyTime(time.micros)})) return true
+  }
+
+  return false
+}
+
+/** The row an owner should have for a conversation: at its newest message, holding the other participant. */
+function rowAt(messageGroupUuid: string, owner: string, other: Participant, newest: MessageItem): Item {
+  return {
+    last_message_sk: newest.sk,
+    message: newest.message,
+    message_group_uuid: messageGroupUuid,
+    pk: groupPk(owner),
+    sk: formatKeyTime(keyMicros(newest.sk)),
+    user_display_name: other.displayName,
+    user_handle: other.handle,
+    user_uuid: other.uuid,
+  }
+}
+
+/** Creates a participant's missing row (only if its key is free: an owner's other conversations are never overwritten). */
+async function createRow(doc: DynamoDBDocumentClient, table: string, row: Item): Promise<void> {
+  for (let sk = row.sk; ; sk = formatKeyTime(keyMicros(sk) + 1n)) {
+    try {
+      await doc.send(new PutCommand({ConditionExpression: 'attribute_not_exists(pk)', Item: {...row, sk}, TableName: table}))
+      return
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error
+      const there = await getItem(doc, table, {pk: row.pk, sk})
+      if (there && sameThing(there, row)) return
+    }
+  }
+}
+
+async function deleteRow(doc: DynamoDBDocumentClient, table: string, row: ConversationRowItem): Promise<void> {
+  try {
+    await doc.send(new DeleteCommand({Key: {pk: row.pk, sk: row.sk}, TableName: table, ...unchanged(row as unknown as Item)}))
+  } catch (error) {
+    // Changed since read: the next round reads it again.
+    if (!isConditionFailed(error)) throw error
+  }
+}
+
+/** A participant's name as found in rows or messages; the uuid alone when nothing names them. */
+const participant = (directory: Map<string, Participant>, uuid: string): Participant => directory.get(uuid) ?? {displayName: uuid, handle: uuid, uuid}
+
+/**
+ * Brings one conversation's rows to exactly one per participant at its newest message, in the canonical key
+ * layout: missing rows created, several rows for one owner reconciled by Pattern D, every row moved to the
+ * newest message's text, time and key; a conversation without messages loses its rows. Reads the rows from the
+ * table (consistently) each round, and ends when a check of what it reads finds nothing.
+ */
+export async function repairConversation(doc: DynamoDBDocumentClient, table: string, group: string, users: string[], directory: Map<string, Participant>): Promise<boolean> {
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    if (attempt > 0) await backoff(attempt)
+    const newest = await newestMessage(doc, table, group)
+    const rows = await queryGroupRowsConsistently(doc, table, group, users)
+    if (checkConversation(group, rows, newest).length === 0) return true
+    if (!newest) {
+      for (const row of rows) await deleteRow(doc, table, row)
+      continue
+    }
+
+    const participants = [...new Set(rows.flatMap((row) => [ownerUuidOf(row), row.user_uuid]))]
+    if (participants.length !== 2) return false
+    for (const owner of participants) {
+      if (rows.some((row) => ownerUuidOf(row) === owner)) continue
+      const other = participants.find((uuid) => uuid !== owner)!
+      await createRow(doc, table, rowAt(group, owner, participant(directory, other), newest))
+    }
+
+    const owners = rows.map(ownerUuidOf)
+    if (new Set(owners).size < owners.length) {
+      // Several rows for one owner: Pattern D keeps one per owner at the newest message and deletes the extras.
+      await reconcileConversationRows(doc, table, group).catch(() => {})
+      continue
+    }
+
+    for (const row of rows) {
+      const wanted = {...row, ...rowAt(group, ownerUuidOf(row), participant(directory, row.user_uuid), newest), user_display_name: row.user_display_name, user_handle: row.user_handle}
+      if (rowIsCurrent(row, newest)) continue
+      if (wanted.sk === row.sk) {
+        await doc.send(new PutCommand({Item: wanted, TableName: table, ...unchanged(row as unknown as Item)})).catch((error) => {
+          if (!isConditionFailed(error)) throw error
+        })
+      } else await moveItem(doc, table, row as unknown as Item, wanted)
+    }
+  }
+
+  return false
+}
+
+/** A conversation with messages and no rows gets both rows, when its messages name both participants. */
+async function adoptOrphan(doc: DynamoDBDocumentClient, table: string, group: string, senders: Participant[], directory: Map<string, Participant>): Promise<boolean> {
+  if (senders.length !== 2) return false
+  const newest = await newestMessage(doc, table, group)
+  if (!newest) return true
+  const [a, b] = senders
+  await createRow(doc, table, rowAt(group, a.uuid, b, newest))
+  await createRow(doc, table, rowAt(group, b.uuid, a, newest))
+  return repairConversation(doc, table, group, [a.uuid, b.uuid], directory)
+}
+
+/**
+ * Folds a pair's conversations into the one with the pair's derived id. Order makes it resumable: the
+ * target's rows first (so the pair stays visible as split until the end), then each message moved (copy and
+ * delete in one transaction, same uuid and time), then the old rows, then the target's rows brought up to date.
+ */
+async function mergePair(doc: DynamoDBDocumentClient, table: string, pair: string, groups: string[], directory: Map<string, Participant>): Promise<boolean> {
+  const [a, b] = pair.split(':')
+  const target = conversationUuidFor(a, b)
+  const sources = groups.filter((group) => group !== target)
+  await doc.send(new PutCommand({ConditionExpression: 'attribute_not_exists(pk)', Item: conversationMarker(target, a, b, formatKeyTime(BigInt(Date.now()) * 1000n)), TableName: table})).catch((error) => {
+    if (!isConditionFailed(error)) throw error
+  })
+  const newestOfAll = (await Promise.all(groups.map((group) => newestMessage(doc, table, group)))).filter((m): m is MessageItem => Boolean(m))
+  newestOfAll.sort((x, y) => (keyMicros(x.sk) < keyMicros(y.sk) ? 1 : -1))
+  const targetRows = await queryGroupRowsConsistently(doc, table, target, [a, b])
+  if (newestOfAll[0]) {
+    const newest = {...newestOfAll[0], sk: formatKeyTime(keyMicros(newestOfAll[0].sk))}
+    for (const [owner, other] of [[a, b], [b, a]]) {
+      if (!targetRows.some((row) => ownerUuidOf(row) === owner)) await createRow(doc, table, rowAt(target, owner, participant(directory, other), newest))
+    }
+  }
+
+  for (const source of sources) {
+    const pages = paginateQuery({client: doc, pageSize: 100}, {ConsistentRead: true, ExpressionAttributeValues: {':pk': messagePk(source)}, KeyConditionExpression: 'pk = :pk', TableName: table})
+    for await (const page of pages) {
+      for (const message of (page.Items ?? []) as Item[]) {
+        const time = parseKeyTime(message.sk)
+        if (!time) return false
+        if (!(await moveItem(doc, table, message, {...message, pk: messagePk(target), sk: formatKeyTime(time.micros)}))) return false
+      }
+    }
+
+    if (await newestMessage(doc, table, source)) return false
+    for (const row of await queryGroupRowsConsistently(doc, table, source, [a, b])) await deleteRow(doc, table, row)
+    await doc.send(new DeleteCommand({Key: {pk: `${CONVERSATION_MARKER_PREFIX}${source}`, sk: CONVERSATION_MARKER_SK}, TableName: table}))
+  }
+
+  return repairConversation(doc, table, target, [a, b], directory)
+}
+
+export interface RepairOptions {
+  mergeConversations?: boolean
+  concurrency?: number
+  progress?: DoctorProgress
+  onWait?: (what: string) => void
+}
+
+/**
+ * Repairs what `diagnose` found, marking each finding fixed or not: the shape first (the rest needs the
+ * index), then message keys (rows then point at the new keys), rows, orphans and, if asked, split pairs.
+ * Each step reads before it writes and writes conditionally, so running it again (after a crash, or on a
+ * healthy table) only finishes what is left. Returns what changed in the table's shape.
+ */
+export async function repair(client: DynamoDBClient, doc: DynamoDBDocumentClient, diagnosis: Diagnosis, options: RepairOptions = {}): Promise<string[]> {
+  const {directory, table} = diagnosis
+  const concurrency = options.concurrency ?? 16
+  const progress = options.progress
+  const fixed = new Map<string, boolean>()
+  const mark = (kind: FindingKind, id: string, ok: boolean) => fixed.set(`${kind} ${id}`, ok)
+
+  const unfixableShape = diagnosis.shape.some((problem) => !problem.fixable)
+  const changes = diagnosis.shape.length > 0 && !unfixableShape ? await fixShape(client, table, diagnosis.shape, options.onWait) : []
+  mark('shape', table, !unfixableShape)
+  if (!unfixableShape) {
+    const repairGroups = new Set(diagnosis.rowRepairs)
+    progress?.phase('rewriting message keys', diagnosis.nonCanonicalMessages.length)
+    await forEachConcurrently(diagnosis.nonCanonicalMessages, concurrency, async (key) => {
+      mark('non-canonical-key', `${key.pk} ${key.sk}`, await rewriteMessageKey(doc, table, key))
+      const group = key.pk.slice('MSG#'.length)
+      if (diagnosis.groupUsers.has(group)) repairGroups.add(group)
+      progress?.tick()
+    })
+
+    const groups = [...diagnosis.emptyConversations, ...repairGroups]
+    progress?.phase('repairing conversation rows', groups.length)
+    await forEachConcurrently(groups, concurrency, async (group) => {
+      const ok = await repairConversation(doc, table, group, diagnosis.groupUsers.get(group) ?? [], directory)
+      for (const kind of ['empty-conversation', 'duplicate-rows', 'missing-row', 'stale-row', 'row-key-layout'] as const) mark(kind, group, ok)
+      progress?.tick()
+    })
+
+    for (const [group, senders] of diagnosis.orphans) mark('orphan-messages', group, await adoptOrphan(doc, table, group, senders, directory))
+    if (options.mergeConversations) {
+      progress?.phase('merging conversations', diagnosis.splitPairs.size)
+      for (const [pair, pairGroups] of diagnosis.splitPairs) {
+        mark('split-pair', pair, await mergePair(doc, table, pair, pairGroups, directory))
+        progress?.tick()
+      }
+    }
+  }
+
+  for (const finding of diagnosis.findings) finding.fixed = fixed.get(`${finding.kind} ${finding.id}`) ?? false
+  return changes
+}
