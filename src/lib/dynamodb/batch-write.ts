@@ -10,6 +10,8 @@ export interface BatchWriteOptions {
   onWritten?: (count: number) => void
   /** Rounds in a row with no progress before giving up on unprocessed items. */
   maxStalledRounds?: number
+  /** Delete the items (by their pk and sk) instead of putting them. */
+  delete?: boolean
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -33,7 +35,7 @@ export async function batchWriteAll(
   let written = 0
 
   async function writeChunk(chunk: Array<Record<string, unknown>>): Promise<void> {
-    let pending = chunk.map((item) => ({PutRequest: {Item: item}}))
+    let pending = chunk.map((item) => (options.delete ? {DeleteRequest: {Key: {pk: item.pk, sk: item.sk}}} : {PutRequest: {Item: item}}))
     for (let stalled = 0; pending.length > 0; ) {
       const output = await doc.send(new BatchWriteCommand({RequestItems: {[table]: pending}}))
       const unprocessed = (output.UnprocessedItems?.[table] ?? []) as typeof pending

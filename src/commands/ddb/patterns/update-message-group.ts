@@ -2,6 +2,7 @@ import {Args} from '@oclif/core'
 
 import {TargetCommand} from '../../../target-command.js'
 import {renderTable} from '../../../lib/output.js'
+import {shownText} from '../../../lib/dynamodb/patterns/views.js'
 import {dynamoDbTargetJson} from '../../../lib/target.js'
 
 export default class UpdateMessageGroup extends TargetCommand<typeof UpdateMessageGroup> {
@@ -26,7 +27,7 @@ The stream handler does this for every new message; this command is the repair f
     this.log(
       renderTable(
         ['row of', 'with', 'last message at', 'last message'],
-        conversations.map((c) => [`@${conversations.find((o) => o.with.uuid === c.owner)?.with.handle ?? c.owner}`, `@${c.with.handle}`, c.lastMessageAt, c.lastMessage]),
+        conversations.map((c) => [`@${conversations.find((o) => o.with.uuid === c.owner)?.with.handle ?? c.owner}`, `@${c.with.handle}`, c.lastMessageAt, shownText(c.lastMessage)]),
       ),
     )
     this.info(result.updated === 0 ? 'Both rows already showed the newest message: nothing changed.' : `Updated ${result.updated} of ${result.rows.length} rows.`)

@@ -7,6 +7,7 @@ import {conversationRow, groupPk, type MessageItem, messageItem, type Participan
 import {conversationUuidFor} from './conversation-uuid.js'
 import {type ConversationMembers, type ConversationRowItem, queryGroupRows, requireMembers, requireParticipant} from './conversation-rows.js'
 import {requireMessageText, requireUuid} from './input.js'
+import {findSentMessage, idempotencyMarkerPut, idempotentMessageUuid} from './idempotency.js'
 import {applyMessageToConversation} from './update-message-group.js'
 import {type Message, messageFromItem} from './views.js'
 
@@ -42,6 +43,11 @@ export interface CreateMessageInput {
   text: string
   /** The message's time (default: now). */
   now?: Date
+  /**
+   * Makes the send idempotent: the message's uuid is derived from the sender and this key, and the message is
+   * written only if no message with that uuid was; a retry returns the first message with `duplicate: true`.
+   */
+  idempotencyKey?: string
 }
 
 export interface CreateMessageResult {
@@ -50,6 +56,8 @@ export interface CreateMessageResult {
   item: MessageItem
   messageGroupUuid: string
   newConversation: boolean
+  /** True when an earlier send with the same idempotency key wrote the message: nothing was written now. */
+  duplicate: boolean
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -74,14 +82,28 @@ export async function createMessage(doc: DynamoDBDocumentClient, table: string, 
   }
 
   const createdAt = timestamp(input.now ?? new Date())
-  const messageUuid = randomUUID()
+  const idempotent = input.idempotencyKey !== undefined
+  const messageUuid = idempotent ? idempotentMessageUuid(sender.uuid, input.idempotencyKey!) : randomUUID()
   const item = (messageGroupUuid: string) => messageItem({createdAt, messageGroupUuid, messageUuid, sender, text})
+  // A retry finds the first attempt's message; racing retries are settled by the marker's conditional put.
+  const duplicate = async () => {
+    const sent = await findSentMessage(doc, table, messageUuid, sender)
+    if (!sent) return undefined
+    // The first attempt may have died before Pattern D: applying its message again repairs the rows.
+    if (sent.item && !sent.message.deleted) await applyMessageToConversation(doc, table, sent.item)
+    return {item: sent.item!, message: sent.message, messageGroupUuid: sent.messageGroupUuid, newConversation: false, duplicate: true}
+  }
+
+  if (idempotent) {
+    const first = await duplicate()
+    if (first) return first
+  }
 
   if (input.messageGroupUuid !== undefined) {
     const group = requireUuid(input.messageGroupUuid, 'The conversation id')
     const members = await requireMembers(doc, table, group)
     requireParticipant(members, sender, 'post in it')
-    return addMessage(doc, table, members, item(group))
+    return addMessage(doc, table, members, item(group), idempotent ? duplicate : undefined)
   }
 
   const recipient = requireParticipantInput(input.recipient!, 'recipient')
@@ -98,7 +120,7 @@ export async function createMessage(doc: DynamoDBDocumentClient, table: string, 
   const isNew = {ConditionExpression: 'attribute_not_exists(pk)', TableName: table}
   for (let attempt = 0; ; attempt++) {
     const existing = await findConversationBetween(doc, table, sender, recipient)
-    if (existing) return addMessage(doc, table, existing, item(existing.messageGroupUuid))
+    if (existing) return addMessage(doc, table, existing, item(existing.messageGroupUuid), idempotent ? duplicate : undefined)
     try {
       await doc.send(
         new TransactWriteCommand({
@@ -106,15 +128,21 @@ export async function createMessage(doc: DynamoDBDocumentClient, table: string, 
             {Put: {...isNew, Item: conversationMarker(group, sender.uuid, recipient.uuid, createdAt)}},
             ...rows.map((row) => ({Put: {...isNew, Item: row}})),
             {Put: {...isNew, Item: first}},
+            ...(idempotent ? [idempotencyMarkerPut(table, first)] : []),
           ],
         }),
       )
-      return {item: first, message: messageFromItem(first), messageGroupUuid: group, newConversation: true}
+      return {duplicate: false, item: first, message: messageFromItem(first), messageGroupUuid: group, newConversation: true}
     } catch (error) {
       const reasons = (error as {name?: string; CancellationReasons?: Array<{Code?: string}>})
       if (reasons.name !== 'TransactionCanceledException') throw error
+      if (idempotent && reasons.CancellationReasons?.[4]?.Code === 'ConditionalCheckFailed') {
+        const first = await duplicate()
+        if (first) return first
+      }
+
       // The marker exists: someone started this pair's conversation since we looked. Add to theirs.
-      if (reasons.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return addMessage(doc, table, await requireMembers(doc, table, group, [sender.uuid, recipient.uuid]), first)
+      if (reasons.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return addMessage(doc, table, await requireMembers(doc, table, group, [sender.uuid, recipient.uuid]), first, idempotent ? duplicate : undefined)
       // A concurrent start still in flight (TransactionConflict): look again, it has either won or failed.
       if (attempt >= 5) throw error
       await sleep(Math.random() * 50 * 2 ** attempt)
@@ -128,8 +156,36 @@ function requireParticipantInput(participant: Participant, role: string): Partic
   return {displayName: participant.displayName ?? participant.handle, handle: participant.handle, uuid}
 }
 
-async function addMessage(doc: DynamoDBDocumentClient, table: string, members: ConversationMembers, message: MessageItem): Promise<CreateMessageResult> {
-  await doc.send(new PutCommand({ConditionExpression: 'attribute_not_exists(pk)', Item: message, TableName: table}))
+/** Writes one message into an existing conversation; with `duplicate`, idempotently (see idempotency.ts). */
+async function addMessage(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  members: ConversationMembers,
+  message: MessageItem,
+  duplicate?: () => Promise<CreateMessageResult | undefined>,
+): Promise<CreateMessageResult> {
+  if (duplicate) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await doc.send(new TransactWriteCommand({TransactItems: [{Put: {ConditionExpression: 'attribute_not_exists(pk)', Item: message, TableName: table}}, idempotencyMarkerPut(table, message)]}))
+        break
+      } catch (error) {
+        const {CancellationReasons: reasons, name} = error as {name?: string; CancellationReasons?: Array<{Code?: string}>}
+        if (name !== 'TransactionCanceledException' || attempt >= 8) throw error
+        // The marker exists: a retry of this send got there first. Otherwise a racing retry's transaction
+        // was in flight (TransactionConflict): look again once it has committed or failed.
+        if (reasons?.[1]?.Code === 'ConditionalCheckFailed' || reasons?.[1]?.Code === 'TransactionConflict') {
+          const first = await duplicate()
+          if (first) return first
+        }
+
+        await sleep(Math.random() * 20 * 2 ** attempt)
+      }
+    }
+  } else {
+    await doc.send(new PutCommand({ConditionExpression: 'attribute_not_exists(pk)', Item: message, TableName: table}))
+  }
+
   try {
     await applyMessageToConversation(doc, table, message)
   } catch (error) {
@@ -137,7 +193,7 @@ async function addMessage(doc: DynamoDBDocumentClient, table: string, members: C
     throw new CruddurError('FAILED', `Message ${message.message_uuid} was saved in conversation ${members.messageGroupUuid}, but its conversation rows were not updated (${reason}): run \`cruddur ddb patterns update-message-group ${members.messageGroupUuid}\`.`, {cause: error})
   }
 
-  return {item: message, message: messageFromItem(message), messageGroupUuid: members.messageGroupUuid, newConversation: false}
+  return {duplicate: false, item: message, message: messageFromItem(message), messageGroupUuid: members.messageGroupUuid, newConversation: false}
 }
 
 /**

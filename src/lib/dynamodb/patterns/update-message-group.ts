@@ -1,9 +1,9 @@
 import {QueryCommand, TransactWriteCommand, type TransactWriteCommandInput, type DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
 
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number]
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number]
 
 import {CruddurError} from '../../errors.js'
-import {conversationSk, isMessageItem, type MessageItem, messageGroupUuidOf, messagePk, sortKeyTime} from '../items.js'
+import {conversationSk, isDeletedMessage, isMessageItem, type MessageItem, messageGroupUuidOf, messagePk, sortKeyTime} from '../items.js'
 import {type ConversationRowItem, lastMessageSkOf, membersOf, ownerUuidOf, queryGroupRows, queryGroupRowsConsistently, requireMembers} from './conversation-rows.js'
 import {requireUuid} from './input.js'
 import {type Message, messageFromItem} from './views.js'
@@ -30,7 +30,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const backoff = (attempt: number) => sleep(Math.random() * Math.min(500, 10 * 2 ** attempt))
 
 /** The errors that mean "someone changed the rows since we read them": read again and retry. */
-function isContention(error: unknown): boolean {
+export function isContention(error: unknown): boolean {
   const {CancellationReasons: reasons, name} = error as {name?: string; CancellationReasons?: Array<{Code?: string}>}
   if (name === 'ConditionalCheckFailedException' || name === 'TransactionConflictException') return true
   // A transaction cancelled for any other reason (a validation error, an item too large) would fail again.
@@ -39,7 +39,7 @@ function isContention(error: unknown): boolean {
 }
 
 /** The row's condition: it still shows exactly the message we read it with. */
-function unchangedCondition(row: ConversationRowItem) {
+export function unchangedCondition(row: ConversationRowItem) {
   return row.last_message_sk === undefined
     ? {ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(last_message_sk)'}
     : {ConditionExpression: 'last_message_sk = :seen', ExpressionAttributeValues: {':seen': row.last_message_sk}}
@@ -50,13 +50,16 @@ function unchangedCondition(row: ConversationRowItem) {
  * cannot be updated, so a move is a Delete of the old key and a Put of the new one in the same
  * transaction, both conditional: never a delete-then-put that a crash or a racing writer could split.
  */
-function moveRow(table: string, row: ConversationRowItem, message: MessageItem): {moved: ConversationRowItem; writes: TransactItem[]} {
-  const moved: ConversationRowItem = {
-    ...row,
+export function moveRow(table: string, row: ConversationRowItem, message: MessageItem): {moved: ConversationRowItem; writes: TransactItem[]} {
+  const {deleted_at: _deleted, message: _text, ...rest} = row
+  // A row showing a deleted message keeps its place but shows the tombstone's state, never text.
+  const shown = isDeletedMessage(message) ? {deleted_at: message.deleted_at} : {message: message.message}
+  const moved = {
+    ...rest,
+    ...shown,
     last_message_sk: message.sk,
-    message: message.message,
     sk: conversationSk(sortKeyTime(message), row.message_group_uuid),
-  }
+  } as ConversationRowItem
   if (moved.sk === row.sk) return {moved, writes: [{Put: {Item: moved, TableName: table, ...unchangedCondition(row)}}]}
   return {
     moved,
@@ -76,7 +79,7 @@ function moveRow(table: string, row: ConversationRowItem, message: MessageItem):
  * it for every new message; `updateMessageGroup` calls it with the newest message to repair stale rows.
  */
 export async function applyMessageToConversation(doc: DynamoDBDocumentClient, table: string, message: MessageItem): Promise<ApplyResult> {
-  if (!isMessageItem(message) || typeof message.sk !== 'string' || typeof message.message !== 'string') {
+  if (!isMessageItem(message) || typeof message.sk !== 'string' || (typeof message.message !== 'string' && !isDeletedMessage(message))) {
     throw new CruddurError('INVALID_INPUT', `Not a message item (pk ${String(message.pk)}): Pattern D applies messages only.`)
   }
 
@@ -99,13 +102,16 @@ export async function applyMessageToConversation(doc: DynamoDBDocumentClient, ta
     }
 
     malformed = undefined
-    const stale = rows.filter((row) => message.sk > lastMessageSkOf(row))
+    // Newer, or the same message whose deleted state the row does not show yet (a repair after a delete).
+    const stale = rows.filter((row) => message.sk > lastMessageSkOf(row) || (message.sk === lastMessageSkOf(row) && isDeletedMessage(row) !== isDeletedMessage(message)))
     if (stale.length === 0) return {messageGroupUuid, rows, updated: 0}
     const moves = stale.map((row) => moveRow(table, row, message))
     try {
-      await doc.send(new TransactWriteCommand({TransactItems: moves.flatMap((move) => move.writes)}))
+      await doc.send(new TransactWriteCommand({TransactItems: [messageAsApplied(table, message), ...moves.flatMap((move) => move.writes)]}))
     } catch (error) {
       if (!isContention(error)) throw error
+      // The message was deleted (or tombstoned) since it was written: applying it would undo the delete.
+      if (cancellationCode(error, 0) === 'ConditionalCheckFailed') return {messageGroupUuid, rows, updated: 0}
       if (attempt + 1 >= INDEX_ATTEMPTS) consistent = true
       continue
     }
@@ -123,6 +129,25 @@ export async function applyMessageToConversation(doc: DynamoDBDocumentClient, ta
   }
 
   throw new CruddurError('CONFLICT', `Could not update conversation ${messageGroupUuid}: other writers kept changing its rows for ${MAX_ATTEMPTS} attempts. Run \`cruddur ddb patterns update-message-group ${messageGroupUuid}\` again.`)
+}
+
+/**
+ * The check that goes with every move: the message is still in the table, deleted or not as it was read.
+ * A late stream record of a message deleted since, or a delete racing this move, then cancels the move.
+ */
+export function messageAsApplied(table: string, message: MessageItem): TransactItem {
+  return {
+    ConditionCheck: {
+      ConditionExpression: `attribute_exists(pk) AND ${isDeletedMessage(message) ? 'attribute_exists(deleted_at)' : 'attribute_not_exists(deleted_at)'}`,
+      Key: {pk: message.pk, sk: message.sk},
+      TableName: table,
+    },
+  }
+}
+
+/** The cancellation reason of one item of a cancelled transaction. */
+export function cancellationCode(error: unknown, index: number): string | undefined {
+  return (error as {CancellationReasons?: Array<{Code?: string}>}).CancellationReasons?.[index]?.Code
 }
 
 export interface UpdateMessageGroupResult extends ApplyResult {

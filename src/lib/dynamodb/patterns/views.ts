@@ -1,11 +1,16 @@
-import {type ConversationRow, type MessageItem, messageGroupUuidOf, type Participant, sortKeyTime} from '../items.js'
+import {type ConversationRow, isDeletedMessage, type MessageItem, messageGroupUuidOf, type Participant, sortKeyTime} from '../items.js'
 
-/** A message as the patterns return it (and `--json` prints it). */
+/** What people see in place of a deleted message's text. */
+export const DELETED_MARKER = '(message deleted)'
+
+/** A message as the patterns return it (and `--json` prints it). A deleted one has `deleted: true` and no text. */
 export interface Message {
   messageGroupUuid: string
   messageUuid: string
   createdAt: string
-  text: string
+  text?: string
+  deleted?: true
+  deletedAt?: string
   sender: Participant
 }
 
@@ -13,20 +18,25 @@ export interface Message {
 export interface Conversation {
   messageGroupUuid: string
   with: Participant
-  lastMessage: string
+  /** Absent when the last message was deleted (`lastMessageDeleted: true`). */
+  lastMessage?: string
+  lastMessageDeleted?: true
   lastMessageAt: string
 }
+
+/** The shown text of a message or of a row's last message: the text, or the deleted marker. */
+export const shownText = (text: string | undefined) => text ?? DELETED_MARKER
 
 export const messageFromItem = (item: MessageItem): Message => ({
   createdAt: sortKeyTime(item),
   messageGroupUuid: messageGroupUuidOf(item),
   messageUuid: item.message_uuid,
   sender: {displayName: item.user_display_name, handle: item.user_handle, uuid: item.user_uuid},
-  text: item.message,
+  ...(isDeletedMessage(item) ? {deleted: true, deletedAt: item.deleted_at} : {text: item.message}),
 })
 
 export const conversationFromRow = (row: ConversationRow): Conversation => ({
-  lastMessage: row.message,
+  ...(isDeletedMessage(row) ? {lastMessageDeleted: true} : {lastMessage: row.message}),
   lastMessageAt: sortKeyTime(row),
   messageGroupUuid: row.message_group_uuid,
   with: {displayName: row.user_display_name, handle: row.user_handle, uuid: row.user_uuid},
