@@ -45,7 +45,13 @@ export interface ConversationChange {
  * delete-message, delete-conversation, erase-user) call this one function. Never throws.
  */
 export async function refreshConversationPages(cache: CacheStore, doc: DynamoDBDocumentClient, table: string, change: ConversationChange): Promise<RefreshResult> {
-  return refreshAfterMessage(cache, change, {
+  let {participantUuids} = change
+  // A writer that knows only one participant (a send into a group): the rows name both.
+  if (new Set(participantUuids).size < 2) {
+    participantUuids = await requireMembers(doc, table, change.messageGroupUuid, participantUuids).then((members) => members.participants.map((p) => p.uuid), () => participantUuids)
+  }
+
+  return refreshAfterMessage(cache, {messageGroupUuid: change.messageGroupUuid, participantUuids}, {
     getConversation: (group) => getConversation(doc, table, group),
     listConversations: (user) => listConversations(doc, table, user),
   })
