@@ -300,7 +300,7 @@ describe('cruddur ddb patterns', () => {
         expect(result.updated).to.equal(0)
         const rows = await rowsOf(users.lea, group)
         expect(rows).to.have.length(1)
-        expect(rows[0]).to.include({last_message_sk: newer.sk, message: 'newer', sk: `2024-01-03T00:00:00.000Z#${group}`})
+        expect(rows[0]).to.include({last_message_sk: newer.sk, message: 'newer', sk: '2024-01-03T00:00:00.000000+00:00'})
       })
 
       it('is race-free: 20 concurrent applications end with one row per participant, holding the newest message', async () => {

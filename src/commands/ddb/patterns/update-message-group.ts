@@ -37,7 +37,8 @@ The stream handler does this for every new message; this command is the repair f
         conversations.map((c) => [`@${conversations.find((o) => o.with.uuid === c.owner)?.with.handle ?? c.owner}`, `@${c.with.handle}`, c.lastMessageAt, shownText(c.lastMessage)]),
       ),
     )
-    this.info(result.updated === 0 ? 'Both rows already showed the newest message: nothing changed.' : `Updated ${result.updated} of ${result.rows.length} rows.`)
-    return {conversations, lastMessage: result.lastMessage, messageGroupUuid: result.messageGroupUuid, target: dynamoDbTargetJson(target), updated: result.updated}
+    const extras = result.removed > 0 ? `; deleted ${result.removed} extra row(s)` : ''
+    this.info(result.updated === 0 && result.removed === 0 ? 'Both rows already showed the newest message: nothing changed.' : `Updated ${result.updated} of ${result.rows.length} rows${extras}.`)
+    return {conversations, lastMessage: result.lastMessage, messageGroupUuid: result.messageGroupUuid, removed: result.removed, target: dynamoDbTargetJson(target), updated: result.updated}
   }
 }

@@ -1,24 +1,40 @@
 import {paginateQuery, QueryCommand, type DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
 
 import {CruddurError} from '../../errors.js'
-import {type ConversationRow, GROUP_PREFIX, groupPk, type Participant, sortKeyTime} from '../items.js'
+import {type ConversationRow, GROUP_PREFIX, groupPk, type Participant} from '../items.js'
+import {compareKeys, parseKeyTime} from '../key-time.js'
 import {GROUP_INDEX, GROUP_INDEX_PARTITION_KEY} from '../schema.js'
 
 /**
- * A conversation row as the patterns write it: besides the layout's attributes it keeps the sort key of the
- * message it shows, so two messages of one millisecond still order (the row's own sk only has the time).
+ * A conversation row as the patterns write it: besides the layout's attributes it keeps the exact sort key of
+ * the message it shows (the row's own sk is that message's time, moved on a microsecond if the owner already
+ * had a row at that time). Rows the Cruddur app, its Lambda or the seed of earlier versions wrote lack it.
  */
 export type ConversationRowItem = ConversationRow & {last_message_sk?: string}
 
 export const ownerUuidOf = (row: Pick<ConversationRow, 'pk'>) => row.pk.slice(GROUP_PREFIX.length)
 
-/**
- * The sort key of the message a row shows. Rows written without `last_message_sk` (by the seed) only know
- * the time: they count as holding the last message of that millisecond, so re-applying any message of that
- * millisecond never moves them, and any later message does.
- */
+/** The sort key of the message a row shows: its `last_message_sk`, else (written without it) its own time. */
 export function lastMessageSkOf(row: ConversationRowItem): string {
-  return row.last_message_sk ?? `${sortKeyTime(row)}#~`
+  return row.last_message_sk ?? row.sk
+}
+
+/**
+ * Whether the message with sort key `messageSk` is newer than the one `row` shows, by instant (the keys may
+ * be in any of the app's formats). Ties by the key text, so two messages of one microsecond order too; a row
+ * without `last_message_sk` only knows the time, so it counts as holding the last message of that instant.
+ */
+export function isNewerThanRow(messageSk: string, row: ConversationRowItem): boolean {
+  if (row.last_message_sk !== undefined) return compareKeys(messageSk, row.last_message_sk) > 0
+  const message = parseKeyTime(messageSk)
+  const shown = parseKeyTime(row.sk)
+  if (message && shown) return message.micros > shown.micros
+  return compareKeys(messageSk, row.sk) > 0
+}
+
+/** Orders one owner's rows of a conversation by the message they show, oldest first (stable on the row key). */
+export function compareRows(a: ConversationRowItem, b: ConversationRowItem): number {
+  return compareKeys(lastMessageSkOf(a), lastMessageSkOf(b)) || compareKeys(a.sk, b.sk)
 }
 
 /**
@@ -74,23 +90,41 @@ export async function queryGroupRowsConsistently(doc: DynamoDBDocumentClient, ta
 export interface ConversationMembers {
   messageGroupUuid: string
   participants: [Participant, Participant]
+  /** Each owner's row showing the newest message. */
   rows: [ConversationRowItem, ConversationRowItem]
+  /**
+   * Further rows of an owner (the course's Lambda, racing other writers, leaves two per owner): Pattern D
+   * deletes them when it next moves the conversation's rows.
+   */
+  extras: ConversationRowItem[]
 }
 
-/** A group's rows make a well-formed conversation: exactly two, owned by two different users. */
+/**
+ * A group's rows make a conversation: rows of exactly two different owners, each row holding the other
+ * owner. An owner may have more than one row (what the app's Lambda leaves); the newest counts.
+ */
 export function membersOf(messageGroupUuid: string, rows: ConversationRowItem[]): ConversationMembers | undefined {
-  if (rows.length !== 2) return undefined
-  const [first, second] = rows
-  if (ownerUuidOf(first) !== second.user_uuid || ownerUuidOf(second) !== first.user_uuid || first.user_uuid === second.user_uuid) return undefined
+  const byOwner = new Map<string, ConversationRowItem[]>()
+  for (const row of rows) byOwner.set(ownerUuidOf(row), [...(byOwner.get(ownerUuidOf(row)) ?? []), row])
+  if (byOwner.size !== 2) return undefined
+  const [[ownerA, rowsA], [ownerB, rowsB]] = [...byOwner]
+  if (rowsA.some((row) => row.user_uuid !== ownerB) || rowsB.some((row) => row.user_uuid !== ownerA)) return undefined
+  const newest = (owned: ConversationRowItem[]) => [...owned].sort(compareRows).at(-1)!
+  const [first, second] = [newest(rowsA), newest(rowsB)]
   const participant = (row: ConversationRowItem): Participant => ({displayName: row.user_display_name, handle: row.user_handle, uuid: row.user_uuid})
-  return {messageGroupUuid, participants: [participant(second), participant(first)], rows: [first, second]}
+  return {
+    extras: rows.filter((row) => row !== first && row !== second),
+    messageGroupUuid,
+    participants: [participant(second), participant(first)],
+    rows: [first, second],
+  }
 }
 
 export const isParticipant = (members: ConversationMembers, userUuid: string) => members.participants.some((p) => p.uuid === userUuid)
 
 /**
- * The members of an existing conversation, or NOT_FOUND. A group whose rows are malformed (not exactly
- * two, or not mirroring each other) is a CONFLICT: `update-message-group` cannot repair it either. Given
+ * The members of an existing conversation, or NOT_FOUND. A group whose rows are malformed (not two owners,
+ * or not mirroring each other) is a CONFLICT: `update-message-group` cannot repair it either. Given
  * participants to start from, rows the index does not show as a pair yet are read from the table.
  */
 export async function requireMembers(doc: DynamoDBDocumentClient, table: string, messageGroupUuid: string, participantUuids: string[] = []): Promise<ConversationMembers> {

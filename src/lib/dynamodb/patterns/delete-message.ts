@@ -1,12 +1,12 @@
-import {GetCommand, paginateQuery, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
+import {GetCommand, paginateQuery, TransactWriteCommand, type DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
 
 import {CruddurError} from '../../errors.js'
-import {isDeletedMessage, type MessageItem, messagePk, type Participant, sortKeyTime} from '../items.js'
-import {parseKeyTime} from '../key-time.js'
-import {type ConversationMembers, type ConversationRowItem, queryGroupRowsConsistently, requireMembers} from './conversation-rows.js'
+import {isDeletedMessage, type MessageItem, messagePk, type Participant} from '../items.js'
+import {type Micros, parseKeyTime} from '../key-time.js'
+import {type ConversationMembers, type ConversationRowItem, membersOf, queryGroupRowsConsistently, requireMembers} from './conversation-rows.js'
 import {CONVERSATION_MARKER_PREFIX, CONVERSATION_MARKER_SK} from './create-message.js'
 import {requireUuid} from './input.js'
-import {isContention, messageAsApplied, moveRow, type TransactItem, unchangedCondition} from './update-message-group.js'
+import {isContention, messageAsApplied, newestMessage, type OwnerPlan, planOwner, takenKeys, type TransactItem, unchangedCondition} from './update-message-group.js'
 import {type Message, messageFromItem} from './views.js'
 
 const MAX_ATTEMPTS = 30
@@ -67,8 +67,8 @@ export async function findMessage(doc: DynamoDBDocumentClient, table: string, me
 /** A row shows a message when it names its sort key; rows written without one (the seed's) by the same instant. */
 export function rowShows(row: ConversationRowItem, message: Pick<MessageItem, 'sk'>): boolean {
   if (row.last_message_sk !== undefined) return row.last_message_sk === message.sk
-  const rowTime = parseKeyTime(sortKeyTime(row))
-  const messageTime = parseKeyTime(sortKeyTime(message))
+  const rowTime = parseKeyTime(row.sk)
+  const messageTime = parseKeyTime(message.sk)
   return rowTime !== undefined && messageTime !== undefined && rowTime.micros === messageTime.micros
 }
 
@@ -123,6 +123,7 @@ export async function removeMessage(
   })
 
   let current: MessageItem | undefined = message
+  const bumps = new Map<string, Micros>()
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     if (attempt > 0) {
       await backoff(attempt)
@@ -131,62 +132,60 @@ export async function removeMessage(
     }
 
     // From the table, not the index: a row the index still shows elsewhere may already show this message.
-    const rows = await queryGroupRowsConsistently(doc, table, members.messageGroupUuid, participantUuids)
-    const showing = rows.filter((row) => rowShows(row, current!))
-    // Rows left alone must still be as read when this commits: a send's Pattern D moving one onto this
-    // message meanwhile cancels the transaction, and the next attempt moves that row too.
-    const writes: TransactItem[] = rows
-      .filter((row) => !showing.includes(row))
-      .map((row) => ({ConditionCheck: {Key: {pk: row.pk, sk: row.sk}, TableName: table, ...unchangedCondition(row)}}))
-    let conversationRemoved = false
-    if (options.hard) {
-      writes.push({Delete: {ConditionExpression: 'attribute_exists(pk)', Key: key, TableName: table}})
-      if (showing.length > 0) {
-        const previous = await newestOtherThan(doc, table, current)
-        if (previous) {
-          writes.push(messageAsApplied(table, previous), ...showing.flatMap((row) => moveRow(table, row, previous).writes))
-        } else {
-          conversationRemoved = true
-          writes.push(
-            ...showing.map((row): TransactItem => ({Delete: {Key: {pk: row.pk, sk: row.sk}, TableName: table, ...unchangedCondition(row)}})),
-            {Delete: {Key: {pk: `${CONVERSATION_MARKER_PREFIX}${members.messageGroupUuid}`, sk: CONVERSATION_MARKER_SK}, TableName: table}},
-          )
-        }
+    const now = membersOf(members.messageGroupUuid, await queryGroupRowsConsistently(doc, table, members.messageGroupUuid, participantUuids))
+    if (!now) continue // a row caught in the middle of its move: read again
+    const shows = (row: ConversationRowItem) => rowShows(row, current!)
+    const tombstone: MessageItem = {...stripText(current), deleted_at: current.deleted_at ?? deletedAt}
+    const previous = options.hard && now.rows.some(shows) ? await newestMessage(doc, table, members.messageGroupUuid, {except: current.sk}) : undefined
+    const plans: OwnerPlan[] = []
+    const others: TransactItem[] = []
+    const unchanged = (row: ConversationRowItem): TransactItem => ({ConditionCheck: {Key: {pk: row.pk, sk: row.sk}, TableName: table, ...unchangedCondition(row)}})
+    const remove = (row: ConversationRowItem): TransactItem => ({Delete: {Key: {pk: row.pk, sk: row.sk}, TableName: table, ...unchangedCondition(row)}})
+    let rowsUpdated = 0
+    for (const keeper of now.rows) {
+      const extras = now.extras.filter((row) => row.pk === keeper.pk)
+      const bump = bumps.get(keeper.pk) ?? 0n
+      if (!shows(keeper)) {
+        // Left alone, it must still be as read when this commits: a send's Pattern D moving it onto this
+        // message meanwhile cancels the transaction, and the next attempt moves it too. An older extra row
+        // showing this message goes (Pattern D would delete it anyway).
+        others.push(unchanged(keeper), ...extras.filter(shows).map(remove))
+      } else if (options.hard && previous) {
+        plans.push(planOwner(table, keeper, extras, previous, bump, true))
+        rowsUpdated++
+      } else if (options.hard) {
+        others.push(remove(keeper), ...extras.map(remove))
+        rowsUpdated++
+      } else if (!isDeletedMessage(keeper) || extras.length > 0) {
+        plans.push(planOwner(table, keeper, extras, tombstone, bump, !isDeletedMessage(keeper)))
+        if (!isDeletedMessage(keeper)) rowsUpdated++
       }
+    }
+
+    const conversationRemoved = options.hard && !previous && now.rows.some(shows)
+    let messageWrites: TransactItem[]
+    if (options.hard) {
+      messageWrites = [{Delete: {ConditionExpression: 'attribute_exists(pk)', Key: key, TableName: table}}]
+      if (previous) messageWrites.push(messageAsApplied(table, previous))
+      if (conversationRemoved) messageWrites.push({Delete: {Key: {pk: `${CONVERSATION_MARKER_PREFIX}${members.messageGroupUuid}`, sk: CONVERSATION_MARKER_SK}, TableName: table}})
     } else {
-      const toMark = showing.filter((row) => !isDeletedMessage(row))
-      if (isDeletedMessage(current) && toMark.length === 0) return result(true, 0)
-      const tombstone = {...stripText(current), deleted_at: current.deleted_at ?? deletedAt}
-      writes.push({Put: {ConditionExpression: 'attribute_exists(pk)', Item: tombstone, TableName: table}})
-      writes.push(...toMark.flatMap((row) => moveRow(table, row, tombstone).writes))
+      if (isDeletedMessage(current) && plans.length === 0 && others.every((write) => !write.Delete)) return result(true, 0)
+      messageWrites = [{Put: {ConditionExpression: 'attribute_exists(pk)', Item: tombstone, TableName: table}}]
     }
 
     try {
-      await doc.send(new TransactWriteCommand({TransactItems: writes}))
+      // The plans first: their indexes in a cancellation tell which new row key was taken.
+      await doc.send(new TransactWriteCommand({TransactItems: [...plans.flatMap((plan) => plan.writes), ...others, ...messageWrites]}))
     } catch (error) {
       if (!isContention(error)) throw error
+      for (const ownerPk of takenKeys(error, plans)) bumps.set(ownerPk, (bumps.get(ownerPk) ?? 0n) + 1n)
       continue
     }
 
-    return result(false, options.hard ? showing.length : showing.filter((row) => !isDeletedMessage(row)).length, conversationRemoved)
+    return result(false, rowsUpdated, conversationRemoved)
   }
 
   throw new CruddurError('CONFLICT', `Could not delete message ${message.message_uuid}: other writers kept changing conversation ${members.messageGroupUuid} for ${MAX_ATTEMPTS} attempts. Run the command again.`)
 }
 
 const stripText = ({message: _text, ...rest}: MessageItem): MessageItem => rest as MessageItem
-
-/** The conversation's newest message other than `message`, read consistently (tombstones count: they keep their place). */
-async function newestOtherThan(doc: DynamoDBDocumentClient, table: string, message: MessageItem): Promise<MessageItem | undefined> {
-  const output = await doc.send(
-    new QueryCommand({
-      ConsistentRead: true,
-      ExpressionAttributeValues: {':pk': message.pk},
-      KeyConditionExpression: 'pk = :pk',
-      Limit: 2,
-      ScanIndexForward: false,
-      TableName: table,
-    }),
-  )
-  return (output.Items as MessageItem[] | undefined)?.find((item) => item.sk !== message.sk)
-}

@@ -1,10 +1,11 @@
-import {QueryCommand, TransactWriteCommand, type TransactWriteCommandInput, type DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
+import {paginateQuery, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput, type DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number]
 
 import {CruddurError} from '../../errors.js'
-import {conversationSk, isDeletedMessage, isMessageItem, type MessageItem, messageGroupUuidOf, messagePk, sortKeyTime} from '../items.js'
-import {type ConversationRowItem, lastMessageSkOf, membersOf, ownerUuidOf, queryGroupRows, queryGroupRowsConsistently, requireMembers} from './conversation-rows.js'
+import {isDeletedMessage, isMessageItem, type MessageItem, messageGroupUuidOf, messagePk} from '../items.js'
+import {compareKeys, formatKeyTime, keyMicros, type Micros, parseKeyTime} from '../key-time.js'
+import {type ConversationRowItem, isNewerThanRow, lastMessageSkOf, membersOf, ownerUuidOf, queryGroupRows, queryGroupRowsConsistently, requireMembers} from './conversation-rows.js'
 import {requireUuid} from './input.js'
 import {type Message, messageFromItem} from './views.js'
 
@@ -12,7 +13,9 @@ export interface ApplyResult {
   messageGroupUuid: string
   /** How many of the two rows moved to this message (0 when both already held it or a newer one). */
   updated: number
-  /** Both rows as they are now. */
+  /** Extra rows of an owner that were deleted (the app's Lambda can leave two rows per owner). */
+  removed: number
+  /** Both rows as they are now, one per participant. */
   rows: ConversationRowItem[]
 }
 
@@ -45,97 +48,49 @@ export function unchangedCondition(row: ConversationRowItem) {
     : {ConditionExpression: 'last_message_sk = :seen', ExpressionAttributeValues: {':seen': row.last_message_sk}}
 }
 
+/** The writes that bring one owner's rows to `message`, and what marks the write of a new key. */
+export interface OwnerPlan {
+  ownerPk: string
+  moved?: ConversationRowItem
+  writes: TransactItem[]
+  /** Index in `writes` of the Put of a new key (conditional on the key being free), if any. */
+  newKeyWrite?: number
+}
+
 /**
- * The writes that move one row to `message`. The row's key holds the time of its last message and keys
- * cannot be updated, so a move is a Delete of the old key and a Put of the new one in the same
- * transaction, both conditional: never a delete-then-put that a crash or a racing writer could split.
+ * The writes that leave `owner` exactly one row, `keeper` (its newest), moved to `message` if that is newer.
+ * A row's key holds the time of its last message and keys cannot be updated, so a move is a Delete of the old
+ * key and a Put of the new one in the same transaction, all conditional on the rows as read: never a
+ * delete-then-put that a crash or a racing writer could split. The new key is the message's time in the
+ * canonical form, `bump` microseconds later when the owner already had another row at that time.
  */
-export function moveRow(table: string, row: ConversationRowItem, message: MessageItem): {moved: ConversationRowItem; writes: TransactItem[]} {
-  const {deleted_at: _deleted, message: _text, ...rest} = row
-  // A row showing a deleted message keeps its place but shows the tombstone's state, never text.
+export function planOwner(table: string, keeper: ConversationRowItem, extras: ConversationRowItem[], message: MessageItem, bump: Micros, move = needsMessage(keeper, message)): OwnerPlan {
+  const deletes = (rows: ConversationRowItem[]): TransactItem[] => rows.map((row) => ({Delete: {Key: {pk: row.pk, sk: row.sk}, TableName: table, ...unchangedCondition(row)}}))
+  if (!move) return {ownerPk: keeper.pk, writes: deletes(extras)}
+  const sk = formatKeyTime(keyMicros(message.sk) + bump)
+  const {deleted_at: _deleted, message: _text, ...rest} = keeper
+  // A row showing a deleted message shows the tombstone's state, never text.
   const shown = isDeletedMessage(message) ? {deleted_at: message.deleted_at} : {message: message.message}
-  const moved = {
-    ...rest,
-    ...shown,
-    last_message_sk: message.sk,
-    sk: conversationSk(sortKeyTime(message), row.message_group_uuid),
-  } as ConversationRowItem
-  if (moved.sk === row.sk) return {moved, writes: [{Put: {Item: moved, TableName: table, ...unchangedCondition(row)}}]}
-  return {
-    moved,
-    writes: [
-      {Delete: {Key: {pk: row.pk, sk: row.sk}, TableName: table, ...unchangedCondition(row)}},
-      {Put: {ConditionExpression: 'attribute_not_exists(pk)', Item: moved, TableName: table}},
-    ],
-  }
+  const moved = {...rest, ...shown, last_message_sk: message.sk, sk} as ConversationRowItem
+  // A transaction touches an item once: a row already at the new key is overwritten in place, not deleted.
+  const inPlace = [keeper, ...extras].find((row) => row.sk === sk)
+  const others = [keeper, ...extras].filter((row) => row !== inPlace)
+  if (inPlace) return {moved, ownerPk: keeper.pk, writes: [{Put: {Item: moved, TableName: table, ...unchangedCondition(inPlace)}}, ...deletes(others)]}
+  return {moved, newKeyWrite: 0, ownerPk: keeper.pk, writes: [{Put: {ConditionExpression: 'attribute_not_exists(pk)', Item: moved, TableName: table}}, ...deletes(others)]}
 }
 
 /**
- * Pattern D: moves both participants' conversation rows of the message's group to `message` if it is newer
- * than the message they show (compared by the message sort key, so messages of one millisecond order too).
- * Idempotent (applying a message twice changes nothing), order-safe (an older message never moves a row
- * back) and race-free: each move is one conditional transaction on the rows as read; when another writer got
- * there first the transaction is cancelled, and this reads again and decides again. The stream handler calls
- * it for every new message; `updateMessageGroup` calls it with the newest message to repair stale rows.
+ * Whether a row should move to `message`: it is newer, or it is the message the row shows but deleted (or
+ * not) unlike the row, as when `update-message-group` repairs rows after a delete.
  */
-export async function applyMessageToConversation(doc: DynamoDBDocumentClient, table: string, message: MessageItem): Promise<ApplyResult> {
-  if (!isMessageItem(message) || typeof message.sk !== 'string' || (typeof message.message !== 'string' && !isDeletedMessage(message))) {
-    throw new CruddurError('INVALID_INPUT', `Not a message item (pk ${String(message.pk)}): Pattern D applies messages only.`)
-  }
-
-  const messageGroupUuid = messageGroupUuidOf(message)
-  let malformed: ConversationRowItem[] | undefined
-  let consistent = false
-  let consistentMalformedReads = 0
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    if (attempt > 0) await backoff(attempt)
-    // The index is eventually consistent: when it shows no pair of rows (a conversation just created, a row
-    // just moved) or keeps losing races, the rows are read from the table itself, starting at the sender's.
-    const rows = consistent
-      ? await queryGroupRowsConsistently(doc, table, messageGroupUuid, [message.user_uuid, ...malformed?.flatMap((row) => [ownerUuidOf(row), row.user_uuid]) ?? []])
-      : await queryGroupRows(doc, table, messageGroupUuid)
-    if (!membersOf(messageGroupUuid, rows)) {
-      malformed = rows
-      if (consistent && ++consistentMalformedReads >= CONSISTENT_MALFORMED_READS) break
-      consistent = true
-      continue
-    }
-
-    malformed = undefined
-    // Newer, or the same message whose deleted state the row does not show yet (a repair after a delete).
-    const stale = rows.filter((row) => message.sk > lastMessageSkOf(row) || (message.sk === lastMessageSkOf(row) && isDeletedMessage(row) !== isDeletedMessage(message)))
-    if (stale.length === 0) return {messageGroupUuid, rows, updated: 0}
-    const moves = stale.map((row) => moveRow(table, row, message))
-    try {
-      await doc.send(new TransactWriteCommand({TransactItems: [messageAsApplied(table, message), ...moves.flatMap((move) => move.writes)]}))
-    } catch (error) {
-      if (!isContention(error)) throw error
-      // The message was deleted (or tombstoned) since it was written: applying it would undo the delete.
-      if (cancellationCode(error, 0) === 'ConditionalCheckFailed') return {messageGroupUuid, rows, updated: 0}
-      if (attempt + 1 >= INDEX_ATTEMPTS) consistent = true
-      continue
-    }
-
-    const current = rows.map((row) => moves.find((move) => move.moved.pk === row.pk)?.moved ?? row)
-    return {messageGroupUuid, rows: current, updated: moves.length}
-  }
-
-  if (malformed?.length === 0) {
-    throw new CruddurError('NOT_FOUND', `No conversation rows for ${messageGroupUuid} in table ${table}: the conversation does not exist, or its rows were deleted.`)
-  }
-
-  if (malformed) {
-    throw new CruddurError('CONFLICT', `Conversation ${messageGroupUuid} has ${malformed.length} conversation rows that do not form one pair of participants: inspect them with \`cruddur ddb scan --type conversations\`.`)
-  }
-
-  throw new CruddurError('CONFLICT', `Could not update conversation ${messageGroupUuid}: other writers kept changing its rows for ${MAX_ATTEMPTS} attempts. Run \`cruddur ddb patterns update-message-group ${messageGroupUuid}\` again.`)
-}
+export const needsMessage = (row: ConversationRowItem, message: MessageItem) =>
+  isNewerThanRow(message.sk, row) || (lastMessageSkOf(row) === message.sk && isDeletedMessage(row) !== isDeletedMessage(message))
 
 /**
  * The check that goes with every move: the message is still in the table, deleted or not as it was read.
  * A late stream record of a message deleted since, or a delete racing this move, then cancels the move.
  */
-export function messageAsApplied(table: string, message: MessageItem): TransactItem {
+export function messageAsApplied(table: string, message: Pick<MessageItem, 'pk' | 'sk' | 'deleted_at'>): TransactItem {
   return {
     ConditionCheck: {
       ConditionExpression: `attribute_exists(pk) AND ${isDeletedMessage(message) ? 'attribute_exists(deleted_at)' : 'attribute_not_exists(deleted_at)'}`,
@@ -150,26 +105,147 @@ export function cancellationCode(error: unknown, index: number): string | undefi
   return (error as {CancellationReasons?: Array<{Code?: string}>}).CancellationReasons?.[index]?.Code
 }
 
+/** The owners whose new key was taken (by another conversation's row of the same time) in a cancelled transaction. */
+export function takenKeys(error: unknown, plans: OwnerPlan[]): string[] {
+  const reasons = (error as {CancellationReasons?: Array<{Code?: string}>}).CancellationReasons ?? []
+  const taken: string[] = []
+  let offset = 0
+  for (const plan of plans) {
+    if (plan.newKeyWrite !== undefined && reasons[offset + plan.newKeyWrite]?.Code === 'ConditionalCheckFailed') taken.push(plan.ownerPk)
+    offset += plan.writes.length
+  }
+
+  return taken
+}
+
+/**
+ * Pattern D: brings a conversation's rows to `message` if it is newer than the message they show (compared by
+ * instant, whatever format the keys are in; ties by key), keeping exactly one row per participant: extra rows
+ * of an owner (left by the course's Lambda) are deleted in the same transaction. Idempotent (applying a message
+ * twice changes nothing), order-safe (an older message never moves a row back) and race-free: each change is
+ * one conditional transaction on the rows as read; when another writer got there first the transaction is
+ * cancelled, and this reads again and decides again. The stream handler calls it for every new message;
+ * `updateMessageGroup` calls it with the newest message to repair stale rows.
+ */
+export async function applyMessageToConversation(doc: DynamoDBDocumentClient, table: string, message: MessageItem): Promise<ApplyResult> {
+  if (!isMessageItem(message) || typeof message.sk !== 'string' || (typeof message.message !== 'string' && !isDeletedMessage(message))) {
+    throw new CruddurError('INVALID_INPUT', `Not a message item (pk ${String(message.pk)}): Pattern D applies messages only.`)
+  }
+
+  if (!parseKeyTime(message.sk)) throw new CruddurError('INVALID_INPUT', `Message sort key "${message.sk}" holds no time: Pattern D orders messages by their time.`)
+  const messageGroupUuid = messageGroupUuidOf(message)
+  const bumps = new Map<string, Micros>()
+  let malformed: ConversationRowItem[] | undefined
+  let consistent = false
+  let consistentMalformedReads = 0
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    if (attempt > 0) await backoff(attempt)
+    // The index is eventually consistent: when it shows no pair of rows (a conversation just created, a row
+    // just moved) or keeps losing races, the rows are read from the table itself, starting at the sender's.
+    const rows = consistent
+      ? await queryGroupRowsConsistently(doc, table, messageGroupUuid, [message.user_uuid, ...malformed?.flatMap((row) => [ownerUuidOf(row), row.user_uuid]) ?? []])
+      : await queryGroupRows(doc, table, messageGroupUuid)
+    const members = membersOf(messageGroupUuid, rows)
+    if (!members) {
+      malformed = rows
+      if (consistent && ++consistentMalformedReads >= CONSISTENT_MALFORMED_READS) break
+      consistent = true
+      continue
+    }
+
+    malformed = undefined
+    const plans = members.rows
+      .map((keeper) => planOwner(table, keeper, members.extras.filter((row) => row.pk === keeper.pk), message, bumps.get(keeper.pk) ?? 0n))
+      .filter((plan) => plan.writes.length > 0)
+    if (plans.length === 0) return {messageGroupUuid, removed: 0, rows: members.rows, updated: 0}
+    const writes = plans.flatMap((plan) => plan.writes)
+    try {
+      // Last, so the plans' indexes in a cancellation are unchanged.
+      await doc.send(new TransactWriteCommand({TransactItems: [...writes, messageAsApplied(table, message)]}))
+    } catch (error) {
+      if (!isContention(error)) throw error
+      // The message was deleted (or tombstoned) since it was written: applying it would undo the delete.
+      if (cancellationCode(error, writes.length) === 'ConditionalCheckFailed') return {messageGroupUuid, removed: 0, rows: members.rows, updated: 0}
+      for (const ownerPk of takenKeys(error, plans)) bumps.set(ownerPk, (bumps.get(ownerPk) ?? 0n) + 1n)
+      if (attempt + 1 >= INDEX_ATTEMPTS) consistent = true
+      continue
+    }
+
+    const current = members.rows.map((row) => plans.find((plan) => plan.ownerPk === row.pk)?.moved ?? row)
+    return {messageGroupUuid, removed: members.extras.length, rows: current, updated: plans.filter((plan) => plan.moved).length}
+  }
+
+  if (malformed?.length === 0) {
+    throw new CruddurError('NOT_FOUND', `No conversation rows for ${messageGroupUuid} in table ${table}: the conversation does not exist, or its rows were deleted.`)
+  }
+
+  if (malformed) {
+    throw new CruddurError('CONFLICT', `Conversation ${messageGroupUuid} has ${malformed.length} conversation rows that do not form one pair of participants: inspect them with \`cruddur ddb scan --type conversations\`.`)
+  }
+
+  throw new CruddurError('CONFLICT', `Could not update conversation ${messageGroupUuid}: other writers kept changing its rows for ${MAX_ATTEMPTS} attempts. Run \`cruddur ddb patterns update-message-group ${messageGroupUuid}\` again.`)
+}
+
+/** The widest UTC offset (+14:00): a key's local wall-clock time is at most this far from its instant. */
+const MAX_OFFSET_MICROS = 14n * 3_600_000_000n
+
+/**
+ * A conversation's newest message by instant. String order is time order only within one key format, so it
+ * takes the last key by string and then reads every key whose wall-clock text could still be a later instant
+ * (within the widest UTC offset of it): usually a handful of messages, never the whole conversation.
+ */
+export async function newestMessage(doc: DynamoDBDocumentClient, table: string, messageGroupUuid: string, options: {except?: string} = {}): Promise<MessageItem | undefined> {
+  // `except`: the newest but this one (a message being removed).
+  const kept = (item: MessageItem) => item.sk !== options.except
+  const output = await doc.send(
+    new QueryCommand({
+      ExpressionAttributeValues: {':pk': messagePk(messageGroupUuid)},
+      KeyConditionExpression: 'pk = :pk',
+      Limit: 2,
+      ScanIndexForward: false,
+      TableName: table,
+    }),
+  )
+  const last = (output.Items as MessageItem[] | undefined)?.find(kept)
+  if (!last) return undefined
+  // The date and time of day, without fraction or offset: a prefix every later-instant key sorts after.
+  const from = formatKeyTime(keyMicros(last.sk) - MAX_OFFSET_MICROS).slice(0, 19)
+  let newest = last
+  const pages = paginateQuery(
+    {client: doc, pageSize: 100},
+    {
+      ExpressionAttributeValues: {':from': from, ':pk': messagePk(messageGroupUuid)},
+      KeyConditionExpression: 'pk = :pk AND sk >= :from',
+      ScanIndexForward: false,
+      TableName: table,
+    },
+  )
+  for await (const page of pages) {
+    for (const item of (page.Items ?? []) as MessageItem[]) if (kept(item) && compareKeys(item.sk, newest.sk) > 0) newest = item
+  }
+
+  return newest
+}
+
+/**
+ * Reconciles one conversation's rows with its messages (what `ddb doctor --fix` calls per conversation): one
+ * row per participant, at the newest message by instant, extra rows deleted. The same as
+ * `updateMessageGroup`, under the name of what it does for a repair tool.
+ */
+export const reconcileConversationRows = (doc: DynamoDBDocumentClient, table: string, messageGroupUuid: string) => updateMessageGroup(doc, table, messageGroupUuid)
+
 export interface UpdateMessageGroupResult extends ApplyResult {
   lastMessage: Message
 }
 
 /**
- * Pattern D as a repair: finds the conversation's newest message (one Query, `pk = MSG#<group>`, descending,
- * Limit 1) and applies it, so rows left stale (say, after a stream outage) catch up.
+ * Pattern D as a repair: finds the conversation's newest message by instant (`newestMessage`) and applies it,
+ * so rows left stale (say, after a stream outage, or moved back by the course's Lambda) catch up, and an
+ * owner's extra rows are deleted.
  */
 export async function updateMessageGroup(doc: DynamoDBDocumentClient, table: string, messageGroupUuid: string): Promise<UpdateMessageGroupResult> {
   const group = requireUuid(messageGroupUuid, 'The conversation id')
-  const output = await doc.send(
-    new QueryCommand({
-      ExpressionAttributeValues: {':pk': messagePk(group)},
-      KeyConditionExpression: 'pk = :pk',
-      Limit: 1,
-      ScanIndexForward: false,
-      TableName: table,
-    }),
-  )
-  const newest = output.Items?.[0] as MessageItem | undefined
+  const newest = await newestMessage(doc, table, group)
   if (!newest) {
     // Tells an unknown conversation (NOT_FOUND) from one without messages.
     await requireMembers(doc, table, group)

@@ -1,0 +1,154 @@
+import {expect} from 'chai'
+import {randomUUID} from 'node:crypto'
+import pg from 'pg'
+import {QueryCommand} from '@aws-sdk/lib-dynamodb'
+
+import {createDynamoDbClients, type DynamoDbClients} from '../src/lib/dynamodb/client.js'
+import {type MessageItem, type Participant} from '../src/lib/dynamodb/items.js'
+import {keyMicros} from '../src/lib/dynamodb/key-time.js'
+import {applyMessageToConversation, type ConversationRowItem, getConversation, updateMessageGroup} from '../src/lib/dynamodb/patterns/index.js'
+import {dropTable, loadTableSchema} from '../src/lib/dynamodb/table-admin.js'
+import {loadSchema} from '../src/lib/postgres/schema.js'
+import {testStack} from './hooks.js'
+import {appConversation, appMessage, appTime, micros, putAppItems} from './support/app-items.js'
+import {cli, cliJson} from './support/cli.js'
+
+/** The CLI beside the Cruddur app: on items the app (and the course's Lambda) wrote, in the app's key formats. */
+describe('beside the Cruddur app', () => {
+  const suffix = randomUUID().slice(0, 8)
+  const table = `beside-app-${suffix}`
+  const flags = ['--table', table]
+  const names = ['amy', 'ben', 'cid', 'deb', 'eli', 'flo'] as const
+  const users = {} as Record<(typeof names)[number], Participant>
+  let ddb: DynamoDbClients
+
+  before(async () => {
+    const pool = new pg.Pool({connectionString: testStack().databaseUrl})
+    try {
+      await loadSchema(pool)
+      for (const name of names) {
+        const handle = `${name}_${suffix}`
+        const displayName = `${name[0].toUpperCase()}${name.slice(1)} App`
+        const {rows} = await pool.query<{uuid: string}>('INSERT INTO users (display_name, handle, email) VALUES ($1, $2, $3) RETURNING uuid', [displayName, handle, `${handle}@example.com`])
+        users[name] = {displayName, handle, uuid: rows[0].uuid}
+      }
+    } finally {
+      await pool.end()
+    }
+
+    ddb = createDynamoDbClients({endpoint: testStack().dynamodbEndpoint, ignoredEnv: [], kind: 'local', region: 'us-east-1', source: 'flag', table})
+    await loadTableSchema(ddb.client, {tableName: table})
+  })
+
+  after(async () => {
+    await dropTable(ddb.client, table, {ifExists: true})
+    ddb.client.destroy()
+  })
+
+  /** Every conversation row of a group, read from the table (the index may lag). */
+  async function groupRows(group: string, owners: Participant[]): Promise<ConversationRowItem[]> {
+    const rows: ConversationRowItem[] = []
+    for (const owner of owners) {
+      const output = await ddb.doc.send(new QueryCommand({
+        ConsistentRead: true,
+        ExpressionAttributeValues: {':group': group, ':pk': `GRP#${owner.uuid}`},
+        FilterExpression: 'message_group_uuid = :group',
+        KeyConditionExpression: 'pk = :pk',
+        TableName: table,
+      }))
+      rows.push(...(output.Items as ConversationRowItem[]))
+    }
+
+    return rows
+  }
+
+  /** A message item as stored, by its uuid. */
+  async function messageItemOf(group: string, messageUuid: string): Promise<MessageItem> {
+    const output = await ddb.doc.send(new QueryCommand({ExpressionAttributeValues: {':pk': `MSG#${group}`}, KeyConditionExpression: 'pk = :pk', TableName: table}))
+    return (output.Items as MessageItem[]).find((item) => item.message_uuid === messageUuid)!
+  }
+
+  /** A conversation as the course's Lambda leaves it racing other writers: two rows per owner, none with last_message_sk. */
+  async function fourRowConversation(a: Participant, b: Participant) {
+    const conversation = appConversation({
+      a,
+      b,
+      messages: [
+        {from: 'a', sk: appTime(micros('2026-11-29T11:51:56.529847Z')), text: 'first'},
+        {from: 'b', sk: appTime(micros('2026-11-29T11:53:19.494173Z'), 'naive'), text: 'second'},
+      ],
+      rowsForEveryMessage: true,
+    })
+    await putAppItems(ddb.doc, table, [...conversation.messages, ...conversation.rows])
+    expect(await groupRows(conversation.messageGroupUuid, [a, b])).to.have.length(4)
+    return conversation
+  }
+
+  /** Exactly one row per participant, each showing `newest` (rows the app wrote know only its time). */
+  async function expectOneRowEachAt(group: string, owners: Participant[], newest: Pick<MessageItem, 'sk' | 'message'>) {
+    const rows = await groupRows(group, owners)
+    expect(rows.map((row) => row.pk).sort()).to.deep.equal(owners.map((owner) => `GRP#${owner.uuid}`).sort())
+    for (const row of rows) {
+      expect(row.message).to.equal(newest.message)
+      if (row.last_message_sk === undefined) expect(keyMicros(row.sk)).to.equal(keyMicros(newest.sk))
+      else expect(row.last_message_sk).to.equal(newest.sk)
+    }
+  }
+
+  describe('Pattern D never refuses what the app left', () => {
+    it('applies a message with a -05:00 key by its instant: the newest wins although its key sorts first', async () => {
+      const conversation = appConversation({a: users.amy, b: users.ben, messages: [{from: 'a', sk: appTime(micros('2026-11-29T11:51:56.529847Z')), text: 'at 11:51 UTC'}]})
+      await putAppItems(ddb.doc, table, [...conversation.messages, ...conversation.rows])
+      // 06:52:35-05:00 is 11:52:35 UTC: later than 11:51:56+00:00, though it sorts before it as a string.
+      const offset = appMessage({messageGroupUuid: conversation.messageGroupUuid, sender: users.ben, sk: appTime(micros('2026-11-29T11:52:35.970508Z'), {offsetMinutes: -300}), text: 'from New York'})
+      expect(offset.sk).to.equal('2026-11-29T06:52:35.970508-05:00')
+      await putAppItems(ddb.doc, table, [offset])
+
+      const result = await applyMessageToConversation(ddb.doc, table, offset as MessageItem)
+      expect(result.updated).to.equal(2)
+      await expectOneRowEachAt(conversation.messageGroupUuid, [users.amy, users.ben], offset)
+      for (const row of await groupRows(conversation.messageGroupUuid, [users.amy, users.ben])) expect(row.last_message_sk).to.equal(offset.sk)
+      // The row's own key is the message's instant in the canonical form.
+      for (const row of await groupRows(conversation.messageGroupUuid, [users.amy, users.ben])) expect(row.sk).to.equal('2026-11-29T11:52:35.970508+00:00')
+      // An older message (by instant) then changes nothing, although its key sorts after.
+      expect((await applyMessageToConversation(ddb.doc, table, conversation.messages[0] as MessageItem)).updated).to.equal(0)
+      // The repair finds the -05:00 message as the newest too.
+      const repaired = await updateMessageGroup(ddb.doc, table, conversation.messageGroupUuid)
+      expect(repaired.lastMessage.messageUuid).to.equal(offset.message_uuid)
+      expect(repaired.updated).to.equal(0)
+    })
+
+    it('a conversation with two rows per owner is brought to one row each at the newest message, and stays so', async () => {
+      const {messageGroupUuid, messages} = await fourRowConversation(users.amy, users.cid)
+      const result = await updateMessageGroup(ddb.doc, table, messageGroupUuid)
+      expect(result.removed).to.equal(2)
+      expect(result.lastMessage.messageUuid).to.equal(messages[1].message_uuid)
+      await expectOneRowEachAt(messageGroupUuid, [users.amy, users.cid], messages[1])
+      const again = await updateMessageGroup(ddb.doc, table, messageGroupUuid)
+      expect(again).to.include({removed: 0, updated: 0})
+    })
+
+    it('update-message-group, create-message --group and get-conversation --as work on a conversation that had four rows, leaving two', async () => {
+      const updated = await fourRowConversation(users.deb, users.eli)
+      const update = await cliJson<{updated: number; removed: number}>(['ddb', 'patterns', 'update-message-group', updated.messageGroupUuid, ...flags])
+      expect(update.code, update.stderr).to.equal(0)
+      expect(update.json.removed).to.equal(2)
+      await expectOneRowEachAt(updated.messageGroupUuid, [users.deb, users.eli], updated.messages[1])
+
+      const posted = await fourRowConversation(users.deb, users.flo)
+      const send = await cliJson<{message: {messageUuid: string}}>(['ddb', 'patterns', 'create-message', '--from', users.flo.handle, '--group', posted.messageGroupUuid, 'after the race', ...flags])
+      expect(send.code, send.stderr).to.equal(0)
+      await expectOneRowEachAt(posted.messageGroupUuid, [users.deb, users.flo], await messageItemOf(posted.messageGroupUuid, send.json.message.messageUuid))
+
+      const read = await fourRowConversation(users.eli, users.flo)
+      const got = await cli(['ddb', 'patterns', 'get-conversation', read.messageGroupUuid, '--as', users.eli.handle, ...flags])
+      expect(got.code, got.stderr).to.equal(0)
+      expect(got.stdout).to.include('first').and.include('second')
+      const page = await getConversation(ddb.doc, table, read.messageGroupUuid, {asUser: users.flo.uuid})
+      expect(page.messages).to.have.length(2)
+      // Reading changes nothing; the next Pattern D run (here the repair) leaves two rows.
+      await updateMessageGroup(ddb.doc, table, read.messageGroupUuid)
+      await expectOneRowEachAt(read.messageGroupUuid, [users.eli, users.flo], read.messages[1])
+    })
+  })
+})
