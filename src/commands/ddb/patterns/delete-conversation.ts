@@ -33,7 +33,7 @@ The messages go first, the rows and the marker last (in one transaction), so an 
     const {refreshAfterWrite} = await import('../../../lib/momento/pattern-cache.js')
     await refreshAfterWrite({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}, doc, target.table, [result])
     this.log(`Deleted conversation ${group}: ${result.messagesDeleted} message${result.messagesDeleted === 1 ? '' : 's'}, ${result.rowsDeleted} conversation row${result.rowsDeleted === 1 ? '' : 's'}${result.markerDeleted ? ' and its marker' : ''}.`)
-    const {participantUuids: _participants, ...json} = result
-    return {...json, target: dynamoDbTargetJson(target)}
+    // participantUuids is for the cache refresh, not part of the output.
+    return {...result, participantUuids: undefined, target: dynamoDbTargetJson(target)}
   }
 }

@@ -49,7 +49,7 @@ By default the message becomes a tombstone: its text is removed and deleted_at s
     else this.log(`${result.hard ? 'Removed' : 'Deleted'} message ${messageUuid} (sent by @${result.message.sender.handle})${result.hard ? '' : ': its text is gone, a tombstone keeps its place'}.`)
     if (result.conversationRemoved) this.info('It was the last message: the conversation rows and marker were removed too.')
     else if (result.rowsUpdated > 0) this.info(`It was the newest message: ${result.rowsUpdated} conversation row${result.rowsUpdated === 1 ? '' : 's'} ${result.hard ? 'moved back to the newest remaining message' : 'now show it as deleted'}.`)
-    const {participantUuids: _participants, ...json} = result
-    return {...json, target: dynamoDbTargetJson(target)}
+    // participantUuids is for the cache refresh, not part of the output.
+    return {...result, participantUuids: undefined, target: dynamoDbTargetJson(target)}
   }
 }

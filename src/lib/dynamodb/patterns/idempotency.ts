@@ -58,7 +58,7 @@ export async function findSentMessage(
   if (!marker) return undefined
   const item = (await doc.send(new GetCommand({ConsistentRead: true, Key: {pk: marker.message_pk, sk: marker.message_sk}, TableName: table}))).Item as MessageItem | undefined
   if (item) return {item, message: messageFromItem(item), messageGroupUuid: messageFromItem(item).messageGroupUuid}
-  const gone = messageFromItem({deleted_at: '', message: '', message_uuid: messageUuid, pk: marker.message_pk, sk: marker.message_sk, user_display_name: sender.displayName, user_handle: sender.handle, user_uuid: sender.uuid})
-  const {deletedAt: _unknown, ...message} = gone
+  const message = messageFromItem({deleted_at: '', message: '', message_uuid: messageUuid, pk: marker.message_pk, sk: marker.message_sk, user_display_name: sender.displayName, user_handle: sender.handle, user_uuid: sender.uuid})
+  delete message.deletedAt // removed with --hard: when is not known
   return {message, messageGroupUuid: message.messageGroupUuid}
 }

@@ -68,10 +68,15 @@ export function planOwner(table: string, keeper: ConversationRowItem, extras: Co
   const deletes = (rows: ConversationRowItem[]): TransactItem[] => rows.map((row) => ({Delete: {Key: {pk: row.pk, sk: row.sk}, TableName: table, ...unchangedCondition(row)}}))
   if (!move) return {ownerPk: keeper.pk, writes: deletes(extras)}
   const sk = formatKeyTime(keyMicros(message.sk) + bump)
-  const {deleted_at: _deleted, message: _text, ...rest} = keeper
+  const moved: ConversationRowItem = {...keeper, last_message_sk: message.sk, message: message.message, sk}
   // A row showing a deleted message shows the tombstone's state, never text.
-  const shown = isDeletedMessage(message) ? {deleted_at: message.deleted_at} : {message: message.message}
-  const moved = {...rest, ...shown, last_message_sk: message.sk, sk} as ConversationRowItem
+  if (isDeletedMessage(message)) {
+    moved.deleted_at = message.deleted_at
+    delete (moved as Partial<ConversationRowItem>).message
+  } else {
+    delete moved.deleted_at
+  }
+
   // A transaction touches an item once: a row already at the new key is overwritten in place, not deleted.
   const inPlace = [keeper, ...extras].find((row) => row.sk === sk)
   const others = [keeper, ...extras].filter((row) => row !== inPlace)
