@@ -1,12 +1,13 @@
 import {expect} from 'chai'
 import {randomUUID} from 'node:crypto'
 import pg from 'pg'
-import {QueryCommand} from '@aws-sdk/lib-dynamodb'
+import {QueryCommand, ScanCommand} from '@aws-sdk/lib-dynamodb'
+import {DateTime} from 'luxon'
 
 import {createDynamoDbClients, type DynamoDbClients} from '../src/lib/dynamodb/client.js'
 import {type MessageItem, type Participant} from '../src/lib/dynamodb/items.js'
-import {keyMicros} from '../src/lib/dynamodb/key-time.js'
-import {applyMessageToConversation, type ConversationRowItem, getConversation, updateMessageGroup} from '../src/lib/dynamodb/patterns/index.js'
+import {formatKeyTime, keyMicros} from '../src/lib/dynamodb/key-time.js'
+import {applyMessageToConversation, type ConversationRowItem, conversationUuidFor, getConversation, updateMessageGroup} from '../src/lib/dynamodb/patterns/index.js'
 import {dropTable, loadTableSchema} from '../src/lib/dynamodb/table-admin.js'
 import {loadSchema} from '../src/lib/postgres/schema.js'
 import {testStack} from './hooks.js'
@@ -18,7 +19,7 @@ describe('beside the Cruddur app', () => {
   const suffix = randomUUID().slice(0, 8)
   const table = `beside-app-${suffix}`
   const flags = ['--table', table]
-  const names = ['amy', 'ben', 'cid', 'deb', 'eli', 'flo'] as const
+  const names = ['amy', 'ben', 'cid', 'deb', 'eli', 'flo', 'gil', 'hay', 'ivy'] as const
   const users = {} as Record<(typeof names)[number], Participant>
   let ddb: DynamoDbClients
 
@@ -149,6 +150,105 @@ describe('beside the Cruddur app', () => {
       // Reading changes nothing; the next Pattern D run (here the repair) leaves two rows.
       await updateMessageGroup(ddb.doc, table, read.messageGroupUuid)
       await expectOneRowEachAt(read.messageGroupUuid, [users.eli, users.flo], read.messages[1])
+    })
+  })
+
+  describe('keys the app can read', () => {
+    /**
+     * Python's `datetime.strptime(sk, '%Y-%m-%dT%H:%M:%S.%f%z')` (the course's get-conversation script), as a
+     * pattern: %f takes 1-6 digits and %z a ±HH:MM offset, and nothing may follow ("unconverted data remains").
+     */
+    const STRPTIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{1,6}[+-]\d{2}:?\d{2}$/
+    /** The app's own UTC form: six fractional digits, `+00:00`. */
+    const APP_FORMAT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}\+00:00$/
+
+    async function allItems(): Promise<Array<{pk: string; sk: string; last_message_sk?: string}>> {
+      const items: Array<{pk: string; sk: string}> = []
+      let startKey: Record<string, unknown> | undefined
+      do {
+        const page = await ddb.doc.send(new ScanCommand({ConsistentRead: true, ExclusiveStartKey: startKey, TableName: table}))
+        items.push(...(page.Items as Array<{pk: string; sk: string}>))
+        startKey = page.LastEvaluatedKey
+      } while (startKey)
+      return items
+    }
+
+    /** Whether a key is one the app reads: its format, Luxon's fromISO, strptime; and the instant it names. */
+    function expectAppReadable(sk: string) {
+      expect(sk).to.match(APP_FORMAT)
+      expect(sk).to.match(STRPTIME)
+      const parsed = DateTime.fromISO(sk, {setZone: true})
+      expect(parsed.isValid, `${sk}: ${parsed.invalidExplanation}`).to.equal(true)
+      expect(parsed.offset).to.equal(0)
+      expect(BigInt(parsed.toMillis())).to.equal(keyMicros(sk) / 1000n)
+    }
+
+    it('every key the CLI writes (messages, rows, seed) is a time alone in the app\'s UTC format', async () => {
+      const started = await cliJson<{messageGroupUuid: string}>(['ddb', 'patterns', 'create-message', '--from', users.gil.handle, '--to', users.hay.handle, 'hello', ...flags])
+      expect(started.code, started.stderr).to.equal(0)
+      const replied = await cli(['ddb', 'patterns', 'create-message', '--from', users.hay.handle, '--group', started.json.messageGroupUuid, 'hi', ...flags])
+      expect(replied.code, replied.stderr).to.equal(0)
+      const seeded = await cli(['ddb', 'seed', ...flags, '--handles', `${users.hay.handle},${users.ivy.handle}`, '--conversations', '1', '--messages', '4'])
+      expect(seeded.code, seeded.stderr).to.equal(0)
+
+      // Every row of these three users (no one else wrote theirs yet) and every message of their conversations.
+      const items = await allItems()
+      const rows = items.filter((item) => [users.gil, users.hay, users.ivy].some((user) => item.pk === `GRP#${user.uuid}`)) as ConversationRowItem[]
+      const groups = new Set(rows.map((row) => `MSG#${row.message_group_uuid}`))
+      const messages = items.filter((item) => groups.has(item.pk))
+      expect(rows).to.have.length(2 + 2)
+      expect(messages).to.have.length(2 + 4)
+      for (const item of [...rows, ...messages] as Array<{sk: string; last_message_sk?: string}>) {
+        expectAppReadable(item.sk)
+        if (item.last_message_sk !== undefined) expectAppReadable(item.last_message_sk)
+      }
+    })
+
+    it('--json gives every time in the canonical UTC form, whatever form the app wrote', async () => {
+      const conversation = appConversation({
+        a: users.gil,
+        b: users.ivy,
+        messages: [
+          {from: 'a', sk: appTime(micros('2026-11-29T11:51:56Z')), text: 'no fraction'},
+          {from: 'b', sk: appTime(micros('2026-11-29T11:52:35.970508Z'), {offsetMinutes: -300}), text: 'New York'},
+          {from: 'a', sk: appTime(micros('2026-11-29T11:53:19.494173Z'), 'naive'), text: 'naive'},
+        ],
+      })
+      await putAppItems(ddb.doc, table, [...conversation.messages, ...conversation.rows])
+      const read = await cliJson<{messages: Array<{createdAt: string; text: string}>}>(['ddb', 'patterns', 'get-conversation', conversation.messageGroupUuid, ...flags])
+      expect(read.code, read.stderr).to.equal(0)
+      expect(read.json.messages.map((m) => [m.text, m.createdAt]).sort()).to.deep.equal([
+        ['New York', '2026-11-29T11:52:35.970508+00:00'],
+        ['naive', '2026-11-29T11:53:19.494173+00:00'],
+        ['no fraction', '2026-11-29T11:51:56.000000+00:00'],
+      ])
+      const listed = await cliJson<{conversations: Array<{messageGroupUuid: string; lastMessageAt: string}>}>(['ddb', 'patterns', 'list-conversations', users.ivy.handle, ...flags])
+      expect(listed.json.conversations.find((c) => c.messageGroupUuid === conversation.messageGroupUuid)?.lastMessageAt).to.equal('2026-11-29T11:53:19.494173+00:00')
+    })
+
+    it('create-message --to adds to the pair\'s conversation the app started with a random id: the one with the newest message', async () => {
+      const older = appConversation({a: users.amy, b: users.ivy, messages: [{from: 'a', sk: appTime(micros('2026-11-28T09:00:00.000001Z')), text: 'older'}]})
+      // Newer by instant, though its -05:00 key sorts before the older one's.
+      const newer = appConversation({a: users.ivy, b: users.amy, messages: [{from: 'a', sk: appTime(micros('2026-11-28T10:00:00.5Z'), {offsetMinutes: -300}), text: 'newer'}]})
+      await putAppItems(ddb.doc, table, [...older.messages, ...older.rows, ...newer.messages, ...newer.rows])
+
+      const sent = await cliJson<{messageGroupUuid: string; newConversation: boolean}>(['ddb', 'patterns', 'create-message', '--from', users.amy.handle, '--to', users.ivy.handle, 'which one?', ...flags])
+      expect(sent.code, sent.stderr).to.equal(0)
+      expect(sent.json).to.deep.include({messageGroupUuid: newer.messageGroupUuid, newConversation: false})
+      expect(sent.json.messageGroupUuid).to.not.equal(conversationUuidFor(users.amy.uuid, users.ivy.uuid))
+      const rows = await groupRows(newer.messageGroupUuid, [users.amy, users.ivy])
+      expect(rows.map((row) => row.message)).to.deep.equal(['which one?', 'which one?'])
+    })
+
+    it('two conversations of one owner whose last messages share a microsecond both keep their row', async () => {
+      const now = new Date('2026-06-01T08:00:00.123Z')
+      const {createMessage} = await import('../src/lib/dynamodb/patterns/index.js')
+      const one = await createMessage(ddb.doc, table, {now, recipient: users.ben, sender: users.hay, text: 'to ben'})
+      const two = await createMessage(ddb.doc, table, {now, recipient: users.cid, sender: users.hay, text: 'to cid'})
+      expect(one.item.sk).to.equal(two.item.sk)
+      const hayRows = (await groupRows(one.messageGroupUuid, [users.hay])).concat(await groupRows(two.messageGroupUuid, [users.hay]))
+      expect(hayRows.map((row) => row.sk).sort()).to.deep.equal([formatKeyTime(keyMicros(one.item.sk)), formatKeyTime(keyMicros(one.item.sk) + 1n)])
+      for (const row of hayRows) expect(row.last_message_sk).to.equal(one.item.sk)
     })
   })
 })

@@ -6,6 +6,7 @@ import {PutCommand, QueryCommand, ScanCommand} from '@aws-sdk/lib-dynamodb'
 import {batchWriteAll} from '../src/lib/dynamodb/batch-write.js'
 import {createDynamoDbClients, type DynamoDbClients} from '../src/lib/dynamodb/client.js'
 import {conversationRow, groupPk, messageItem, type MessageItem, type Participant, timestamp} from '../src/lib/dynamodb/items.js'
+import {formatKeyTime, microsOfDate} from '../src/lib/dynamodb/key-time.js'
 import {
   applyMessageToConversation,
   conversationUuidFor,
@@ -97,9 +98,9 @@ describe('cruddur ddb patterns', () => {
       },
     })
 
-  /** Writes a message item alone, as a writer whose Pattern D has not run yet. */
-  async function putMessage(messageGroupUuid: string, sender: Participant, at: Date, text: string): Promise<MessageItem> {
-    const item = messageItem({createdAt: timestamp(at), messageGroupUuid, messageUuid: randomUUID(), sender, text})
+  /** Writes a message item alone, as a writer whose Pattern D has not run yet (`micros` after `at`). */
+  async function putMessage(messageGroupUuid: string, sender: Participant, at: Date, text: string, micros = 0n): Promise<MessageItem> {
+    const item = messageItem({createdAt: formatKeyTime(microsOfDate(at) + micros), messageGroupUuid, messageUuid: randomUUID(), sender, text})
     await ddb.doc.send(new PutCommand({Item: item, TableName: table}))
     return item
   }
@@ -182,22 +183,21 @@ describe('cruddur ddb patterns', () => {
       }
     })
 
-    it('two messages written in the same millisecond are both kept, in a stable order', async () => {
+    it('two messages written in the same microsecond are both kept, in a stable order, the second a microsecond later', async () => {
       const at = new Date('2026-03-01T12:00:00.000Z')
       const start = await createMessage(ddb.doc, table, {now: new Date(at.getTime() - 1000), recipient: users.fay, sender: users.eve, text: 'first'})
-      const one = await createMessage(ddb.doc, table, {messageGroupUuid: start.messageGroupUuid, now: at, sender: users.eve, text: 'same ms one'})
-      const two = await createMessage(ddb.doc, table, {messageGroupUuid: start.messageGroupUuid, now: at, sender: users.fay, text: 'same ms two'})
-      expect(one.message.createdAt).to.equal(two.message.createdAt)
+      const one = await createMessage(ddb.doc, table, {messageGroupUuid: start.messageGroupUuid, now: at, sender: users.eve, text: 'same µs one'})
+      const two = await createMessage(ddb.doc, table, {messageGroupUuid: start.messageGroupUuid, now: at, sender: users.fay, text: 'same µs two'})
+      // The second found the key taken: its time moved on by one microsecond, nothing was overwritten.
+      expect(one.item.sk).to.equal('2026-03-01T12:00:00.000000+00:00')
+      expect(two.item.sk).to.equal('2026-03-01T12:00:00.000001+00:00')
+      expect(two.message.createdAt).to.equal(two.item.sk)
 
       const read = async () => (await getConversation(ddb.doc, table, start.messageGroupUuid)).messages.map((m) => m.messageUuid)
       const first = await read()
-      expect(first).to.have.length(3)
-      expect(first).to.include.members([one.message.messageUuid, two.message.messageUuid])
+      expect(first).to.deep.equal([two.message.messageUuid, one.message.messageUuid, start.message.messageUuid])
       expect(await read()).to.deep.equal(first)
-      // Both rows show the later of the two by sort key, whichever was applied last.
-      const later = [one, two].sort((a, b) => (a.item.sk < b.item.sk ? -1 : 1))[1]
-      expect(first[0]).to.equal(later.message.messageUuid)
-      for (const owner of [users.eve, users.fay]) expect((await rowsOf(owner, start.messageGroupUuid))[0].message).to.equal(later.message.text)
+      for (const owner of [users.eve, users.fay]) expect((await rowsOf(owner, start.messageGroupUuid))[0]).to.include({last_message_sk: two.item.sk, message: two.message.text})
     })
 
     it('paging with the cursor returns every message exactly once, newest to oldest', async () => {
@@ -257,9 +257,9 @@ describe('cruddur ddb patterns', () => {
       const recent = await createMessage(ddb.doc, table, {recipient: users.kim, sender: users.ida, text: 'this year'})
       const {conversations} = await listConversations(ddb.doc, table, users.ida.uuid)
       expect(conversations.map((c) => c.messageGroupUuid)).to.deep.equal([recent.messageGroupUuid, old.messageGroupUuid])
-      expect(conversations[1]).to.include({lastMessage: 'happy new year', lastMessageAt: '2019-12-31T23:59:59.999Z'})
+      expect(conversations[1]).to.include({lastMessage: 'happy new year', lastMessageAt: '2019-12-31T23:59:59.999000+00:00'})
       const page = await getConversation(ddb.doc, table, old.messageGroupUuid)
-      expect(page.messages.map((m) => m.createdAt)).to.deep.equal(['2019-12-31T23:59:59.999Z'])
+      expect(page.messages.map((m) => m.createdAt)).to.deep.equal(['2019-12-31T23:59:59.999000+00:00'])
     })
 
     it('lists conversations a page at a time with a cursor', async () => {
@@ -305,8 +305,8 @@ describe('cruddur ddb patterns', () => {
 
       it('is race-free: 20 concurrent applications end with one row per participant, holding the newest message', async () => {
         const base = Date.parse('2024-02-01T00:00:00.000Z')
-        // Some messages share a millisecond, so the sort key, not the time alone, must decide.
-        const messages = await Promise.all(Array.from({length: 20}, (_, i) => putMessage(group, users.lea, new Date(base + Math.floor(i / 2) * 1000), `race ${i}`)))
+        // Pairs of messages a microsecond apart, so the microseconds, not the milliseconds alone, must decide.
+        const messages = await Promise.all(Array.from({length: 20}, (_, i) => putMessage(group, users.lea, new Date(base + Math.floor(i / 2) * 1000), `race ${i}`, BigInt(i % 2))))
         const newest = [...messages].sort((a, b) => (a.sk < b.sk ? 1 : -1))[0]
         const shuffled = [...messages].sort(() => Math.random() - 0.5)
         await Promise.all(shuffled.map((message) => applyMessageToConversation(ddb.doc, table, message)))

@@ -1,15 +1,20 @@
+import {canonicalKeyTime, formatKeyTime, microsOfDate} from './key-time.js'
+
 /**
- * The two kinds of item in `cruddur-messages` and their keys. Timestamps are UTC ISO-8601 with
- * milliseconds, so string order is time order.
+ * The two kinds of item in `cruddur-messages` and their keys, as the Cruddur app reads them: a sort key is a
+ * time alone (the app shows a message's `sk` as its `created_at`, a row's as its `last_message_at`), written
+ * in the app's own format, always UTC with six fractional digits: `2026-11-29T11:51:56.529847+00:00`
+ * (key-time.ts). In that form string order is time order.
  *
- * | item             | pk                       | sk                                  | in the GSI |
- * | conversation row | GRP#<owner user_uuid>    | <last_message_at>#<message_group_uuid> | yes     |
- * | message          | MSG#<message_group_uuid> | <created_at>#<message_uuid>         | no         |
+ * | item             | pk                       | sk                 | in the GSI |
+ * | conversation row | GRP#<owner user_uuid>    | <last_message_at>  | yes        |
+ * | message          | MSG#<message_group_uuid> | <created_at>       | no         |
  *
- * Both sort keys start with the time and end with an id: two messages written in the same millisecond are
- * both kept (in a stable order), and two conversations of one user whose last messages share a millisecond
- * never overwrite each other. Messages carry no `message_group_uuid` attribute, so the index
- * `message-group-sk-index` is sparse: it holds exactly the two conversation rows of each conversation.
+ * With no id in the key, uniqueness comes from the writes: each is conditional on its key being free, and on
+ * a collision the time moves on by one microsecond (two messages of one conversation in one microsecond are
+ * both kept; two conversations of one owner whose last messages share a microsecond both keep their row).
+ * Messages carry no `message_group_uuid` attribute, so the index `message-group-sk-index` is sparse: it
+ * holds exactly the conversation rows.
  */
 export const GROUP_PREFIX = 'GRP#'
 export const MESSAGE_PREFIX = 'MSG#'
@@ -50,15 +55,17 @@ export interface MessageItem {
 
 export const groupPk = (ownerUuid: string) => `${GROUP_PREFIX}${ownerUuid}`
 export const messagePk = (messageGroupUuid: string) => `${MESSAGE_PREFIX}${messageGroupUuid}`
-export const messageSk = (createdAt: string, messageUuid: string) => `${createdAt}#${messageUuid}`
-export const conversationSk = (lastMessageAt: string, messageGroupUuid: string) => `${lastMessageAt}#${messageGroupUuid}`
+/** A message's sort key: its creation time, canonical. */
+export const messageSk = (createdAt: string) => canonicalKeyTime(createdAt)
+/** A conversation row's sort key: the time of the message it shows, canonical. */
+export const conversationSk = (lastMessageAt: string) => canonicalKeyTime(lastMessageAt)
 
-/** The time at the front of a sort key: a message's creation, a conversation row's last message. */
-export const sortKeyTime = (item: Pick<MessageItem | ConversationRow, 'sk'>) => item.sk.split('#')[0]
+/** The time of a sort key in the canonical form, whatever form it was written in (the one `--json` prints). */
+export const sortKeyTime = (item: Pick<MessageItem | ConversationRow, 'sk'>) => canonicalKeyTime(item.sk)
 export const messageGroupUuidOf = (item: Pick<MessageItem, 'pk'>) => item.pk.slice(MESSAGE_PREFIX.length)
 
-/** UTC ISO-8601 with milliseconds, e.g. 2026-11-24T15:49:00.123Z. */
-export const timestamp = (date: Date = new Date()) => date.toISOString()
+/** A date as a key time, e.g. 2026-11-24T15:49:00.123000+00:00. */
+export const timestamp = (date: Date = new Date()) => formatKeyTime(microsOfDate(date))
 
 export function messageItem(input: {
   messageGroupUuid: string
@@ -71,7 +78,7 @@ export function messageItem(input: {
     message: input.text,
     message_uuid: input.messageUuid,
     pk: messagePk(input.messageGroupUuid),
-    sk: messageSk(input.createdAt, input.messageUuid),
+    sk: messageSk(input.createdAt),
     user_display_name: input.sender.displayName,
     user_handle: input.sender.handle,
     user_uuid: input.sender.uuid,
@@ -90,7 +97,7 @@ export function conversationRow(input: {
     message: input.lastMessage,
     message_group_uuid: input.messageGroupUuid,
     pk: groupPk(input.owner.uuid),
-    sk: conversationSk(input.lastMessageAt, input.messageGroupUuid),
+    sk: conversationSk(input.lastMessageAt),
     user_display_name: input.other.displayName,
     user_handle: input.other.handle,
     user_uuid: input.other.uuid,

@@ -28,6 +28,9 @@ const MINUTE = 60_000
 /**
  * Plans realistic conversations between pairs of users: texts from faker, times going back from `now`
  * (the newest conversation ends at `now`), each with its two conversation rows holding the last message.
+ * Keys are the canonical key times and unique by construction, as BatchWrite cannot be conditional: a
+ * conversation's messages are at least a minute apart, and conversations end at least five minutes apart,
+ * so no owner has two rows at one time.
  */
 export function planSeed(users: Participant[], options: SeedOptions): SeedConversation[] {
   const sorted = [...users].sort((a, b) => a.handle.localeCompare(b.handle))

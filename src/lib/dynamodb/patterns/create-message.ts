@@ -3,9 +3,10 @@ import {randomUUID} from 'node:crypto'
 import {paginateQuery, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
 
 import {CruddurError} from '../../errors.js'
-import {conversationRow, groupPk, type MessageItem, messageItem, type Participant, timestamp} from '../items.js'
+import {conversationRow, groupPk, type MessageItem, messageItem, type Participant} from '../items.js'
+import {formatKeyTime, type Micros, microsOfDate, nextKeyTime, nowMicros} from '../key-time.js'
 import {conversationUuidFor} from './conversation-uuid.js'
-import {type ConversationMembers, type ConversationRowItem, queryGroupRows, requireMembers, requireParticipant} from './conversation-rows.js'
+import {compareRows, type ConversationMembers, type ConversationRowItem, queryGroupRows, requireMembers, requireParticipant} from './conversation-rows.js'
 import {requireMessageText, requireUuid} from './input.js'
 import {findSentMessage, idempotencyMarkerPut, idempotentMessageUuid} from './idempotency.js'
 import {applyMessageToConversation} from './update-message-group.js'
@@ -41,7 +42,7 @@ export interface CreateMessageInput {
   /** Or add to this existing conversation, which the sender must be in. */
   messageGroupUuid?: string
   text: string
-  /** The message's time (default: now). */
+  /** The message's time (default: now, to the microsecond). */
   now?: Date
   /**
    * Makes the send idempotent: the message's uuid is derived from the sender and this key, and the message is
@@ -61,6 +62,8 @@ export interface CreateMessageResult {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+/** Keys found taken before giving up: each try moves the time on by a microsecond, so a handful is plenty. */
+const MAX_KEY_TRIES = 100
 
 /**
  * Pattern C: writes a message. With `messageGroupUuid` it adds to that conversation if the sender is one of
@@ -81,20 +84,22 @@ export async function createMessage(doc: DynamoDBDocumentClient, table: string, 
     throw new CruddurError('INVALID_INPUT', 'A message goes either to a person or into a conversation: give a recipient or a message_group_uuid, not both or neither.')
   }
 
-  const createdAt = timestamp(input.now ?? new Date())
+  const createdAt = input.now ? microsOfDate(input.now) : nowMicros()
   const idempotent = input.idempotencyKey !== undefined
   const messageUuid = idempotent ? idempotentMessageUuid(sender.uuid, input.idempotencyKey!) : randomUUID()
-  const item = (messageGroupUuid: string) => messageItem({createdAt, messageGroupUuid, messageUuid, sender, text})
+  const item = (messageGroupUuid: string, at: Micros = createdAt) => messageItem({createdAt: formatKeyTime(at), messageGroupUuid, messageUuid, sender, text})
   // A retry finds the first attempt's message; racing retries are settled by the marker's conditional put.
-  const duplicate = async () => {
-    const sent = await findSentMessage(doc, table, messageUuid, sender)
-    if (!sent) return undefined
-    // The first attempt may have died before Pattern D: applying its message again repairs the rows.
-    if (sent.item && !sent.message.deleted) await applyMessageToConversation(doc, table, sent.item)
-    return {item: sent.item!, message: sent.message, messageGroupUuid: sent.messageGroupUuid, newConversation: false, duplicate: true}
-  }
+  const duplicate = idempotent
+    ? async (): Promise<CreateMessageResult | undefined> => {
+        const sent = await findSentMessage(doc, table, messageUuid, sender)
+        if (!sent) return undefined
+        // The first attempt may have died before Pattern D: applying its message again repairs the rows.
+        if (sent.item && !sent.message.deleted) await applyMessageToConversation(doc, table, sent.item)
+        return {duplicate: true, item: sent.item!, message: sent.message, messageGroupUuid: sent.messageGroupUuid, newConversation: false}
+      }
+    : undefined
 
-  if (idempotent) {
+  if (duplicate) {
     const first = await duplicate()
     if (first) return first
   }
@@ -103,7 +108,7 @@ export async function createMessage(doc: DynamoDBDocumentClient, table: string, 
     const group = requireUuid(input.messageGroupUuid, 'The conversation id')
     const members = await requireMembers(doc, table, group)
     requireParticipant(members, sender, 'post in it')
-    return addMessage(doc, table, members, item(group), idempotent ? duplicate : undefined)
+    return addMessage(doc, table, members, item(group), duplicate)
   }
 
   const recipient = requireParticipantInput(input.recipient!, 'recipient')
@@ -112,42 +117,54 @@ export async function createMessage(doc: DynamoDBDocumentClient, table: string, 
   }
 
   const group = conversationUuidFor(sender.uuid, recipient.uuid)
-  const first = item(group)
-  const rows: ConversationRowItem[] = [
-    {...conversationRow({lastMessage: text, lastMessageAt: createdAt, messageGroupUuid: group, other: recipient, owner: sender}), last_message_sk: first.sk},
-    {...conversationRow({lastMessage: text, lastMessageAt: createdAt, messageGroupUuid: group, other: sender, owner: recipient}), last_message_sk: first.sk},
-  ]
+  // Microseconds each row's key is moved on: an owner may already have a row (another conversation) at this time.
+  const rowBumps: [Micros, Micros] = [0n, 0n]
+  let messageBump = 0n
   const isNew = {ConditionExpression: 'attribute_not_exists(pk)', TableName: table}
-  for (let attempt = 0; ; attempt++) {
+  for (let attempt = 0; attempt < MAX_KEY_TRIES; attempt++) {
     const existing = await findConversationBetween(doc, table, sender, recipient)
-    if (existing) return addMessage(doc, table, existing, item(existing.messageGroupUuid), idempotent ? duplicate : undefined)
+    if (existing) return addMessage(doc, table, existing, item(existing.messageGroupUuid), duplicate)
+    const first = item(group, createdAt + messageBump)
+    const rows: ConversationRowItem[] = [
+      {...conversationRow({lastMessage: text, lastMessageAt: formatKeyTime(createdAt + rowBumps[0]), messageGroupUuid: group, other: recipient, owner: sender}), last_message_sk: first.sk},
+      {...conversationRow({lastMessage: text, lastMessageAt: formatKeyTime(createdAt + rowBumps[1]), messageGroupUuid: group, other: sender, owner: recipient}), last_message_sk: first.sk},
+    ]
     try {
       await doc.send(
         new TransactWriteCommand({
           TransactItems: [
-            {Put: {...isNew, Item: conversationMarker(group, sender.uuid, recipient.uuid, createdAt)}},
+            {Put: {...isNew, Item: conversationMarker(group, sender.uuid, recipient.uuid, first.sk)}},
             ...rows.map((row) => ({Put: {...isNew, Item: row}})),
             {Put: {...isNew, Item: first}},
-            ...(idempotent ? [idempotencyMarkerPut(table, first)] : []),
+            ...(duplicate ? [idempotencyMarkerPut(table, first)] : []),
           ],
         }),
       )
       return {duplicate: false, item: first, message: messageFromItem(first), messageGroupUuid: group, newConversation: true}
     } catch (error) {
-      const reasons = (error as {name?: string; CancellationReasons?: Array<{Code?: string}>})
-      if (reasons.name !== 'TransactionCanceledException') throw error
-      if (idempotent && reasons.CancellationReasons?.[4]?.Code === 'ConditionalCheckFailed') {
-        const first = await duplicate()
-        if (first) return first
+      const {CancellationReasons: reasons, name} = error as {name?: string; CancellationReasons?: Array<{Code?: string}>}
+      if (name !== 'TransactionCanceledException') throw error
+      const taken = (index: number) => reasons?.[index]?.Code === 'ConditionalCheckFailed'
+      // The idempotency marker exists: a retry of this send got there first.
+      const sent = duplicate && taken(4) ? await duplicate() : undefined
+      if (sent) return sent
+      // The marker exists: someone started this pair's conversation since we looked. Add to theirs.
+      if (taken(0)) return addMessage(doc, table, await requireMembers(doc, table, group, [sender.uuid, recipient.uuid]), first, duplicate)
+      // An owner already has a row at this time (another conversation): that row's time moves on.
+      if (taken(1) || taken(2) || taken(3)) {
+        if (taken(1)) rowBumps[0]++
+        if (taken(2)) rowBumps[1]++
+        if (taken(3)) messageBump++
+        continue
       }
 
-      // The marker exists: someone started this pair's conversation since we looked. Add to theirs.
-      if (reasons.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return addMessage(doc, table, await requireMembers(doc, table, group, [sender.uuid, recipient.uuid]), first, idempotent ? duplicate : undefined)
       // A concurrent start still in flight (TransactionConflict): look again, it has either won or failed.
       if (attempt >= 5) throw error
       await sleep(Math.random() * 50 * 2 ** attempt)
     }
   }
+
+  throw new CruddurError('CONFLICT', `Could not start a conversation between @${sender.handle} and @${recipient.handle}: its keys stayed taken for ${MAX_KEY_TRIES} tries. Try again.`)
 }
 
 function requireParticipantInput(participant: Participant, role: string): Participant {
@@ -156,36 +173,74 @@ function requireParticipantInput(participant: Participant, role: string): Partic
   return {displayName: participant.displayName ?? participant.handle, handle: participant.handle, uuid}
 }
 
-/** Writes one message into an existing conversation; with `duplicate`, idempotently (see idempotency.ts). */
+/**
+ * Puts a message under a free key: the write is conditional on the key, and when another message of the
+ * conversation has it (sent in the same microsecond) the time moves on by one microsecond. Nothing is
+ * overwritten, and both messages are kept in a stable order.
+ */
+async function putMessage(doc: DynamoDBDocumentClient, table: string, message: MessageItem): Promise<MessageItem> {
+  let item = message
+  for (let tries = 0; tries < MAX_KEY_TRIES; tries++) {
+    try {
+      await doc.send(new PutCommand({ConditionExpression: 'attribute_not_exists(pk)', Item: item, ReturnValuesOnConditionCheckFailure: 'ALL_OLD', TableName: table}))
+      return item
+    } catch (error) {
+      const {Item: holder, name} = error as {name?: string; Item?: {message_uuid?: string | {S?: string}}}
+      if (name !== 'ConditionalCheckFailedException') throw error
+      // Our own write, answered late and retried by the SDK: it is in. (The error's item is not unmarshalled.)
+      const holderUuid = holder?.message_uuid
+      if ((typeof holderUuid === 'string' ? holderUuid : holderUuid?.S) === item.message_uuid) return item
+      item = {...item, sk: nextKeyTime(item.sk)}
+    }
+  }
+
+  throw new CruddurError('CONFLICT', `Could not save message ${message.message_uuid}: ${MAX_KEY_TRIES} keys from ${message.sk} on were taken. Try again.`)
+}
+
+/**
+ * An idempotent send's put: the message and its idempotency marker in one transaction, the marker only if
+ * absent (see idempotency.ts). A taken message key moves on a microsecond, as in putMessage; a taken marker
+ * means a retry of this send got there first (or is committing: TransactionConflict), and its message is
+ * returned instead.
+ */
+async function putIdempotentMessage(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  message: MessageItem,
+  duplicate: () => Promise<CreateMessageResult | undefined>,
+): Promise<MessageItem | CreateMessageResult> {
+  let item = message
+  for (let tries = 0; tries < MAX_KEY_TRIES; tries++) {
+    try {
+      await doc.send(new TransactWriteCommand({TransactItems: [{Put: {ConditionExpression: 'attribute_not_exists(pk)', Item: item, TableName: table}}, idempotencyMarkerPut(table, item)]}))
+      return item
+    } catch (error) {
+      const {CancellationReasons: reasons, name} = error as {name?: string; CancellationReasons?: Array<{Code?: string}>}
+      if (name !== 'TransactionCanceledException') throw error
+      if (reasons?.[1]?.Code === 'ConditionalCheckFailed' || reasons?.[1]?.Code === 'TransactionConflict') {
+        const first = await duplicate()
+        if (first) return first
+      }
+
+      if (reasons?.[0]?.Code === 'ConditionalCheckFailed') item = {...item, sk: nextKeyTime(item.sk)}
+      else await sleep(Math.random() * 20 * 2 ** Math.min(tries, 6))
+    }
+  }
+
+  throw new CruddurError('CONFLICT', `Could not save message ${message.message_uuid}: ${MAX_KEY_TRIES} tries lost to other writers. Try again with the same idempotency key.`)
+}
+
+/** Writes one message into an existing conversation; with `duplicate`, idempotently. */
 async function addMessage(
   doc: DynamoDBDocumentClient,
   table: string,
   members: ConversationMembers,
-  message: MessageItem,
+  unsaved: MessageItem,
   duplicate?: () => Promise<CreateMessageResult | undefined>,
 ): Promise<CreateMessageResult> {
-  if (duplicate) {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await doc.send(new TransactWriteCommand({TransactItems: [{Put: {ConditionExpression: 'attribute_not_exists(pk)', Item: message, TableName: table}}, idempotencyMarkerPut(table, message)]}))
-        break
-      } catch (error) {
-        const {CancellationReasons: reasons, name} = error as {name?: string; CancellationReasons?: Array<{Code?: string}>}
-        if (name !== 'TransactionCanceledException' || attempt >= 8) throw error
-        // The marker exists: a retry of this send got there first. Otherwise a racing retry's transaction
-        // was in flight (TransactionConflict): look again once it has committed or failed.
-        if (reasons?.[1]?.Code === 'ConditionalCheckFailed' || reasons?.[1]?.Code === 'TransactionConflict') {
-          const first = await duplicate()
-          if (first) return first
-        }
-
-        await sleep(Math.random() * 20 * 2 ** attempt)
-      }
-    }
-  } else {
-    await doc.send(new PutCommand({ConditionExpression: 'attribute_not_exists(pk)', Item: message, TableName: table}))
-  }
-
+  const saved = duplicate ? await putIdempotentMessage(doc, table, unsaved, duplicate) : await putMessage(doc, table, unsaved)
+  if ('duplicate' in saved) return saved
+  const message = saved
   try {
     await applyMessageToConversation(doc, table, message)
   } catch (error) {
@@ -197,10 +252,11 @@ async function addMessage(
 }
 
 /**
- * The conversation two users already share. First the pair's deterministic id (one index query); then,
- * for conversations made before ids were derived from the pair (seeded ones have random ids), the sender's
- * conversation rows filtered on the other user: that reads the sender's whole list, but only when no
- * conversation with the deterministic id exists, that is once per new pair.
+ * The conversation two users already share. A pair can have several: the Cruddur app mints a random
+ * message_group_uuid each time it starts one. The choice is deterministic: the pair's derived id if that
+ * conversation exists (one index query); otherwise the one whose row in the first user's list shows the
+ * newest message (by instant; ties by id). That reads the first user's whole list, filtered on the other
+ * user, only while the pair has no derived conversation.
  */
 export async function findConversationBetween(
   doc: DynamoDBDocumentClient,
@@ -217,15 +273,12 @@ export async function findConversationBetween(
       ExpressionAttributeValues: {':other': b.uuid, ':pk': groupPk(a.uuid)},
       FilterExpression: 'user_uuid = :other',
       KeyConditionExpression: 'pk = :pk',
-      ProjectionExpression: 'message_group_uuid',
+      ProjectionExpression: 'pk, sk, message_group_uuid, last_message_sk',
       TableName: table,
     },
   )
-  for await (const page of pages) {
-    const found = page.Items?.[0] as {message_group_uuid?: string} | undefined
-    if (found?.message_group_uuid) return requireMembers(doc, table, found.message_group_uuid, [a.uuid, b.uuid])
-  }
-
-  return undefined
+  const found: ConversationRowItem[] = []
+  for await (const page of pages) found.push(...((page.Items ?? []) as ConversationRowItem[]))
+  const newest = found.sort((x, y) => compareRows(y, x) || (x.message_group_uuid < y.message_group_uuid ? -1 : 1))[0]
+  return newest ? requireMembers(doc, table, newest.message_group_uuid, [a.uuid, b.uuid]) : undefined
 }
-

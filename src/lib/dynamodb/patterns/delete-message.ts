@@ -151,7 +151,7 @@ export async function removeMessage(
         // showing this message goes (Pattern D would delete it anyway).
         others.push(unchanged(keeper), ...extras.filter(shows).map(remove))
       } else if (options.hard && previous) {
-        plans.push(planOwner(table, keeper, extras, previous, bump, true))
+        plans.push(planOwner(table, keeper, extras, previous, bump, true, current.sk))
         rowsUpdated++
       } else if (options.hard) {
         others.push(remove(keeper), ...extras.map(remove))
@@ -166,7 +166,8 @@ export async function removeMessage(
     let messageWrites: TransactItem[]
     if (options.hard) {
       messageWrites = [{Delete: {ConditionExpression: 'attribute_exists(pk)', Key: key, TableName: table}}]
-      if (previous) messageWrites.push(messageAsApplied(table, previous))
+      // The row's new message must still be there, deleted or not as read (another delete may be removing it).
+      if (previous) messageWrites.push({ConditionCheck: {...messageAsApplied(table, previous).ConditionCheck!, ConditionExpression: `attribute_exists(pk) AND ${messageAsApplied(table, previous).ConditionCheck!.ConditionExpression}`}})
       if (conversationRemoved) messageWrites.push({Delete: {Key: {pk: `${CONVERSATION_MARKER_PREFIX}${members.messageGroupUuid}`, sk: CONVERSATION_MARKER_SK}, TableName: table}})
     } else {
       if (isDeletedMessage(current) && plans.length === 0 && others.every((write) => !write.Delete)) return result(true, 0)

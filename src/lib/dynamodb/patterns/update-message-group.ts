@@ -64,11 +64,24 @@ export interface OwnerPlan {
  * delete-then-put that a crash or a racing writer could split. The new key is the message's time in the
  * canonical form, `bump` microseconds later when the owner already had another row at that time.
  */
-export function planOwner(table: string, keeper: ConversationRowItem, extras: ConversationRowItem[], message: MessageItem, bump: Micros, move = needsMessage(keeper, message)): OwnerPlan {
+export function planOwner(
+  table: string,
+  keeper: ConversationRowItem,
+  extras: ConversationRowItem[],
+  message: MessageItem,
+  bump: Micros,
+  move = needsMessage(keeper, message),
+  /** The sort key of a message removed by this move (a hard delete moving the row back from it). */
+  removing?: string,
+): OwnerPlan {
   const deletes = (rows: ConversationRowItem[]): TransactItem[] => rows.map((row) => ({Delete: {Key: {pk: row.pk, sk: row.sk}, TableName: table, ...unchangedCondition(row)}}))
   if (!move) return {ownerPk: keeper.pk, writes: deletes(extras)}
   const sk = formatKeyTime(keyMicros(message.sk) + bump)
   const moved: ConversationRowItem = {...keeper, last_message_sk: message.sk, message: message.message, sk}
+  // Only removed messages newer than the one shown can still be applied by a late record: the rest go.
+  const removed = [...(keeper.removed_sks ?? []), ...(removing ? [removing] : [])].filter((removedSk) => compareKeys(removedSk, message.sk) > 0)
+  if (removed.length > 0) moved.removed_sks = new Set(removed)
+  else delete moved.removed_sks
   // A row showing a deleted message shows the tombstone's state, never text.
   if (isDeletedMessage(message)) {
     moved.deleted_at = message.deleted_at
@@ -89,16 +102,18 @@ export function planOwner(table: string, keeper: ConversationRowItem, extras: Co
  * not) unlike the row, as when `update-message-group` repairs rows after a delete.
  */
 export const needsMessage = (row: ConversationRowItem, message: MessageItem) =>
-  isNewerThanRow(message.sk, row) || (lastMessageSkOf(row) === message.sk && isDeletedMessage(row) !== isDeletedMessage(message))
+  !row.removed_sks?.has(message.sk) && (isNewerThanRow(message.sk, row) || (lastMessageSkOf(row) === message.sk && isDeletedMessage(row) !== isDeletedMessage(message)))
 
 /**
- * The check that goes with every move: the message is still in the table, deleted or not as it was read.
- * A late stream record of a message deleted since, or a delete racing this move, then cancels the move.
+ * The check that goes with every move: the message is not deleted since it was read (a tombstone moving a
+ * row is one still). A late stream record of a message soft-deleted since, or a soft delete racing this move,
+ * then cancels the move. (A message removed with --hard is refused by the rows' `removed_sks` instead: an
+ * absent item passes this check, as records of items never read back do.)
  */
 export function messageAsApplied(table: string, message: Pick<MessageItem, 'pk' | 'sk' | 'deleted_at'>): TransactItem {
   return {
     ConditionCheck: {
-      ConditionExpression: `attribute_exists(pk) AND ${isDeletedMessage(message) ? 'attribute_exists(deleted_at)' : 'attribute_not_exists(deleted_at)'}`,
+      ConditionExpression: isDeletedMessage(message) ? 'attribute_exists(deleted_at)' : 'attribute_not_exists(deleted_at)',
       Key: {pk: message.pk, sk: message.sk},
       TableName: table,
     },

@@ -1,9 +1,13 @@
 import {type ConversationRow, isDeletedMessage, type MessageItem, messageGroupUuidOf, type Participant, sortKeyTime} from '../items.js'
+import {canonicalKeyTime} from '../key-time.js'
 
 /** What people see in place of a deleted message's text. */
 export const DELETED_MARKER = '(message deleted)'
 
-/** A message as the patterns return it (and `--json` prints it). A deleted one has `deleted: true` and no text. */
+/**
+ * A message as the patterns return it (and `--json` prints it); times in the canonical UTC form, whatever the
+ * key's. A deleted one has `deleted: true` and no text.
+ */
 export interface Message {
   messageGroupUuid: string
   messageUuid: string
@@ -35,9 +39,10 @@ export const messageFromItem = (item: MessageItem): Message => ({
   ...(isDeletedMessage(item) ? {deleted: true, deletedAt: item.deleted_at} : {text: item.message}),
 })
 
-export const conversationFromRow = (row: ConversationRow): Conversation => ({
+export const conversationFromRow = (row: ConversationRow & {last_message_sk?: string}): Conversation => ({
   ...(isDeletedMessage(row) ? {lastMessageDeleted: true} : {lastMessage: row.message}),
-  lastMessageAt: sortKeyTime(row),
+  // The shown message's own time: the row's key may have moved on a microsecond to stay unique.
+  lastMessageAt: canonicalKeyTime(row.last_message_sk ?? row.sk),
   messageGroupUuid: row.message_group_uuid,
   with: {displayName: row.user_display_name, handle: row.user_handle, uuid: row.user_uuid},
 })
