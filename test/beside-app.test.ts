@@ -227,10 +227,12 @@ describe('beside the Cruddur app', () => {
     })
 
     it('create-message --to adds to the pair\'s conversation the app started with a random id: the one with the newest message', async () => {
-      const older = appConversation({a: users.amy, b: users.ivy, messages: [{from: 'a', sk: appTime(micros('2026-11-28T09:00:00.000001Z')), text: 'older'}]})
-      // Newer by instant, though its -05:00 key sorts before the older one's.
-      const newer = appConversation({a: users.ivy, b: users.amy, messages: [{from: 'a', sk: appTime(micros('2026-11-28T10:00:00.5Z'), {offsetMinutes: -300}), text: 'newer'}]})
-      await putAppItems(ddb.doc, table, [...older.messages, ...older.rows, ...newer.messages, ...newer.rows])
+      // Three conversations of the pair; the newest by instant is neither first nor last by key text.
+      const oldest = appConversation({a: users.amy, b: users.ivy, messages: [{from: 'a', sk: appTime(micros('2026-11-28T08:00:00Z'), {offsetMinutes: -300}), text: 'oldest'}]})
+      const newer = appConversation({a: users.ivy, b: users.amy, messages: [{from: 'a', sk: appTime(micros('2026-11-28T10:00:00.5Z'), {offsetMinutes: -300}), text: 'newest'}]})
+      const older = appConversation({a: users.amy, b: users.ivy, messages: [{from: 'b', sk: appTime(micros('2026-11-28T09:00:00.000001Z')), text: 'older'}]})
+      expect([oldest, newer, older].map((c) => c.rows[0].sk)).to.deep.equal([...[oldest, newer, older].map((c) => c.rows[0].sk)].sort())
+      await putAppItems(ddb.doc, table, [oldest, newer, older].flatMap((c) => [...c.messages, ...c.rows]))
 
       const sent = await cliJson<{messageGroupUuid: string; newConversation: boolean}>(['ddb', 'patterns', 'create-message', '--from', users.amy.handle, '--to', users.ivy.handle, 'which one?', ...flags])
       expect(sent.code, sent.stderr).to.equal(0)
