@@ -17,6 +17,8 @@ export interface BatchWriteOptions {
   writtenBefore?: number
   /** Items of the whole job, for the same message. */
   total?: number
+  /** Delete the items (by their pk and sk) instead of putting them. */
+  delete?: boolean
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -87,7 +89,7 @@ export async function batchWriteAll(
   const giveUp = (error: unknown) => gaveUp(error, (options.writtenBefore ?? 0) + written, options.total, retryMs)
 
   async function writeChunk(chunk: Array<Record<string, unknown>>): Promise<void> {
-    let pending = chunk.map((item) => ({PutRequest: {Item: item}}))
+    let pending = chunk.map((item) => (options.delete ? {DeleteRequest: {Key: {pk: item.pk, sk: item.sk}}} : {PutRequest: {Item: item}}))
     for (let stalled = 0; pending.length > 0; ) {
       const requested = pending
       const output = await retryTransient(() => doc.send(new BatchWriteCommand({RequestItems: {[table]: requested}})), () => deadline, giveUp)

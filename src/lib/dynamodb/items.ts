@@ -32,17 +32,22 @@ export interface ConversationRow {
   sk: string
   message_group_uuid: string
   message: string
+  deleted_at?: string
   user_uuid: string
   user_display_name: string
   user_handle: string
 }
 
-/** One message; user_* is the sender. */
+/**
+ * One message; user_* is the sender. A deleted message (a tombstone) keeps its place and sender but has no
+ * text: `message` is removed and `deleted_at` set. A row showing it has the same two changes.
+ */
 export interface MessageItem {
   pk: string
   sk: string
   message_uuid: string
   message: string
+  deleted_at?: string
   user_uuid: string
   user_display_name: string
   user_handle: string
@@ -101,3 +106,5 @@ export function conversationRow(input: {
 
 export const isMessageItem = (item: {pk?: unknown}): boolean => typeof item.pk === 'string' && item.pk.startsWith(MESSAGE_PREFIX)
 export const isConversationRow = (item: {pk?: unknown}): boolean => typeof item.pk === 'string' && item.pk.startsWith(GROUP_PREFIX)
+
+export const isDeletedMessage = (item: {deleted_at?: unknown}): boolean => typeof item.deleted_at === 'string'

@@ -128,6 +128,11 @@ export async function deleteCache(client: CacheClient, name: string): Promise<vo
   orThrow(await client.deleteCache(name, controlOptions()))
 }
 
+/** Empties the cache; the cache itself stays. */
+export async function flushCache(client: CacheClient, name: string): Promise<void> {
+  orThrow(await client.flushCache(name, controlOptions()))
+}
+
 /** Turns a Momento SDK error into one line naming the target and the fix. The key is never part of it. */
 export function translateMomentoError(error: unknown, target: MomentoTarget): CruddurError {
   if (error instanceof CruddurError) return error

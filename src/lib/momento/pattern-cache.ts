@@ -3,7 +3,7 @@ import type {DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
 import {type MessageItem, messageGroupUuidOf} from '../dynamodb/items.js'
 import {type ApplyResult, getConversation, listConversations, requireMembers} from '../dynamodb/patterns/index.js'
 import type {LocalStackState} from '../local/state.js'
-import {refreshAfterMessage, reportCacheError} from './cache-aside.js'
+import {refreshAfterMessage, type RefreshResult, reportCacheError} from './cache-aside.js'
 import type {CacheStore} from './client.js'
 import {resolveMomentoTarget} from './config.js'
 
@@ -32,6 +32,31 @@ export async function openPatternCache(options: {flag?: boolean; prod?: boolean;
   }
 }
 
+/** What a write changed, for the caches: a conversation and its participants. */
+export interface ConversationChange {
+  messageGroupUuid: string
+  participantUuids: string[]
+}
+
+/**
+ * THE refresh after any write that changes a conversation: rewrites (or, failing that, invalidates) the cached
+ * first pages of both participants' conversation lists and of the conversation, read from the table. The
+ * stream handler (through `refreshAfterApply`) and every write command (create-message, update-message-group,
+ * delete-message, delete-conversation, erase-user) call this one function. Never throws.
+ */
+export async function refreshConversationPages(cache: CacheStore, doc: DynamoDBDocumentClient, table: string, change: ConversationChange): Promise<RefreshResult> {
+  let {participantUuids} = change
+  // A writer that knows only one participant (a send into a group): the rows name both.
+  if (new Set(participantUuids).size < 2) {
+    participantUuids = await requireMembers(doc, table, change.messageGroupUuid, participantUuids).then((members) => members.participants.map((p) => p.uuid), () => participantUuids)
+  }
+
+  return refreshAfterMessage(cache, {messageGroupUuid: change.messageGroupUuid, participantUuids}, {
+    getConversation: (group) => getConversation(doc, table, group),
+    listConversations: (user) => listConversations(doc, table, user),
+  })
+}
+
 /**
  * The stream handler's `afterApply`: after Pattern D applied a message, refresh the cached first pages of
  * both participants' conversation lists and of the conversation.
@@ -41,11 +66,30 @@ export function refreshAfterApply(cache: CacheStore, doc: DynamoDBDocumentClient
     const messageGroupUuid = result.messageGroupUuid ?? messageGroupUuidOf(message)
     // Each conversation row names the other participant, so the two rows name both.
     const participantUuids = result.rows?.length === 2 ? result.rows.map((row) => row.user_uuid) : (await requireMembers(doc, table, messageGroupUuid)).participants.map((p) => p.uuid)
-    await refreshAfterMessage(cache, {messageGroupUuid, participantUuids}, {
-      getConversation: (group) => getConversation(doc, table, group),
-      listConversations: (user) => listConversations(doc, table, user),
-    })
+    await refreshConversationPages(cache, doc, table, {messageGroupUuid, participantUuids})
   }
+}
+
+/**
+ * A write command's refresh: opens the cache when one is configured (`--cache`, else MOMENTO_CACHE_NAME) and
+ * refreshes the pages of every changed conversation. Undefined when no cache is configured.
+ */
+export async function refreshAfterWrite(
+  options: {flag?: boolean; prod?: boolean; localStack: LocalStackState; env?: NodeJS.ProcessEnv},
+  doc: DynamoDBDocumentClient,
+  table: string,
+  changes: ConversationChange[],
+): Promise<RefreshResult | undefined> {
+  const cache = await openPatternCache(options)
+  if (!cache) return undefined
+  const total: RefreshResult = {failed: [], refreshed: []}
+  for (const change of changes) {
+    const result = await refreshConversationPages(cache, doc, table, change)
+    total.refreshed.push(...result.refreshed)
+    total.failed.push(...result.failed)
+  }
+
+  return total
 }
 
 /**

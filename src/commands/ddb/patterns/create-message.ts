@@ -6,6 +6,8 @@ import {CruddurError} from '../../../lib/errors.js'
 import {renderTable} from '../../../lib/output.js'
 import {dynamoDbTargetJson} from '../../../lib/target.js'
 import {MAX_MESSAGE_LENGTH} from '../../../lib/dynamodb/patterns/input.js'
+import {shownText} from '../../../lib/dynamodb/patterns/views.js'
+import {refreshCacheFlag} from '../../../lib/momento/cache-flag.js'
 
 export default class CreateMessage extends TargetCommand<typeof CreateMessage> {
   static override description = `Send a message (Pattern C).
@@ -15,6 +17,7 @@ With --to it starts a conversation with that user (both conversation rows and th
   static override examples = [
     '<%= config.bin %> <%= command.id %> --from andrewbrown --to bayko "Are we still on for Friday?"',
     '<%= config.bin %> <%= command.id %> --from bayko --group 5ae290ed-55d1-47a0-bc6d-fe2bc2700399 "Yes, see you then."',
+    '<%= config.bin %> <%= command.id %> --from ci-bot --to andrewbrown --idempotency-key "deploy-$CI_PIPELINE_ID" "Deployed."',
   ]
 
   static override args = {
@@ -25,6 +28,11 @@ With --to it starts a conversation with that user (both conversation rows and th
     from: Flags.string({description: 'The sender (a handle).', helpValue: 'HANDLE', required: true}),
     to: Flags.string({description: 'The recipient (a handle): starts or continues your conversation with them.', helpValue: 'HANDLE'}),
     group: Flags.string({description: 'An existing conversation (its message_group_uuid) you are in.', helpValue: 'MESSAGE_GROUP_UUID'}),
+    'idempotency-key': Flags.string({
+      description: 'Send at most once per sender and key: a retry with the same key writes nothing and returns the first message (duplicate: true).',
+      helpValue: 'KEY',
+    }),
+    cache: refreshCacheFlag,
   }
 
   async run() {
@@ -63,10 +71,15 @@ With --to it starts a conversation with that user (both conversation rows and th
       recipient: to === undefined ? undefined : participant(to),
       sender: participant(from),
       text: this.args.text,
+      idempotencyKey: this.flags['idempotency-key'],
     })
     const {message} = result
-    this.log(renderTable(['from', 'time', 'message', 'message_group_uuid'], [[`@${message.sender.handle}`, message.createdAt, message.text, result.messageGroupUuid]]))
-    this.info(`${result.newConversation ? chalk.green('New conversation') : 'Added to the conversation'} · message ${message.messageUuid}`)
-    return {message, messageGroupUuid: result.messageGroupUuid, newConversation: result.newConversation, target: dynamoDbTargetJson(target)}
+    const {refreshAfterWrite} = await import('../../../lib/momento/pattern-cache.js')
+    const participantUuids = [message.sender.uuid, ...(to === undefined ? [] : [participant(to).uuid])]
+    await refreshAfterWrite({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}, doc, target.table, [{messageGroupUuid: result.messageGroupUuid, participantUuids}])
+    this.log(renderTable(['from', 'time', 'message', 'message_group_uuid'], [[`@${message.sender.handle}`, message.createdAt, shownText(message.text), result.messageGroupUuid]]))
+    if (result.duplicate) this.info(chalk.yellow(`Already sent with this idempotency key: nothing was written · message ${message.messageUuid}`))
+    else this.info(`${result.newConversation ? chalk.green('New conversation') : 'Added to the conversation'} · message ${message.messageUuid}`)
+    return {duplicate: result.duplicate, message, messageGroupUuid: result.messageGroupUuid, newConversation: result.newConversation, target: dynamoDbTargetJson(target)}
   }
 }

@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {TargetCommand} from '../../../target-command.js'
 import {renderTable} from '../../../lib/output.js'
+import {shownText} from '../../../lib/dynamodb/patterns/views.js'
 import {dynamoDbTargetJson} from '../../../lib/target.js'
 import {DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE} from '../../../lib/dynamodb/patterns/input.js'
 
@@ -44,7 +45,7 @@ One Query on the conversation's partition, a page at a time: when more messages 
     const {fromCache, value: page} = await cachedGetConversation(cache, getConversation, doc, target.table, group, {asUser, cursor: this.flags.cursor, limit: this.flags.limit})
     if (fromCache) this.info('(from the cache)')
     if (page.messages.length > 0) {
-      this.log(renderTable(['from', 'time', 'message'], page.messages.map((m) => [`@${m.sender.handle}`, m.createdAt, m.text])))
+      this.log(renderTable(['from', 'time', 'message'], page.messages.map((m) => [`@${m.sender.handle}`, m.createdAt, shownText(m.text)])))
     } else {
       this.info('No messages.')
     }

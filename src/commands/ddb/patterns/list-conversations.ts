@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {TargetCommand} from '../../../target-command.js'
 import {renderTable} from '../../../lib/output.js'
+import {shownText} from '../../../lib/dynamodb/patterns/views.js'
 import {dynamoDbTargetJson} from '../../../lib/target.js'
 import {DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE} from '../../../lib/dynamodb/patterns/input.js'
 
@@ -40,7 +41,7 @@ The handle is looked up in PostgreSQL (one query), then one Query reads the user
       this.log(
         renderTable(
           ['with', 'last message at', 'last message', 'message_group_uuid'],
-          page.conversations.map((c) => [`${c.with.displayName} @${c.with.handle}`, c.lastMessageAt, c.lastMessage, c.messageGroupUuid]),
+          page.conversations.map((c) => [`${c.with.displayName} @${c.with.handle}`, c.lastMessageAt, shownText(c.lastMessage), c.messageGroupUuid]),
         ),
       )
     } else {

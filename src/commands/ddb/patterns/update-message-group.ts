@@ -2,6 +2,8 @@ import {Args} from '@oclif/core'
 
 import {TargetCommand} from '../../../target-command.js'
 import {renderTable} from '../../../lib/output.js'
+import {shownText} from '../../../lib/dynamodb/patterns/views.js'
+import {refreshCacheFlag} from '../../../lib/momento/cache-flag.js'
 import {dynamoDbTargetJson} from '../../../lib/target.js'
 
 export default class UpdateMessageGroup extends TargetCommand<typeof UpdateMessageGroup> {
@@ -10,6 +12,10 @@ export default class UpdateMessageGroup extends TargetCommand<typeof UpdateMessa
 The stream handler does this for every new message; this command is the repair for rows left stale, for instance after a stream outage longer than the stream's 24-hour retention. It is safe to run any time: a row that already shows the newest message is left alone, and a concurrent update is never undone.`
 
   static override examples = ['<%= config.bin %> <%= command.id %> 5ae290ed-55d1-47a0-bc6d-fe2bc2700399']
+
+  static override flags = {
+    cache: refreshCacheFlag,
+  }
 
   static override args = {
     messageGroupUuid: Args.string({description: 'The conversation (its message_group_uuid).', name: 'MESSAGE_GROUP_UUID', required: true}),
@@ -22,11 +28,13 @@ The stream handler does this for every new message; this command is the repair f
     await this.confirmProd(`update the conversation rows of ${group} in table ${target.table}`, target)
     const {doc} = await this.dynamodb()
     const result = await updateMessageGroup(doc, target.table, group)
+    const {refreshAfterWrite} = await import('../../../lib/momento/pattern-cache.js')
+    await refreshAfterWrite({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}, doc, target.table, [{messageGroupUuid: group, participantUuids: result.rows.map((row) => row.user_uuid)}])
     const conversations = result.rows.map((row) => ({owner: row.pk.slice('GRP#'.length), ...conversationFromRow(row)}))
     this.log(
       renderTable(
         ['row of', 'with', 'last message at', 'last message'],
-        conversations.map((c) => [`@${conversations.find((o) => o.with.uuid === c.owner)?.with.handle ?? c.owner}`, `@${c.with.handle}`, c.lastMessageAt, c.lastMessage]),
+        conversations.map((c) => [`@${conversations.find((o) => o.with.uuid === c.owner)?.with.handle ?? c.owner}`, `@${c.with.handle}`, c.lastMessageAt, shownText(c.lastMessage)]),
       ),
     )
     const extras = result.removed > 0 ? `; deleted ${result.removed} extra row(s)` : ''

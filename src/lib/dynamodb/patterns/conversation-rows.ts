@@ -10,7 +10,14 @@ import {GROUP_INDEX, GROUP_INDEX_PARTITION_KEY} from '../schema.js'
  * the message it shows (the row's own sk is that message's time, moved on a microsecond if the owner already
  * had a row at that time). Rows the Cruddur app, its Lambda or the seed of earlier versions wrote lack it.
  */
-export type ConversationRowItem = ConversationRow & {last_message_sk?: string}
+export type ConversationRowItem = ConversationRow & {
+  last_message_sk?: string
+  /**
+   * Sort keys of messages removed (`delete-message --hard`) while the row showed them, newer than the one it
+   * shows now: Pattern D never moves the row to them, so a late stream record cannot bring one back.
+   */
+  removed_sks?: Set<string>
+}
 
 export const ownerUuidOf = (row: Pick<ConversationRow, 'pk'>) => row.pk.slice(GROUP_PREFIX.length)
 

@@ -8,6 +8,7 @@ import {formatKeyTime, type Micros, microsOfDate, nextKeyTime, nowMicros} from '
 import {conversationUuidFor} from './conversation-uuid.js'
 import {compareRows, type ConversationMembers, type ConversationRowItem, queryGroupRows, requireMembers, requireParticipant} from './conversation-rows.js'
 import {requireMessageText, requireUuid} from './input.js'
+import {findSentMessage, idempotencyMarkerPut, idempotentMessageUuid} from './idempotency.js'
 import {applyMessageToConversation} from './update-message-group.js'
 import {type Message, messageFromItem} from './views.js'
 
@@ -43,6 +44,11 @@ export interface CreateMessageInput {
   text: string
   /** The message's time (default: now, to the microsecond). */
   now?: Date
+  /**
+   * Makes the send idempotent: the message's uuid is derived from the sender and this key, and the message is
+   * written only if no message with that uuid was; a retry returns the first message with `duplicate: true`.
+   */
+  idempotencyKey?: string
 }
 
 export interface CreateMessageResult {
@@ -51,6 +57,8 @@ export interface CreateMessageResult {
   item: MessageItem
   messageGroupUuid: string
   newConversation: boolean
+  /** True when an earlier send with the same idempotency key wrote the message: nothing was written now. */
+  duplicate: boolean
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -77,14 +85,30 @@ export async function createMessage(doc: DynamoDBDocumentClient, table: string, 
   }
 
   const createdAt = input.now ? microsOfDate(input.now) : nowMicros()
-  const messageUuid = randomUUID()
+  const idempotent = input.idempotencyKey !== undefined
+  const messageUuid = idempotent ? idempotentMessageUuid(sender.uuid, input.idempotencyKey!) : randomUUID()
   const item = (messageGroupUuid: string, at: Micros = createdAt) => messageItem({createdAt: formatKeyTime(at), messageGroupUuid, messageUuid, sender, text})
+  // A retry finds the first attempt's message; racing retries are settled by the marker's conditional put.
+  const duplicate = idempotent
+    ? async (): Promise<CreateMessageResult | undefined> => {
+        const sent = await findSentMessage(doc, table, messageUuid, sender)
+        if (!sent) return undefined
+        // The first attempt may have died before Pattern D: applying its message again repairs the rows.
+        if (sent.item && !sent.message.deleted) await applyMessageToConversation(doc, table, sent.item)
+        return {duplicate: true, item: sent.item!, message: sent.message, messageGroupUuid: sent.messageGroupUuid, newConversation: false}
+      }
+    : undefined
+
+  if (duplicate) {
+    const first = await duplicate()
+    if (first) return first
+  }
 
   if (input.messageGroupUuid !== undefined) {
     const group = requireUuid(input.messageGroupUuid, 'The conversation id')
     const members = await requireMembers(doc, table, group)
     requireParticipant(members, sender, 'post in it')
-    return addMessage(doc, table, members, item(group))
+    return addMessage(doc, table, members, item(group), duplicate)
   }
 
   const recipient = requireParticipantInput(input.recipient!, 'recipient')
@@ -99,7 +123,7 @@ export async function createMessage(doc: DynamoDBDocumentClient, table: string, 
   const isNew = {ConditionExpression: 'attribute_not_exists(pk)', TableName: table}
   for (let attempt = 0; attempt < MAX_KEY_TRIES; attempt++) {
     const existing = await findConversationBetween(doc, table, sender, recipient)
-    if (existing) return addMessage(doc, table, existing, item(existing.messageGroupUuid))
+    if (existing) return addMessage(doc, table, existing, item(existing.messageGroupUuid), duplicate)
     const first = item(group, createdAt + messageBump)
     const rows: ConversationRowItem[] = [
       {...conversationRow({lastMessage: text, lastMessageAt: formatKeyTime(createdAt + rowBumps[0]), messageGroupUuid: group, other: recipient, owner: sender}), last_message_sk: first.sk},
@@ -112,16 +136,20 @@ export async function createMessage(doc: DynamoDBDocumentClient, table: string, 
             {Put: {...isNew, Item: conversationMarker(group, sender.uuid, recipient.uuid, first.sk)}},
             ...rows.map((row) => ({Put: {...isNew, Item: row}})),
             {Put: {...isNew, Item: first}},
+            ...(duplicate ? [idempotencyMarkerPut(table, first)] : []),
           ],
         }),
       )
-      return {item: first, message: messageFromItem(first), messageGroupUuid: group, newConversation: true}
+      return {duplicate: false, item: first, message: messageFromItem(first), messageGroupUuid: group, newConversation: true}
     } catch (error) {
       const {CancellationReasons: reasons, name} = error as {name?: string; CancellationReasons?: Array<{Code?: string}>}
       if (name !== 'TransactionCanceledException') throw error
       const taken = (index: number) => reasons?.[index]?.Code === 'ConditionalCheckFailed'
+      // The idempotency marker exists: a retry of this send got there first.
+      const sent = duplicate && taken(4) ? await duplicate() : undefined
+      if (sent) return sent
       // The marker exists: someone started this pair's conversation since we looked. Add to theirs.
-      if (taken(0)) return addMessage(doc, table, await requireMembers(doc, table, group, [sender.uuid, recipient.uuid]), first)
+      if (taken(0)) return addMessage(doc, table, await requireMembers(doc, table, group, [sender.uuid, recipient.uuid]), first, duplicate)
       // An owner already has a row at this time (another conversation): that row's time moves on.
       if (taken(1) || taken(2) || taken(3)) {
         if (taken(1)) rowBumps[0]++
@@ -169,8 +197,50 @@ async function putMessage(doc: DynamoDBDocumentClient, table: string, message: M
   throw new CruddurError('CONFLICT', `Could not save message ${message.message_uuid}: ${MAX_KEY_TRIES} keys from ${message.sk} on were taken. Try again.`)
 }
 
-async function addMessage(doc: DynamoDBDocumentClient, table: string, members: ConversationMembers, unsaved: MessageItem): Promise<CreateMessageResult> {
-  const message = await putMessage(doc, table, unsaved)
+/**
+ * An idempotent send's put: the message and its idempotency marker in one transaction, the marker only if
+ * absent (see idempotency.ts). A taken message key moves on a microsecond, as in putMessage; a taken marker
+ * means a retry of this send got there first (or is committing: TransactionConflict), and its message is
+ * returned instead.
+ */
+async function putIdempotentMessage(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  message: MessageItem,
+  duplicate: () => Promise<CreateMessageResult | undefined>,
+): Promise<MessageItem | CreateMessageResult> {
+  let item = message
+  for (let tries = 0; tries < MAX_KEY_TRIES; tries++) {
+    try {
+      await doc.send(new TransactWriteCommand({TransactItems: [{Put: {ConditionExpression: 'attribute_not_exists(pk)', Item: item, TableName: table}}, idempotencyMarkerPut(table, item)]}))
+      return item
+    } catch (error) {
+      const {CancellationReasons: reasons, name} = error as {name?: string; CancellationReasons?: Array<{Code?: string}>}
+      if (name !== 'TransactionCanceledException') throw error
+      if (reasons?.[1]?.Code === 'ConditionalCheckFailed' || reasons?.[1]?.Code === 'TransactionConflict') {
+        const first = await duplicate()
+        if (first) return first
+      }
+
+      if (reasons?.[0]?.Code === 'ConditionalCheckFailed') item = {...item, sk: nextKeyTime(item.sk)}
+      else await sleep(Math.random() * 20 * 2 ** Math.min(tries, 6))
+    }
+  }
+
+  throw new CruddurError('CONFLICT', `Could not save message ${message.message_uuid}: ${MAX_KEY_TRIES} tries lost to other writers. Try again with the same idempotency key.`)
+}
+
+/** Writes one message into an existing conversation; with `duplicate`, idempotently. */
+async function addMessage(
+  doc: DynamoDBDocumentClient,
+  table: string,
+  members: ConversationMembers,
+  unsaved: MessageItem,
+  duplicate?: () => Promise<CreateMessageResult | undefined>,
+): Promise<CreateMessageResult> {
+  const saved = duplicate ? await putIdempotentMessage(doc, table, unsaved, duplicate) : await putMessage(doc, table, unsaved)
+  if ('duplicate' in saved) return saved
+  const message = saved
   try {
     await applyMessageToConversation(doc, table, message)
   } catch (error) {
@@ -178,7 +248,7 @@ async function addMessage(doc: DynamoDBDocumentClient, table: string, members: C
     throw new CruddurError('FAILED', `Message ${message.message_uuid} was saved in conversation ${members.messageGroupUuid}, but its conversation rows were not updated (${reason}): run \`cruddur ddb patterns update-message-group ${members.messageGroupUuid}\`.`, {cause: error})
   }
 
-  return {item: message, message: messageFromItem(message), messageGroupUuid: members.messageGroupUuid, newConversation: false}
+  return {duplicate: false, item: message, message: messageFromItem(message), messageGroupUuid: members.messageGroupUuid, newConversation: false}
 }
 
 /**

@@ -1,11 +1,11 @@
 import {paginateQuery, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput, type DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
 
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number]
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number]
 
 import {CruddurError} from '../../errors.js'
-import {isMessageItem, type MessageItem, messageGroupUuidOf, messagePk} from '../items.js'
+import {isDeletedMessage, isMessageItem, type MessageItem, messageGroupUuidOf, messagePk} from '../items.js'
 import {compareKeys, formatKeyTime, keyMicros, type Micros, parseKeyTime} from '../key-time.js'
-import {type ConversationRowItem, isNewerThanRow, membersOf, ownerUuidOf, queryGroupRows, queryGroupRowsConsistently, requireMembers} from './conversation-rows.js'
+import {type ConversationRowItem, isNewerThanRow, lastMessageSkOf, membersOf, ownerUuidOf, queryGroupRows, queryGroupRowsConsistently, requireMembers} from './conversation-rows.js'
 import {requireUuid} from './input.js'
 import {type Message, messageFromItem} from './views.js'
 
@@ -33,7 +33,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const backoff = (attempt: number) => sleep(Math.random() * Math.min(500, 10 * 2 ** attempt))
 
 /** The errors that mean "someone changed the rows since we read them": read again and retry. */
-function isContention(error: unknown): boolean {
+export function isContention(error: unknown): boolean {
   const {CancellationReasons: reasons, name} = error as {name?: string; CancellationReasons?: Array<{Code?: string}>}
   if (name === 'ConditionalCheckFailedException' || name === 'TransactionConflictException') return true
   // A transaction cancelled for any other reason (a validation error, an item too large) would fail again.
@@ -42,14 +42,14 @@ function isContention(error: unknown): boolean {
 }
 
 /** The row's condition: it still shows exactly the message we read it with. */
-function unchangedCondition(row: ConversationRowItem) {
+export function unchangedCondition(row: ConversationRowItem) {
   return row.last_message_sk === undefined
     ? {ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(last_message_sk)'}
     : {ConditionExpression: 'last_message_sk = :seen', ExpressionAttributeValues: {':seen': row.last_message_sk}}
 }
 
 /** The writes that bring one owner's rows to `message`, and what marks the write of a new key. */
-interface OwnerPlan {
+export interface OwnerPlan {
   ownerPk: string
   moved?: ConversationRowItem
   writes: TransactItem[]
@@ -64,11 +64,32 @@ interface OwnerPlan {
  * delete-then-put that a crash or a racing writer could split. The new key is the message's time in the
  * canonical form, `bump` microseconds later when the owner already had another row at that time.
  */
-function planOwner(table: string, keeper: ConversationRowItem, extras: ConversationRowItem[], message: MessageItem, bump: Micros): OwnerPlan {
+export function planOwner(
+  table: string,
+  keeper: ConversationRowItem,
+  extras: ConversationRowItem[],
+  message: MessageItem,
+  bump: Micros,
+  move = needsMessage(keeper, message),
+  /** The sort key of a message removed by this move (a hard delete moving the row back from it). */
+  removing?: string,
+): OwnerPlan {
   const deletes = (rows: ConversationRowItem[]): TransactItem[] => rows.map((row) => ({Delete: {Key: {pk: row.pk, sk: row.sk}, TableName: table, ...unchangedCondition(row)}}))
-  if (!isNewerThanRow(message.sk, keeper)) return {ownerPk: keeper.pk, writes: deletes(extras)}
+  if (!move) return {ownerPk: keeper.pk, writes: deletes(extras)}
   const sk = formatKeyTime(keyMicros(message.sk) + bump)
   const moved: ConversationRowItem = {...keeper, last_message_sk: message.sk, message: message.message, sk}
+  // Only removed messages newer than the one shown can still be applied by a late record: the rest go.
+  const removed = [...(keeper.removed_sks ?? []), ...(removing ? [removing] : [])].filter((removedSk) => compareKeys(removedSk, message.sk) > 0)
+  if (removed.length > 0) moved.removed_sks = new Set(removed)
+  else delete moved.removed_sks
+  // A row showing a deleted message shows the tombstone's state, never text.
+  if (isDeletedMessage(message)) {
+    moved.deleted_at = message.deleted_at
+    delete (moved as Partial<ConversationRowItem>).message
+  } else {
+    delete moved.deleted_at
+  }
+
   // A transaction touches an item once: a row already at the new key is overwritten in place, not deleted.
   const inPlace = [keeper, ...extras].find((row) => row.sk === sk)
   const others = [keeper, ...extras].filter((row) => row !== inPlace)
@@ -76,8 +97,36 @@ function planOwner(table: string, keeper: ConversationRowItem, extras: Conversat
   return {moved, newKeyWrite: 0, ownerPk: keeper.pk, writes: [{Put: {ConditionExpression: 'attribute_not_exists(pk)', Item: moved, TableName: table}}, ...deletes(others)]}
 }
 
+/**
+ * Whether a row should move to `message`: it is newer, or it is the message the row shows but deleted (or
+ * not) unlike the row, as when `update-message-group` repairs rows after a delete.
+ */
+export const needsMessage = (row: ConversationRowItem, message: MessageItem) =>
+  !row.removed_sks?.has(message.sk) && (isNewerThanRow(message.sk, row) || (lastMessageSkOf(row) === message.sk && isDeletedMessage(row) !== isDeletedMessage(message)))
+
+/**
+ * The check that goes with every move: the message is not deleted since it was read (a tombstone moving a
+ * row is one still). A late stream record of a message soft-deleted since, or a soft delete racing this move,
+ * then cancels the move. (A message removed with --hard is refused by the rows' `removed_sks` instead: an
+ * absent item passes this check, as records of items never read back do.)
+ */
+export function messageAsApplied(table: string, message: Pick<MessageItem, 'pk' | 'sk' | 'deleted_at'>): TransactItem {
+  return {
+    ConditionCheck: {
+      ConditionExpression: isDeletedMessage(message) ? 'attribute_exists(deleted_at)' : 'attribute_not_exists(deleted_at)',
+      Key: {pk: message.pk, sk: message.sk},
+      TableName: table,
+    },
+  }
+}
+
+/** The cancellation reason of one item of a cancelled transaction. */
+export function cancellationCode(error: unknown, index: number): string | undefined {
+  return (error as {CancellationReasons?: Array<{Code?: string}>}).CancellationReasons?.[index]?.Code
+}
+
 /** The owners whose new key was taken (by another conversation's row of the same time) in a cancelled transaction. */
-function takenKeys(error: unknown, plans: OwnerPlan[]): string[] {
+export function takenKeys(error: unknown, plans: OwnerPlan[]): string[] {
   const reasons = (error as {CancellationReasons?: Array<{Code?: string}>}).CancellationReasons ?? []
   const taken: string[] = []
   let offset = 0
@@ -99,7 +148,7 @@ function takenKeys(error: unknown, plans: OwnerPlan[]): string[] {
  * `updateMessageGroup` calls it with the newest message to repair stale rows.
  */
 export async function applyMessageToConversation(doc: DynamoDBDocumentClient, table: string, message: MessageItem): Promise<ApplyResult> {
-  if (!isMessageItem(message) || typeof message.sk !== 'string' || typeof message.message !== 'string') {
+  if (!isMessageItem(message) || typeof message.sk !== 'string' || (typeof message.message !== 'string' && !isDeletedMessage(message))) {
     throw new CruddurError('INVALID_INPUT', `Not a message item (pk ${String(message.pk)}): Pattern D applies messages only.`)
   }
 
@@ -129,10 +178,14 @@ export async function applyMessageToConversation(doc: DynamoDBDocumentClient, ta
       .map((keeper) => planOwner(table, keeper, members.extras.filter((row) => row.pk === keeper.pk), message, bumps.get(keeper.pk) ?? 0n))
       .filter((plan) => plan.writes.length > 0)
     if (plans.length === 0) return {messageGroupUuid, removed: 0, rows: members.rows, updated: 0}
+    const writes = plans.flatMap((plan) => plan.writes)
     try {
-      await doc.send(new TransactWriteCommand({TransactItems: plans.flatMap((plan) => plan.writes)}))
+      // Last, so the plans' indexes in a cancellation are unchanged.
+      await doc.send(new TransactWriteCommand({TransactItems: [...writes, messageAsApplied(table, message)]}))
     } catch (error) {
       if (!isContention(error)) throw error
+      // The message was deleted (or tombstoned) since it was written: applying it would undo the delete.
+      if (cancellationCode(error, writes.length) === 'ConditionalCheckFailed') return {messageGroupUuid, removed: 0, rows: members.rows, updated: 0}
       for (const ownerPk of takenKeys(error, plans)) bumps.set(ownerPk, (bumps.get(ownerPk) ?? 0n) + 1n)
       if (attempt + 1 >= INDEX_ATTEMPTS) consistent = true
       continue
@@ -161,17 +214,19 @@ const MAX_OFFSET_MICROS = 14n * 3_600_000_000n
  * takes the last key by string and then reads every key whose wall-clock text could still be a later instant
  * (within the widest UTC offset of it): usually a handful of messages, never the whole conversation.
  */
-export async function newestMessage(doc: DynamoDBDocumentClient, table: string, messageGroupUuid: string): Promise<MessageItem | undefined> {
+export async function newestMessage(doc: DynamoDBDocumentClient, table: string, messageGroupUuid: string, options: {except?: string} = {}): Promise<MessageItem | undefined> {
+  // `except`: the newest but this one (a message being removed).
+  const kept = (item: MessageItem) => item.sk !== options.except
   const output = await doc.send(
     new QueryCommand({
       ExpressionAttributeValues: {':pk': messagePk(messageGroupUuid)},
       KeyConditionExpression: 'pk = :pk',
-      Limit: 1,
+      Limit: 2,
       ScanIndexForward: false,
       TableName: table,
     }),
   )
-  const last = output.Items?.[0] as MessageItem | undefined
+  const last = (output.Items as MessageItem[] | undefined)?.find(kept)
   if (!last) return undefined
   // The date and time of day, without fraction or offset: a prefix every later-instant key sorts after.
   const from = formatKeyTime(keyMicros(last.sk) - MAX_OFFSET_MICROS).slice(0, 19)
@@ -186,7 +241,7 @@ export async function newestMessage(doc: DynamoDBDocumentClient, table: string, 
     },
   )
   for await (const page of pages) {
-    for (const item of (page.Items ?? []) as MessageItem[]) if (compareKeys(item.sk, newest.sk) > 0) newest = item
+    for (const item of (page.Items ?? []) as MessageItem[]) if (kept(item) && compareKeys(item.sk, newest.sk) > 0) newest = item
   }
 
   return newest

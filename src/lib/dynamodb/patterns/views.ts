@@ -1,12 +1,20 @@
-import {type ConversationRow, type MessageItem, messageGroupUuidOf, type Participant, sortKeyTime} from '../items.js'
+import {type ConversationRow, isDeletedMessage, type MessageItem, messageGroupUuidOf, type Participant, sortKeyTime} from '../items.js'
 import {canonicalKeyTime} from '../key-time.js'
 
-/** A message as the patterns return it (and `--json` prints it); times in the canonical UTC form, whatever the key's. */
+/** What people see in place of a deleted message's text. */
+export const DELETED_MARKER = '(message deleted)'
+
+/**
+ * A message as the patterns return it (and `--json` prints it); times in the canonical UTC form, whatever the
+ * key's. A deleted one has `deleted: true` and no text.
+ */
 export interface Message {
   messageGroupUuid: string
   messageUuid: string
   createdAt: string
-  text: string
+  text?: string
+  deleted?: true
+  deletedAt?: string
   sender: Participant
 }
 
@@ -14,20 +22,25 @@ export interface Message {
 export interface Conversation {
   messageGroupUuid: string
   with: Participant
-  lastMessage: string
+  /** Absent when the last message was deleted (`lastMessageDeleted: true`). */
+  lastMessage?: string
+  lastMessageDeleted?: true
   lastMessageAt: string
 }
+
+/** The shown text of a message or of a row's last message: the text, or the deleted marker. */
+export const shownText = (text: string | undefined) => text ?? DELETED_MARKER
 
 export const messageFromItem = (item: MessageItem): Message => ({
   createdAt: sortKeyTime(item),
   messageGroupUuid: messageGroupUuidOf(item),
   messageUuid: item.message_uuid,
   sender: {displayName: item.user_display_name, handle: item.user_handle, uuid: item.user_uuid},
-  text: item.message,
+  ...(isDeletedMessage(item) ? {deleted: true, deletedAt: item.deleted_at} : {text: item.message}),
 })
 
 export const conversationFromRow = (row: ConversationRow & {last_message_sk?: string}): Conversation => ({
-  lastMessage: row.message,
+  ...(isDeletedMessage(row) ? {lastMessageDeleted: true} : {lastMessage: row.message}),
   // The shown message's own time: the row's key may have moved on a microsecond to stay unique.
   lastMessageAt: canonicalKeyTime(row.last_message_sk ?? row.sk),
   messageGroupUuid: row.message_group_uuid,
