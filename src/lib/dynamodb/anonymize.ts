@@ -9,8 +9,9 @@ import type {RawItem} from './typed-json.js'
  * What `ddb export --anonymize` replaces, and nothing else:
  *
  * - `message` of messages (MSG#) and of conversation rows (GRP#): generated text of the same length in
- *   characters, from the message's conversation and time. A row holds its last message's text and its key
- *   holds that message's time, so a row's text equals its message's replacement, in every key format.
+ *   characters, from the message's conversation and the instant of its sort key. A row holds its last
+ *   message's text and names that message by `last_message_sk` (or, in rows written without it, by its own
+ *   key's time), so a row's text equals its message's replacement, in every key format.
  * - `user_display_name` of messages and rows: a generated name of the same length, from `user_uuid`, so a
  *   user has one name across the copy.
  *
@@ -56,7 +57,8 @@ export function anonymizeItem(item: RawItem): RawItem {
   const isRow = pk.startsWith(GROUP_PREFIX)
   if (!isMessage && !isRow) return item
   const group = isMessage ? pk.slice(MESSAGE_PREFIX.length) : item[GROUP_INDEX_PARTITION_KEY]?.S
-  const sk = item.sk?.S ?? ''
+  // A row names its message by last_message_sk where it has one, else by its own key's time.
+  const sk = (isRow ? item.last_message_sk?.S : undefined) ?? item.sk?.S ?? ''
   // The instant, not the key text: a row and its message can hold the time in different key forms.
   const time = parseKeyTime(sk)?.micros.toString() ?? sk
   const out = {...item}
