@@ -266,6 +266,32 @@ describe('cruddur ddb export, import, get, query, filters, --consumed-capacity',
     }
   })
 
+  it('--since/--until compare instants across the sort-key forms, on a Scan and on the Queries of --group', async () => {
+    const table = freshTable('times')
+    await cli(['ddb', 'schema-load', '--table', table])
+    const group = randomUUID()
+    const forms = {
+      '09:00 UTC': '2026-03-01T09:00:00+00:00',
+      '10:00 UTC': '2026-03-01T10:00:00.000000+00:00',
+      '11:30 UTC': '2026-03-01T06:30:00.000000-05:00',
+      '12:00 UTC': `2026-03-01T12:00:00.123Z#${randomUUID()}`,
+      '13:00 UTC': '2026-03-01T13:00:00',
+    }
+    for (const sk of Object.values(forms)) {
+      await client.send(new PutItemCommand({Item: {message: {S: 'x'}, pk: {S: `MSG#${group}`}, sk: {S: sk}}, TableName: table}))
+    }
+
+    // As strings, "…06:30…-05:00" sorts before 11:00; as an instant it is 11:30 UTC.
+    const expected = [forms['11:30 UTC'], forms['12:00 UTC']].sort()
+    for (const flags of [[], ['--group', group]]) {
+      const range = ['--since', '2026-03-01T11:00:00Z', '--until', '2026-03-01T12:30:00+00:00', ...flags]
+      const scanned = await cliJson<{items: Item[]}>(['ddb', 'scan', '--table', table, ...range])
+      expect(scanned.json.items.map((item) => item.sk).sort(), flags.join(' ')).to.deep.equal(expected)
+      const exported = (await exportOf(table, ...range)).trim().split('\n').map((line) => (JSON.parse(line) as Item).sk)
+      expect(exported.sort(), flags.join(' ')).to.deep.equal(expected)
+    }
+  })
+
   it('--consumed-capacity reports the units DynamoDB returned: a query and a Pattern A page read, seed writes', async () => {
     const pk = `MSG#${groups[0]}`
     const direct = await client.send(new QueryCommand({ExpressionAttributeValues: {':pk': {S: pk}}, KeyConditionExpression: 'pk = :pk', Limit: 4, ReturnConsumedCapacity: 'INDEXES', ScanIndexForward: true, TableName: source}))
