@@ -15,6 +15,7 @@ import {
   type TargetFlags,
 } from './lib/target.js'
 import type {DynamoDbClients} from './lib/dynamodb/client.js'
+import type {CapacityMeter} from './lib/dynamodb/consumed-capacity.js'
 import type {Pool} from 'pg'
 
 /**
@@ -43,12 +44,14 @@ export abstract class TargetCommand<T extends typeof Command> extends BaseComman
       helpGroup: 'TARGET',
     }),
     yes: Flags.boolean({char: 'y', description: 'Answer yes to confirmations (needed for destructive work on --prod without a terminal).', helpGroup: 'TARGET'}),
+    'consumed-capacity': Flags.boolean({description: 'Ask DynamoDB what each request consumed and print the read and write units per table and index at the end (stderr; consumedCapacity in --json).', helpGroup: 'TARGET'}),
   }
 
   private announced = new Set<string>()
   /** One yes covers the whole command: `ddb setup` asks once for the schema and the seed. */
   private confirmed = false
   private dynamoDbClients?: DynamoDbClients
+  private capacityMeter?: CapacityMeter
   private pgPool?: Pool
   private cachedDynamoDbTarget?: DynamoDbTarget
   private cachedPostgresTarget?: PostgresTarget
@@ -88,6 +91,11 @@ export abstract class TargetCommand<T extends typeof Command> extends BaseComman
       this.announce(describeDynamoDbTarget(target))
       const {createDynamoDbClients} = await import('./lib/dynamodb/client.js')
       this.dynamoDbClients = createDynamoDbClients(target)
+      if (this.flags['consumed-capacity']) {
+        const {CapacityMeter} = await import('./lib/dynamodb/consumed-capacity.js')
+        this.capacityMeter = new CapacityMeter()
+        this.capacityMeter.install(this.dynamoDbClients.client)
+      }
     }
 
     return this.dynamoDbClients
@@ -152,7 +160,13 @@ export abstract class TargetCommand<T extends typeof Command> extends BaseComman
     }
   }
 
+  protected override toSuccessJson(result: unknown): unknown {
+    if (!this.capacityMeter || typeof result !== 'object' || result === null) return result
+    return {...result, consumedCapacity: this.capacityMeter.totals}
+  }
+
   protected override async finally(error: Error | undefined): Promise<unknown> {
+    if (this.capacityMeter) for (const line of this.capacityMeter.describe()) this.info(chalk.dim(line))
     // A cache that never answers keeps its gRPC channel (and the process) alive for minutes after the result.
     const {closeCacheClients} = await import('./lib/momento/cache-aside.js')
     closeCacheClients()

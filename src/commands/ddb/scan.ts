@@ -3,6 +3,7 @@ import chalk from 'chalk'
 import {once} from 'node:events'
 
 import {TargetCommand} from '../../target-command.js'
+import {ITEM_FILTER_HELP, itemFilterFlags, resolveItemFilters} from '../../item-filter-flags.js'
 import {dynamoDbTargetJson} from '../../lib/target.js'
 import {ProgressBar} from '../../lib/progress.js'
 import {visible} from '../../lib/terminal-text.js'
@@ -12,24 +13,29 @@ const COLUMNS = ['pk', 'sk', 'user_handle', 'message'] as const
 export default class Scan extends TargetCommand<typeof Scan> {
   static override description = `Read the table page by page, printing as it goes, so memory stays flat however large the table is.
 
---output ndjson prints one item per line (for jq and pipes). --json gathers the items into one document: for large tables prefer ndjson.`
+--output ndjson prints one item per line (for jq and pipes). --json gathers the items into one document: for large tables prefer ndjson.
+
+${ITEM_FILTER_HELP}`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --limit 20',
     '<%= config.bin %> <%= command.id %> --type conversations',
+    '<%= config.bin %> <%= command.id %> --user andrewbrown --since 2026-11-01',
+    '<%= config.bin %> <%= command.id %> --group 5ae290ed-55d1-47a0-bc6d-fe2bc2700399 --output ndjson',
     '<%= config.bin %> <%= command.id %> --output ndjson --segments 4 | jq -r .message',
   ]
 
   static override flags = {
     limit: Flags.integer({description: 'Stop after this many items.', min: 1}),
-    type: Flags.option({default: 'all' as const, description: 'Which items.', options: ['all', 'conversations', 'messages'] as const})(),
+    ...itemFilterFlags,
     segments: Flags.integer({default: 1, description: 'Parallel scan segments.', max: 64, min: 1}),
     output: Flags.option({default: 'table' as const, description: 'Output format.', options: ['table', 'ndjson'] as const})(),
   }
 
   async run() {
     const target = this.dynamoDbTarget
-    const {doc} = await this.dynamodb()
+    const filters = await resolveItemFilters(this.flags, () => this.postgres())
+    const {client} = await this.dynamodb()
     const {scanItems} = await import('../../lib/dynamodb/scan.js')
     const json = this.jsonEnabled()
     const items: Array<Record<string, unknown>> = []
@@ -39,7 +45,7 @@ export default class Scan extends TargetCommand<typeof Scan> {
     // The header waits for the first page: a missing table is one error line, not a header and an error.
     const header = () => this.log(chalk.bold(`${'pk'.padEnd(42)} ${'sk'.padEnd(62)} ${'user_handle'.padEnd(16)} message`))
     let count = 0
-    for await (const item of scanItems(doc, target.table, {limit: this.flags.limit, segments: this.flags.segments, type: this.flags.type})) {
+    for await (const item of scanItems(client, target.table, {...filters, limit: this.flags.limit, segments: this.flags.segments})) {
       count++
       progress.tick()
       if (json) items.push(item)

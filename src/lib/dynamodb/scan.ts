@@ -1,50 +1,52 @@
-import {paginateScan, type DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
+import {type DynamoDBClient, QueryCommand, ScanCommand} from '@aws-sdk/client-dynamodb'
 
-import {GROUP_PREFIX, MESSAGE_PREFIX} from './items.js'
+import {type ItemFilters, readPlan, type ReadRequest} from './filters.js'
+import {plainItem, type RawItem} from './typed-json.js'
 
-export type ItemType = 'all' | 'conversations' | 'messages'
+export type {ItemType} from './filters.js'
 
-export interface ScanOptions {
+export interface ScanOptions extends ItemFilters {
   /** Stop after this many items (counted here: DynamoDB's Limit counts items before the filter). */
   limit?: number
-  type?: ItemType
-  /** Parallel scan segments. */
+  /** Parallel scan segments (Scans only: a Query reads one partition). */
   segments?: number
   pageSize?: number
   /** Read this index instead of the table. */
   indexName?: string
-  /** Only these attributes (less to read over the wire). */
+  /** Only these attributes (less to read over the wire; keep those the filters need). */
   attributes?: string[]
   /** Called for every page read (one request each). */
   onPage?: () => void
 }
 
 /**
- * Yields every item page by page, so memory stays flat whatever the table's size. With several segments,
- * they are read in parallel and their pages interleave.
+ * Yields the selected items exactly as DynamoDB holds them (AttributeValues), page by page, so memory stays
+ * flat whatever the table's size. Scan segments and the Queries of a plan are read in parallel, one page
+ * outstanding each; their pages interleave.
  */
-export async function* scanItems(doc: DynamoDBDocumentClient, table: string, options: ScanOptions = {}): AsyncGenerator<Record<string, unknown>> {
-  const segments = options.segments ?? 1
+export async function* readRawItems(client: DynamoDBClient, table: string, options: ScanOptions = {}): AsyncGenerator<RawItem> {
+  const plan = readPlan(options)
+  const segments = plan.query ? 1 : (options.segments ?? 1)
   const limit = options.limit ?? Number.POSITIVE_INFINITY
-  const prefix = options.type === 'conversations' ? GROUP_PREFIX : options.type === 'messages' ? MESSAGE_PREFIX : undefined
-  const filter = prefix ? {ExpressionAttributeValues: {':prefix': prefix}, FilterExpression: 'begins_with(pk, :prefix)'} : {}
+  const filtered = plan.requests.some((request) => request.FilterExpression)
+  const pageSize = Math.min(options.pageSize ?? 1000, Number.isFinite(limit) && !filtered ? limit : Number.POSITIVE_INFINITY)
   const names = options.attributes?.map((attribute, i) => [`#a${i}`, attribute] as const)
   const projection = names ? {ExpressionAttributeNames: Object.fromEntries(names), ProjectionExpression: names.map(([name]) => name).join(', ')} : {}
-  const pageSize = Math.min(options.pageSize ?? 1000, Number.isFinite(limit) && !prefix ? limit : Number.POSITIVE_INFINITY)
-
-  const pages = Array.from({length: segments}, (_, segment) =>
-    paginateScan({client: doc, pageSize}, {
-      TableName: table,
-      ...(options.indexName ? {IndexName: options.indexName} : {}),
-      ...filter,
-      ...projection,
-      ...(segments > 1 ? {Segment: segment, TotalSegments: segments} : {}),
-    })[Symbol.asyncIterator](),
+  const readers = plan.requests.flatMap((request) =>
+    Array.from({length: segments}, (_, segment) =>
+      pages(client, {
+        ...(options.indexName ? {IndexName: options.indexName} : {}),
+        ...request,
+        ...projection,
+        Limit: pageSize,
+        TableName: table,
+        ...(segments > 1 ? {Segment: segment, TotalSegments: segments} : {}),
+      }),
+    ),
   )
 
   let count = 0
-  // One outstanding page request per segment; whichever answers first is yielded first.
-  const pending = new Map(pages.map((iterator, index) => [index, iterator.next().then((result) => ({index, result}))]))
+  const pending = new Map(readers.map((reader, index) => [index, reader.next().then((result) => ({index, result}))]))
   try {
     while (pending.size > 0) {
       const {index, result} = await Promise.race(pending.values())
@@ -54,14 +56,40 @@ export async function* scanItems(doc: DynamoDBDocumentClient, table: string, opt
       }
 
       options.onPage?.()
-      pending.set(index, pages[index].next().then((next) => ({index, result: next})))
-      for (const item of result.value.Items ?? []) {
+      pending.set(index, readers[index].next().then((next) => ({index, result: next})))
+      for (const item of result.value) {
+        if (!plan.matches(item)) continue
         yield item
         if (++count >= limit) return
       }
     }
   } finally {
-    // Stop the other segments' paginators when the consumer stops early.
-    await Promise.allSettled(pages.map((iterator) => iterator.return?.(undefined)))
+    // Stop the other readers when the consumer stops early.
+    await Promise.allSettled(readers.map((reader) => reader.return(undefined)))
   }
+}
+
+/** The same items as plain JSON, as the document client reads them. */
+export async function* scanItems(client: DynamoDBClient, table: string, options: ScanOptions = {}): AsyncGenerator<Record<string, unknown>> {
+  for await (const item of readRawItems(client, table, options)) yield plainItem(item)
+}
+
+type PageRequest = ReadRequest & {
+  Limit: number
+  TableName: string
+  Segment?: number
+  TotalSegments?: number
+  ExpressionAttributeNames?: Record<string, string>
+  ProjectionExpression?: string
+}
+
+/** The pages of one Scan (segment) or Query, following LastEvaluatedKey. */
+async function* pages(client: DynamoDBClient, request: PageRequest): AsyncGenerator<RawItem[], void, undefined> {
+  let startKey: RawItem | undefined
+  do {
+    const input = {...request, ExclusiveStartKey: startKey}
+    const output = request.KeyConditionExpression ? await client.send(new QueryCommand(input)) : await client.send(new ScanCommand(input))
+    yield (output.Items ?? []) as RawItem[]
+    startKey = output.LastEvaluatedKey as RawItem | undefined
+  } while (startKey)
 }

@@ -169,7 +169,7 @@ export async function diagnose(client: DynamoDBClient, doc: DynamoDBDocumentClie
   const groups = new Map<string, ConversationRowItem[]>()
   progress?.phase(hasIndex ? 'reading conversation rows (index)' : 'reading conversation rows (table: no index)')
   const onPage = () => diagnosis.requests++
-  const rowPages = scanItems(doc, table, {attributes: ROW_ATTRIBUTES, onPage, segments, ...(hasIndex ? {indexName: GROUP_INDEX} : {type: 'conversations'})})
+  const rowPages = scanItems(client, table, {attributes: ROW_ATTRIBUTES, onPage, segments, ...(hasIndex ? {indexName: GROUP_INDEX} : {type: 'conversations'})})
   for await (const item of rowPages) {
     const row = item as unknown as ConversationRowItem
     if (typeof row.message_group_uuid !== 'string') continue
@@ -208,15 +208,15 @@ export async function diagnose(client: DynamoDBClient, doc: DynamoDBDocumentClie
     diagnosis.findings.push({detail: `users ${pair.replace(':', ' and ')} have ${pairGroups.length} conversations: ${pairGroups.join(', ')}`, id: pair, kind: 'split-pair'})
   }
 
-  if (options.deep) await scanMessages(doc, table, groups, diagnosis, segments, progress)
+  if (options.deep) await scanMessages(client, table, groups, diagnosis, segments, progress)
   return diagnosis
 }
 
 /** --deep: every message's key, and the conversations that have messages but no rows. Flat: nothing per message is kept. */
-async function scanMessages(doc: DynamoDBDocumentClient, table: string, groups: Map<string, unknown>, diagnosis: Diagnosis, segments: number, progress?: DoctorProgress) {
+async function scanMessages(client: DynamoDBClient, table: string, groups: Map<string, unknown>, diagnosis: Diagnosis, segments: number, progress?: DoctorProgress) {
   progress?.phase('scanning the table (--deep)', diagnosis.description.ItemCount || undefined)
   const onPage = () => diagnosis.requests++
-  for await (const item of scanItems(doc, table, {attributes: MESSAGE_ATTRIBUTES, onPage, segments})) {
+  for await (const item of scanItems(client, table, {attributes: MESSAGE_ATTRIBUTES, onPage, segments})) {
     progress?.tick()
     const {pk, sk} = item as {pk: string; sk: string}
     if (pk.startsWith(GROUP_PREFIX) || !pk.startsWith(MESSAGE_PREFIX)) continue
