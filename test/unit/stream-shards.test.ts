@@ -121,7 +121,7 @@ describe('ddb stream shards', () => {
       expect(streamReader.positions.get('grandchild')).to.deep.equal({after: '4'})
     })
 
-    it('an open shard is caught up at its first empty page', async () => {
+    it('an open shard\'s turn in a pass ends at its first empty page', async () => {
       const streamReader = reader([{id: 'open', pages: [['1'], [], ['2']]}])
       const {deliver, delivered} = collector()
       expect(await streamReader.poll(deliver)).to.equal(1)
