@@ -93,6 +93,7 @@ describe('errors', () => {
       const translated = translateError(systemError('EPIPE', 'write'), {})
       expect(translated.message).to.not.include('PostgreSQL')
       expect(translateError(Object.assign(new Error('duplicate key'), {code: '23505', severity: 'ERROR'}), {}).message).to.include('PostgreSQL error 23505')
+      expect(translateError(Object.assign(new Error('no database'), {code: '3D000', severity: 'FATAL'}), {}).code).to.equal('DATABASE_MISSING')
     })
   })
 

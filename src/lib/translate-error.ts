@@ -43,10 +43,6 @@ function networkCode(error: unknown, depth = 0): string | undefined {
   return undefined
 }
 
-/**
- * A SQLSTATE's class is two digits or one of PostgreSQL's lettered classes (F0, HV, P0, XX): Node's
- * five-letter errnos (EPIPE, EBADF) are not SQLSTATEs, and carry a syscall.
- */
 /** What an AWS-style service answers when asked for an operation it does not have. */
 const UNKNOWN_OPERATION = new Set(['UnknownOperationException', 'Unsupported', 'UnsupportedOperation', 'InvalidAction'])
 
@@ -76,8 +72,12 @@ function wrongService(err: ErrorLike, service: string, where: string, flag: stri
 const PG_TIMEOUT = /^(timeout exceeded when trying to connect|Connection terminated due to connection timeout|Query read timeout)$/
 const PG_DROPPED = /^Connection terminated unexpectedly$/
 
+/**
+ * A SQLSTATE starts with a digit or with F, H, P or X (its class: 3D, 42, F0, HV, P0, XX…); Node's
+ * five-letter errnos (EPIPE, EBADF) are not SQLSTATEs, and carry a syscall.
+ */
 function isPostgresError(error: ErrorLike): boolean {
-  return typeof error.code === 'string' && /^(?:\d\d|F0|HV|P0|XX)[0-9A-Z]{3}$/.test(error.code) && !('$metadata' in error) && !('syscall' in error)
+  return typeof error.code === 'string' && /^[\dFHPX][\dA-Z]{4}$/.test(error.code) && !('$metadata' in error) && !('syscall' in error)
 }
 
 /** Turns any error into one line the user can act on. Unknown errors keep their message. */
