@@ -4,6 +4,7 @@ import {
   Configurations,
   CreateCacheResponse,
   CredentialProvider,
+  FixedCountRetryStrategy,
   ListCachesResponse,
   MomentoErrorCode,
   MomentoLocalProvider,
@@ -53,9 +54,17 @@ export function momentoCredentials(target: MomentoTarget, env: NodeJS.ProcessEnv
   }
 }
 
-/** A CacheClient with short timeouts that throws on errors and logs nothing (its logs could hold the endpoint setup). */
+/**
+ * A CacheClient with short timeouts that throws on errors and logs nothing (its logs could hold the endpoint
+ * setup). No retries: a failed cache call falls back to DynamoDB anyway, and the SDK's retry timer would fire on
+ * a channel the command already closed, throwing from the timer after the result was printed.
+ */
 export function createMomentoClient(target: MomentoTarget, env: NodeJS.ProcessEnv = process.env): CacheClient {
-  const configuration = Configurations.Laptop.v1(new NoopMomentoLoggerFactory()).withClientTimeoutMillis(CACHE_TIMEOUT_MS).withThrowOnErrors(true)
+  const loggerFactory = new NoopMomentoLoggerFactory()
+  const configuration = Configurations.Laptop.v1(loggerFactory)
+    .withClientTimeoutMillis(CACHE_TIMEOUT_MS)
+    .withThrowOnErrors(true)
+    .withRetryStrategy(new FixedCountRetryStrategy({loggerFactory, maxAttempts: 0}))
   return new CacheClient({configuration, credentialProvider: momentoCredentials(target, env), defaultTtlSeconds: target.ttlSeconds})
 }
 
