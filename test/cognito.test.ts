@@ -10,7 +10,7 @@ import {LIST_USERS_MAX_PAGE, listCognitoUsers, type ListUsersSender} from '../sr
 import {startCognitoLocal} from '../src/lib/local/cognito-local.js'
 import {freePort} from '../src/lib/local/ports.js'
 import {stopProcess} from '../src/lib/local/process.js'
-import type {CognitoRecord, ProcessIdentity} from '../src/lib/local/state.js'
+import type {CognitoRecord, ProcessIdentity} from '../src/lib/stack-state.js'
 import {LOCAL_REGION} from '../src/lib/target.js'
 import {testStack} from './hooks.js'
 import {cli, cliJson, errorLines} from './support/cli.js'

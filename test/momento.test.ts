@@ -5,7 +5,7 @@ import pg from 'pg'
 import {readFileSync} from 'node:fs'
 
 import {freePort} from '../src/lib/local/ports.js'
-import {readState} from '../src/lib/local/state.js'
+import {readState} from '../src/lib/stack-state.js'
 import {loadSchema} from '../src/lib/postgres/schema.js'
 import {onCacheWarning, readThrough, refreshAfterMessage, cacheKeys} from '../src/lib/momento/cache-aside.js'
 import {cacheStoreOver, closeMomentoClients, createMomentoClient, momentoCacheStore, type CacheStore} from '../src/lib/momento/client.js'

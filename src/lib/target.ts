@@ -4,7 +4,7 @@ import {join} from 'node:path'
 
 import {CruddurError} from './errors.js'
 import {maskUrl} from './mask.js'
-import {type LocalStackState} from './local/state.js'
+import {type LocalStackState} from './stack-state.js'
 
 export const DEFAULT_TABLE = 'cruddur-messages'
 export const DEFAULT_DYNAMODB_ENDPOINT = 'http://localhost:8000'

@@ -13,7 +13,7 @@ import {
   resolvePostgresTarget,
   type TargetFlags,
 } from '../../src/lib/target.js'
-import type {LocalStackState} from '../../src/lib/local/state.js'
+import type {LocalStackState} from '../../src/lib/stack-state.js'
 
 const stack: LocalStackState = {
   dynamodb: {endpoint: 'http://localhost:8100', inMemory: true, log: '', pid: 1, port: 8100, version: '3'},

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 import chalk from 'chalk'
 
 import {BaseCommand} from '../../base-command.js'
-import {defaultCacheDir} from '../../lib/local/state.js'
+import {defaultCacheDir} from '../../lib/paths.js'
 import {renderTable} from '../../lib/output.js'
 
 export default class LocalStart extends BaseCommand<typeof LocalStart> {

@@ -1,6 +1,6 @@
 import {CruddurError} from '../errors.js'
 import {maskUrl} from '../mask.js'
-import type {LocalStackState} from '../local/state.js'
+import type {LocalStackState} from '../stack-state.js'
 
 export const DEFAULT_CACHE_NAME = 'cruddur'
 export const DEFAULT_TTL_SECONDS = 600
