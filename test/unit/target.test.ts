@@ -5,14 +5,9 @@ import {join} from 'node:path'
 
 import {CruddurError} from '../../src/lib/errors.js'
 import {maskUrl} from '../../src/lib/mask.js'
-import {
-  DEFAULT_DATABASE_URL,
-  DEFAULT_DYNAMODB_ENDPOINT,
-  describePostgresTarget,
-  resolveDynamoDbTarget,
-  resolvePostgresTarget,
-  type TargetFlags,
-} from '../../src/lib/target.js'
+import {DEFAULT_DYNAMODB_ENDPOINT, resolveDynamoDbTarget} from '../../src/lib/targets/dynamodb.js'
+import {DEFAULT_DATABASE_URL, describePostgresTarget, resolvePostgresTarget} from '../../src/lib/targets/postgres.js'
+import {type TargetFlags} from '../../src/lib/targets/shared.js'
 import type {LocalStackState} from '../../src/lib/stack-state.js'
 
 const stack: LocalStackState = {

@@ -4,7 +4,7 @@ import {dirname, join} from 'node:path'
 
 import {CruddurError} from '../errors.js'
 import {identityOf, isAlive} from '../process-identity.js'
-import {LOCAL_REGION} from '../target.js'
+import {LOCAL_REGION} from '../targets/shared.js'
 import {SEED_USERS} from '../seed-users.js'
 import type {CognitoRecord} from '../stack-state.js'
 import {logTail, spawnDetached, stopProcess} from './process.js'

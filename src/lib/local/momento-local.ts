@@ -5,7 +5,7 @@ import {fileURLToPath} from 'node:url'
 import {CruddurError} from '../errors.js'
 import {identityOf, isAlive} from '../process-identity.js'
 import type {MomentoRecord} from '../stack-state.js'
-import {DEFAULT_CACHE_NAME} from '../momento/config.js'
+import {DEFAULT_CACHE_NAME} from '../targets/momento.js'
 import {waitForPort} from './ports.js'
 import {logTail, spawnDetached, stopProcess} from './process.js'
 

@@ -5,7 +5,7 @@ import {type ApplyResult, getConversation, listConversations, requireMembers} fr
 import type {LocalStackState} from '../stack-state.js'
 import {refreshAfterMessage, type RefreshResult, reportCacheError} from './cache-aside.js'
 import type {CacheStore} from './client.js'
-import {resolveMomentoTarget} from './config.js'
+import {resolveMomentoTarget} from '../targets/momento.js'
 
 /**
  * Whether the read patterns go through the cache: `--cache`/`--no-cache` when given, else when
