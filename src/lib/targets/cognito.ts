@@ -26,7 +26,7 @@ export function resolveCognitoTarget(
     return {kind: 'prod', region: prodRegion(flags, env), profile: flags.profile, source: 'prod'}
   }
 
-  const {source, value} = firstLocal(flags['cognito-endpoint'], env.AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER, localStack.cognito?.endpoint, DEFAULT_COGNITO_ENDPOINT)
+  const {source, value} = firstLocal(flags['cognito-endpoint'], env.AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER, () => localStack.cognito?.endpoint, DEFAULT_COGNITO_ENDPOINT)
   return {kind: 'local', endpoint: checkUrl(value, 'The Cognito endpoint', DEFAULT_COGNITO_ENDPOINT), region: flags.region || LOCAL_REGION, source}
 }
 

@@ -42,7 +42,7 @@ export function resolveDynamoDbTarget(
     }
   }
 
-  const {source, value} = firstLocal(flags.endpoint, env.AWS_ENDPOINT_URL_DYNAMODB, localStack.dynamodb?.endpoint, DEFAULT_DYNAMODB_ENDPOINT)
+  const {source, value} = firstLocal(flags.endpoint, env.AWS_ENDPOINT_URL_DYNAMODB, () => localStack.dynamodb?.endpoint, DEFAULT_DYNAMODB_ENDPOINT)
   return {
     kind: 'local',
     endpoint: checkUrl(value, 'The DynamoDB endpoint', DEFAULT_DYNAMODB_ENDPOINT),

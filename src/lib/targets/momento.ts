@@ -69,7 +69,7 @@ export function resolveMomentoTarget(flags: MomentoFlags, env: NodeJS.ProcessEnv
     return {cacheName, kind: 'prod', source: 'prod', ttlSeconds}
   }
 
-  const {source, value} = firstLocal(flags['momento-endpoint'], env.MOMENTO_LOCAL_ENDPOINT, localStack.momento?.endpoint, DEFAULT_MOMENTO_LOCAL_ENDPOINT)
+  const {source, value} = firstLocal(flags['momento-endpoint'], env.MOMENTO_LOCAL_ENDPOINT, () => localStack.momento?.endpoint, DEFAULT_MOMENTO_LOCAL_ENDPOINT)
   return {cacheName, endpoint: checkEndpoint(value), kind: 'local', source, ttlSeconds}
 }
 

@@ -46,7 +46,7 @@ export function resolvePostgresTarget(
     throw new CruddurError('INVALID_INPUT', '--prod needs the production database: set PROD_CONNECTION_URL or pass --database-url.')
   }
 
-  const {source, value} = firstLocal(undefined, env.CONNECTION_URL, localStack.postgres?.url, DEFAULT_DATABASE_URL)
+  const {source, value} = firstLocal(undefined, env.CONNECTION_URL, () => localStack.postgres?.url, DEFAULT_DATABASE_URL)
   // Only a URL from the environment is checked here: the flag was above, the others are cruddur's own.
   return {kind, url: source === 'env' ? checkPostgresUrl(value) : value, source}
 }

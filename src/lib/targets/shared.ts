@@ -25,12 +25,14 @@ export interface TargetFlags {
 
 /**
  * The one rule for a local target: the flag, then the environment variable, then the running local stack's
- * service, then the default. Returns the value with the rule that chose it.
+ * service, then the default. Returns the value with the rule that chose it. The local stack is read only
+ * when asked for (a function), so a flag or variable works whatever the state file holds.
  */
-export function firstLocal(flag: string | undefined, env: string | undefined, localStack: string | undefined, fallback: string): {value: string; source: Exclude<TargetSource, 'prod'>} {
+export function firstLocal(flag: string | undefined, env: string | undefined, localStack: () => string | undefined, fallback: string): {value: string; source: Exclude<TargetSource, 'prod'>} {
   if (flag) return {source: 'flag', value: flag}
   if (env) return {source: 'env', value: env}
-  if (localStack) return {source: 'local-stack', value: localStack}
+  const recorded = localStack()
+  if (recorded) return {source: 'local-stack', value: recorded}
   return {source: 'default', value: fallback}
 }
 
