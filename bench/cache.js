@@ -30,7 +30,7 @@ await withStack(async ({state, stateDir}) => {
       lib('lib/dynamodb/patterns/index.js'),
       lib('lib/momento/cache-aside.js'),
       lib('lib/momento/client.js'),
-      lib('lib/momento/config.js'),
+      lib('lib/targets/momento.js'),
       lib('lib/postgres/schema.js'),
     ])
   const {DynamoDBClient} = await import('@aws-sdk/client-dynamodb')

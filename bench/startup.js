@@ -2,7 +2,7 @@
 // `node -e ''` and against a bare SDK script doing the same ListTables call, all measured in this run, on
 // this Node and on Node 24 when there is one (CRUDDUR_NODE24, else where .ci/run installs it).
 // Goals: --version within 2x of bare node, list-tables within 2.5x. The CLI's compiled-code cache (Node's
-// own compile cache on Node >= 22, src/code-cache.ts on Node 20) starts empty in a directory of this run and
+// own compile cache on Node >= 22, src/startup/code-cache.ts on Node 20) starts empty in a directory of this run and
 // is written by the warm-up round, as by a user's first run; list-tables without it is measured too.
 import {spawnSync} from 'node:child_process'
 import {existsSync, mkdtempSync, rmSync} from 'node:fs'

@@ -14,7 +14,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
 /** Starts DynamoDB Local (in memory) and PostgreSQL on free ports in a temporary directory. */
 export async function withStack(work) {
   const {startLocalStack, stopLocalStack} = await import(join(ROOT, 'dist/lib/local/stack.js'))
-  const {defaultCacheDir, readState} = await import(join(ROOT, 'dist/lib/local/state.js'))
+  const {defaultCacheDir} = await import(join(ROOT, 'dist/lib/paths.js'))
+  const {readState} = await import(join(ROOT, 'dist/lib/stack-state.js'))
   const stateDir = mkdtempSync(join(tmpdir(), 'cruddur-bench-'))
   const ports = Object.fromEntries(['dynamodb', 'postgres', 'cognito', 'momento'].map((name) => [name, 0]))
   const cleanUp = async () => {

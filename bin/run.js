@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // CommonJS (bin/package.json), like the bundle it loads: starting without Node's ES module loader is
-// faster. The CLI is bundled by scripts/bundle.js; its compiled code is kept between runs (src/code-cache.ts).
+// faster. The CLI is bundled by scripts/bundle.js; its compiled code is kept between runs (src/startup/).
 const {join} = require('node:path')
 
-const {codeCacheDir, installCompileCache} = require('../dist/cli/code-cache.js')
+const {codeCacheDir, installCompileCache} = require('../dist/cli/startup.js')
 
 // The AWS SDK's notice about the Node versions it will drop is for the tool's maintainers, not its users.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'

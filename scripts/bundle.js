@@ -1,5 +1,5 @@
 // Bundles the CLI into dist/cli as CommonJS, so bin/run.js can load it through V8's code cache (see
-// src/code-cache.ts; Node 20 has no code cache for ES modules): dist/cli/cli.js is oclif's core, and each
+// src/startup/code-cache.ts; Node 20 has no code cache for ES modules): dist/cli/cli.js is oclif's core, and each
 // command is one file holding what it imports, except @oclif/core, taken from cli.js, and the packages many
 // commands share, bundled once each into dist/cli/vendor (one copy per process, and on disk).
 // A few large cached files instead of hundreds of small ones is what brings startup close to bare node
@@ -10,9 +10,12 @@ import {join, relative} from 'node:path'
 import {Parser} from 'acorn'
 import {build} from 'esbuild'
 
-import {DYNAMIC_IMPORT} from '../dist/code-cache.js'
-
 const OUT = 'dist/cli'
+/**
+ * What the bundle calls instead of import(): code compiled from a code cache cannot import() on Node 20.
+ * The loader (src/startup/code-cache.ts) lends its own import() as globalThis[Symbol.for('cruddur.import')].
+ */
+const DYNAMIC_IMPORT = '__dimp'
 const CORE = '#oclif-core'
 /** Bundled once into dist/cli/vendor/<name>.js and taken from there as #vendor/<name> (declared below). */
 const VENDORED = [
@@ -61,7 +64,7 @@ const common = {
 const core = await build({...common, entryPoints: [{in: 'src/cli.ts', out: 'cli'}]})
 
 // The loader bin/run.js installs before anything else: plain CommonJS, compiled by Node as usual.
-await build({...common, banner: {}, define: {}, entryPoints: [{in: 'src/code-cache.ts', out: 'code-cache'}], metafile: false})
+await build({...common, banner: {}, define: {}, entryPoints: [{in: 'src/startup/index.ts', out: 'startup'}], metafile: false})
 
 // Commands take @oclif/core from cli.js and vendored packages from their bundles, through the subpath
 // imports declared below; vendored packages take each other the same way.

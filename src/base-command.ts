@@ -2,9 +2,9 @@ import {Command, Flags, type Interfaces} from '@oclif/core'
 import chalk from 'chalk'
 
 import {CruddurError, errorJson} from './lib/errors.js'
-import {localStackView} from './lib/local/recorded.js'
-import {type LocalStackState, resolveStateDir} from './lib/local/state.js'
 import {maskSecrets} from './lib/mask.js'
+import {resolveStateDir} from './lib/paths.js'
+import {type LocalStackState, localStackView} from './lib/stack-state.js'
 import {visible} from './lib/terminal-text.js'
 import {translateError, type ErrorContext} from './lib/translate-error.js'
 

@@ -2,7 +2,7 @@ import {type Command, Flags} from '@oclif/core'
 import type {CognitoIdentityProviderClient} from '@aws-sdk/client-cognito-identity-provider'
 
 import {TargetCommand} from './target-command.js'
-import {type CognitoTarget, describeCognitoTarget, resolveCognitoTarget} from './lib/target.js'
+import {type CognitoTarget, describeCognitoTarget, resolveCognitoTarget} from './lib/targets/cognito.js'
 import {translateError} from './lib/translate-error.js'
 
 /**

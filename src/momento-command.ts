@@ -1,7 +1,7 @@
 import {type Command, Flags} from '@oclif/core'
 import type {CacheClient} from '@gomomento/sdk'
 
-import {describeMomentoTarget, type MomentoTarget, resolveMomentoTarget} from './lib/momento/config.js'
+import {describeMomentoTarget, type MomentoTarget, resolveMomentoTarget} from './lib/targets/momento.js'
 import {TargetCommand} from './target-command.js'
 
 /**

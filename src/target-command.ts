@@ -5,15 +5,9 @@ import {createInterface} from 'node:readline/promises'
 import {BaseCommand} from './base-command.js'
 import {CruddurError} from './lib/errors.js'
 import {visible} from './lib/terminal-text.js'
-import {
-  describeDynamoDbTarget,
-  describePostgresTarget,
-  type DynamoDbTarget,
-  type PostgresTarget,
-  resolveDynamoDbTarget,
-  resolvePostgresTarget,
-  type TargetFlags,
-} from './lib/target.js'
+import {describeDynamoDbTarget, type DynamoDbTarget, resolveDynamoDbTarget} from './lib/targets/dynamodb.js'
+import {describePostgresTarget, type PostgresTarget, resolvePostgresTarget} from './lib/targets/postgres.js'
+import {type TargetFlags} from './lib/targets/shared.js'
 import type {DynamoDbClients} from './lib/dynamodb/client.js'
 import type {CapacityMeter} from './lib/dynamodb/consumed-capacity.js'
 import type {Pool} from 'pg'

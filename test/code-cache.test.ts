@@ -3,7 +3,7 @@ import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, wr
 import {homedir, tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {codeCacheDir} from '../src/code-cache.js'
+import {codeCacheDir} from '../src/lib/paths.js'
 import {cli, ROOT} from './support/cli.js'
 
 const version = `${process.version}-${process.arch}`

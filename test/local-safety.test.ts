@@ -6,7 +6,9 @@ import {networkInterfaces, tmpdir, userInfo} from 'node:os'
 import {join} from 'node:path'
 
 import {postgresHome} from '../src/lib/local/postgres.js'
-import {processIdentity, readState, withStateLock} from '../src/lib/local/state.js'
+import {withStateLock} from '../src/lib/local/state-lock.js'
+import {processIdentity} from '../src/lib/process-identity.js'
+import {readState} from '../src/lib/stack-state.js'
 import {testStack} from './hooks.js'
 import {cli, cliJson, errorLines} from './support/cli.js'
 

@@ -10,7 +10,7 @@ import {createDynamoDbClients, type DynamoDbClients} from '../src/lib/dynamodb/c
 import {messageItem, timestamp} from '../src/lib/dynamodb/items.js'
 import {dropTable, loadTableSchema} from '../src/lib/dynamodb/table-admin.js'
 import {databaseName} from '../src/lib/postgres/database.js'
-import {readState} from '../src/lib/local/state.js'
+import {readState} from '../src/lib/stack-state.js'
 import {testStack} from './hooks.js'
 import {cli, cliInTerminal, cliJson, errorLines, ROOT} from './support/cli.js'
 import {createTestDatabase, testDatabaseUrl, type TestDatabase} from './support/database.js'

@@ -1,6 +1,9 @@
 import {CruddurError} from './errors.js'
 import {maskUrl} from './mask.js'
-import {type CognitoTarget, describeDynamoDbTarget, type DynamoDbTarget, type PostgresTarget} from './target.js'
+import {type CognitoTarget} from './targets/cognito.js'
+import {type DynamoDbTarget} from './targets/dynamodb.js'
+import {type PostgresTarget} from './targets/postgres.js'
+import {describeEndpoint} from './targets/shared.js'
 
 /** What the failing command was talking to, so the message can name it. */
 export interface ErrorContext {
@@ -124,7 +127,7 @@ export function translateError(error: unknown, context: ErrorContext): CruddurEr
   if (err.name === 'ResourceNotFoundException' && context.dynamodb) {
     const target = context.dynamodb
     const prodFlag = target.kind === 'prod' ? ' --prod' : ''
-    return new CruddurError('TABLE_MISSING', `Table ${target.table} does not exist on ${describeDynamoDbTarget(target).replace(/ · table .*/, '')}: create it with \`cruddur ddb schema-load${prodFlag}\`.`, {cause: error})
+    return new CruddurError('TABLE_MISSING', `Table ${target.table} does not exist on ${describeEndpoint(target)}: create it with \`cruddur ddb schema-load${prodFlag}\`.`, {cause: error})
   }
 
   if (err.name && AWS_AUTH_ERRORS.has(err.name)) {

@@ -2,7 +2,8 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {defaultCacheDir, readState} from '../../src/lib/local/state.js'
+import {defaultCacheDir} from '../../src/lib/paths.js'
+import {readState} from '../../src/lib/stack-state.js'
 import {localDatabaseUrl} from '../../src/lib/local/postgres.js'
 import {startLocalStack, stopLocalStack} from '../../src/lib/local/stack.js'
 

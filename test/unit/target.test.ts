@@ -5,15 +5,12 @@ import {join} from 'node:path'
 
 import {CruddurError} from '../../src/lib/errors.js'
 import {maskUrl} from '../../src/lib/mask.js'
-import {
-  DEFAULT_DATABASE_URL,
-  DEFAULT_DYNAMODB_ENDPOINT,
-  describePostgresTarget,
-  resolveDynamoDbTarget,
-  resolvePostgresTarget,
-  type TargetFlags,
-} from '../../src/lib/target.js'
-import type {LocalStackState} from '../../src/lib/local/state.js'
+import {resolveCognitoTarget} from '../../src/lib/targets/cognito.js'
+import {DEFAULT_DYNAMODB_ENDPOINT, describeDynamoDbTarget, resolveDynamoDbTarget} from '../../src/lib/targets/dynamodb.js'
+import {describeMomentoTarget, resolveMomentoTarget} from '../../src/lib/targets/momento.js'
+import {DEFAULT_DATABASE_URL, describePostgresTarget, resolvePostgresTarget} from '../../src/lib/targets/postgres.js'
+import {describeEndpoint, type TargetFlags} from '../../src/lib/targets/shared.js'
+import type {LocalStackState} from '../../src/lib/stack-state.js'
 
 const stack: LocalStackState = {
   dynamodb: {endpoint: 'http://localhost:8100', inMemory: true, log: '', pid: 1, port: 8100, version: '3'},
@@ -109,6 +106,36 @@ describe('target resolution', () => {
       expect(maskUrl('postgresql://user:s3cret@db.example.com:5432/cruddur')).to.equal('postgresql://user:****@db.example.com:5432/cruddur')
       expect(describePostgresTarget({kind: 'prod', source: 'env', url: 'postgresql://u:hunter2@h/db'})).to.not.include('hunter2')
       expect(maskUrl('postgresql://localhost/cruddur')).to.equal('postgresql://localhost/cruddur')
+    })
+  })
+
+  describe('every target, one rule', () => {
+    /** A local stack whose state file cannot be read: touching any service throws, as localStackView does. */
+    const unreadable = new Proxy({} as LocalStackState, {
+      get() {
+        throw new CruddurError('FAILED', 'state file read')
+      },
+    })
+
+    it('a flag or variable is used without reading the local stack, for each of the four targets', () => {
+      expect(resolveDynamoDbTarget({endpoint: 'http://localhost:9000'}, {}, unreadable).source).to.equal('flag')
+      expect(resolveDynamoDbTarget({}, {AWS_ENDPOINT_URL_DYNAMODB: 'http://localhost:7000'}, unreadable).source).to.equal('env')
+      expect(resolveCognitoTarget({'cognito-endpoint': 'http://localhost:9300'}, {}, unreadable).source).to.equal('flag')
+      expect(resolvePostgresTarget({}, {CONNECTION_URL: 'postgresql://local/x'}, unreadable).source).to.equal('env')
+      expect(resolveMomentoTarget({'momento-endpoint': 'localhost:9400'}, {}, unreadable).source).to.equal('flag')
+      expect(() => resolveDynamoDbTarget({}, {}, unreadable)).to.throw(CruddurError, /state file read/)
+    })
+
+    it('describeEndpoint names where a target is, without what it holds', () => {
+      const dynamodb = resolveDynamoDbTarget({}, {}, stack)
+      expect(describeEndpoint(dynamodb)).to.equal('local http://localhost:8100')
+      expect(describeDynamoDbTarget(dynamodb)).to.equal('local http://localhost:8100 · table cruddur-messages (from local stack)')
+      expect(describeEndpoint(resolveDynamoDbTarget({prod: true, profile: 'p', region: 'eu-west-1'}, {}, stack))).to.equal('prod AWS eu-west-1 (profile p)')
+      expect(describeEndpoint(resolvePostgresTarget({}, {}, stack))).to.equal('local postgresql://postgres:****@localhost:5433/cruddur')
+      const momento = resolveMomentoTarget({}, {}, {})
+      expect(describeEndpoint(momento)).to.equal('local momento localhost:9230')
+      expect(describeMomentoTarget(momento)).to.equal('local momento localhost:9230 · cache cruddur')
+      expect(describeEndpoint(resolveMomentoTarget({prod: true}, {}, {}))).to.equal('prod Momento')
     })
   })
 })

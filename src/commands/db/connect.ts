@@ -2,7 +2,7 @@ import {spawn} from 'node:child_process'
 
 import {TargetCommand} from '../../target-command.js'
 import {CruddurError} from '../../lib/errors.js'
-import {describePostgresTarget, postgresTargetJson} from '../../lib/target.js'
+import {describePostgresTarget, postgresTargetJson} from '../../lib/targets/postgres.js'
 
 export default class DbConnect extends TargetCommand<typeof DbConnect> {
   static override description = `Open psql on the PostgreSQL database. Arguments after -- go to psql.

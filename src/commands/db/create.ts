@@ -1,5 +1,5 @@
 import {TargetCommand} from '../../target-command.js'
-import {describePostgresTarget, postgresTargetJson} from '../../lib/target.js'
+import {describePostgresTarget, postgresTargetJson} from '../../lib/targets/postgres.js'
 
 export default class DbCreate extends TargetCommand<typeof DbCreate> {
   static override description = `Create the PostgreSQL database the target URL names (cruddur by default).

@@ -1,8 +1,8 @@
 import chalk from 'chalk'
 
 import {TargetCommand} from '../../target-command.js'
-import {renderTable} from '../../lib/output.js'
-import {describePostgresTarget, postgresTargetJson} from '../../lib/target.js'
+import {renderTable} from '../../output.js'
+import {describePostgresTarget, postgresTargetJson} from '../../lib/targets/postgres.js'
 import type {DatabaseSession} from '../../lib/postgres/database.js'
 
 export default class DbDrop extends TargetCommand<typeof DbDrop> {

@@ -1,5 +1,5 @@
 import {TargetCommand} from '../../target-command.js'
-import {postgresTargetJson} from '../../lib/target.js'
+import {postgresTargetJson} from '../../lib/targets/postgres.js'
 
 export default class DbSchemaLoad extends TargetCommand<typeof DbSchemaLoad> {
   static override description = `Load the users schema (users, activities) into the PostgreSQL database.

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {TargetCommand} from '../../target-command.js'
-import {postgresTargetJson} from '../../lib/target.js'
+import {postgresTargetJson} from '../../lib/targets/postgres.js'
 import type {SeedResult} from '../../lib/postgres/seed.js'
 
 /** Shared with `db setup`. */

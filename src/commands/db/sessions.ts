@@ -1,6 +1,6 @@
 import {TargetCommand} from '../../target-command.js'
-import {renderTable} from '../../lib/output.js'
-import {postgresTargetJson} from '../../lib/target.js'
+import {renderTable} from '../../output.js'
+import {postgresTargetJson} from '../../lib/targets/postgres.js'
 
 export default class DbSessions extends TargetCommand<typeof DbSessions> {
   static override description = 'List the open connections to the PostgreSQL database (other than this one): pid, user, client, application, state and when the current query started.'

@@ -1,5 +1,5 @@
 import {TargetCommand} from '../../target-command.js'
-import {describePostgresTarget, postgresTargetJson} from '../../lib/target.js'
+import {describePostgresTarget, postgresTargetJson} from '../../lib/targets/postgres.js'
 import {describeSeed, seedFlags} from './seed.js'
 
 export default class DbSetup extends TargetCommand<typeof DbSetup> {

@@ -1,8 +1,9 @@
 import {Flags} from '@oclif/core'
 
 import {CognitoCommand} from '../../cognito-command.js'
-import {renderTable} from '../../lib/output.js'
-import {cognitoTargetJson, describePostgresTarget, postgresTargetJson, resolveUserPoolId} from '../../lib/target.js'
+import {renderTable} from '../../output.js'
+import {cognitoTargetJson, resolveUserPoolId} from '../../lib/targets/cognito.js'
+import {describePostgresTarget, postgresTargetJson} from '../../lib/targets/postgres.js'
 import type {CognitoLinkReport} from '../../lib/postgres/cognito-user-ids.js'
 
 export default class DbUpdateCognitoUserIds extends CognitoCommand<typeof DbUpdateCognitoUserIds> {

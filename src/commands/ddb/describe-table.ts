@@ -1,8 +1,8 @@
 import {Args} from '@oclif/core'
 
 import {TargetCommand} from '../../target-command.js'
-import {renderTable} from '../../lib/output.js'
-import {dynamoDbTargetJson} from '../../lib/target.js'
+import {renderTable} from '../../output.js'
+import {dynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
 
 export default class DescribeTable extends TargetCommand<typeof DescribeTable> {
   static override description = 'Show a table: status, keys, indexes, stream, billing, item count and size. --json gives the full DescribeTable description.'

@@ -6,7 +6,7 @@ import {ExitCode} from '../../lib/errors.js'
 import {type DoctorProgress} from '../../lib/dynamodb/doctor/diagnose.js'
 import {countByKind, EXAMPLES_PER_KIND, type Finding, FINDING_KINDS, type FindingKind} from '../../lib/dynamodb/doctor/findings.js'
 import {ProgressBar} from '../../lib/progress.js'
-import {dynamoDbTargetJson} from '../../lib/target.js'
+import {dynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
 
 export interface DoctorResult {
   table: string

@@ -2,7 +2,8 @@ import {Args, Flags, ux} from '@oclif/core'
 
 import {TargetCommand} from '../../target-command.js'
 import {CruddurError} from '../../lib/errors.js'
-import {describeDynamoDbTarget, dynamoDbTargetJson, dynamoDbWhere} from '../../lib/target.js'
+import {dynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
+import {describeEndpoint} from '../../lib/targets/shared.js'
 
 export default class Drop extends TargetCommand<typeof Drop> {
   static override description = 'Delete a table and wait until it is gone (asks first on --prod).'
@@ -31,10 +32,10 @@ export default class Drop extends TargetCommand<typeof Drop> {
       onWait: (what) => this.jsonEnabled() || ux.action.start(what),
     }).catch((error: Error) => {
       if (error.name !== 'ResourceNotFoundException') throw error
-      throw new CruddurError('TABLE_MISSING', `Table ${target.table} does not exist on ${describeDynamoDbTarget(target).replace(/ · table .*/, '')}, so there is nothing to drop: pass --if-exists to make that not an error.`)
+      throw new CruddurError('TABLE_MISSING', `Table ${target.table} does not exist on ${describeEndpoint(target)}, so there is nothing to drop: pass --if-exists to make that not an error.`)
     })
     if (ux.action.running) ux.action.stop()
-    this.log(result.dropped ? `Dropped table ${target.table} on ${dynamoDbWhere(target)}.` : `Table ${target.table} does not exist on ${dynamoDbWhere(target)}; nothing to drop.`)
+    this.log(result.dropped ? `Dropped table ${target.table} on ${describeEndpoint(target)}.` : `Table ${target.table} does not exist on ${describeEndpoint(target)}; nothing to drop.`)
     return {...result, target: dynamoDbTargetJson(target)}
   }
 }

@@ -6,7 +6,7 @@ import {finished} from 'node:stream/promises'
 import {TargetCommand} from '../../target-command.js'
 import {ITEM_FILTER_HELP, itemFilterFlags, resolveItemFilters} from '../../item-filter-flags.js'
 import {ProgressBar} from '../../lib/progress.js'
-import {dynamoDbTargetJson} from '../../lib/target.js'
+import {dynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
 
 export default class Export extends TargetCommand<typeof Export> {
   static override description = `Write the table's items to a file or stdout, one item per line, as they are read.

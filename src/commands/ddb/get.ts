@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {TargetCommand} from '../../target-command.js'
 import {CruddurError} from '../../lib/errors.js'
-import {dynamoDbTargetJson} from '../../lib/target.js'
+import {dynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
 
 export default class Get extends TargetCommand<typeof Get> {
   static override description = `Print one item by its keys (read-only): a conversation marker, a conversation row, a message.

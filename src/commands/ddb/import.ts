@@ -6,7 +6,7 @@ import {pipeline} from 'node:stream/promises'
 
 import {TargetCommand} from '../../target-command.js'
 import {ProgressBar} from '../../lib/progress.js'
-import {dynamoDbTargetJson} from '../../lib/target.js'
+import {dynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
 
 export default class Import extends TargetCommand<typeof Import> {
   static override description = `Write the items of an export (a file, or - for stdin) into the table.

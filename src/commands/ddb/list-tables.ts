@@ -1,5 +1,5 @@
 import {TargetCommand} from '../../target-command.js'
-import {dynamoDbTargetJson} from '../../lib/target.js'
+import {dynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
 
 export default class ListTables extends TargetCommand<typeof ListTables> {
   static override description = 'List every table on the target (all pages of ListTables).'

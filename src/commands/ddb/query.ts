@@ -2,8 +2,8 @@ import {Flags} from '@oclif/core'
 
 import {TargetCommand} from '../../target-command.js'
 import {CruddurError} from '../../lib/errors.js'
-import {renderTable} from '../../lib/output.js'
-import {dynamoDbTargetJson} from '../../lib/target.js'
+import {renderTable} from '../../output.js'
+import {dynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
 import {DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE} from '../../lib/dynamodb/patterns/input.js'
 import type {SortKeyCondition} from '../../lib/dynamodb/lookup.js'
 

@@ -4,7 +4,7 @@ import {once} from 'node:events'
 
 import {TargetCommand} from '../../target-command.js'
 import {ITEM_FILTER_HELP, itemFilterFlags, resolveItemFilters} from '../../item-filter-flags.js'
-import {dynamoDbTargetJson} from '../../lib/target.js'
+import {dynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
 import {ProgressBar} from '../../lib/progress.js'
 import {visible} from '../../lib/terminal-text.js'
 

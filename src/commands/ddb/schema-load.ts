@@ -2,7 +2,8 @@ import {Flags, ux} from '@oclif/core'
 
 import {TargetCommand} from '../../target-command.js'
 import {CruddurError} from '../../lib/errors.js'
-import {dynamoDbTargetJson, dynamoDbWhere} from '../../lib/target.js'
+import {dynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
+import {describeEndpoint} from '../../lib/targets/shared.js'
 
 export default class SchemaLoad extends TargetCommand<typeof SchemaLoad> {
   static override description = `Create the messages table: keys pk/sk, the GSI message-group-sk-index, and a NEW_IMAGE stream.
@@ -43,8 +44,8 @@ Waits until the table and its index are ACTIVE. An existing table is checked as 
       writeCapacity: this.flags['write-capacity'],
     })
     this.stopSpinner()
-    if (result.created) this.log(`${result.recreated ? 'Recreated' : 'Created'} table ${result.table} on ${dynamoDbWhere(target)} (index message-group-sk-index, stream NEW_IMAGE).`)
-    else if (result.changes.length > 0) this.log(`Table ${result.table} already existed on ${dynamoDbWhere(target)}; in place, keeping its data: ${result.changes.join('; ')}.`)
+    if (result.created) this.log(`${result.recreated ? 'Recreated' : 'Created'} table ${result.table} on ${describeEndpoint(target)} (index message-group-sk-index, stream NEW_IMAGE).`)
+    else if (result.changes.length > 0) this.log(`Table ${result.table} already existed on ${describeEndpoint(target)}; in place, keeping its data: ${result.changes.join('; ')}.`)
     else this.log(`Table ${result.table} already exists with the right shape; nothing changed.`)
     return {changes: result.changes, created: result.created, recreated: result.recreated, table: summarizeTable(result.description), target: dynamoDbTargetJson(target)}
   }

@@ -3,7 +3,7 @@ import chalk from 'chalk'
 import {TargetCommand} from '../../target-command.js'
 import {CruddurError} from '../../lib/errors.js'
 import {ProgressBar} from '../../lib/progress.js'
-import {dynamoDbTargetJson} from '../../lib/target.js'
+import {dynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
 import {seedFlags} from '../../seed-flags.js'
 
 export default class Seed extends TargetCommand<typeof Seed> {

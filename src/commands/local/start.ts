@@ -2,8 +2,8 @@ import {Flags} from '@oclif/core'
 import chalk from 'chalk'
 
 import {BaseCommand} from '../../base-command.js'
-import {defaultCacheDir} from '../../lib/local/state.js'
-import {renderTable} from '../../lib/output.js'
+import {defaultCacheDir} from '../../lib/paths.js'
+import {renderTable} from '../../output.js'
 
 export default class LocalStart extends BaseCommand<typeof LocalStart> {
   static override description = `Start the local stack in the background: DynamoDB Local (the official release, fetched once from Maven Central), PostgreSQL, cognito-local and a development stand-in for Momento (the cache; in memory, starts with a cruddur cache).

@@ -1,6 +1,6 @@
 import {BaseCommand} from '../../base-command.js'
 import {ExitCode} from '../../lib/errors.js'
-import {renderTable} from '../../lib/output.js'
+import {renderTable} from '../../output.js'
 
 export default class LocalStatus extends BaseCommand<typeof LocalStatus> {
   static override description = `Show each local service: whether it runs and answers, its port, pid and endpoint, and the local Cognito user pool and app client ids.

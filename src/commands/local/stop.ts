@@ -1,7 +1,7 @@
 import chalk from 'chalk'
 
 import {BaseCommand} from '../../base-command.js'
-import {renderTable} from '../../lib/output.js'
+import {renderTable} from '../../output.js'
 
 export default class LocalStop extends BaseCommand<typeof LocalStop> {
   static override description = `Stop the services \`cruddur local start\` started (and nothing else). Data on disk is kept.

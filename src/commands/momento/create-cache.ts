@@ -1,5 +1,5 @@
 import {MomentoCommand} from '../../momento-command.js'
-import {momentoTargetJson} from '../../lib/momento/config.js'
+import {momentoTargetJson} from '../../lib/targets/momento.js'
 
 export default class MomentoCreateCache extends MomentoCommand<typeof MomentoCreateCache> {
   static override description = `Create the cache (--cache, else MOMENTO_CACHE_NAME, else cruddur). A cache that exists already is fine.

@@ -1,5 +1,5 @@
 import {MomentoCommand} from '../../momento-command.js'
-import {momentoTargetJson} from '../../lib/momento/config.js'
+import {momentoTargetJson} from '../../lib/targets/momento.js'
 
 export default class MomentoDeleteCache extends MomentoCommand<typeof MomentoDeleteCache> {
   static override description = `Delete the cache and everything in it. Asks first on a terminal, on any target; without one it needs --yes.
@@ -14,7 +14,7 @@ Reads fall back to DynamoDB while the cache is missing, so nothing breaks; \`cre
 
   async run() {
     const target = this.momentoTarget
-    this.announce((await import('../../lib/momento/config.js')).describeMomentoTarget(target))
+    this.announce((await import('../../lib/targets/momento.js')).describeMomentoTarget(target))
     await this.confirmProd(`delete cache ${target.cacheName} and everything in it`, target, {always: true})
     const client = await this.momento()
     const {deleteCache} = await import('../../lib/momento/client.js')

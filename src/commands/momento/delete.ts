@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {MomentoCommand} from '../../momento-command.js'
-import {momentoTargetJson} from '../../lib/momento/config.js'
+import {momentoTargetJson} from '../../lib/targets/momento.js'
 
 export default class MomentoDelete extends MomentoCommand<typeof MomentoDelete> {
   static override description = 'Delete one cached value, so the next read of it goes to DynamoDB. Deleting a key that is not there is fine.'

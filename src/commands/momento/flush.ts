@@ -1,5 +1,5 @@
 import {MomentoCommand} from '../../momento-command.js'
-import {describeMomentoTarget, momentoTargetJson} from '../../lib/momento/config.js'
+import {describeMomentoTarget, momentoTargetJson} from '../../lib/targets/momento.js'
 
 export default class MomentoFlush extends MomentoCommand<typeof MomentoFlush> {
   static override description = `Empty the cache: every cached value goes, the cache stays. Asks first on a terminal, on any target; without one it needs --yes.

@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {MomentoCommand} from '../../momento-command.js'
-import {momentoTargetJson} from '../../lib/momento/config.js'
+import {momentoTargetJson} from '../../lib/targets/momento.js'
 import {visible} from '../../lib/terminal-text.js'
 
 export default class MomentoGet extends MomentoCommand<typeof MomentoGet> {

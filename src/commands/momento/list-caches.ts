@@ -1,5 +1,5 @@
 import {MomentoCommand} from '../../momento-command.js'
-import {momentoTargetJson} from '../../lib/momento/config.js'
+import {momentoTargetJson} from '../../lib/targets/momento.js'
 
 export default class MomentoListCaches extends MomentoCommand<typeof MomentoListCaches> {
   static override description = 'List the caches on the target: the local stand-in, or Momento itself with --prod.'

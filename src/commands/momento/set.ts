@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {MomentoCommand} from '../../momento-command.js'
-import {momentoTargetJson} from '../../lib/momento/config.js'
+import {momentoTargetJson} from '../../lib/targets/momento.js'
 
 export default class MomentoSet extends MomentoCommand<typeof MomentoSet> {
   static override description = `Store one value, for debugging: for instance a page under a read pattern's key, to see what a reader does with it. The TTL defaults to the cache's (MOMENTO_TTL_SECONDS, else 600 s).`

@@ -2,6 +2,7 @@ import {BatchWriteCommand, type DynamoDBDocumentClient} from '@aws-sdk/lib-dynam
 
 import {CruddurError} from '../errors.js'
 import {timeouts} from '../timeouts.js'
+import {sleep} from '../sleep.js'
 
 /** BatchWriteItem takes at most 25 items a request. */
 export const BATCH_SIZE = 25
@@ -20,8 +21,6 @@ export interface BatchWriteOptions {
   /** Delete the items (by their pk and sk) instead of putting them. */
   delete?: boolean
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Full-jitter exponential backoff, capped: spreads retries so throttled writers do not retry in step. */
 const backoff = (round: number) => Math.random() * Math.min(5000, 50 * 2 ** round)

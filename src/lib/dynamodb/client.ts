@@ -2,7 +2,7 @@ import {DynamoDBClient} from '@aws-sdk/client-dynamodb'
 import {DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
 
 import {awsClientConfig} from '../aws-config.js'
-import {type DynamoDbTarget} from '../target.js'
+import {type DynamoDbTarget} from '../targets/dynamodb.js'
 
 export {awsClientConfig, LOCAL_CREDENTIALS} from '../aws-config.js'
 

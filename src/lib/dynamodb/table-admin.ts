@@ -8,8 +8,7 @@ import {
 } from '@aws-sdk/client-dynamodb'
 
 import {messagesTableDefinition, type TableOptions} from './schema.js'
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+import {sleep} from '../sleep.js'
 
 /** The table's description, or undefined when it does not exist. */
 export async function findTable(client: DynamoDBClient, tableName: string): Promise<TableDescription | undefined> {

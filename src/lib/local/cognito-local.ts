@@ -3,11 +3,12 @@ import {createRequire} from 'node:module'
 import {dirname, join} from 'node:path'
 
 import {CruddurError} from '../errors.js'
-import {LOCAL_REGION} from '../target.js'
+import {identityOf, isAlive} from '../process-identity.js'
+import {LOCAL_REGION} from '../targets/shared.js'
 import {SEED_USERS} from '../seed-users.js'
+import type {CognitoRecord} from '../stack-state.js'
 import {logTail, spawnDetached, stopProcess} from './process.js'
 import {waitForPort} from './ports.js'
-import {type CognitoRecord, identityOf, isAlive} from './state.js'
 
 /** The path of cognito-local's start script, from its package's `bin`. */
 function cognitoLocalBin(): string {

@@ -3,9 +3,10 @@ import {chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, renameSync,
 import {join} from 'node:path'
 
 import {CruddurError} from '../errors.js'
+import {identityOf, isAlive} from '../process-identity.js'
+import type {DynamoDbRecord} from '../stack-state.js'
 import {hasProgram, logTail, spawnDetached, stopProcess} from './process.js'
 import {waitForPort} from './ports.js'
-import {type DynamoDbRecord, identityOf, isAlive} from './state.js'
 
 /** The official DynamoDB Local from Maven Central; 3.x ships a patched log4j. */
 export const DYNAMODB_LOCAL_VERSION = '3.3.1'

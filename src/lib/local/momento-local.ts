@@ -3,10 +3,11 @@ import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {CruddurError} from '../errors.js'
-import {DEFAULT_CACHE_NAME} from '../momento/config.js'
+import {identityOf, isAlive} from '../process-identity.js'
+import type {MomentoRecord} from '../stack-state.js'
+import {DEFAULT_CACHE_NAME} from '../targets/momento.js'
 import {waitForPort} from './ports.js'
 import {logTail, spawnDetached, stopProcess} from './process.js'
-import {identityOf, isAlive, type MomentoRecord} from './state.js'
 
 /**
  * The compiled stand-in entry point, dist/lib/momento/standin-main.js in the cruddur package. Found by

@@ -1,5 +1,7 @@
 import {createConnection, createServer} from 'node:net'
 
+import {sleep} from '../sleep.js'
+
 /** True when nothing listens on the port (on any interface). */
 export function isPortFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -61,7 +63,7 @@ export async function waitForPort(port: number, options: {timeoutMs: number; sti
   while (Date.now() < deadline) {
     if (await answers(port, options.protocol)) return
     if (!options.stillRunning()) throw new Error('the process exited before it answered')
-    await new Promise((resolve) => setTimeout(resolve, 100))
+    await sleep(100)
   }
 
   throw new Error(`nothing answered on port ${port} after ${options.timeoutMs / 1000}s`)

@@ -5,13 +5,13 @@ import {userInfo} from 'node:os'
 import {join, resolve} from 'node:path'
 
 import {CruddurError} from '../errors.js'
+import {identityOf, isAlive} from '../process-identity.js'
+import {ensureStateDir, LOCAL_PASSWORD, type PostgresRecord, recordedProcess} from '../stack-state.js'
 import {logTail} from './process.js'
 import {waitForPort} from './ports.js'
-import {ensureStateDir, identityOf, isAlive, type PostgresRecord, recordedProcess} from './state.js'
 
 export const LOCAL_DATABASE = 'cruddur'
 export const LOCAL_USER = 'postgres'
-export const LOCAL_PASSWORD = 'password'
 
 export const localDatabaseUrl = (port: number, database = LOCAL_DATABASE) =>
   `postgresql://${LOCAL_USER}:${LOCAL_PASSWORD}@localhost:${port}/${database}`

@@ -1,7 +1,8 @@
 import {spawn, spawnSync} from 'node:child_process'
 import {chmodSync, closeSync, existsSync, openSync, readFileSync} from 'node:fs'
 
-import {isAlive, processIdentity, type ProcessIdentity} from './state.js'
+import {processIdentity, type ProcessIdentity} from '../process-identity.js'
+import {sleep} from '../sleep.js'
 
 /** Starts a program in the background, detached from this process, its output appended to a private log file. */
 export function spawnDetached(command: string, args: string[], options: {log: string; cwd?: string; env?: NodeJS.ProcessEnv}): number {
@@ -37,9 +38,9 @@ export async function stopProcess(pid: number, identity: ProcessIdentity, graceM
   if (!stillTheSame(pid, identity)) return
   signal(pid, identity, 'SIGTERM')
   const deadline = Date.now() + graceMs
-  while (stillTheSame(pid, identity) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+  while (stillTheSame(pid, identity) && Date.now() < deadline) await sleep(50)
   if (stillTheSame(pid, identity)) signal(pid, identity, 'SIGKILL')
-  while (stillTheSame(pid, identity)) await new Promise((resolve) => setTimeout(resolve, 50))
+  while (stillTheSame(pid, identity)) await sleep(50)
 }
 
 function signal(pid: number, identity: ProcessIdentity, name: NodeJS.Signals): void {
@@ -64,5 +65,3 @@ export function hasProgram(command: string, args = ['-version']): boolean {
   const result = spawnSync(command, args, {stdio: 'ignore'})
   return !result.error
 }
-
-export {isAlive}

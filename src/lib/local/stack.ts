@@ -2,12 +2,6 @@ import {existsSync} from 'node:fs'
 
 import {CruddurError} from '../errors.js'
 import {maskUrl} from '../mask.js'
-import {startCognitoLocal} from './cognito-local.js'
-import {ALL_INTERFACES_WARNING, startDynamoDbLocal} from './dynamodb-local.js'
-import {startMomentoLocal} from './momento-local.js'
-import {answers, choosePort, PortTakenError, type Protocol} from './ports.js'
-import {postgresHome, startPostgres, stopPostgres} from './postgres.js'
-import {stopProcess} from './process.js'
 import {
   type LocalStackState,
   type PostgresRecord,
@@ -18,11 +12,17 @@ import {
   type ServiceName,
   SERVICES,
   stateFile,
-  withStateLock,
   writeState,
-} from './state.js'
+} from '../stack-state.js'
+import {startCognitoLocal} from './cognito-local.js'
+import {ALL_INTERFACES_WARNING, startDynamoDbLocal} from './dynamodb-local.js'
+import {startMomentoLocal} from './momento-local.js'
+import {answers, choosePort, PortTakenError, type Protocol} from './ports.js'
+import {postgresHome, startPostgres, stopPostgres} from './postgres.js'
+import {stopProcess} from './process.js'
+import {withStateLock} from './state-lock.js'
 
-export {SERVICES, type ServiceName} from './state.js'
+export {SERVICES, type ServiceName} from '../stack-state.js'
 
 export const DEFAULT_PORTS = {cognito: 9229, dynamodb: 8000, momento: 9230, postgres: 5432} as const
 

@@ -13,8 +13,10 @@ import {
 } from '@gomomento/sdk'
 
 import {CruddurError} from '../errors.js'
+import {type MomentoTarget} from '../targets/momento.js'
+import {describeEndpoint} from '../targets/shared.js'
 import {closeOnExit} from './cache-aside.js'
-import {CACHE_TIMEOUT_MS, CONTROL_TIMEOUT_MS, describeMomentoTarget, momentoApiKey, type MomentoTarget} from './config.js'
+import {CACHE_TIMEOUT_MS, CONTROL_TIMEOUT_MS, momentoApiKey} from './config.js'
 
 /** The little a cache-aside reader needs; errors are thrown, so a caller can fall back on any of them. */
 export interface CacheStore {
@@ -145,7 +147,7 @@ export async function flushCache(client: CacheClient, name: string): Promise<voi
 /** Turns a Momento SDK error into one line naming the target and the fix. The key is never part of it. */
 export function translateMomentoError(error: unknown, target: MomentoTarget): CruddurError {
   if (error instanceof CruddurError) return error
-  const where = describeMomentoTarget(target).replace(/ · cache .*/, '')
+  const where = describeEndpoint(target)
   const code = error instanceof SdkError ? error.errorCode() : undefined
   const aborted = (error as Error)?.name === 'AbortError' || (error as Error)?.name === 'TimeoutError'
   switch (code) {

@@ -1,12 +1,7 @@
+// How the cache client talks to Momento: its time limits and its key. Where the cache is (the target) is in
+// src/lib/targets/momento.ts.
 import {CruddurError} from '../errors.js'
-import {maskUrl} from '../mask.js'
-import type {LocalStackState} from '../local/state.js'
 
-export const DEFAULT_CACHE_NAME = 'cruddur'
-export const DEFAULT_TTL_SECONDS = 600
-/** The local stand-in's default port (cognito-local has 9229). */
-export const DEFAULT_MOMENTO_LOCAL_PORT = 9230
-export const DEFAULT_MOMENTO_LOCAL_ENDPOINT = `localhost:${DEFAULT_MOMENTO_LOCAL_PORT}`
 /**
  * Every data call (get, set, delete) gives up after this long, retries included: a local DynamoDB query
  * takes a few milliseconds, a cold one to AWS a few hundred, so a slower cache is a dead cache.
@@ -15,75 +10,7 @@ export const CACHE_TIMEOUT_MS = 800
 /** Control calls (create, list, delete a cache) are rarer and may take a TLS handshake to a region. */
 export const CONTROL_TIMEOUT_MS = 10_000
 
-/** Where the cache lives. The API key is not part of it, so a target can be printed and serialised. */
-export interface MomentoTarget {
-  kind: 'local' | 'prod'
-  /** host:port of a local stand-in; undefined for Momento itself, whose endpoints come with the key. */
-  endpoint?: string
-  cacheName: string
-  ttlSeconds: number
-  source: 'prod' | 'flag' | 'env' | 'local-stack' | 'default'
-}
-
-export interface MomentoFlags {
-  prod?: boolean
-  cache?: string
-  'momento-endpoint'?: string
-}
-
 const KEY_ENV = ['MOMENTO_API_KEY', 'MOMENTO_AUTH_TOKEN'] as const
-
-export function cacheNameFrom(flag: string | undefined, env: NodeJS.ProcessEnv): string {
-  const name = (flag ?? env.MOMENTO_CACHE_NAME ?? '').trim() || DEFAULT_CACHE_NAME
-  if (!/^[\w.-]{1,255}$/.test(name)) {
-    throw new CruddurError('INVALID_INPUT', `"${name}" is not a valid cache name: use letters, digits, "-", "_" or "." (e.g. ${DEFAULT_CACHE_NAME}).`)
-  }
-
-  return name
-}
-
-export function ttlSecondsFrom(env: NodeJS.ProcessEnv): number {
-  const raw = env.MOMENTO_TTL_SECONDS?.trim()
-  if (!raw) return DEFAULT_TTL_SECONDS
-  const ttl = Number(raw)
-  if (!Number.isInteger(ttl) || ttl <= 0) {
-    throw new CruddurError('INVALID_INPUT', `MOMENTO_TTL_SECONDS="${raw}" is not a whole number of seconds above 0: set it like MOMENTO_TTL_SECONDS=${DEFAULT_TTL_SECONDS}.`)
-  }
-
-  return ttl
-}
-
-function checkEndpoint(endpoint: string): string {
-  const bare = endpoint.trim().replace(/^(https?|grpc):\/\//, '').replace(/\/+$/, '')
-  if (!/^[\w.-]+:\d{1,5}$/.test(bare)) {
-    throw new CruddurError('INVALID_INPUT', `The Momento endpoint "${maskUrl(endpoint)}" is not host:port: pass one like ${DEFAULT_MOMENTO_LOCAL_ENDPOINT}.`)
-  }
-
-  return bare
-}
-
-/**
- * The cache a command talks to, first match wins: `--prod` (Momento itself, with the API key) ·
- * `--momento-endpoint` · `MOMENTO_LOCAL_ENDPOINT` · the running local stack's stand-in · localhost:9230.
- * Like DynamoDB, the cloud is used only with `--prod`: a key in the environment never redirects a local command.
- */
-export function resolveMomentoTarget(flags: MomentoFlags, env: NodeJS.ProcessEnv, localStack: LocalStackState): MomentoTarget {
-  const cacheName = cacheNameFrom(flags.cache, env)
-  const ttlSeconds = ttlSecondsFrom(env)
-  if (flags.prod) {
-    if (flags['momento-endpoint']) {
-      throw new CruddurError('INVALID_INPUT', '--prod and --momento-endpoint contradict each other: use --prod for Momento, or --momento-endpoint for a local stand-in.')
-    }
-
-    return {cacheName, kind: 'prod', source: 'prod', ttlSeconds}
-  }
-
-  const local = (endpoint: string, source: MomentoTarget['source']): MomentoTarget => ({cacheName, endpoint: checkEndpoint(endpoint), kind: 'local', source, ttlSeconds})
-  if (flags['momento-endpoint']) return local(flags['momento-endpoint'], 'flag')
-  if (env.MOMENTO_LOCAL_ENDPOINT) return local(env.MOMENTO_LOCAL_ENDPOINT, 'env')
-  if (localStack.momento) return local(localStack.momento.endpoint, 'local-stack')
-  return local(DEFAULT_MOMENTO_LOCAL_ENDPOINT, 'default')
-}
 
 /** The API key for Momento itself: MOMENTO_API_KEY, else the notes' MOMENTO_AUTH_TOKEN. Never print it. */
 export function momentoApiKey(env: NodeJS.ProcessEnv): {name: (typeof KEY_ENV)[number]; key: string} {
@@ -93,14 +20,4 @@ export function momentoApiKey(env: NodeJS.ProcessEnv): {name: (typeof KEY_ENV)[n
   }
 
   throw new CruddurError('INVALID_INPUT', 'No Momento API key: set MOMENTO_API_KEY (or MOMENTO_AUTH_TOKEN) to a key from the Momento console, or drop --prod to use the local stand-in.')
-}
-
-/** One line naming where the cache is, e.g. `local momento 127.0.0.1:9230 · cache cruddur`. */
-export function describeMomentoTarget(target: MomentoTarget): string {
-  return `${target.kind} ${target.endpoint ? `momento ${target.endpoint}` : 'Momento'} · cache ${target.cacheName}`
-}
-
-/** The target as `--json` shows it: no key. */
-export function momentoTargetJson(target: MomentoTarget) {
-  return {cache: target.cacheName, endpoint: target.endpoint ?? null, kind: target.kind, ttlSeconds: target.ttlSeconds}
 }

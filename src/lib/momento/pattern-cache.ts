@@ -2,10 +2,10 @@ import type {DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
 
 import {type MessageItem, messageGroupUuidOf} from '../dynamodb/items.js'
 import {type ApplyResult, getConversation, listConversations, requireMembers} from '../dynamodb/patterns/index.js'
-import type {LocalStackState} from '../local/state.js'
+import type {LocalStackState} from '../stack-state.js'
 import {refreshAfterMessage, type RefreshResult, reportCacheError} from './cache-aside.js'
 import type {CacheStore} from './client.js'
-import {resolveMomentoTarget} from './config.js'
+import {resolveMomentoTarget} from '../targets/momento.js'
 
 /**
  * Whether the read patterns go through the cache: `--cache`/`--no-cache` when given, else when

@@ -3,8 +3,9 @@ import {chmodSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, r
 import {dirname, join} from 'node:path'
 
 import {CruddurError} from '../errors.js'
-import {isAlive} from '../local/state.js'
-import {pause, type ShardPosition} from './shards.js'
+import {isAlive} from '../process-identity.js'
+import {sleep} from '../sleep.js'
+import {type ShardPosition} from './shards.js'
 
 /** What identifies one stream being processed: a new table (or a re-created one) has a new stream ARN. */
 export interface StreamIdentity {
@@ -104,7 +105,7 @@ export class CheckpointStore {
         throw new CruddurError('CONFLICT', `The lock ${this.lockFile}.takeover has been held for ${TAKEOVER_WAIT_MS / 1000} s: if no \`cruddur ddb stream process\` is starting, delete it.`)
       }
 
-      await pause(5, signal) // another processor is taking the stale lock over
+      await sleep(5, signal) // another processor is taking the stale lock over
     }
   }
 

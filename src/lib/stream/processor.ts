@@ -3,9 +3,10 @@ import type {DynamoDBStreamsClient} from '@aws-sdk/client-dynamodb-streams'
 
 import type {StreamBatchOutcome} from './handler.js'
 import {CruddurError} from '../errors.js'
+import {sleep} from '../sleep.js'
 import {CheckpointStore, LockAborted, retireStaleCheckpoints} from './checkpoints.js'
 import {keysOf, type StreamBatchResponse, type StreamEvent, type StreamRecord} from './records.js'
-import {latestStreamArn, pause, ShardPositionError, StreamReader} from './shards.js'
+import {latestStreamArn, ShardPositionError, StreamReader} from './shards.js'
 
 export interface FailedRecord {
   shardId: string
@@ -135,7 +136,7 @@ export async function processStream(options: ProcessStreamOptions): Promise<Proc
 
       attempts++
       progress.retries++
-      await pause((options.retryDelayMs ?? 200) * 2 ** (attempts - 1), signal)
+      await sleep((options.retryDelayMs ?? 200) * 2 ** (attempts - 1), signal)
     }
 
     const created = records.at(-1)!.dynamodb?.ApproximateCreationDateTime
@@ -187,7 +188,7 @@ export async function processStream(options: ProcessStreamOptions): Promise<Proc
       progress.lagSeconds = 0
       options.onProgress?.({...progress})
       if (options.once) break
-      await pause(options.pollIntervalMs ?? 250, signal)
+      await sleep(options.pollIntervalMs ?? 250, signal)
     }
   } finally {
     checkpoints.unlock()

@@ -61,20 +61,6 @@ export function lambdaRecord(record: SdkRecord, streamArn: string): StreamRecord
   }
 }
 
-/** Waits `ms`, or less when `signal` aborts. */
-export const pause = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal?.aborted) return resolve()
-    const timer = setTimeout(done, ms)
-    function done() {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', done)
-      resolve()
-    }
-
-    signal?.addEventListener('abort', done, {once: true})
-  })
-
 export type StartingPosition = 'trim-horizon' | 'latest'
 
 /**

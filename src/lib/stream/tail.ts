@@ -1,8 +1,9 @@
 import type {DynamoDBClient} from '@aws-sdk/client-dynamodb'
 import type {DynamoDBStreamsClient} from '@aws-sdk/client-dynamodb-streams'
 
+import {sleep} from '../sleep.js'
 import type {StreamRecord} from './records.js'
-import {latestStreamArn, pause, type StartingPosition, StreamReader} from './shards.js'
+import {latestStreamArn, type StartingPosition, StreamReader} from './shards.js'
 
 export interface TailOptions {
   client: DynamoDBClient
@@ -29,7 +30,7 @@ export async function tailStream(options: TailOptions): Promise<{streamArn: stri
     // One empty page of an open shard proves nothing: --once ends only once every shard is drained.
     if (read > 0 || !reader.caughtUp) continue
     if (options.once) break
-    await pause(options.pollIntervalMs ?? 250, options.signal)
+    await sleep(options.pollIntervalMs ?? 250, options.signal)
   }
 
   return {records, streamArn}

@@ -3,11 +3,11 @@ import chalk from 'chalk'
 
 import {TargetCommand} from '../../../target-command.js'
 import {CruddurError} from '../../../lib/errors.js'
-import {renderTable} from '../../../lib/output.js'
-import {dynamoDbTargetJson} from '../../../lib/target.js'
+import {renderTable} from '../../../output.js'
+import {dynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
 import {MAX_MESSAGE_LENGTH} from '../../../lib/dynamodb/patterns/input.js'
 import {shownText} from '../../../lib/dynamodb/patterns/views.js'
-import {refreshCacheFlag} from '../../../lib/momento/cache-flag.js'
+import {refreshCacheFlag} from '../../../cache-flags.js'
 
 export default class CreateMessage extends TargetCommand<typeof CreateMessage> {
   static override description = `Send a message (Pattern C).

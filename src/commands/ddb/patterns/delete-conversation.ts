@@ -1,8 +1,8 @@
 import {Args} from '@oclif/core'
 
 import {TargetCommand} from '../../../target-command.js'
-import {refreshCacheFlag} from '../../../lib/momento/cache-flag.js'
-import {dynamoDbTargetJson} from '../../../lib/target.js'
+import {refreshCacheFlag} from '../../../cache-flags.js'
+import {dynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
 
 export default class DeleteConversation extends TargetCommand<typeof DeleteConversation> {
   static override description = `Delete a whole conversation: every message, both participants' conversation rows and its marker.

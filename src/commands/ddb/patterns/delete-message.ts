@@ -1,8 +1,8 @@
 import {Args, Flags} from '@oclif/core'
 
 import {TargetCommand} from '../../../target-command.js'
-import {refreshCacheFlag} from '../../../lib/momento/cache-flag.js'
-import {dynamoDbTargetJson} from '../../../lib/target.js'
+import {refreshCacheFlag} from '../../../cache-flags.js'
+import {dynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
 
 export default class DeleteMessage extends TargetCommand<typeof DeleteMessage> {
   static override description = `Delete one message of a conversation.

@@ -1,9 +1,9 @@
 import {Args, Flags} from '@oclif/core'
 
 import {TargetCommand} from '../../../target-command.js'
-import {refreshCacheFlag} from '../../../lib/momento/cache-flag.js'
-import {renderTable} from '../../../lib/output.js'
-import {dynamoDbTargetJson} from '../../../lib/target.js'
+import {refreshCacheFlag} from '../../../cache-flags.js'
+import {renderTable} from '../../../output.js'
+import {dynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
 
 export default class EraseUser extends TargetCommand<typeof EraseUser> {
   static override description = `Erase a user's messages from DynamoDB (a GDPR request).

@@ -1,9 +1,9 @@
 import {Args, Flags} from '@oclif/core'
 
 import {TargetCommand} from '../../../target-command.js'
-import {renderTable} from '../../../lib/output.js'
+import {renderTable} from '../../../output.js'
 import {shownText} from '../../../lib/dynamodb/patterns/views.js'
-import {dynamoDbTargetJson} from '../../../lib/target.js'
+import {dynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
 import {DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE} from '../../../lib/dynamodb/patterns/input.js'
 
 export default class GetConversation extends TargetCommand<typeof GetConversation> {

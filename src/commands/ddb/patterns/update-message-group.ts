@@ -1,10 +1,10 @@
 import {Args} from '@oclif/core'
 
 import {TargetCommand} from '../../../target-command.js'
-import {renderTable} from '../../../lib/output.js'
+import {renderTable} from '../../../output.js'
 import {shownText} from '../../../lib/dynamodb/patterns/views.js'
-import {refreshCacheFlag} from '../../../lib/momento/cache-flag.js'
-import {dynamoDbTargetJson} from '../../../lib/target.js'
+import {refreshCacheFlag} from '../../../cache-flags.js'
+import {dynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
 
 export default class UpdateMessageGroup extends TargetCommand<typeof UpdateMessageGroup> {
   static override description = `Bring both participants' conversation rows up to the conversation's newest message (Pattern D).

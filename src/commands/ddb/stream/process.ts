@@ -5,7 +5,7 @@ import {join} from 'node:path'
 
 import {TargetCommand} from '../../../target-command.js'
 import {CruddurError} from '../../../lib/errors.js'
-import {dynamoDbTargetJson} from '../../../lib/target.js'
+import {dynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
 import type {StreamLogEntry} from '../../../lib/stream/handler.js'
 import type {StreamProgress} from '../../../lib/stream/processor.js'
 

@@ -3,7 +3,7 @@ import chalk from 'chalk'
 import {once} from 'node:events'
 
 import {TargetCommand} from '../../../target-command.js'
-import {dynamoDbTargetJson} from '../../../lib/target.js'
+import {dynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
 import type {StreamRecord} from '../../../lib/stream/records.js'
 import {visible} from '../../../lib/terminal-text.js'
 

@@ -11,6 +11,7 @@ import {requireMessageText, requireUuid} from './input.js'
 import {findSentMessage, idempotencyMarkerPut, idempotentMessageUuid} from './idempotency.js'
 import {applyMessageToConversation} from './update-message-group.js'
 import {type Message, messageFromItem} from './views.js'
+import {sleep} from '../../sleep.js'
 
 /**
  * The item that makes "start a conversation" happen once per pair. Conversation rows cannot carry the
@@ -61,7 +62,6 @@ export interface CreateMessageResult {
   duplicate: boolean
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 /** Keys found taken before giving up: each try moves the time on by a microsecond, so a handful is plenty. */
 const MAX_KEY_TRIES = 100
 

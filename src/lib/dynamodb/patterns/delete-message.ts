@@ -8,9 +8,9 @@ import {CONVERSATION_MARKER_PREFIX, CONVERSATION_MARKER_SK} from './create-messa
 import {requireUuid} from './input.js'
 import {isContention, messageAsApplied, newestMessage, type OwnerPlan, planOwner, takenKeys, type TransactItem, unchangedCondition} from './update-message-group.js'
 import {type Message, messageFromItem} from './views.js'
+import {sleep} from '../../sleep.js'
 
 const MAX_ATTEMPTS = 30
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const backoff = (attempt: number) => sleep(Math.random() * Math.min(500, 10 * 2 ** attempt))
 
 export interface DeleteMessageInput {

@@ -8,6 +8,7 @@ import {compareKeys, formatKeyTime, keyMicros, type Micros, parseKeyTime} from '
 import {type ConversationRowItem, isNewerThanRow, lastMessageSkOf, membersOf, ownerUuidOf, queryGroupRows, queryGroupRowsConsistently, requireMembers} from './conversation-rows.js'
 import {requireUuid} from './input.js'
 import {type Message, messageFromItem} from './views.js'
+import {sleep} from '../../sleep.js'
 
 export interface ApplyResult {
   messageGroupUuid: string
@@ -28,7 +29,6 @@ const INDEX_ATTEMPTS = 3
  * new key not yet seen).
  */
 const CONSISTENT_MALFORMED_READS = 4
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 /** Full jitter: concurrent appliers that collided spread out instead of colliding again. */
 const backoff = (attempt: number) => sleep(Math.random() * Math.min(500, 10 * 2 ** attempt))
 

@@ -9,27 +9,9 @@ import Module, {createRequire} from 'node:module'
 import {dirname, join, sep} from 'node:path'
 import {Script} from 'node:vm'
 
-import {defaultCacheDir} from './lib/local/state.js'
-
-/**
- * What the bundle calls instead of import(): code compiled from a code cache cannot import() on Node 20
- * (scripts/bundle.js rewrites the calls).
- */
-export const DYNAMIC_IMPORT = '__dimp'
-
 type ModuleInternals = {
   _compile(this: ModuleInternals, content: string, filename: string, ...rest: unknown[]): unknown
   exports: unknown
-}
-
-/**
- * Where the caches go: CRUDDUR_CODE_CACHE_DIR, else `code-cache` in the download cache's directory, one
- * folder per Node version and architecture. CRUDDUR_CODE_CACHE=0 turns the cache off.
- */
-export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (env.CRUDDUR_CODE_CACHE === '0') return undefined
-  const version = `${process.version}-${process.arch}`
-  return env.CRUDDUR_CODE_CACHE_DIR ? join(env.CRUDDUR_CODE_CACHE_DIR, version) : join(defaultCacheDir(env), 'code-cache', version)
 }
 
 /** One cache file per bundle file: a rebuild replaces its caches instead of piling up new ones. */
@@ -49,23 +31,6 @@ function readCache(file: string, stamp: Buffer): Buffer | undefined {
   } catch {
     return undefined
   }
-}
-
-/**
- * Keeps the CLI's compiled code in cacheDir between runs: Node's own compile cache where Node has one
- * (22 and later: it covers every module, with no loader of ours in the way), else installCodeCache.
- * Returns which one is in use.
- */
-export function installCompileCache(bundleDir: string, cacheDir: string | undefined): 'node' | 'cruddur' | undefined {
-  if (!cacheDir) return undefined
-  const {enableCompileCache} = Module as unknown as {enableCompileCache?: (dir: string) => unknown}
-  if (enableCompileCache) {
-    enableCompileCache(cacheDir)
-    return 'node'
-  }
-
-  installCodeCache(bundleDir, cacheDir)
-  return 'cruddur'
 }
 
 /**

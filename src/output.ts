@@ -1,7 +1,7 @@
 import chalk from 'chalk'
 import Table from 'cli-table3'
 
-import {visible} from './terminal-text.js'
+import {visible} from './lib/terminal-text.js'
 
 /** A table for people, control characters made visible; `--json` gives the same rows as data, exact. */
 export function renderTable(head: string[], rows: Array<Array<string | number | null | undefined>>): string {

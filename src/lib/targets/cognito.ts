@@ -1,0 +1,53 @@
+import {CruddurError} from '../errors.js'
+import {maskUrl} from '../mask.js'
+import type {LocalStackState} from '../stack-state.js'
+import {checkUrl, describeEndpoint, firstLocal, LOCAL_REGION, prodRegion, type TargetFlags, type TargetSource, targetOrigin} from './shared.js'
+
+export const DEFAULT_COGNITO_ENDPOINT = 'http://localhost:9229'
+
+export interface CognitoTarget {
+  kind: 'local' | 'prod'
+  endpoint?: string
+  region: string
+  profile?: string
+  source: TargetSource
+}
+
+export function resolveCognitoTarget(
+  flags: TargetFlags,
+  env: NodeJS.ProcessEnv,
+  localStack: LocalStackState,
+): CognitoTarget {
+  if (flags.prod) {
+    if (flags['cognito-endpoint']) {
+      throw new CruddurError('INVALID_INPUT', '--prod and --cognito-endpoint contradict each other: use --prod for AWS Cognito, or --cognito-endpoint for another one.')
+    }
+
+    return {kind: 'prod', region: prodRegion(flags, env), profile: flags.profile, source: 'prod'}
+  }
+
+  const {source, value} = firstLocal(flags['cognito-endpoint'], env.AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER, () => localStack.cognito?.endpoint, DEFAULT_COGNITO_ENDPOINT)
+  return {kind: 'local', endpoint: checkUrl(value, 'The Cognito endpoint', DEFAULT_COGNITO_ENDPOINT), region: flags.region || LOCAL_REGION, source}
+}
+
+export function describeCognitoTarget(target: CognitoTarget): string {
+  return `${describeEndpoint(target)} ${targetOrigin(target.source, '--cognito-endpoint', 'AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER')}`
+}
+
+export function cognitoTargetJson(target: CognitoTarget, userPoolId?: string) {
+  return {kind: target.kind, endpoint: target.endpoint ? maskUrl(target.endpoint) : null, region: target.region, userPoolId: userPoolId ?? null}
+}
+
+/**
+ * The user pool: --user-pool-id, then AWS_COGNITO_USER_POOL_ID, then — only when the endpoint is the
+ * running local stack's — the pool `cruddur local start` created.
+ */
+export function resolveUserPoolId(flag: string | undefined, env: NodeJS.ProcessEnv, target: CognitoTarget, localStack: LocalStackState): string {
+  const id = flag?.trim() || env.AWS_COGNITO_USER_POOL_ID?.trim() || (target.source === 'local-stack' ? localStack.cognito?.userPoolId : undefined)
+  if (!id) {
+    const local = target.kind === 'local' ? ' (`cruddur local start` creates a local pool and `cruddur local status` shows it)' : ''
+    throw new CruddurError('INVALID_INPUT', `No Cognito user pool id: pass --user-pool-id or set AWS_COGNITO_USER_POOL_ID${local}.`)
+  }
+
+  return id
+}
