@@ -3,7 +3,8 @@ import {Flags} from '@oclif/core'
 import {CognitoCommand} from '../../cognito-command.js'
 import {renderTable} from '../../lib/output.js'
 import {cognitoTargetJson, describePostgresTarget, postgresTargetJson, resolveUserPoolId} from '../../lib/target.js'
-import type {CognitoLinkReport} from '../../lib/postgres/cognito-user-ids.js'
+import {type CognitoLinkReport, updateCognitoUserIds} from '../../lib/postgres/cognito-user-ids.js'
+import {listCognitoUsers} from '../../lib/cognito/users.js'
 
 export default class DbUpdateCognitoUserIds extends CognitoCommand<typeof DbUpdateCognitoUserIds> {
   static override description = `Copy each Cognito user's sub into users.cognito_user_id, matching the user's preferred_username to users.handle.
@@ -25,8 +26,6 @@ The pool is --user-pool-id, else AWS_COGNITO_USER_POOL_ID, else the local stack'
   }
 
   async run() {
-    const {listCognitoUsers} = await import('../../lib/cognito/users.js')
-    const {updateCognitoUserIds} = await import('../../lib/postgres/cognito-user-ids.js')
     const dryRun = Boolean(this.flags['dry-run'])
     const userPoolId = resolveUserPoolId(this.flags['user-pool-id'], process.env, this.cognitoTarget, this.localStack)
     this.announce(`postgres ${describePostgresTarget(this.postgresTarget)}`)

@@ -3,6 +3,7 @@ import {Args, Flags, ux} from '@oclif/core'
 import {TargetCommand} from '../../target-command.js'
 import {CruddurError} from '../../lib/errors.js'
 import {describeDynamoDbTarget, dynamoDbTargetJson, dynamoDbWhere} from '../../lib/target.js'
+import {dropTable} from '../../lib/dynamodb/table-admin.js'
 
 export default class Drop extends TargetCommand<typeof Drop> {
   static override description = 'Delete a table and wait until it is gone (asks first on --prod).'
@@ -25,7 +26,6 @@ export default class Drop extends TargetCommand<typeof Drop> {
     const target = this.dynamoDbTarget
     await this.confirmProd(`delete table ${target.table} and all its items`, target)
     const {client} = await this.dynamodb()
-    const {dropTable} = await import('../../lib/dynamodb/table-admin.js')
     const result = await dropTable(client, target.table, {
       ifExists: this.flags['if-exists'],
       onWait: (what) => this.jsonEnabled() || ux.action.start(what),

@@ -3,6 +3,7 @@ import {Flags, ux} from '@oclif/core'
 import {TargetCommand} from '../../target-command.js'
 import {CruddurError} from '../../lib/errors.js'
 import {dynamoDbTargetJson, dynamoDbWhere} from '../../lib/target.js'
+import {loadTableSchema, summarizeTable} from '../../lib/dynamodb/table-admin.js'
 
 export default class SchemaLoad extends TargetCommand<typeof SchemaLoad> {
   static override description = `Create the messages table: keys pk/sk, the GSI message-group-sk-index, and a NEW_IMAGE stream.
@@ -32,7 +33,6 @@ Waits until the table and its index are ACTIVE. An existing table is checked as 
 
     if (this.flags.recreate) await this.confirmProd(`drop and recreate table ${target.table}`, target)
     const {client} = await this.dynamodb()
-    const {loadTableSchema, summarizeTable} = await import('../../lib/dynamodb/table-admin.js')
     const result = await loadTableSchema(client, {
       billing: this.flags.billing,
       confirm: (problems) => this.confirmProd(`change table ${target.table} in place (${problems.join('; ')})`, target),

@@ -8,6 +8,9 @@ import {dynamoDbTargetJson} from '../../../lib/target.js'
 import {MAX_MESSAGE_LENGTH} from '../../../lib/dynamodb/patterns/input.js'
 import {shownText} from '../../../lib/dynamodb/patterns/views.js'
 import {refreshCacheFlag} from '../../../lib/momento/cache-flag.js'
+import {createMessage, requireMessageText, requireUuid} from '../../../lib/dynamodb/patterns/index.js'
+import {findUsersByHandles, normalizeHandle} from '../../../lib/postgres/users.js'
+import {refreshAfterWrite} from '../../../lib/momento/pattern-cache.js'
 
 export default class CreateMessage extends TargetCommand<typeof CreateMessage> {
   static override description = `Send a message (Pattern C).
@@ -36,8 +39,6 @@ With --to it starts a conversation with that user (both conversation rows and th
   }
 
   async run() {
-    const {createMessage, requireMessageText, requireUuid} = await import('../../../lib/dynamodb/patterns/index.js')
-    const {findUsersByHandles, normalizeHandle} = await import('../../../lib/postgres/users.js')
     // What can be checked without a database is checked first.
     if ((this.flags.to === undefined) === (this.flags.group === undefined)) {
       throw new CruddurError('INVALID_INPUT', 'Say where the message goes with exactly one of --to HANDLE (a person) or --group MESSAGE_GROUP_UUID (a conversation).')
@@ -74,7 +75,6 @@ With --to it starts a conversation with that user (both conversation rows and th
       idempotencyKey: this.flags['idempotency-key'],
     })
     const {message} = result
-    const {refreshAfterWrite} = await import('../../../lib/momento/pattern-cache.js')
     const participantUuids = [message.sender.uuid, ...(to === undefined ? [] : [participant(to).uuid])]
     await refreshAfterWrite({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}, doc, target.table, [{messageGroupUuid: result.messageGroupUuid, participantUuids}])
     this.log(renderTable(['from', 'time', 'message', 'message_group_uuid'], [[`@${message.sender.handle}`, message.createdAt, shownText(message.text), result.messageGroupUuid]]))
