@@ -29,8 +29,9 @@ With --to it starts a conversation with that user (both conversation rows and th
 
   static override flags = {
     from: Flags.string({description: 'The sender (a handle).', helpValue: 'HANDLE', required: true}),
-    to: Flags.string({description: 'The recipient (a handle): starts or continues your conversation with them.', helpValue: 'HANDLE'}),
-    group: Flags.string({description: 'An existing conversation (its message_group_uuid) you are in.', helpValue: 'MESSAGE_GROUP_UUID'}),
+    // Where the message goes: exactly one of a person or a conversation.
+    to: Flags.string({description: 'The recipient (a handle): starts or continues your conversation with them.', exactlyOne: ['to', 'group'], helpValue: 'HANDLE'}),
+    group: Flags.string({description: 'An existing conversation (its message_group_uuid) you are in.', exactlyOne: ['to', 'group'], helpValue: 'MESSAGE_GROUP_UUID'}),
     'idempotency-key': Flags.string({
       description: 'Send at most once per sender and key: a retry with the same key writes nothing and returns the first message (duplicate: true).',
       helpValue: 'KEY',
@@ -40,10 +41,6 @@ With --to it starts a conversation with that user (both conversation rows and th
 
   async run() {
     // What can be checked without a database is checked first.
-    if ((this.flags.to === undefined) === (this.flags.group === undefined)) {
-      throw new CruddurError('INVALID_INPUT', 'Say where the message goes with exactly one of --to HANDLE (a person) or --group MESSAGE_GROUP_UUID (a conversation).')
-    }
-
     requireMessageText(this.args.text)
     const group = this.flags.group === undefined ? undefined : requireUuid(this.flags.group, 'The conversation id')
     const from = normalizeHandle(this.flags.from)
