@@ -3,7 +3,7 @@ import {expect} from 'chai'
 import {freePort} from '../src/lib/local/ports.js'
 import {maskSecrets, maskUrl} from '../src/lib/mask.js'
 import {visible} from '../src/lib/terminal-text.js'
-import {translateError} from '../src/lib/translate-error.js'
+import {translateError} from '../src/translate-error.js'
 import {testStack} from './hooks.js'
 import {cli, cliJson, errorLines} from './support/cli.js'
 

@@ -1,8 +1,7 @@
 import {Args, Flags, ux} from '@oclif/core'
 
 import {TargetCommand} from '../../target-command.js'
-import {CruddurError} from '../../lib/errors.js'
-import {describeDynamoDbTarget, dynamoDbTargetJson, dynamoDbWhere} from '../../lib/target.js'
+import {dynamoDbTargetJson, dynamoDbWhere} from '../../lib/target.js'
 import {dropTable} from '../../lib/dynamodb/table-admin.js'
 
 export default class Drop extends TargetCommand<typeof Drop> {
@@ -29,9 +28,6 @@ export default class Drop extends TargetCommand<typeof Drop> {
     const result = await dropTable(client, target.table, {
       ifExists: this.flags['if-exists'],
       onWait: (what) => this.jsonEnabled() || ux.action.start(what),
-    }).catch((error: Error) => {
-      if (error.name !== 'ResourceNotFoundException') throw error
-      throw new CruddurError('TABLE_MISSING', `Table ${target.table} does not exist on ${describeDynamoDbTarget(target).replace(/ · table .*/, '')}, so there is nothing to drop: pass --if-exists to make that not an error.`)
     })
     if (ux.action.running) ux.action.stop()
     this.log(result.dropped ? `Dropped table ${target.table} on ${dynamoDbWhere(target)}.` : `Table ${target.table} does not exist on ${dynamoDbWhere(target)}; nothing to drop.`)
