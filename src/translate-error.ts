@@ -17,6 +17,14 @@ const START_LOCAL = 'start the local stack with `cruddur local start`'
 /** The cruddur commands that take a library error's next step: the library itself never names them. */
 export function actionsFor(hint: ErrorHint): string[] {
   switch (hint.step) {
+    case 'add-users': {
+      return ['add users with `cruddur db seed --users N`']
+    }
+
+    case 'copy-to-new-table': {
+      return ['copy its data to a new table made by `cruddur ddb schema-load --table <NEW>`']
+    }
+
     case 'create-cache': {
       return [`create it with \`cruddur momento create-cache --cache ${hint.cache}${hint.prod ? ' --prod' : ''}\``]
     }
@@ -33,6 +41,10 @@ export function actionsFor(hint: ErrorHint): string[] {
       return ['pass --if-exists to make that not an error']
     }
 
+    case 'enable-stream': {
+      return ['enable it in place with `cruddur ddb schema-load` (its data is kept)']
+    }
+
     case 'inspect-conversations': {
       return ['inspect them with `cruddur ddb scan --type conversations`']
     }
@@ -43,6 +55,10 @@ export function actionsFor(hint: ErrorHint): string[] {
 
     case 'read-conversation': {
       return [`list its messages with \`cruddur ddb patterns get-conversation ${hint.messageGroupUuid}\``]
+    }
+
+    case 'recreate-table': {
+      return ['create it again with `cruddur ddb schema-load`, then process its new stream']
     }
 
     case 'refresh-conversation': {

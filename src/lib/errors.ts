@@ -51,12 +51,16 @@ const exitCodeOf: Record<ErrorCode, number> = {
  */
 export type ErrorHint =
   | {step: 'create-cache'; cache: string; prod: boolean}
+  | {step: 'add-users'}
+  | {step: 'copy-to-new-table'}
   | {step: 'create-users'}
   | {step: 'db-sessions'}
   | {step: 'drop-if-exists'}
+  | {step: 'enable-stream'}
   | {step: 'inspect-conversations'}
   | {step: 'list-conversations'}
   | {step: 'read-conversation'; messageGroupUuid: string}
+  | {step: 'recreate-table'}
   | {step: 'refresh-conversation'; messageGroupUuid: string}
   | {step: 'start-local-stack'; flag: string}
 

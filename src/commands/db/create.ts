@@ -21,3 +21,6 @@ Connects to the server's postgres maintenance database with the same login. A da
     return {...result, target: postgresTargetJson(target)}
   }
 }
+
+/** What `db create --json` prints. */
+export type DbCreateResult = Awaited<ReturnType<DbCreate['run']>>

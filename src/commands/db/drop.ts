@@ -42,3 +42,6 @@ On --prod it asks first (--yes without a terminal). Locally it asks only when ot
     await this.confirm(`${chalk.yellow('Disconnect them and drop')} ${name}?`, {notConfirmed: refusal, noTerminal: refusal})
   }
 }
+
+/** What `db drop --json` prints. */
+export type DbDropResult = Awaited<ReturnType<DbDrop['run']>>

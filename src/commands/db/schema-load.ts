@@ -15,3 +15,6 @@ The schema is versioned: each run applies only the migrations the database does 
     return {...result, target: postgresTargetJson(this.postgresTarget)}
   }
 }
+
+/** What `db schema-load --json` prints. */
+export type DbSchemaLoadResult = Awaited<ReturnType<DbSchemaLoad['run']>>

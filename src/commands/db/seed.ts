@@ -32,3 +32,6 @@ Users already there (same handle in any case, or same email) are skipped, so run
     return {...result, target: postgresTargetJson(this.postgresTarget)}
   }
 }
+
+/** What `db seed --json` prints. */
+export type DbSeedResult = Awaited<ReturnType<DbSeed['run']>>

@@ -16,3 +16,6 @@ export default class DbSessions extends TargetCommand<typeof DbSessions> {
     return {sessions, target: postgresTargetJson(target)}
   }
 }
+
+/** What `db sessions --json` prints. */
+export type DbSessionsResult = Awaited<ReturnType<DbSessions['run']>>

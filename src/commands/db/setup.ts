@@ -27,3 +27,6 @@ export default class DbSetup extends TargetCommand<typeof DbSetup> {
     return {created, database: name, schema, seed, target: postgresTargetJson(target)}
   }
 }
+
+/** What `db setup --json` prints. */
+export type DbSetupResult = Awaited<ReturnType<DbSetup['run']>>

@@ -50,3 +50,6 @@ The pool is --user-pool-id, else AWS_COGNITO_USER_POOL_ID, else the local stack'
     )
   }
 }
+
+/** What `db update-cognito-user-ids --json` prints. */
+export type DbUpdateCognitoUserIdsResult = Awaited<ReturnType<DbUpdateCognitoUserIds['run']>>

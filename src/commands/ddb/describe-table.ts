@@ -36,3 +36,6 @@ export default class DescribeTable extends TargetCommand<typeof DescribeTable> {
     return {summary, table: description, target: dynamoDbTargetJson(target)}
   }
 }
+
+/** What `ddb describe-table --json` prints. */
+export type DescribeTableResult = Awaited<ReturnType<DescribeTable['run']>>

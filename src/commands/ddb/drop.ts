@@ -34,3 +34,6 @@ export default class Drop extends TargetCommand<typeof Drop> {
     return {...result, target: dynamoDbTargetJson(target)}
   }
 }
+
+/** What `ddb drop --json` prints. */
+export type DdbDropResult = Awaited<ReturnType<Drop['run']>>

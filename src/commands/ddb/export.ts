@@ -63,3 +63,6 @@ ${ITEM_FILTER_HELP}`
     return {...result, anonymized: this.flags.anonymize, format: this.flags.format, output: this.flags.output ?? null, target: dynamoDbTargetJson(target)}
   }
 }
+
+/** What `ddb export --json` prints. */
+export type DdbExportResult = Awaited<ReturnType<Export['run']>>

@@ -70,3 +70,6 @@ Standard input is kept in a temporary file between the check and the writes, so 
     return super.finally(error)
   }
 }
+
+/** What `ddb import --json` prints. */
+export type DdbImportResult = Awaited<ReturnType<Import['run']>>

@@ -19,3 +19,6 @@ export default class ListTables extends TargetCommand<typeof ListTables> {
     return {tables, target: dynamoDbTargetJson(this.dynamoDbTarget)}
   }
 }
+
+/** What `ddb list-tables --json` prints. */
+export type ListTablesResult = Awaited<ReturnType<ListTables['run']>>

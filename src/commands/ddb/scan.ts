@@ -66,3 +66,6 @@ ${ITEM_FILTER_HELP}`
     return {count, items, target: dynamoDbTargetJson(target)}
   }
 }
+
+/** What `ddb scan --json` prints. */
+export type DdbScanResult = Awaited<ReturnType<Scan['run']>>

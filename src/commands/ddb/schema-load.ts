@@ -57,3 +57,6 @@ Waits until the table and its index are ACTIVE. An existing table is checked as 
     if (ux.action.running) ux.action.stop()
   }
 }
+
+/** What `ddb schema-load --json` prints. */
+export type DdbSchemaLoadResult = Awaited<ReturnType<SchemaLoad['run']>>

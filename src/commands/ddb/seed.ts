@@ -60,3 +60,6 @@ export function parseNow(value: string | undefined): Date | undefined {
   if (date.getTime() > Date.now()) throw new CruddurError('INVALID_INPUT', `--now ${value} is in the future: seeded messages must be older than the next real one.`)
   return date
 }
+
+/** What `ddb seed --json` prints. */
+export type DdbSeedResult = Awaited<ReturnType<Seed['run']>>

@@ -23,3 +23,6 @@ Idempotent: running it twice leaves the same items as running it once.`
     return {...seeded, tableCreated: schema.created}
   }
 }
+
+/** What `ddb setup --json` prints. */
+export type DdbSetupResult = Awaited<ReturnType<Setup['run']>>

@@ -44,3 +44,6 @@ It returns once every service answers a real request. Every service listens on 1
     return {services, stateDir: this.stateDir}
   }
 }
+
+/** What `local start --json` prints. */
+export type LocalStartResult = Awaited<ReturnType<LocalStart['run']>>

@@ -20,3 +20,6 @@ A service answers when it replies to a real request within 2 seconds (a frozen p
     return {services, stateDir: this.stateDir}
   }
 }
+
+/** What `local status --json` prints. */
+export type LocalStatusResult = Awaited<ReturnType<LocalStatus['run']>>

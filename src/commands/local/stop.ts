@@ -17,3 +17,6 @@ A recorded pid is signalled only while it is still the process that was started 
     return {services, stateDir: this.stateDir}
   }
 }
+
+/** What `local stop --json` prints. */
+export type LocalStopResult = Awaited<ReturnType<LocalStop['run']>>

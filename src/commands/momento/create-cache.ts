@@ -20,3 +20,6 @@ Locally this is the stand-in that \`cruddur local start\` runs (it starts with a
     return {...result, target: momentoTargetJson(this.momentoTarget)}
   }
 }
+
+/** What `momento create-cache --json` prints. */
+export type MomentoCreateCacheResult = Awaited<ReturnType<MomentoCreateCache['run']>>

@@ -23,3 +23,6 @@ Reads fall back to DynamoDB while the cache is missing, so nothing breaks; \`cre
     return {cache: target.cacheName, deleted: true, target: momentoTargetJson(target)}
   }
 }
+
+/** What `momento delete-cache --json` prints. */
+export type MomentoDeleteCacheResult = Awaited<ReturnType<MomentoDeleteCache['run']>>

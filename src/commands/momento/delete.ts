@@ -23,3 +23,6 @@ export default class MomentoDelete extends MomentoCommand<typeof MomentoDelete> 
     return {deleted: true, key: this.args.key, target: momentoTargetJson(this.momentoTarget)}
   }
 }
+
+/** What `momento delete --json` prints. */
+export type MomentoDeleteResult = Awaited<ReturnType<MomentoDelete['run']>>

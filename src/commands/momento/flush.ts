@@ -23,3 +23,6 @@ The next read of each page goes to DynamoDB and caches it again.`
     return {cache: target.cacheName, flushed: true, target: momentoTargetJson(target)}
   }
 }
+
+/** What `momento flush --json` prints. */
+export type MomentoFlushResult = Awaited<ReturnType<MomentoFlush['run']>>

@@ -35,3 +35,6 @@ function parseIfJson(value: string): unknown {
     return value
   }
 }
+
+/** What `momento get --json` prints. */
+export type MomentoGetResult = Awaited<ReturnType<MomentoGet['run']>>

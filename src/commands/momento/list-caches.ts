@@ -19,3 +19,6 @@ export default class MomentoListCaches extends MomentoCommand<typeof MomentoList
     return {caches, target: momentoTargetJson(this.momentoTarget)}
   }
 }
+
+/** What `momento list-caches --json` prints. */
+export type MomentoListCachesResult = Awaited<ReturnType<MomentoListCaches['run']>>

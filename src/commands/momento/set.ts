@@ -29,3 +29,6 @@ export default class MomentoSet extends MomentoCommand<typeof MomentoSet> {
     return {key: this.args.key, target: momentoTargetJson(this.momentoTarget), ttlSeconds}
   }
 }
+
+/** What `momento set --json` prints. */
+export type MomentoSetResult = Awaited<ReturnType<MomentoSet['run']>>

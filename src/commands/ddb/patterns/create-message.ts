@@ -80,3 +80,6 @@ With --to it starts a conversation with that user (both conversation rows and th
     return {duplicate: result.duplicate, message, messageGroupUuid: result.messageGroupUuid, newConversation: result.newConversation, target: dynamoDbTargetJson(target)}
   }
 }
+
+/** What `ddb patterns create-message --json` prints. */
+export type CreateMessageResult = Awaited<ReturnType<CreateMessage['run']>>

@@ -37,3 +37,6 @@ The messages go first, the rows and the marker last (in one transaction), so an 
     return {...result, participantUuids: undefined, target: dynamoDbTargetJson(target)}
   }
 }
+
+/** What `ddb patterns delete-conversation --json` prints. */
+export type DeleteConversationResult = Awaited<ReturnType<DeleteConversation['run']>>

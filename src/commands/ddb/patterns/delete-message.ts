@@ -53,3 +53,6 @@ By default the message becomes a tombstone: its text is removed and deleted_at s
     return {...result, participantUuids: undefined, target: dynamoDbTargetJson(target)}
   }
 }
+
+/** What `ddb patterns delete-message --json` prints. */
+export type DeleteMessageResult = Awaited<ReturnType<DeleteMessage['run']>>

@@ -60,3 +60,6 @@ Only DynamoDB: the user's row in PostgreSQL is not touched, and the conversation
     }
   }
 }
+
+/** What `ddb patterns erase-user --json` prints. */
+export type EraseUserResult = Awaited<ReturnType<EraseUser['run']>>

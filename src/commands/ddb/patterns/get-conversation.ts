@@ -54,3 +54,6 @@ One Query on the conversation's partition, a page at a time: when more messages 
     return {fromCache, messages: page.messages, nextCursor: page.nextCursor, target: dynamoDbTargetJson(target)}
   }
 }
+
+/** What `ddb patterns get-conversation --json` prints. */
+export type GetConversationResult = Awaited<ReturnType<GetConversation['run']>>

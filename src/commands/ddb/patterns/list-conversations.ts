@@ -58,3 +58,6 @@ The handle is looked up in PostgreSQL (one query), then one Query reads the user
     }
   }
 }
+
+/** What `ddb patterns list-conversations --json` prints. */
+export type ListConversationsResult = Awaited<ReturnType<ListConversations['run']>>

@@ -42,3 +42,6 @@ The stream handler does this for every new message; this command is the repair f
     return {conversations, lastMessage: result.lastMessage, messageGroupUuid: result.messageGroupUuid, removed: result.removed, target: dynamoDbTargetJson(target), updated: result.updated}
   }
 }
+
+/** What `ddb patterns update-message-group --json` prints. */
+export type UpdateMessageGroupResult = Awaited<ReturnType<UpdateMessageGroup['run']>>

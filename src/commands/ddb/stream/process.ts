@@ -127,3 +127,6 @@ Reads the stream of DynamoDB Local (every shard, parents before children), hands
 }
 
 const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
+
+/** What `ddb stream process --json` prints. */
+export type StreamProcessResult = Awaited<ReturnType<StreamProcess['run']>>
