@@ -1,12 +1,12 @@
 import {Command, Flags, type Interfaces} from '@oclif/core'
 import chalk from 'chalk'
 
-import {CruddurError, errorJson} from './lib/errors.js'
+import {CruddurError, errorJson, errorLine} from './lib/errors.js'
 import {maskSecrets} from './lib/mask.js'
 import {resolveStateDir} from './lib/paths.js'
 import {type LocalStackState, localStackView} from './lib/stack-state.js'
 import {visible} from './lib/terminal-text.js'
-import {translateError, type ErrorContext} from './lib/translate-error.js'
+import {translateError, type ErrorContext} from './translate-error.js'
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<T['baseFlags'] & T['flags']>
 export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -32,8 +32,6 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   protected args!: CommandArgs<T>
   protected flags!: CommandFlags<T>
-  /** Filled in by subclasses as they pick their targets, so errors can name them. */
-  protected errorContext: ErrorContext = {}
   private cachedLocalStack?: LocalStackState
 
   public override async init(): Promise<void> {
@@ -69,6 +67,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return this.cachedLocalStack
   }
 
+  /** The targets this command resolved, so its errors can name them; subclasses add theirs. */
+  protected errorContext(): ErrorContext {
+    return {}
+  }
+
   /** Progress and diagnostics: stderr, and silent under --json so stdout stays one JSON document. */
   protected info(message: string): void {
     if (!this.jsonEnabled()) this.logToStderr(message)
@@ -86,14 +89,22 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       return this.fail(new CruddurError('INVALID_INPUT', oneLine(error.message, ['cruddur', ...(this.id?.split(':') ?? []), '--help'].join(' '))), error)
     }
 
-    return this.fail(translateError(error, this.errorContext), error)
+    const context = this.errorContext()
+    // Momento's SDK is loaded only by the commands that used it, and its errors are told apart by it.
+    let failure: unknown = error
+    if (context.momento && !(error instanceof CruddurError) && !context.dynamodb && !context.postgres) {
+      const {translateMomentoError} = await import('./lib/momento/client.js')
+      failure = translateMomentoError(error, context.momento)
+    }
+
+    return this.fail(translateError(failure, context), error)
   }
 
   private fail(error: CruddurError, original: Error): never {
     process.exitCode = error.exitCode
     // Whatever a message quotes (an endpoint, a driver's text) is masked here once more, and on a terminal
     // made one visible line: echoed input must not forge a second `Error:` line or reach the terminal raw.
-    const message = maskSecrets(error.message)
+    const message = maskSecrets(errorLine(error))
     if (this.debugEnabled && original.stack) this.logToStderr(chalk.dim(maskSecrets(original.stack)))
     if (this.jsonEnabled()) this.logJson(errorJson(error, message))
     else this.logToStderr(`${chalk.red('Error:')} ${visible(message)}`)

@@ -3,11 +3,11 @@ import type {CognitoIdentityProviderClient} from '@aws-sdk/client-cognito-identi
 
 import {TargetCommand} from './target-command.js'
 import {type CognitoTarget, describeCognitoTarget, resolveCognitoTarget} from './lib/targets/cognito.js'
-import {translateError} from './lib/translate-error.js'
+import type {ErrorContext} from './translate-error.js'
 
 /**
  * A data command that also talks to Cognito: `--cognito-endpoint`, and a client created on first use.
- * Cognito calls go through `cognitoRequest`, so their failures name Cognito, not the database.
+ * Cognito calls go through `cognitoRequest`, which records the pool their failures name.
  */
 export abstract class CognitoCommand<T extends typeof Command> extends TargetCommand<T> {
   static override baseFlags = {
@@ -20,6 +20,7 @@ export abstract class CognitoCommand<T extends typeof Command> extends TargetCom
 
   private cognitoClient?: CognitoIdentityProviderClient
   private cachedCognitoTarget?: CognitoTarget
+  private userPoolId?: string
 
   protected get cognitoTarget(): CognitoTarget {
     if (!this.cachedCognitoTarget) {
@@ -33,17 +34,20 @@ export abstract class CognitoCommand<T extends typeof Command> extends TargetCom
   /** Runs `request` with the Cognito client, announcing the target the first time. */
   protected async cognitoRequest<R>(userPoolId: string, request: (client: CognitoIdentityProviderClient) => Promise<R>): Promise<R> {
     const target = this.cognitoTarget
-    try {
-      if (!this.cognitoClient) {
-        this.announce(`cognito ${describeCognitoTarget(target)} · pool ${userPoolId}`)
-        const {createCognitoClient} = await import('./lib/cognito/client.js')
-        this.cognitoClient = createCognitoClient(target)
-      }
-
-      return await request(this.cognitoClient)
-    } catch (error) {
-      throw translateError(error, {cognito: {target, userPoolId}})
+    this.userPoolId = userPoolId
+    if (!this.cognitoClient) {
+      this.announce(`cognito ${describeCognitoTarget(target)} · pool ${userPoolId}`)
+      const {createCognitoClient} = await import('./lib/cognito/client.js')
+      this.cognitoClient = createCognitoClient(target)
     }
+
+    return request(this.cognitoClient)
+  }
+
+  protected override errorContext(): ErrorContext {
+    const context = super.errorContext()
+    if (this.cachedCognitoTarget) context.cognito = {target: this.cachedCognitoTarget, userPoolId: this.userPoolId}
+    return context
   }
 
   protected override async finally(error: Error | undefined): Promise<unknown> {

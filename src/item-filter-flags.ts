@@ -2,7 +2,8 @@ import {Flags} from '@oclif/core'
 
 import type {Pool} from 'pg'
 
-import type {ItemFilters, ItemType} from './lib/dynamodb/filters.js'
+import {isUuid, type ItemFilters, type ItemType, parseTimeFilter, requireGroupFilter} from './lib/dynamodb/filters.js'
+import {requireUserByHandle} from './lib/postgres/users.js'
 
 /** The flags `ddb scan` and `ddb export` share to select items. */
 export const itemFilterFlags = {
@@ -21,11 +22,9 @@ export async function resolveItemFilters(
   postgres: () => Promise<Pool>,
 ): Promise<ItemFilters> {
   const findUserUuid = async (handle: string) => {
-    const {requireUserByHandle} = await import('./lib/postgres/users.js')
     return (await requireUserByHandle(await postgres(), handle)).uuid
   }
 
-  const {isUuid, parseTimeFilter, requireGroupFilter} = await import('./lib/dynamodb/filters.js')
   const filters: ItemFilters = {type: (flags.type ?? 'all') as ItemType}
   if (flags.group !== undefined) filters.group = requireGroupFilter(flags.group)
   if (flags.since !== undefined) filters.since = parseTimeFilter(flags.since, '--since')

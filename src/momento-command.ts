@@ -3,6 +3,7 @@ import type {CacheClient} from '@gomomento/sdk'
 
 import {describeMomentoTarget, type MomentoTarget, resolveMomentoTarget} from './lib/targets/momento.js'
 import {TargetCommand} from './target-command.js'
+import type {ErrorContext} from './translate-error.js'
 
 /**
  * A `cruddur momento` command: the local stand-in by default, Momento itself with `--prod`, the cache
@@ -43,13 +44,10 @@ export abstract class MomentoCommand<T extends typeof Command> extends TargetCom
     return client
   }
 
-  protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
-    if (this.cachedMomentoTarget && error.oclif === undefined) {
-      const {translateMomentoError} = await import('./lib/momento/client.js')
-      return super.catch(translateMomentoError(error, this.cachedMomentoTarget))
-    }
-
-    return super.catch(error)
+  protected override errorContext(): ErrorContext {
+    const context = super.errorContext()
+    if (this.cachedMomentoTarget) context.momento = this.cachedMomentoTarget
+    return context
   }
 
   protected override async finally(error: Error | undefined): Promise<unknown> {

@@ -3,6 +3,7 @@ import chalk from 'chalk'
 import {createInterface} from 'node:readline/promises'
 
 import {BaseCommand} from './base-command.js'
+import type {ErrorContext} from './translate-error.js'
 import {CruddurError} from './lib/errors.js'
 import {visible} from './lib/terminal-text.js'
 import {describeDynamoDbTarget, type DynamoDbTarget, resolveDynamoDbTarget} from './lib/targets/dynamodb.js'
@@ -60,7 +61,6 @@ export abstract class TargetCommand<T extends typeof Command> extends BaseComman
       const tableArgument = (this.args as {table?: string} | undefined)?.table
       const flags = tableArgument ? {...this.targetFlags, table: tableArgument} : this.targetFlags
       this.cachedDynamoDbTarget = resolveDynamoDbTarget(flags, process.env, this.localStack)
-      this.errorContext.dynamodb = this.cachedDynamoDbTarget
       for (const name of this.cachedDynamoDbTarget.ignoredEnv) this.info(chalk.yellow(`note: --prod ignores ${name}`))
       this.debugLog(`DynamoDB target from ${this.cachedDynamoDbTarget.source}`)
     }
@@ -71,11 +71,17 @@ export abstract class TargetCommand<T extends typeof Command> extends BaseComman
   protected get postgresTarget(): PostgresTarget {
     if (!this.cachedPostgresTarget) {
       this.cachedPostgresTarget = resolvePostgresTarget(this.targetFlags, process.env, this.localStack)
-      this.errorContext.postgres = this.cachedPostgresTarget
       this.debugLog(`PostgreSQL target from ${this.cachedPostgresTarget.source}`)
     }
 
     return this.cachedPostgresTarget
+  }
+
+  protected override errorContext(): ErrorContext {
+    const context = super.errorContext()
+    if (this.cachedDynamoDbTarget) context.dynamodb = this.cachedDynamoDbTarget
+    if (this.cachedPostgresTarget) context.postgres = this.cachedPostgresTarget
+    return context
   }
 
   /** The DynamoDB clients for the target, announcing the target the first time. */

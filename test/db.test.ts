@@ -5,14 +5,11 @@ import {freePort} from '../src/lib/local/ports.js'
 import {hasProgram} from '../src/lib/local/process.js'
 import {databaseName} from '../src/lib/postgres/database.js'
 import {testStack} from './hooks.js'
+import type {DbSeedResult} from '../src/commands/db/seed.js'
 import {cli, cliInTerminal, cliJson, errorLines} from './support/cli.js'
 import {createTestDatabase, insertUsers, type TestDatabase, testDatabaseUrl} from './support/database.js'
 
-interface SeedJson {
-  inserted: string[]
-  skipped: number
-  total: number
-}
+type SeedJson = DbSeedResult
 
 describe('cruddur db', () => {
   let db: TestDatabase

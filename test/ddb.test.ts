@@ -2,19 +2,14 @@ import type {TableDescription} from '@aws-sdk/client-dynamodb'
 import {expect} from 'chai'
 import {randomUUID} from 'node:crypto'
 
+import type {DdbScanResult} from '../src/commands/ddb/scan.js'
+import type {DdbSeedResult} from '../src/commands/ddb/seed.js'
 import {addStackUsers} from './support/database.js'
 import {cli, cliJson, errorLines} from './support/cli.js'
 
-interface SeedJson {
-  conversations: number
-  itemsWritten: number
-  skippedConversations: number
-}
-
-interface ScanJson {
-  count: number
-  items: Array<Record<string, string>>
-}
+type SeedJson = DdbSeedResult
+// The items' attributes are strings in this table's test data.
+type ScanJson = Omit<DdbScanResult, 'items'> & {items: Array<Record<string, string>>}
 
 describe('cruddur ddb', () => {
   const suffix = randomUUID().slice(0, 8)

@@ -1,9 +1,10 @@
 import {expect} from 'chai'
 
+import {CruddurError, errorLine} from '../src/lib/errors.js'
 import {freePort} from '../src/lib/local/ports.js'
 import {maskSecrets, maskUrl} from '../src/lib/mask.js'
 import {visible} from '../src/lib/terminal-text.js'
-import {translateError} from '../src/lib/translate-error.js'
+import {translateError} from '../src/translate-error.js'
 import {testStack} from './hooks.js'
 import {cli, cliJson, errorLines} from './support/cli.js'
 
@@ -30,6 +31,21 @@ describe('errors', () => {
     const {code, json} = await cliJson<{error: {code: string; exitCode: number}}>(['ddb', 'list-tables', '--endpoint', `http://localhost:${port}`])
     expect(code).to.equal(3)
     expect(json.error).to.include({code: 'UNREACHABLE', exitCode: 3})
+  })
+
+  it('--json errors list the next steps as actions, apart from the message that shows them', async () => {
+    const port = await freePort()
+    const {json} = await cliJson<{error: {actions: string[]; message: string}}>(['ddb', 'list-tables', '--endpoint', `http://localhost:${port}`])
+    expect(json.error.actions).to.deep.equal(['start the local stack with `cruddur local start`', 'pass --endpoint'])
+    expect(json.error.message).to.match(/^DynamoDB is not reachable at .*: start the local stack with `cruddur local start`, or pass --endpoint\.$/)
+  })
+
+  it('a library error names no cruddur command: its hint becomes the action only in the CLI', () => {
+    const fromLibrary = new CruddurError('NOT_FOUND', 'No user with handle @nobody', {actions: ['check the spelling'], hint: {step: 'create-users'}})
+    expect(fromLibrary.message).to.not.include('cruddur')
+    const shown = translateError(fromLibrary, {})
+    expect(shown).to.include({code: 'NOT_FOUND', exitCode: 4})
+    expect(errorLine(shown)).to.equal('No user with handle @nobody: check the spelling, or create the users with `cruddur db setup`.')
   })
 
   it('--prod with --endpoint is a usage error', async () => {

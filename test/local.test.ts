@@ -5,12 +5,11 @@ import {join} from 'node:path'
 
 import {javaMajorVersion} from '../src/lib/local/dynamodb-local.js'
 import {choosePort, freePort} from '../src/lib/local/ports.js'
+import type {LocalStatusResult} from '../src/commands/local/status.js'
 import {testStack} from './hooks.js'
 import {cli, cliJson, errorLines} from './support/cli.js'
 
-interface StatusJson {
-  services: Array<{service: string; state: string; port?: number; pid?: number; endpoint?: string; userPoolId?: string; clientId?: string}>
-}
+type StatusJson = LocalStatusResult
 
 describe('cruddur local', () => {
   it('reads the Java major version the way each JDK prints it, so Java 8 or 11 is refused by name', () => {

@@ -45,21 +45,55 @@ const exitCodeOf: Record<ErrorCode, number> = {
   UNREACHABLE: ExitCode.unreachable,
 }
 
+/**
+ * A next step a library error suggests, as data: the library (which also runs in the Lambda) never names a
+ * `cruddur` command; the CLI turns a hint into the command to run (src/error-actions.ts).
+ */
+export type ErrorHint =
+  | {step: 'create-cache'; cache: string; prod: boolean}
+  | {step: 'add-users'}
+  | {step: 'copy-to-new-table'}
+  | {step: 'create-users'}
+  | {step: 'db-sessions'}
+  | {step: 'drop-if-exists'}
+  | {step: 'enable-stream'}
+  | {step: 'inspect-conversations'}
+  | {step: 'list-conversations'}
+  | {step: 'read-conversation'; messageGroupUuid: string}
+  | {step: 'recreate-table'}
+  | {step: 'refresh-conversation'; messageGroupUuid: string}
+  | {step: 'start-local-stack'; flag: string}
+
 export class CruddurError extends Error {
   readonly code: ErrorCode
   readonly exitCode: number
+  /** What to do next, apart from the message; the one error line shows them after it. */
+  readonly actions?: string[]
+  /** A machine-readable next step, for the CLI to turn into actions. */
+  readonly hint?: ErrorHint
 
-  constructor(code: ErrorCode, message: string, options?: {cause?: unknown}) {
+  constructor(code: ErrorCode, message: string, options?: {actions?: string[]; cause?: unknown; hint?: ErrorHint}) {
     super(message, options)
     this.name = 'CruddurError'
     this.code = code
     this.exitCode = exitCodeOf[code]
+    if (options?.actions?.length) this.actions = options.actions
+    if (options?.hint) this.hint = options.hint
   }
 }
 
-/** What `--json` prints for an error, on stdout: the same shape from every command and from the CLI itself. */
-export function errorJson(error: CruddurError, message = error.message) {
-  return {error: {code: error.code, exitCode: error.exitCode, message, name: error.name}, status: error.exitCode}
+/** The one line a user sees: the problem, then what to do about it. */
+export function errorLine(error: CruddurError): string {
+  if (!error.actions?.length) return error.message
+  return `${error.message.replace(/\.$/, '')}: ${error.actions.join(', or ')}.`
+}
+
+/**
+ * What `--json` prints for an error, on stdout: the same shape from every command and from the CLI itself.
+ * `message` is the line a user sees (actions included); `actions` lists the next steps apart.
+ */
+export function errorJson(error: CruddurError, message = errorLine(error)) {
+  return {error: {actions: error.actions ?? [], code: error.code, exitCode: error.exitCode, message, name: error.name}, status: error.exitCode}
 }
 
 export const invalidInput = (message: string) => new CruddurError('INVALID_INPUT', message)

@@ -36,3 +36,6 @@ The password is handed to psql through PGPASSWORD, never on its command line.`
     return {exitCode: code, target: postgresTargetJson(target)}
   }
 }
+
+/** What `db connect --json` prints. */
+export type DbConnectResult = Awaited<ReturnType<DbConnect['run']>>

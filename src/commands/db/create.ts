@@ -1,5 +1,6 @@
 import {TargetCommand} from '../../target-command.js'
 import {describePostgresTarget, postgresTargetJson} from '../../lib/targets/postgres.js'
+import {createDatabase, databaseName, withMaintenancePool} from '../../lib/postgres/database.js'
 
 export default class DbCreate extends TargetCommand<typeof DbCreate> {
   static override description = `Create the PostgreSQL database the target URL names (cruddur by default).
@@ -12,7 +13,6 @@ Connects to the server's postgres maintenance database with the same login. A da
   ]
 
   async run() {
-    const {createDatabase, databaseName, withMaintenancePool} = await import('../../lib/postgres/database.js')
     const target = this.postgresTarget
     const name = databaseName(target.url)
     this.announce(`postgres ${describePostgresTarget(target)}`)
@@ -21,3 +21,6 @@ Connects to the server's postgres maintenance database with the same login. A da
     return {...result, target: postgresTargetJson(target)}
   }
 }
+
+/** What `db create --json` prints. */
+export type DbCreateResult = Awaited<ReturnType<DbCreate['run']>>

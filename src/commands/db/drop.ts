@@ -3,7 +3,7 @@ import chalk from 'chalk'
 import {TargetCommand} from '../../target-command.js'
 import {renderTable} from '../../output.js'
 import {describePostgresTarget, postgresTargetJson} from '../../lib/targets/postgres.js'
-import type {DatabaseSession} from '../../lib/postgres/database.js'
+import {databaseExists, databaseName, type DatabaseSession, dropDatabase, listSessions, withMaintenancePool} from '../../lib/postgres/database.js'
 
 export default class DbDrop extends TargetCommand<typeof DbDrop> {
   static override description = `Drop the PostgreSQL database the target URL names (cruddur by default), with all its data.
@@ -17,7 +17,6 @@ On --prod it asks first (--yes without a terminal). Locally it asks only when ot
   ]
 
   async run() {
-    const {databaseExists, databaseName, dropDatabase, listSessions, withMaintenancePool} = await import('../../lib/postgres/database.js')
     const target = this.postgresTarget
     const name = databaseName(target.url)
     this.announce(`postgres ${describePostgresTarget(target)}`)
@@ -43,3 +42,6 @@ On --prod it asks first (--yes without a terminal). Locally it asks only when ot
     await this.confirm(`${chalk.yellow('Disconnect them and drop')} ${name}?`, {notConfirmed: refusal, noTerminal: refusal})
   }
 }
+
+/** What `db drop --json` prints. */
+export type DbDropResult = Awaited<ReturnType<DbDrop['run']>>

@@ -1,5 +1,6 @@
 import {TargetCommand} from '../../target-command.js'
 import {postgresTargetJson} from '../../lib/targets/postgres.js'
+import {loadSchema} from '../../lib/postgres/schema.js'
 
 export default class DbSchemaLoad extends TargetCommand<typeof DbSchemaLoad> {
   static override description = `Load the users schema (users, activities) into the PostgreSQL database.
@@ -9,9 +10,11 @@ The schema is versioned: each run applies only the migrations the database does 
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --prod']
 
   async run() {
-    const {loadSchema} = await import('../../lib/postgres/schema.js')
     const result = await loadSchema(await this.postgres())
     this.log(result.applied.length > 0 ? `Applied migration ${result.applied.join(', ')}; schema is at version ${result.version}.` : `Schema is up to date (version ${result.version}).`)
     return {...result, target: postgresTargetJson(this.postgresTarget)}
   }
 }
+
+/** What `db schema-load --json` prints. */
+export type DbSchemaLoadResult = Awaited<ReturnType<DbSchemaLoad['run']>>

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {TargetCommand} from '../../target-command.js'
 import {postgresTargetJson} from '../../lib/targets/postgres.js'
-import type {SeedResult} from '../../lib/postgres/seed.js'
+import {type SeedResult, seedUsers} from '../../lib/postgres/seed.js'
 
 /** Shared with `db setup`. */
 export const seedFlags = {
@@ -27,9 +27,11 @@ Users already there (same handle in any case, or same email) are skipped, so run
 
   async run() {
     await this.confirmProd('add the seed users to the database', this.postgresTarget)
-    const {seedUsers} = await import('../../lib/postgres/seed.js')
     const result = await seedUsers(await this.postgres(), {seed: this.flags.seed, users: this.flags.users})
     this.log(describeSeed(result))
     return {...result, target: postgresTargetJson(this.postgresTarget)}
   }
 }
+
+/** What `db seed --json` prints. */
+export type DbSeedResult = Awaited<ReturnType<DbSeed['run']>>

@@ -1,6 +1,7 @@
 import {TargetCommand} from '../../target-command.js'
 import {renderTable} from '../../output.js'
 import {postgresTargetJson} from '../../lib/targets/postgres.js'
+import {databaseName, listSessions} from '../../lib/postgres/database.js'
 
 export default class DbSessions extends TargetCommand<typeof DbSessions> {
   static override description = 'List the open connections to the PostgreSQL database (other than this one): pid, user, client, application, state and when the current query started.'
@@ -8,7 +9,6 @@ export default class DbSessions extends TargetCommand<typeof DbSessions> {
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
 
   async run() {
-    const {databaseName, listSessions} = await import('../../lib/postgres/database.js')
     const target = this.postgresTarget
     const sessions = await listSessions(await this.postgres(), databaseName(target.url))
     if (sessions.length === 0) this.log('No other sessions are connected.')
@@ -16,3 +16,6 @@ export default class DbSessions extends TargetCommand<typeof DbSessions> {
     return {sessions, target: postgresTargetJson(target)}
   }
 }
+
+/** What `db sessions --json` prints. */
+export type DbSessionsResult = Awaited<ReturnType<DbSessions['run']>>

@@ -1,6 +1,9 @@
 import {TargetCommand} from '../../target-command.js'
 import {describePostgresTarget, postgresTargetJson} from '../../lib/targets/postgres.js'
 import {describeSeed, seedFlags} from './seed.js'
+import {createDatabase, databaseName, withMaintenancePool} from '../../lib/postgres/database.js'
+import {loadSchema} from '../../lib/postgres/schema.js'
+import {seedUsers} from '../../lib/postgres/seed.js'
 
 export default class DbSetup extends TargetCommand<typeof DbSetup> {
   static override description = 'Create the PostgreSQL database if it is missing, load the schema and add the seed users: `db create`, `db schema-load` and `db seed` in one. Safe to run again.'
@@ -10,9 +13,6 @@ export default class DbSetup extends TargetCommand<typeof DbSetup> {
   static override flags = seedFlags
 
   async run() {
-    const {createDatabase, databaseName, withMaintenancePool} = await import('../../lib/postgres/database.js')
-    const {loadSchema} = await import('../../lib/postgres/schema.js')
-    const {seedUsers} = await import('../../lib/postgres/seed.js')
     const target = this.postgresTarget
     const name = databaseName(target.url)
     this.announce(`postgres ${describePostgresTarget(target)}`)
@@ -27,3 +27,6 @@ export default class DbSetup extends TargetCommand<typeof DbSetup> {
     return {created, database: name, schema, seed, target: postgresTargetJson(target)}
   }
 }
+
+/** What `db setup --json` prints. */
+export type DbSetupResult = Awaited<ReturnType<DbSetup['run']>>

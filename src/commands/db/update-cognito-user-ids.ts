@@ -4,7 +4,8 @@ import {CognitoCommand} from '../../cognito-command.js'
 import {renderTable} from '../../output.js'
 import {cognitoTargetJson, resolveUserPoolId} from '../../lib/targets/cognito.js'
 import {describePostgresTarget, postgresTargetJson} from '../../lib/targets/postgres.js'
-import type {CognitoLinkReport} from '../../lib/postgres/cognito-user-ids.js'
+import {type CognitoLinkReport, updateCognitoUserIds} from '../../lib/postgres/cognito-user-ids.js'
+import {listCognitoUsers} from '../../lib/cognito/users.js'
 
 export default class DbUpdateCognitoUserIds extends CognitoCommand<typeof DbUpdateCognitoUserIds> {
   static override description = `Copy each Cognito user's sub into users.cognito_user_id, matching the user's preferred_username to users.handle.
@@ -26,8 +27,6 @@ The pool is --user-pool-id, else AWS_COGNITO_USER_POOL_ID, else the local stack'
   }
 
   async run() {
-    const {listCognitoUsers} = await import('../../lib/cognito/users.js')
-    const {updateCognitoUserIds} = await import('../../lib/postgres/cognito-user-ids.js')
     const dryRun = Boolean(this.flags['dry-run'])
     const userPoolId = resolveUserPoolId(this.flags['user-pool-id'], process.env, this.cognitoTarget, this.localStack)
     this.announce(`postgres ${describePostgresTarget(this.postgresTarget)}`)
@@ -52,3 +51,6 @@ The pool is --user-pool-id, else AWS_COGNITO_USER_POOL_ID, else the local stack'
     )
   }
 }
+
+/** What `db update-cognito-user-ids --json` prints. */
+export type DbUpdateCognitoUserIdsResult = Awaited<ReturnType<DbUpdateCognitoUserIds['run']>>

@@ -3,6 +3,7 @@ import {Args} from '@oclif/core'
 import {TargetCommand} from '../../target-command.js'
 import {renderTable} from '../../output.js'
 import {dynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
+import {describeTable, summarizeTable} from '../../lib/dynamodb/table-admin.js'
 
 export default class DescribeTable extends TargetCommand<typeof DescribeTable> {
   static override description = 'Show a table: status, keys, indexes, stream, billing, item count and size. --json gives the full DescribeTable description.'
@@ -16,7 +17,6 @@ export default class DescribeTable extends TargetCommand<typeof DescribeTable> {
   async run() {
     const target = this.dynamoDbTarget
     const {client} = await this.dynamodb()
-    const {describeTable, summarizeTable} = await import('../../lib/dynamodb/table-admin.js')
     const description = await describeTable(client, target.table)
     const summary = summarizeTable(description)
     this.log(
@@ -36,3 +36,6 @@ export default class DescribeTable extends TargetCommand<typeof DescribeTable> {
     return {summary, table: description, target: dynamoDbTargetJson(target)}
   }
 }
+
+/** What `ddb describe-table --json` prints. */
+export type DescribeTableResult = Awaited<ReturnType<DescribeTable['run']>>

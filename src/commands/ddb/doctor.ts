@@ -3,10 +3,11 @@ import chalk from 'chalk'
 
 import {TargetCommand} from '../../target-command.js'
 import {ExitCode} from '../../lib/errors.js'
-import {type DoctorProgress} from '../../lib/dynamodb/doctor/diagnose.js'
+import {diagnose, type DoctorProgress} from '../../lib/dynamodb/doctor/diagnose.js'
 import {countByKind, EXAMPLES_PER_KIND, type Finding, FINDING_KINDS, type FindingKind} from '../../lib/dynamodb/doctor/findings.js'
 import {ProgressBar} from '../../lib/progress.js'
 import {dynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
+import {repair} from '../../lib/dynamodb/doctor/repair.js'
 
 export interface DoctorResult {
   table: string
@@ -56,7 +57,6 @@ Exits 0 when healthy and 10 when anything is found (with --fix: anything left un
   async run(): Promise<DoctorResult> {
     const target = this.dynamoDbTarget
     const {client, doc} = await this.dynamodb()
-    const {diagnose} = await import('../../lib/dynamodb/doctor/diagnose.js')
     const progress = this.progress()
     const diagnosis = await diagnose(client, doc, target.table, {deep: this.flags.deep, progress, segments: this.flags.segments})
     progress.phase('')
@@ -69,7 +69,6 @@ Exits 0 when healthy and 10 when anything is found (with --fix: anything left un
       this.info(`Plan: repair ${plan}${this.flags['merge-conversations'] ? '' : counts['split-pair'] > 0 ? ' (split pairs only reported: add --merge-conversations)' : ''}.`)
       if (!this.flags['dry-run']) {
         await this.confirmProd(`repair table ${target.table} (${plan})`, target)
-        const {repair} = await import('../../lib/dynamodb/doctor/repair.js')
         shapeChanges = await repair(client, doc, diagnosis, {
           mergeConversations: this.flags['merge-conversations'],
           onWait: (what) => this.info(chalk.dim(what)),

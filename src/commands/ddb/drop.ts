@@ -1,9 +1,9 @@
 import {Args, Flags, ux} from '@oclif/core'
 
 import {TargetCommand} from '../../target-command.js'
-import {CruddurError} from '../../lib/errors.js'
 import {dynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
 import {describeEndpoint} from '../../lib/targets/shared.js'
+import {dropTable} from '../../lib/dynamodb/table-admin.js'
 
 export default class Drop extends TargetCommand<typeof Drop> {
   static override description = 'Delete a table and wait until it is gone (asks first on --prod).'
@@ -26,16 +26,15 @@ export default class Drop extends TargetCommand<typeof Drop> {
     const target = this.dynamoDbTarget
     await this.confirmProd(`delete table ${target.table} and all its items`, target)
     const {client} = await this.dynamodb()
-    const {dropTable} = await import('../../lib/dynamodb/table-admin.js')
     const result = await dropTable(client, target.table, {
       ifExists: this.flags['if-exists'],
       onWait: (what) => this.jsonEnabled() || ux.action.start(what),
-    }).catch((error: Error) => {
-      if (error.name !== 'ResourceNotFoundException') throw error
-      throw new CruddurError('TABLE_MISSING', `Table ${target.table} does not exist on ${describeEndpoint(target)}, so there is nothing to drop: pass --if-exists to make that not an error.`)
     })
     if (ux.action.running) ux.action.stop()
     this.log(result.dropped ? `Dropped table ${target.table} on ${describeEndpoint(target)}.` : `Table ${target.table} does not exist on ${describeEndpoint(target)}; nothing to drop.`)
     return {...result, target: dynamoDbTargetJson(target)}
   }
 }
+
+/** What `ddb drop --json` prints. */
+export type DdbDropResult = Awaited<ReturnType<Drop['run']>>

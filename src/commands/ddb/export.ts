@@ -7,6 +7,7 @@ import {TargetCommand} from '../../target-command.js'
 import {ITEM_FILTER_HELP, itemFilterFlags, resolveItemFilters} from '../../item-filter-flags.js'
 import {ProgressBar} from '../../lib/progress.js'
 import {dynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
+import {exportItems} from '../../lib/dynamodb/export.js'
 
 export default class Export extends TargetCommand<typeof Export> {
   static override description = `Write the table's items to a file or stdout, one item per line, as they are read.
@@ -41,7 +42,6 @@ ${ITEM_FILTER_HELP}`
     const target = this.dynamoDbTarget
     const filters = await resolveItemFilters(this.flags, () => this.postgres())
     const {client} = await this.dynamodb()
-    const {exportItems} = await import('../../lib/dynamodb/export.js')
     const out = this.flags.output ? createWriteStream(this.flags.output) : process.stdout
     // On a terminal, and not when the items themselves go to the terminal.
     const progress = new ProgressBar('exporting', undefined, {enabled: !this.jsonEnabled() && (Boolean(this.flags.output) || !process.stdout.isTTY)})
@@ -63,3 +63,6 @@ ${ITEM_FILTER_HELP}`
     return {...result, anonymized: this.flags.anonymize, format: this.flags.format, output: this.flags.output ?? null, target: dynamoDbTargetJson(target)}
   }
 }
+
+/** What `ddb export --json` prints. */
+export type DdbExportResult = Awaited<ReturnType<Export['run']>>

@@ -34,3 +34,6 @@ Plain JSON by default; --format dynamodb-json prints it in DynamoDB's typed JSON
     return {item: this.flags.format === 'dynamodb-json' ? JSON.parse(formatItem(item, 'dynamodb-json')).Item : plainItem(item), target: dynamoDbTargetJson(target)}
   }
 }
+
+/** What `ddb get --json` prints. */
+export type DdbGetResult = Awaited<ReturnType<Get['run']>>

@@ -7,6 +7,8 @@ import {pipeline} from 'node:stream/promises'
 import {TargetCommand} from '../../target-command.js'
 import {ProgressBar} from '../../lib/progress.js'
 import {dynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
+import {checkFile, writeFile} from '../../lib/dynamodb/import.js'
+import {loadTableSchema} from '../../lib/dynamodb/table-admin.js'
 
 export default class Import extends TargetCommand<typeof Import> {
   static override description = `Write the items of an export (a file, or - for stdin) into the table.
@@ -35,14 +37,12 @@ Standard input is kept in a temporary file between the check and the writes, so 
 
   async run() {
     const target = this.dynamoDbTarget
-    const {checkFile, writeFile} = await import('../../lib/dynamodb/import.js')
     const path = this.args.file === '-' ? await this.spoolStdin() : this.args.file
     const checked = await checkFile(path, this.flags.format)
     await this.confirmProd(`import ${checked.items} items into table ${target.table}`, target)
     const {client, doc} = await this.dynamodb()
     let created = false
     if (this.flags['create-table']) {
-      const {loadTableSchema} = await import('../../lib/dynamodb/table-admin.js')
       created = (await loadTableSchema(client, {tableName: target.table})).created
       if (created) this.info(`Created table ${target.table}.`)
     }
@@ -70,3 +70,6 @@ Standard input is kept in a temporary file between the check and the writes, so 
     return super.finally(error)
   }
 }
+
+/** What `ddb import --json` prints. */
+export type DdbImportResult = Awaited<ReturnType<Import['run']>>

@@ -1,5 +1,6 @@
 import {TargetCommand} from '../../target-command.js'
 import {dynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
+import {listTables} from '../../lib/dynamodb/tables.js'
 
 export default class ListTables extends TargetCommand<typeof ListTables> {
   static override description = 'List every table on the target (all pages of ListTables).'
@@ -12,10 +13,12 @@ export default class ListTables extends TargetCommand<typeof ListTables> {
 
   async run() {
     const {client} = await this.dynamodb()
-    const {listTables} = await import('../../lib/dynamodb/tables.js')
     const tables = await listTables(client)
     for (const table of tables) this.log(table)
     if (tables.length === 0) this.info('(no tables)')
     return {tables, target: dynamoDbTargetJson(this.dynamoDbTarget)}
   }
 }
+
+/** What `ddb list-tables --json` prints. */
+export type ListTablesResult = Awaited<ReturnType<ListTables['run']>>

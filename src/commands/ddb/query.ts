@@ -71,3 +71,6 @@ export default class Query extends TargetCommand<typeof Query> {
     return undefined
   }
 }
+
+/** What `ddb query --json` prints. */
+export type DdbQueryResult = Awaited<ReturnType<Query['run']>>

@@ -7,6 +7,7 @@ import {ITEM_FILTER_HELP, itemFilterFlags, resolveItemFilters} from '../../item-
 import {dynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
 import {ProgressBar} from '../../lib/progress.js'
 import {visible} from '../../lib/terminal-text.js'
+import {scanItems} from '../../lib/dynamodb/scan.js'
 
 const COLUMNS = ['pk', 'sk', 'user_handle', 'message'] as const
 
@@ -36,7 +37,6 @@ ${ITEM_FILTER_HELP}`
     const target = this.dynamoDbTarget
     const filters = await resolveItemFilters(this.flags, () => this.postgres())
     const {client} = await this.dynamodb()
-    const {scanItems} = await import('../../lib/dynamodb/scan.js')
     const json = this.jsonEnabled()
     const items: Array<Record<string, unknown>> = []
     const progress = new ProgressBar('scanning', this.flags.limit, {enabled: !json && this.flags.output === 'ndjson' && !process.stdout.isTTY})
@@ -66,3 +66,6 @@ ${ITEM_FILTER_HELP}`
     return {count, items, target: dynamoDbTargetJson(target)}
   }
 }
+
+/** What `ddb scan --json` prints. */
+export type DdbScanResult = Awaited<ReturnType<Scan['run']>>

@@ -4,6 +4,7 @@ import {TargetCommand} from '../../target-command.js'
 import {CruddurError} from '../../lib/errors.js'
 import {dynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
 import {describeEndpoint} from '../../lib/targets/shared.js'
+import {loadTableSchema, summarizeTable} from '../../lib/dynamodb/table-admin.js'
 
 export default class SchemaLoad extends TargetCommand<typeof SchemaLoad> {
   static override description = `Create the messages table: keys pk/sk, the GSI message-group-sk-index, and a NEW_IMAGE stream.
@@ -33,7 +34,6 @@ Waits until the table and its index are ACTIVE. An existing table is checked as 
 
     if (this.flags.recreate) await this.confirmProd(`drop and recreate table ${target.table}`, target)
     const {client} = await this.dynamodb()
-    const {loadTableSchema, summarizeTable} = await import('../../lib/dynamodb/table-admin.js')
     const result = await loadTableSchema(client, {
       billing: this.flags.billing,
       confirm: (problems) => this.confirmProd(`change table ${target.table} in place (${problems.join('; ')})`, target),
@@ -58,3 +58,6 @@ Waits until the table and its index are ACTIVE. An existing table is checked as 
     if (ux.action.running) ux.action.stop()
   }
 }
+
+/** What `ddb schema-load --json` prints. */
+export type DdbSchemaLoadResult = Awaited<ReturnType<SchemaLoad['run']>>

@@ -5,6 +5,7 @@ import {CruddurError} from '../../lib/errors.js'
 import {ProgressBar} from '../../lib/progress.js'
 import {dynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
 import {seedFlags} from '../../seed-flags.js'
+import {seedFromUsers} from '../../lib/dynamodb/seed-from-users.js'
 
 export default class Seed extends TargetCommand<typeof Seed> {
   static override description = `Write realistic conversations between the users in PostgreSQL.
@@ -31,7 +32,6 @@ Each conversation gets its messages (the newest at --now, never in the future) a
     await this.confirmProd(`write seed data into table ${target.table}`, target)
     const pool = await this.postgres()
     const {doc} = await this.dynamodb()
-    const {seedFromUsers} = await import('../../lib/dynamodb/seed-from-users.js')
     let progress: ProgressBar | undefined
     const result = await seedFromUsers(pool, doc, target.table, {
       conversations: flags.conversations,
@@ -60,3 +60,6 @@ export function parseNow(value: string | undefined): Date | undefined {
   if (date.getTime() > Date.now()) throw new CruddurError('INVALID_INPUT', `--now ${value} is in the future: seeded messages must be older than the next real one.`)
   return date
 }
+
+/** What `ddb seed --json` prints. */
+export type DdbSeedResult = Awaited<ReturnType<Seed['run']>>

@@ -1,5 +1,6 @@
 import {seedFlags} from '../../seed-flags.js'
 import Seed, {parseNow} from './seed.js'
+import {loadTableSchema} from '../../lib/dynamodb/table-admin.js'
 
 export default class Setup extends Seed {
   static override description = `Create the messages table if needed, then seed it (schema-load, then seed).
@@ -16,10 +17,12 @@ Idempotent: running it twice leaves the same items as running it once.`
     // Asked before the first request: on production nothing is created until someone says yes.
     await this.confirmProd(`create table ${target.table} if it is missing and write seed data into it`, target)
     const {client} = await this.dynamodb()
-    const {loadTableSchema} = await import('../../lib/dynamodb/table-admin.js')
     const schema = await loadTableSchema(client, {tableName: target.table})
     this.log(schema.created ? `Created table ${target.table}.` : `Table ${target.table} already exists.`)
     const seeded = await this.seed()
     return {...seeded, tableCreated: schema.created}
   }
 }
+
+/** What `ddb setup --json` prints. */
+export type DdbSetupResult = Awaited<ReturnType<Setup['run']>>

@@ -4,6 +4,7 @@ import chalk from 'chalk'
 import {BaseCommand} from '../../base-command.js'
 import {defaultCacheDir} from '../../lib/paths.js'
 import {renderTable} from '../../output.js'
+import {describeLocalUserPool, startLocalStack} from '../../lib/local/stack.js'
 
 export default class LocalStart extends BaseCommand<typeof LocalStart> {
   static override description = `Start the local stack in the background: DynamoDB Local (the official release, fetched once from Maven Central), PostgreSQL, cognito-local and a development stand-in for Momento (the cache; in memory, starts with a cruddur cache).
@@ -29,7 +30,6 @@ It returns once every service answers a real request. Every service listens on 1
   }
 
   async run() {
-    const {describeLocalUserPool, startLocalStack} = await import('../../lib/local/stack.js')
     this.info(chalk.dim(`→ local stack in ${this.stateDir}`))
     const services = await startLocalStack({
       cacheDir: defaultCacheDir(),
@@ -44,3 +44,6 @@ It returns once every service answers a real request. Every service listens on 1
     return {services, stateDir: this.stateDir}
   }
 }
+
+/** What `local start --json` prints. */
+export type LocalStartResult = Awaited<ReturnType<LocalStart['run']>>

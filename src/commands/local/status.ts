@@ -1,6 +1,7 @@
 import {BaseCommand} from '../../base-command.js'
 import {ExitCode} from '../../lib/errors.js'
 import {renderTable} from '../../output.js'
+import {describeLocalUserPool, localStackStatus} from '../../lib/local/stack.js'
 
 export default class LocalStatus extends BaseCommand<typeof LocalStatus> {
   static override description = `Show each local service: whether it runs and answers, its port, pid and endpoint, and the local Cognito user pool and app client ids.
@@ -10,7 +11,6 @@ A service answers when it replies to a real request within 2 seconds (a frozen p
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
 
   async run() {
-    const {describeLocalUserPool, localStackStatus} = await import('../../lib/local/stack.js')
     const services = await localStackStatus(this.stateDir)
     this.log(renderTable(['service', 'state', 'port', 'pid', 'endpoint', 'log'], services.map((s) => [s.service, s.state, s.port, s.pid, s.endpoint, s.log])))
     const pool = describeLocalUserPool(services)
@@ -20,3 +20,6 @@ A service answers when it replies to a real request within 2 seconds (a frozen p
     return {services, stateDir: this.stateDir}
   }
 }
+
+/** What `local status --json` prints. */
+export type LocalStatusResult = Awaited<ReturnType<LocalStatus['run']>>

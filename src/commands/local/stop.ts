@@ -2,6 +2,7 @@ import chalk from 'chalk'
 
 import {BaseCommand} from '../../base-command.js'
 import {renderTable} from '../../output.js'
+import {stopLocalStack} from '../../lib/local/stack.js'
 
 export default class LocalStop extends BaseCommand<typeof LocalStop> {
   static override description = `Stop the services \`cruddur local start\` started (and nothing else). Data on disk is kept.
@@ -11,9 +12,11 @@ A recorded pid is signalled only while it is still the process that was started 
   static override examples = ['<%= config.bin %> <%= command.id %>']
 
   async run() {
-    const {stopLocalStack} = await import('../../lib/local/stack.js')
     const services = await stopLocalStack(this.stateDir, {onNote: (note) => this.info(chalk.yellow(`note: ${note}`))})
     this.log(renderTable(['service', 'state', 'pid'], services.map((s) => [s.service, s.state, s.pid])))
     return {services, stateDir: this.stateDir}
   }
 }
+
+/** What `local stop --json` prints. */
+export type LocalStopResult = Awaited<ReturnType<LocalStop['run']>>

@@ -1,5 +1,6 @@
 import {MomentoCommand} from '../../momento-command.js'
 import {momentoTargetJson} from '../../lib/targets/momento.js'
+import {createCache} from '../../lib/momento/client.js'
 
 export default class MomentoCreateCache extends MomentoCommand<typeof MomentoCreateCache> {
   static override description = `Create the cache (--cache, else MOMENTO_CACHE_NAME, else cruddur). A cache that exists already is fine.
@@ -14,9 +15,11 @@ Locally this is the stand-in that \`cruddur local start\` runs (it starts with a
 
   async run() {
     const client = await this.momento()
-    const {createCache} = await import('../../lib/momento/client.js')
     const result = await createCache(client, this.momentoTarget.cacheName)
     this.log(result.created ? `created cache ${result.cache}` : `cache ${result.cache} exists already`)
     return {...result, target: momentoTargetJson(this.momentoTarget)}
   }
 }
+
+/** What `momento create-cache --json` prints. */
+export type MomentoCreateCacheResult = Awaited<ReturnType<MomentoCreateCache['run']>>

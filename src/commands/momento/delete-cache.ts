@@ -1,5 +1,6 @@
 import {MomentoCommand} from '../../momento-command.js'
-import {momentoTargetJson} from '../../lib/targets/momento.js'
+import {describeMomentoTarget, momentoTargetJson} from '../../lib/targets/momento.js'
+import {deleteCache} from '../../lib/momento/client.js'
 
 export default class MomentoDeleteCache extends MomentoCommand<typeof MomentoDeleteCache> {
   static override description = `Delete the cache and everything in it. Asks first on a terminal, on any target; without one it needs --yes.
@@ -14,12 +15,14 @@ Reads fall back to DynamoDB while the cache is missing, so nothing breaks; \`cre
 
   async run() {
     const target = this.momentoTarget
-    this.announce((await import('../../lib/targets/momento.js')).describeMomentoTarget(target))
+    this.announce(describeMomentoTarget(target))
     await this.confirmProd(`delete cache ${target.cacheName} and everything in it`, target, {always: true})
     const client = await this.momento()
-    const {deleteCache} = await import('../../lib/momento/client.js')
     await deleteCache(client, target.cacheName)
     this.log(`deleted cache ${target.cacheName}`)
     return {cache: target.cacheName, deleted: true, target: momentoTargetJson(target)}
   }
 }
+
+/** What `momento delete-cache --json` prints. */
+export type MomentoDeleteCacheResult = Awaited<ReturnType<MomentoDeleteCache['run']>>

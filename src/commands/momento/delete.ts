@@ -2,6 +2,7 @@ import {Args} from '@oclif/core'
 
 import {MomentoCommand} from '../../momento-command.js'
 import {momentoTargetJson} from '../../lib/targets/momento.js'
+import {momentoCacheStore} from '../../lib/momento/client.js'
 
 export default class MomentoDelete extends MomentoCommand<typeof MomentoDelete> {
   static override description = 'Delete one cached value, so the next read of it goes to DynamoDB. Deleting a key that is not there is fine.'
@@ -16,10 +17,12 @@ export default class MomentoDelete extends MomentoCommand<typeof MomentoDelete> 
   ]
 
   async run() {
-    const {momentoCacheStore} = await import('../../lib/momento/client.js')
     await this.momento()
     await momentoCacheStore(this.momentoTarget).delete(this.args.key)
     this.log(`deleted ${this.args.key}`)
     return {deleted: true, key: this.args.key, target: momentoTargetJson(this.momentoTarget)}
   }
 }
+
+/** What `momento delete --json` prints. */
+export type MomentoDeleteResult = Awaited<ReturnType<MomentoDelete['run']>>

@@ -1,5 +1,6 @@
 import {MomentoCommand} from '../../momento-command.js'
 import {describeMomentoTarget, momentoTargetJson} from '../../lib/targets/momento.js'
+import {flushCache} from '../../lib/momento/client.js'
 
 export default class MomentoFlush extends MomentoCommand<typeof MomentoFlush> {
   static override description = `Empty the cache: every cached value goes, the cache stays. Asks first on a terminal, on any target; without one it needs --yes.
@@ -17,9 +18,11 @@ The next read of each page goes to DynamoDB and caches it again.`
     this.announce(describeMomentoTarget(target))
     await this.confirmProd(`empty cache ${target.cacheName}`, target, {always: true})
     const client = await this.momento()
-    const {flushCache} = await import('../../lib/momento/client.js')
     await flushCache(client, target.cacheName)
     this.log(`flushed cache ${target.cacheName}`)
     return {cache: target.cacheName, flushed: true, target: momentoTargetJson(target)}
   }
 }
+
+/** What `momento flush --json` prints. */
+export type MomentoFlushResult = Awaited<ReturnType<MomentoFlush['run']>>

@@ -3,6 +3,7 @@ import {Args} from '@oclif/core'
 import {MomentoCommand} from '../../momento-command.js'
 import {momentoTargetJson} from '../../lib/targets/momento.js'
 import {visible} from '../../lib/terminal-text.js'
+import {momentoCacheStore} from '../../lib/momento/client.js'
 
 export default class MomentoGet extends MomentoCommand<typeof MomentoGet> {
   static override description = `Print one cached value, for debugging: the read patterns cache their first pages under
@@ -18,7 +19,6 @@ conversations:<user_uuid>:first-page and messages:<message_group_uuid>:first-pag
   ]
 
   async run() {
-    const {momentoCacheStore} = await import('../../lib/momento/client.js')
     await this.momento()
     const value = await momentoCacheStore(this.momentoTarget).get(this.args.key)
     if (value === undefined) this.info('(miss)')
@@ -35,3 +35,6 @@ function parseIfJson(value: string): unknown {
     return value
   }
 }
+
+/** What `momento get --json` prints. */
+export type MomentoGetResult = Awaited<ReturnType<MomentoGet['run']>>

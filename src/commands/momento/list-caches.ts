@@ -1,5 +1,6 @@
 import {MomentoCommand} from '../../momento-command.js'
 import {momentoTargetJson} from '../../lib/targets/momento.js'
+import {listCaches} from '../../lib/momento/client.js'
 
 export default class MomentoListCaches extends MomentoCommand<typeof MomentoListCaches> {
   static override description = 'List the caches on the target: the local stand-in, or Momento itself with --prod.'
@@ -12,10 +13,12 @@ export default class MomentoListCaches extends MomentoCommand<typeof MomentoList
 
   async run() {
     const client = await this.momento()
-    const {listCaches} = await import('../../lib/momento/client.js')
     const caches = await listCaches(client)
     for (const cache of caches) this.log(cache)
     if (caches.length === 0) this.info('(no caches)')
     return {caches, target: momentoTargetJson(this.momentoTarget)}
   }
 }
+
+/** What `momento list-caches --json` prints. */
+export type MomentoListCachesResult = Awaited<ReturnType<MomentoListCaches['run']>>

@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {MomentoCommand} from '../../momento-command.js'
 import {momentoTargetJson} from '../../lib/targets/momento.js'
+import {momentoCacheStore} from '../../lib/momento/client.js'
 
 export default class MomentoSet extends MomentoCommand<typeof MomentoSet> {
   static override description = `Store one value, for debugging: for instance a page under a read pattern's key, to see what a reader does with it. The TTL defaults to the cache's (MOMENTO_TTL_SECONDS, else 600 s).`
@@ -21,7 +22,6 @@ export default class MomentoSet extends MomentoCommand<typeof MomentoSet> {
   ]
 
   async run() {
-    const {momentoCacheStore} = await import('../../lib/momento/client.js')
     await this.momento()
     const ttlSeconds = this.flags.ttl ?? this.momentoTarget.ttlSeconds
     await momentoCacheStore(this.momentoTarget).set(this.args.key, this.args.value, ttlSeconds)
@@ -29,3 +29,6 @@ export default class MomentoSet extends MomentoCommand<typeof MomentoSet> {
     return {key: this.args.key, target: momentoTargetJson(this.momentoTarget), ttlSeconds}
   }
 }
+
+/** What `momento set --json` prints. */
+export type MomentoSetResult = Awaited<ReturnType<MomentoSet['run']>>

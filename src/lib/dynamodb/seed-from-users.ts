@@ -19,7 +19,7 @@ export async function seedUsers(pool: pg.Pool, handles: string[] | undefined): P
     const found = await findUsersByHandles(pool, handles)
     const missing = handles.filter((handle) => !found.has(normalizeHandle(handle).toLowerCase()))
     if (missing.length > 0) {
-      throw new CruddurError('NOT_FOUND', `No users with handle ${missing.map((h) => `@${normalizeHandle(h)}`).join(', ')} in PostgreSQL: create them with \`cruddur db setup\`.`)
+      throw new CruddurError('NOT_FOUND', `No users with handle ${missing.map((h) => `@${normalizeHandle(h)}`).join(', ')} in PostgreSQL`, {hint: {step: 'create-users'}})
     }
 
     users = [...found.values()]
@@ -28,7 +28,7 @@ export async function seedUsers(pool: pg.Pool, handles: string[] | undefined): P
   }
 
   if (users.length < 2) {
-    throw new CruddurError('NOT_FOUND', `Seeding needs at least two users in PostgreSQL, found ${users.length}: run \`cruddur db setup\`.`)
+    throw new CruddurError('NOT_FOUND', `Seeding needs at least two users in PostgreSQL, found ${users.length}`, {hint: {step: 'create-users'}})
   }
 
   return users.map(participant)

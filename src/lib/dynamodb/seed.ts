@@ -41,7 +41,8 @@ export function planSeed(users: Participant[], options: SeedOptions): SeedConver
   if (options.conversations > pairs.length) {
     throw new CruddurError(
       'INVALID_INPUT',
-      `${options.conversations} conversations need ${options.conversations} pairs of users, but ${sorted.length} users make ${pairs.length}: lower --conversations, or add users with \`cruddur db seed --users N\`.`,
+      `${options.conversations} conversations need ${options.conversations} pairs of users, but ${sorted.length} users make ${pairs.length}`,
+      {actions: ['lower --conversations'], hint: {step: 'add-users'}},
     )
   }
 

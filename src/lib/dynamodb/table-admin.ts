@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-dynamodb'
 
 import {messagesTableDefinition, type TableOptions} from './schema.js'
+import {CruddurError} from '../errors.js'
 import {sleep} from '../sleep.js'
 
 /** The table's description, or undefined when it does not exist. */
@@ -100,8 +101,9 @@ export async function dropTable(
   try {
     await client.send(new DeleteTableCommand({TableName: tableName}))
   } catch (error) {
-    if ((error as Error).name === 'ResourceNotFoundException' && options.ifExists) return {dropped: false, table: tableName}
-    throw error
+    if ((error as Error).name !== 'ResourceNotFoundException') throw error
+    if (options.ifExists) return {dropped: false, table: tableName}
+    throw new CruddurError('TABLE_MISSING', `Table ${tableName} does not exist, so there is nothing to drop`, {cause: error, hint: {step: 'drop-if-exists'}})
   }
 
   options.onWait?.(`waiting for ${tableName} to be deleted`)

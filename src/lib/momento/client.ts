@@ -157,7 +157,7 @@ export function translateMomentoError(error: unknown, target: MomentoTarget): Cr
     }
 
     case MomentoErrorCode.CACHE_NOT_FOUND_ERROR: {
-      return new CruddurError('NOT_FOUND', `Cache ${target.cacheName} does not exist on ${where}: create it with \`cruddur momento create-cache --cache ${target.cacheName}${target.kind === 'prod' ? ' --prod' : ''}\`.`, {cause: error})
+      return new CruddurError('NOT_FOUND', `Cache ${target.cacheName} does not exist on ${where}`, {cause: error, hint: {cache: target.cacheName, prod: target.kind === 'prod', step: 'create-cache'}})
     }
 
     case MomentoErrorCode.LIMIT_EXCEEDED_ERROR: {
@@ -171,8 +171,8 @@ export function translateMomentoError(error: unknown, target: MomentoTarget): Cr
 
     default: {
       if (aborted || code === MomentoErrorCode.SERVER_UNAVAILABLE || code === MomentoErrorCode.CONNECTION_ERROR || code === MomentoErrorCode.TIMEOUT_ERROR || code === MomentoErrorCode.CANCELLED_ERROR) {
-        const fix = target.kind === 'prod' ? 'check your network and MOMENTO_ENDPOINT' : 'start the local stack with `cruddur local start`, or pass --momento-endpoint'
-        return new CruddurError('UNREACHABLE', `Momento is not reachable at ${target.endpoint ?? 'Momento'} (${code ?? 'timeout'}): ${fix}.`, {cause: error})
+        const next = target.kind === 'prod' ? {actions: ['check your network and MOMENTO_ENDPOINT']} : {hint: {flag: '--momento-endpoint', step: 'start-local-stack'} as const}
+        return new CruddurError('UNREACHABLE', `Momento is not reachable at ${target.endpoint ?? 'Momento'} (${code ?? 'timeout'})`, {cause: error, ...next})
       }
 
       return new CruddurError('FAILED', `Momento error${code ? ` ${code}` : ''}: ${String((error as Error)?.message ?? error).split('\n')[0]}`, {cause: error})

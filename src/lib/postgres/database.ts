@@ -70,7 +70,7 @@ export async function dropDatabase(admin: pg.Pool, name: string, options: {force
     await admin.query(`DROP DATABASE IF EXISTS ${escapeIdentifier(name)}${options.force ? ' WITH (FORCE)' : ''}`)
   } catch (error) {
     if ((error as {code?: string}).code === '55006') {
-      throw new CruddurError('CONFLICT', `Other sessions connected to ${name} while it was being dropped: see them with \`cruddur db sessions\`, or pass --yes to disconnect them.`, {cause: error})
+      throw new CruddurError('CONFLICT', `Other sessions connected to ${name} while it was being dropped`, {cause: error, hint: {step: 'db-sessions'}})
     }
 
     throw error

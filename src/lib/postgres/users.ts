@@ -28,7 +28,7 @@ export async function requireUserByHandle(pool: pg.Pool, handle: string): Promis
   if (!name) throw new CruddurError('INVALID_INPUT', 'The handle is empty: pass a user handle such as andrewbrown.')
   const users = await findUsersByHandles(pool, [name])
   const user = users.get(name.toLowerCase())
-  if (!user) throw new CruddurError('NOT_FOUND', `No user with handle @${name}: check the spelling, or create the users with \`cruddur db setup\`.`)
+  if (!user) throw new CruddurError('NOT_FOUND', `No user with handle @${name}`, {actions: ['check the spelling'], hint: {step: 'create-users'}})
   return user
 }
 

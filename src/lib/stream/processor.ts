@@ -167,7 +167,7 @@ export async function processStream(options: ProcessStreamOptions): Promise<Proc
       const latest = await currentStreamArn(options.client, options.table)
       if (latest === undefined) {
         checkpoints.retire()
-        throw new CruddurError('TABLE_MISSING', `Table ${options.table} was deleted while its stream was being processed (its checkpoints are removed): create it again with \`cruddur ddb schema-load\`, then process its new stream.`)
+        throw new CruddurError('TABLE_MISSING', `Table ${options.table} was deleted while its stream was being processed (its checkpoints are removed)`, {hint: {step: 'recreate-table'}})
       }
 
       if (latest !== reader.streamArn) {

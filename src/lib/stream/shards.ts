@@ -16,7 +16,7 @@ export async function latestStreamArn(client: DynamoDBClient, table: string): Pr
   const {Table: description} = await client.send(new DescribeTableCommand({TableName: table}))
   const arn = description?.LatestStreamArn
   if (!arn || description?.StreamSpecification?.StreamEnabled === false) {
-    throw new CruddurError('CONFLICT', `Table ${table} has no stream: tables made by \`cruddur ddb schema-load\` have one (NEW_IMAGE); enable it in place with \`cruddur ddb schema-load\` (its data is kept).`)
+    throw new CruddurError('CONFLICT', `Table ${table} has no stream (the tables cruddur makes have one, NEW_IMAGE)`, {hint: {step: 'enable-stream'}})
   }
 
   return arn

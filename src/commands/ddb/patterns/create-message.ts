@@ -8,6 +8,9 @@ import {dynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
 import {MAX_MESSAGE_LENGTH} from '../../../lib/dynamodb/patterns/input.js'
 import {shownText} from '../../../lib/dynamodb/patterns/views.js'
 import {refreshCacheFlag} from '../../../cache-flags.js'
+import {createMessage, requireMessageText, requireUuid} from '../../../lib/dynamodb/patterns/index.js'
+import {findUsersByHandles, normalizeHandle} from '../../../lib/postgres/users.js'
+import {refreshAfterWrite} from '../../../lib/momento/pattern-cache.js'
 
 export default class CreateMessage extends TargetCommand<typeof CreateMessage> {
   static override description = `Send a message (Pattern C).
@@ -26,8 +29,9 @@ With --to it starts a conversation with that user (both conversation rows and th
 
   static override flags = {
     from: Flags.string({description: 'The sender (a handle).', helpValue: 'HANDLE', required: true}),
-    to: Flags.string({description: 'The recipient (a handle): starts or continues your conversation with them.', helpValue: 'HANDLE'}),
-    group: Flags.string({description: 'An existing conversation (its message_group_uuid) you are in.', helpValue: 'MESSAGE_GROUP_UUID'}),
+    // Where the message goes: exactly one of a person or a conversation.
+    to: Flags.string({description: 'The recipient (a handle): starts or continues your conversation with them.', exactlyOne: ['to', 'group'], helpValue: 'HANDLE'}),
+    group: Flags.string({description: 'An existing conversation (its message_group_uuid) you are in.', exactlyOne: ['to', 'group'], helpValue: 'MESSAGE_GROUP_UUID'}),
     'idempotency-key': Flags.string({
       description: 'Send at most once per sender and key: a retry with the same key writes nothing and returns the first message (duplicate: true).',
       helpValue: 'KEY',
@@ -36,13 +40,7 @@ With --to it starts a conversation with that user (both conversation rows and th
   }
 
   async run() {
-    const {createMessage, requireMessageText, requireUuid} = await import('../../../lib/dynamodb/patterns/index.js')
-    const {findUsersByHandles, normalizeHandle} = await import('../../../lib/postgres/users.js')
     // What can be checked without a database is checked first.
-    if ((this.flags.to === undefined) === (this.flags.group === undefined)) {
-      throw new CruddurError('INVALID_INPUT', 'Say where the message goes with exactly one of --to HANDLE (a person) or --group MESSAGE_GROUP_UUID (a conversation).')
-    }
-
     requireMessageText(this.args.text)
     const group = this.flags.group === undefined ? undefined : requireUuid(this.flags.group, 'The conversation id')
     const from = normalizeHandle(this.flags.from)
@@ -74,7 +72,6 @@ With --to it starts a conversation with that user (both conversation rows and th
       idempotencyKey: this.flags['idempotency-key'],
     })
     const {message} = result
-    const {refreshAfterWrite} = await import('../../../lib/momento/pattern-cache.js')
     const participantUuids = [message.sender.uuid, ...(to === undefined ? [] : [participant(to).uuid])]
     await refreshAfterWrite({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}, doc, target.table, [{messageGroupUuid: result.messageGroupUuid, participantUuids}])
     this.log(renderTable(['from', 'time', 'message', 'message_group_uuid'], [[`@${message.sender.handle}`, message.createdAt, shownText(message.text), result.messageGroupUuid]]))
@@ -83,3 +80,6 @@ With --to it starts a conversation with that user (both conversation rows and th
     return {duplicate: result.duplicate, message, messageGroupUuid: result.messageGroupUuid, newConversation: result.newConversation, target: dynamoDbTargetJson(target)}
   }
 }
+
+/** What `ddb patterns create-message --json` prints. */
+export type CreateMessageResult = Awaited<ReturnType<CreateMessage['run']>>

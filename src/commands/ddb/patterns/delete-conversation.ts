@@ -3,6 +3,9 @@ import {Args} from '@oclif/core'
 import {TargetCommand} from '../../../target-command.js'
 import {refreshCacheFlag} from '../../../cache-flags.js'
 import {dynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
+import {deleteConversation} from '../../../lib/dynamodb/patterns/delete-conversation.js'
+import {requireUuid} from '../../../lib/dynamodb/patterns/input.js'
+import {refreshAfterWrite} from '../../../lib/momento/pattern-cache.js'
 
 export default class DeleteConversation extends TargetCommand<typeof DeleteConversation> {
   static override description = `Delete a whole conversation: every message, both participants' conversation rows and its marker.
@@ -23,17 +26,17 @@ The messages go first, the rows and the marker last (in one transaction), so an 
   }
 
   async run() {
-    const {deleteConversation} = await import('../../../lib/dynamodb/patterns/delete-conversation.js')
-    const {requireUuid} = await import('../../../lib/dynamodb/patterns/input.js')
     const group = requireUuid(this.args.messageGroupUuid, 'The conversation id')
     const target = this.dynamoDbTarget
     await this.confirmProd(`delete conversation ${group} (every message, both rows) in table ${target.table}`, target)
     const {doc} = await this.dynamodb()
     const result = await deleteConversation(doc, target.table, group)
-    const {refreshAfterWrite} = await import('../../../lib/momento/pattern-cache.js')
     await refreshAfterWrite({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}, doc, target.table, [result])
     this.log(`Deleted conversation ${group}: ${result.messagesDeleted} message${result.messagesDeleted === 1 ? '' : 's'}, ${result.rowsDeleted} conversation row${result.rowsDeleted === 1 ? '' : 's'}${result.markerDeleted ? ' and its marker' : ''}.`)
     // participantUuids is for the cache refresh, not part of the output.
     return {...result, participantUuids: undefined, target: dynamoDbTargetJson(target)}
   }
 }
+
+/** What `ddb patterns delete-conversation --json` prints. */
+export type DeleteConversationResult = Awaited<ReturnType<DeleteConversation['run']>>

@@ -3,6 +3,10 @@ import {Args, Flags} from '@oclif/core'
 import {TargetCommand} from '../../../target-command.js'
 import {refreshCacheFlag} from '../../../cache-flags.js'
 import {dynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
+import {deleteMessage} from '../../../lib/dynamodb/patterns/delete-message.js'
+import {requireUuid} from '../../../lib/dynamodb/patterns/input.js'
+import {requireUserByHandle} from '../../../lib/postgres/users.js'
+import {refreshAfterWrite} from '../../../lib/momento/pattern-cache.js'
 
 export default class DeleteMessage extends TargetCommand<typeof DeleteMessage> {
   static override description = `Delete one message of a conversation.
@@ -29,21 +33,17 @@ By default the message becomes a tombstone: its text is removed and deleted_at s
   }
 
   async run() {
-    const {deleteMessage} = await import('../../../lib/dynamodb/patterns/delete-message.js')
-    const {requireUuid} = await import('../../../lib/dynamodb/patterns/input.js')
     const group = requireUuid(this.args.messageGroupUuid, 'The conversation id')
     const messageUuid = requireUuid(this.args.messageUuid, 'The message id')
     const target = this.dynamoDbTarget
     await this.confirmProd(`${this.flags.hard ? 'remove' : 'delete'} message ${messageUuid} of conversation ${group} in table ${target.table}`, target)
     let asUser: {uuid: string; handle: string} | undefined
     if (this.flags.as !== undefined) {
-      const {requireUserByHandle} = await import('../../../lib/postgres/users.js')
       asUser = await requireUserByHandle(await this.postgres(), this.flags.as)
     }
 
     const {doc} = await this.dynamodb()
     const result = await deleteMessage(doc, target.table, {asUser, hard: this.flags.hard, messageGroupUuid: group, messageUuid})
-    const {refreshAfterWrite} = await import('../../../lib/momento/pattern-cache.js')
     await refreshAfterWrite({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}, doc, target.table, [result])
     if (result.alreadyDeleted) this.log(`Message ${messageUuid} was deleted already: nothing changed.`)
     else this.log(`${result.hard ? 'Removed' : 'Deleted'} message ${messageUuid} (sent by @${result.message.sender.handle})${result.hard ? '' : ': its text is gone, a tombstone keeps its place'}.`)
@@ -53,3 +53,6 @@ By default the message becomes a tombstone: its text is removed and deleted_at s
     return {...result, participantUuids: undefined, target: dynamoDbTargetJson(target)}
   }
 }
+
+/** What `ddb patterns delete-message --json` prints. */
+export type DeleteMessageResult = Awaited<ReturnType<DeleteMessage['run']>>

@@ -4,6 +4,9 @@ import {TargetCommand} from '../../../target-command.js'
 import {refreshCacheFlag} from '../../../cache-flags.js'
 import {renderTable} from '../../../output.js'
 import {dynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
+import {requireUserByHandle} from '../../../lib/postgres/users.js'
+import {eraseUser} from '../../../lib/dynamodb/patterns/erase-user.js'
+import {refreshAfterWrite} from '../../../lib/momento/pattern-cache.js'
 
 export default class EraseUser extends TargetCommand<typeof EraseUser> {
   static override description = `Erase a user's messages from DynamoDB (a GDPR request).
@@ -29,8 +32,6 @@ Only DynamoDB: the user's row in PostgreSQL is not touched, and the conversation
   }
 
   async run() {
-    const {requireUserByHandle} = await import('../../../lib/postgres/users.js')
-    const {eraseUser} = await import('../../../lib/dynamodb/patterns/erase-user.js')
     const target = this.dynamoDbTarget
     const user = await requireUserByHandle(await this.postgres(), this.args.handle)
     const dryRun = this.flags['dry-run']
@@ -42,7 +43,6 @@ Only DynamoDB: the user's row in PostgreSQL is not touched, and the conversation
       onConversation: (done, total) => this.info(`conversation ${done}/${total}`),
     })
     if (!dryRun) {
-      const {refreshAfterWrite} = await import('../../../lib/momento/pattern-cache.js')
       await refreshAfterWrite({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}, doc, target.table, result.conversations)
     }
 
@@ -60,3 +60,6 @@ Only DynamoDB: the user's row in PostgreSQL is not touched, and the conversation
     }
   }
 }
+
+/** What `ddb patterns erase-user --json` prints. */
+export type EraseUserResult = Awaited<ReturnType<EraseUser['run']>>

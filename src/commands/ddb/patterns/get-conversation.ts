@@ -5,6 +5,8 @@ import {renderTable} from '../../../output.js'
 import {shownText} from '../../../lib/dynamodb/patterns/views.js'
 import {dynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
 import {DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE} from '../../../lib/dynamodb/patterns/input.js'
+import {getConversation, requireUuid} from '../../../lib/dynamodb/patterns/index.js'
+import {requireUserByHandle} from '../../../lib/postgres/users.js'
 
 export default class GetConversation extends TargetCommand<typeof GetConversation> {
   static override description = `Show a conversation's messages, newest first (Pattern A).
@@ -30,12 +32,10 @@ One Query on the conversation's partition, a page at a time: when more messages 
   }
 
   async run() {
-    const {getConversation, requireUuid} = await import('../../../lib/dynamodb/patterns/index.js')
     const group = requireUuid(this.args.messageGroupUuid, 'The conversation id')
     const target = this.dynamoDbTarget
     let asUser: {uuid: string; handle: string} | undefined
     if (this.flags.as !== undefined) {
-      const {requireUserByHandle} = await import('../../../lib/postgres/users.js')
       asUser = await requireUserByHandle(await this.postgres(), this.flags.as)
     }
 
@@ -54,3 +54,6 @@ One Query on the conversation's partition, a page at a time: when more messages 
     return {fromCache, messages: page.messages, nextCursor: page.nextCursor, target: dynamoDbTargetJson(target)}
   }
 }
+
+/** What `ddb patterns get-conversation --json` prints. */
+export type GetConversationResult = Awaited<ReturnType<GetConversation['run']>>

@@ -5,6 +5,8 @@ import {renderTable} from '../../../output.js'
 import {shownText} from '../../../lib/dynamodb/patterns/views.js'
 import {dynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
 import {DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE} from '../../../lib/dynamodb/patterns/input.js'
+import {requireUserByHandle} from '../../../lib/postgres/users.js'
+import {listConversations} from '../../../lib/dynamodb/patterns/index.js'
 
 export default class ListConversations extends TargetCommand<typeof ListConversations> {
   static override description = `List a user's conversations, the most recent first (Pattern B).
@@ -28,8 +30,6 @@ The handle is looked up in PostgreSQL (one query), then one Query reads the user
   }
 
   async run() {
-    const {requireUserByHandle} = await import('../../../lib/postgres/users.js')
-    const {listConversations} = await import('../../../lib/dynamodb/patterns/index.js')
     const target = this.dynamoDbTarget
     const user = await requireUserByHandle(await this.postgres(), this.args.handle)
     const {doc} = await this.dynamodb()
@@ -58,3 +58,6 @@ The handle is looked up in PostgreSQL (one query), then one Query reads the user
     }
   }
 }
+
+/** What `ddb patterns list-conversations --json` prints. */
+export type ListConversationsResult = Awaited<ReturnType<ListConversations['run']>>

@@ -5,6 +5,8 @@ import {renderTable} from '../../../output.js'
 import {shownText} from '../../../lib/dynamodb/patterns/views.js'
 import {refreshCacheFlag} from '../../../cache-flags.js'
 import {dynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
+import {conversationFromRow, requireUuid, updateMessageGroup} from '../../../lib/dynamodb/patterns/index.js'
+import {refreshAfterWrite} from '../../../lib/momento/pattern-cache.js'
 
 export default class UpdateMessageGroup extends TargetCommand<typeof UpdateMessageGroup> {
   static override description = `Bring both participants' conversation rows up to the conversation's newest message (Pattern D).
@@ -22,13 +24,11 @@ The stream handler does this for every new message; this command is the repair f
   }
 
   async run() {
-    const {conversationFromRow, requireUuid, updateMessageGroup} = await import('../../../lib/dynamodb/patterns/index.js')
     const group = requireUuid(this.args.messageGroupUuid, 'The conversation id')
     const target = this.dynamoDbTarget
     await this.confirmProd(`update the conversation rows of ${group} in table ${target.table}`, target)
     const {doc} = await this.dynamodb()
     const result = await updateMessageGroup(doc, target.table, group)
-    const {refreshAfterWrite} = await import('../../../lib/momento/pattern-cache.js')
     await refreshAfterWrite({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}, doc, target.table, [{messageGroupUuid: group, participantUuids: result.rows.map((row) => row.user_uuid)}])
     const conversations = result.rows.map((row) => ({owner: row.pk.slice('GRP#'.length), ...conversationFromRow(row)}))
     this.log(
@@ -42,3 +42,6 @@ The stream handler does this for every new message; this command is the repair f
     return {conversations, lastMessage: result.lastMessage, messageGroupUuid: result.messageGroupUuid, removed: result.removed, target: dynamoDbTargetJson(target), updated: result.updated}
   }
 }
+
+/** What `ddb patterns update-message-group --json` prints. */
+export type UpdateMessageGroupResult = Awaited<ReturnType<UpdateMessageGroup['run']>>

@@ -8,6 +8,8 @@ import {CruddurError} from '../../../lib/errors.js'
 import {dynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
 import type {StreamLogEntry} from '../../../lib/stream/handler.js'
 import type {StreamProgress} from '../../../lib/stream/processor.js'
+import {openPatternCache, refreshAfterApply} from '../../../lib/momento/pattern-cache.js'
+import {ensurePrivateDirectory} from '../../../lib/stream/checkpoints.js'
 
 export default class StreamProcess extends TargetCommand<typeof StreamProcess> {
   static override description = `Run Pattern D from the table's stream, locally, as the Lambda does in production.
@@ -47,8 +49,6 @@ Reads the stream of DynamoDB Local (every shard, parents before children), hands
       if (entry.event === 'recordFailed') errors.set(String(entry.sequenceNumber), String(entry.errorMessage))
       this.debugLog(JSON.stringify(entry))
     }
-
-    const {openPatternCache, refreshAfterApply} = await import('../../../lib/momento/pattern-cache.js')
     const cache = await openPatternCache({flag: this.flags.cache, localStack: this.localStack})
     const handler = createStreamHandler({afterApply: cache && refreshAfterApply(cache, doc, target.table), doc, log, table: target.table})
     const controller = new AbortController()
@@ -84,7 +84,6 @@ Reads the stream of DynamoDB Local (every shard, parents before children), hands
       // Kept like production's on-failure queue, so nothing given up is lost with the terminal's scrollback.
       if (failed.length > 0) {
         const file = join(this.stateDir, 'stream-given-up.ndjson')
-        const {ensurePrivateDirectory} = await import('../../../lib/stream/checkpoints.js')
         ensurePrivateDirectory(this.stateDir)
         appendFileSync(file, failed.map((record) => JSON.stringify({...record, at: new Date().toISOString(), table: target.table})).join('\n') + '\n', {mode: 0o600})
         this.logToStderr(`given-up records appended to ${file}`)
@@ -128,3 +127,6 @@ Reads the stream of DynamoDB Local (every shard, parents before children), hands
 }
 
 const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
+
+/** What `ddb stream process --json` prints. */
+export type StreamProcessResult = Awaited<ReturnType<StreamProcess['run']>>

@@ -77,3 +77,6 @@ function describeRecord(record: StreamRecord): string {
   const color = record.eventName === 'INSERT' ? chalk.green : record.eventName === 'REMOVE' ? chalk.red : chalk.yellow
   return `${chalk.dim(time)} ${color(name)} ${kind.padEnd(12)} ${visible(keys?.pk?.S ?? '')} ${visible(keys?.sk?.S ?? '')} ${chalk.dim(`#${sequence ?? '?'}`)}`
 }
+
+/** What `ddb stream tail --json` prints. */
+export type StreamTailResult = Awaited<ReturnType<StreamTail['run']>>

@@ -58,7 +58,8 @@ export function requireKeySchema(tableName: string, problems: ShapeProblem[]): v
   if (unfixable.length === 0) return
   throw new CruddurError(
     'CONFLICT',
-    `Table ${tableName} has another shape than cruddur's: ${unfixable.map((problem) => problem.detail).join('; ')}. It cannot be changed in place: copy its data to a new table made by \`cruddur ddb schema-load --table <NEW>\`.`,
+    `Table ${tableName} has another shape than cruddur's: ${unfixable.map((problem) => problem.detail).join('; ')}. It cannot be changed in place`,
+    {hint: {step: 'copy-to-new-table'}},
   )
 }
 

@@ -140,12 +140,12 @@ export async function requireMembers(doc: DynamoDBDocumentClient, table: string,
     rows = await queryGroupRowsConsistently(doc, table, messageGroupUuid, participantUuids)
   }
   if (rows.length === 0) {
-    throw new CruddurError('NOT_FOUND', `No conversation ${messageGroupUuid} in table ${table}: list a user's conversations with \`cruddur ddb patterns list-conversations <HANDLE>\`.`)
+    throw new CruddurError('NOT_FOUND', `No conversation ${messageGroupUuid} in table ${table}`, {hint: {step: 'list-conversations'}})
   }
 
   const members = membersOf(messageGroupUuid, rows)
   if (!members) {
-    throw new CruddurError('CONFLICT', `Conversation ${messageGroupUuid} has ${rows.length} conversation rows that do not form one pair of participants: inspect them with \`cruddur ddb scan --type conversations\`.`)
+    throw new CruddurError('CONFLICT', `Conversation ${messageGroupUuid} has ${rows.length} conversation rows that do not form one pair of participants`, {hint: {step: 'inspect-conversations'}})
   }
 
   return members

@@ -245,7 +245,7 @@ async function addMessage(
     await applyMessageToConversation(doc, table, message)
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error)
-    throw new CruddurError('FAILED', `Message ${message.message_uuid} was saved in conversation ${members.messageGroupUuid}, but its conversation rows were not updated (${reason}): run \`cruddur ddb patterns update-message-group ${members.messageGroupUuid}\`.`, {cause: error})
+    throw new CruddurError('FAILED', `Message ${message.message_uuid} was saved in conversation ${members.messageGroupUuid}, but its conversation rows were not updated (${reason})`, {cause: error, hint: {messageGroupUuid: members.messageGroupUuid, step: 'refresh-conversation'}})
   }
 
   return {duplicate: false, item: message, message: messageFromItem(message), messageGroupUuid: members.messageGroupUuid, newConversation: false}

@@ -53,7 +53,7 @@ export async function deleteConversation(doc: DynamoDBDocumentClient, table: str
 
   await flush()
   if (!marker && rows.length === 0 && messagesDeleted === 0) {
-    throw new CruddurError('NOT_FOUND', `No conversation ${group} in table ${table} (nothing left of it): list a user's conversations with \`cruddur ddb patterns list-conversations <HANDLE>\`.`)
+    throw new CruddurError('NOT_FOUND', `No conversation ${group} in table ${table} (nothing left of it)`, {hint: {step: 'list-conversations'}})
   }
 
   if (marker || rows.length > 0) {

@@ -89,7 +89,7 @@ export async function deleteMessage(doc: DynamoDBDocumentClient, table: string, 
   const members = await requireMembers(doc, table, group)
   const message = await findMessage(doc, table, group, messageUuid)
   if (!message) {
-    throw new CruddurError('NOT_FOUND', `No message ${messageUuid} in conversation ${group}${input.hard ? ' (a message already removed with --hard is gone too)' : ''}: list its messages with \`cruddur ddb patterns get-conversation ${group}\`.`)
+    throw new CruddurError('NOT_FOUND', `No message ${messageUuid} in conversation ${group}${input.hard ? ' (a message already removed with --hard is gone too)' : ''}`, {hint: {messageGroupUuid: group, step: 'read-conversation'}})
   }
 
   if (input.asUser && input.asUser.uuid !== message.user_uuid) {

@@ -200,10 +200,10 @@ export async function applyMessageToConversation(doc: DynamoDBDocumentClient, ta
   }
 
   if (malformed) {
-    throw new CruddurError('CONFLICT', `Conversation ${messageGroupUuid} has ${malformed.length} conversation rows that do not form one pair of participants: inspect them with \`cruddur ddb scan --type conversations\`.`)
+    throw new CruddurError('CONFLICT', `Conversation ${messageGroupUuid} has ${malformed.length} conversation rows that do not form one pair of participants`, {hint: {step: 'inspect-conversations'}})
   }
 
-  throw new CruddurError('CONFLICT', `Could not update conversation ${messageGroupUuid}: other writers kept changing its rows for ${MAX_ATTEMPTS} attempts. Run \`cruddur ddb patterns update-message-group ${messageGroupUuid}\` again.`)
+  throw new CruddurError('CONFLICT', `Could not update conversation ${messageGroupUuid}: other writers kept changing its rows for ${MAX_ATTEMPTS} attempts`, {hint: {messageGroupUuid, step: 'refresh-conversation'}})
 }
 
 /** The widest UTC offset (+14:00): a key's local wall-clock time is at most this far from its instant. */

@@ -1,16 +1,84 @@
-import {CruddurError} from './errors.js'
-import {maskUrl} from './mask.js'
-import {type CognitoTarget} from './targets/cognito.js'
-import {type DynamoDbTarget} from './targets/dynamodb.js'
-import {type PostgresTarget} from './targets/postgres.js'
-import {describeEndpoint} from './targets/shared.js'
+import {CruddurError, type ErrorHint} from './lib/errors.js'
+import {maskUrl} from './lib/mask.js'
+import {type CognitoTarget} from './lib/targets/cognito.js'
+import {type DynamoDbTarget} from './lib/targets/dynamodb.js'
+import type {MomentoTarget} from './lib/targets/momento.js'
+import {type PostgresTarget} from './lib/targets/postgres.js'
+import {describeEndpoint} from './lib/targets/shared.js'
 
-/** What the failing command was talking to, so the message can name it. */
+/** The targets the failing command resolved, so the message can name them. */
 export interface ErrorContext {
   dynamodb?: DynamoDbTarget
   postgres?: PostgresTarget
-  /** Set alone around Cognito calls, so their failures name Cognito and the pool. */
+  /** Cognito failures name Cognito and the pool. */
   cognito?: {target: CognitoTarget; userPoolId?: string}
+  momento?: MomentoTarget
+}
+
+const START_LOCAL = 'start the local stack with `cruddur local start`'
+
+/** The cruddur commands that take a library error's next step: the library itself never names them. */
+export function actionsFor(hint: ErrorHint): string[] {
+  switch (hint.step) {
+    case 'add-users': {
+      return ['add users with `cruddur db seed --users N`']
+    }
+
+    case 'copy-to-new-table': {
+      return ['copy its data to a new table made by `cruddur ddb schema-load --table <NEW>`']
+    }
+
+    case 'create-cache': {
+      return [`create it with \`cruddur momento create-cache --cache ${hint.cache}${hint.prod ? ' --prod' : ''}\``]
+    }
+
+    case 'create-users': {
+      return ['create the users with `cruddur db setup`']
+    }
+
+    case 'db-sessions': {
+      return ['see them with `cruddur db sessions`', 'pass --yes to disconnect them']
+    }
+
+    case 'drop-if-exists': {
+      return ['pass --if-exists to make that not an error']
+    }
+
+    case 'enable-stream': {
+      return ['enable it in place with `cruddur ddb schema-load` (its data is kept)']
+    }
+
+    case 'inspect-conversations': {
+      return ['inspect them with `cruddur ddb scan --type conversations`']
+    }
+
+    case 'list-conversations': {
+      return ["list a user's conversations with `cruddur ddb patterns list-conversations <HANDLE>`"]
+    }
+
+    case 'read-conversation': {
+      return [`list its messages with \`cruddur ddb patterns get-conversation ${hint.messageGroupUuid}\``]
+    }
+
+    case 'recreate-table': {
+      return ['create it again with `cruddur ddb schema-load`, then process its new stream']
+    }
+
+    case 'refresh-conversation': {
+      return [`run \`cruddur ddb patterns update-message-group ${hint.messageGroupUuid}\``]
+    }
+
+    case 'start-local-stack': {
+      return [START_LOCAL, `pass ${hint.flag}`]
+    }
+  }
+}
+
+/** A library error with a hint gets the commands that act on it; its own actions come first. */
+function withActions(error: CruddurError): CruddurError {
+  if (!error.hint) return error
+  const actions = [...(error.actions ?? []), ...actionsFor(error.hint)]
+  return new CruddurError(error.code, error.message, {actions, cause: error.cause ?? error})
 }
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'EHOSTDOWN', 'ENETUNREACH', 'ENETDOWN', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EAI_AGAIN'])
@@ -85,7 +153,7 @@ function isPostgresError(error: ErrorLike): boolean {
 
 /** Turns any error into one line the user can act on. Unknown errors keep their message. */
 export function translateError(error: unknown, context: ErrorContext): CruddurError {
-  if (error instanceof CruddurError) return error
+  if (error instanceof CruddurError) return withActions(error)
   const err = (error ?? {}) as ErrorLike
   const message = err.message ?? String(error)
 
@@ -101,9 +169,12 @@ export function translateError(error: unknown, context: ErrorContext): CruddurEr
   if (context.postgres && !fromAws && (PG_TIMEOUT.test(message) || PG_DROPPED.test(message))) {
     const where = maskUrl(context.postgres.url)
     const text = PG_DROPPED.test(message)
-      ? `PostgreSQL at ${where} closed the connection in the middle of a command (${message}): check that it runs (\`cruddur local status\`), then retry.`
-      : `PostgreSQL at ${where} is not answering (${message}): check that it runs (\`cruddur local status\`), or raise CRUDDUR_CONNECT_TIMEOUT/CRUDDUR_REQUEST_TIMEOUT.`
-    return new CruddurError('UNREACHABLE', text, {cause: error})
+      ? `PostgreSQL at ${where} closed the connection in the middle of a command (${message})`
+      : `PostgreSQL at ${where} is not answering (${message})`
+    const actions = PG_DROPPED.test(message)
+      ? ['check that it runs (`cruddur local status`), then retry']
+      : ['check that it runs (`cruddur local status`)', 'raise CRUDDUR_CONNECT_TIMEOUT/CRUDDUR_REQUEST_TIMEOUT']
+    return new CruddurError('UNREACHABLE', text, {actions, cause: error})
   }
 
   const network = networkCode(error)
@@ -111,14 +182,14 @@ export function translateError(error: unknown, context: ErrorContext): CruddurEr
   const pgTimeout = Boolean(context.postgres) && !fromAws && /timeout expired|due to connection timeout|timeout exceeded when trying to connect/.test(message)
   if (network || err.name === 'TimeoutError' || pgTimeout) {
     if (context.postgres && (!context.dynamodb || !fromAws)) {
-      return new CruddurError('UNREACHABLE', `PostgreSQL is not reachable at ${maskUrl(context.postgres.url)} (${network ?? 'timeout'}): start the local stack with \`cruddur local start\`, or pass --database-url.`, {cause: error})
+      return new CruddurError('UNREACHABLE', `PostgreSQL is not reachable at ${maskUrl(context.postgres.url)} (${network ?? 'timeout'})`, {actions: [START_LOCAL, 'pass --database-url'], cause: error})
     }
 
     const where = context.dynamodb?.endpoint ? maskUrl(context.dynamodb.endpoint) : (context.dynamodb ? `AWS ${context.dynamodb.region}` : 'the endpoint')
     // A timeout means something listens but does not answer (frozen, overloaded): say which setting bounds it.
     const why = network === 'ETIMEDOUT' || err.name === 'TimeoutError' ? 'no answer within CRUDDUR_CONNECT_TIMEOUT/CRUDDUR_REQUEST_TIMEOUT' : network
-    const fix = context.dynamodb?.kind === 'prod' ? 'check your network and --region' : 'start the local stack with `cruddur local start`, or pass --endpoint'
-    return new CruddurError('UNREACHABLE', `DynamoDB is not reachable at ${where} (${why}): ${fix}.`, {cause: error})
+    const actions = context.dynamodb?.kind === 'prod' ? ['check your network and --region'] : [START_LOCAL, 'pass --endpoint']
+    return new CruddurError('UNREACHABLE', `DynamoDB is not reachable at ${where} (${why})`, {actions, cause: error})
   }
 
   const wrong = wrongService(err, 'DynamoDB', context.dynamodb?.endpoint ? maskUrl(context.dynamodb.endpoint) : 'the endpoint', '--endpoint')
@@ -127,7 +198,7 @@ export function translateError(error: unknown, context: ErrorContext): CruddurEr
   if (err.name === 'ResourceNotFoundException' && context.dynamodb) {
     const target = context.dynamodb
     const prodFlag = target.kind === 'prod' ? ' --prod' : ''
-    return new CruddurError('TABLE_MISSING', `Table ${target.table} does not exist on ${describeEndpoint(target)}: create it with \`cruddur ddb schema-load${prodFlag}\`.`, {cause: error})
+    return new CruddurError('TABLE_MISSING', `Table ${target.table} does not exist on ${describeEndpoint(target)}`, {actions: [`create it with \`cruddur ddb schema-load${prodFlag}\``], cause: error})
   }
 
   if (err.name && AWS_AUTH_ERRORS.has(err.name)) {
@@ -140,7 +211,7 @@ export function translateError(error: unknown, context: ErrorContext): CruddurEr
 
   if (err.name === 'ValidationException' && /specified index/i.test(message) && context.dynamodb) {
     const prodFlag = context.dynamodb.kind === 'prod' ? ' --prod' : ''
-    return new CruddurError('TABLE_MISSING', `Table ${context.dynamodb.table} has no index message-group-sk-index, which the patterns read conversations from: add it in place with \`cruddur ddb schema-load${prodFlag}\` (its data is kept).`, {cause: error})
+    return new CruddurError('TABLE_MISSING', `Table ${context.dynamodb.table} has no index message-group-sk-index, which the patterns read conversations from`, {actions: [`add it in place with \`cruddur ddb schema-load${prodFlag}\` (its data is kept)`], cause: error})
   }
 
   if (err.name === 'ValidationException') {
@@ -154,15 +225,15 @@ function translateCognitoError(err: ErrorLike, {target, userPoolId}: NonNullable
   const where = target.endpoint ? maskUrl(target.endpoint) : `AWS ${target.region}`
   const network = networkCode(err)
   if (network || err.name === 'TimeoutError') {
-    const fix = target.kind === 'prod' ? 'check your network and --region' : 'start the local stack with `cruddur local start`, or pass --cognito-endpoint'
-    return new CruddurError('UNREACHABLE', `Cognito is not reachable at ${where} (${network ?? 'timeout'}): ${fix}.`, {cause: err})
+    const actions = target.kind === 'prod' ? ['check your network and --region'] : [START_LOCAL, 'pass --cognito-endpoint']
+    return new CruddurError('UNREACHABLE', `Cognito is not reachable at ${where} (${network ?? 'timeout'})`, {actions, cause: err})
   }
 
   const wrong = wrongService(err, 'Cognito', where, '--cognito-endpoint')
   if (wrong) return wrong
 
   if (err.name === 'ResourceNotFoundException') {
-    return new CruddurError('NOT_FOUND', `The Cognito user pool ${userPoolId ?? ''} does not exist at ${where}: check --user-pool-id or AWS_COGNITO_USER_POOL_ID (\`cruddur local status\` shows the local pool).`, {cause: err})
+    return new CruddurError('NOT_FOUND', `The Cognito user pool ${userPoolId ?? ''} does not exist at ${where}`, {actions: ['check --user-pool-id or AWS_COGNITO_USER_POOL_ID (`cruddur local status` shows the local pool)'], cause: err})
   }
 
   if (err.name && AWS_AUTH_ERRORS.has(err.name)) {
@@ -188,15 +259,15 @@ function translatePostgresError(err: ErrorLike, target: PostgresTarget | undefin
     case '57P01':
     case '57P02':
     case '57P03': {
-      return new CruddurError('UNREACHABLE', `PostgreSQL at ${where} ended the session (${err.code}: ${err.message}): check that it runs (\`cruddur local status\`) and retry.`, {cause: err})
+      return new CruddurError('UNREACHABLE', `PostgreSQL at ${where} ended the session (${err.code}: ${err.message})`, {actions: ['check that it runs (`cruddur local status`) and retry'], cause: err})
     }
 
     case '3D000': {
-      return new CruddurError('DATABASE_MISSING', `The database at ${where} does not exist: create it with \`cruddur db create\` (or \`cruddur db setup\`).`, {cause: err})
+      return new CruddurError('DATABASE_MISSING', `The database at ${where} does not exist`, {actions: ['create it with `cruddur db create` (or `cruddur db setup`)'], cause: err})
     }
 
     case '42P01': {
-      return new CruddurError('DATABASE_MISSING', `The database at ${where} has no schema yet (${err.message}): run \`cruddur db setup\` (schema and seed users) or \`cruddur db schema-load\`.`, {cause: err})
+      return new CruddurError('DATABASE_MISSING', `The database at ${where} has no schema yet (${err.message})`, {actions: ['run `cruddur db setup` (schema and seed users)', 'run `cruddur db schema-load`'], cause: err})
     }
 
     default: {
