@@ -26,7 +26,8 @@ With --to it starts a conversation with that user (both conversation rows and th
 
   static override flags = {
     from: Flags.string({description: 'The sender (a handle).', helpValue: 'HANDLE', required: true}),
-    to: Flags.string({description: 'The recipient (a handle): starts or continues your conversation with them.', helpValue: 'HANDLE'}),
+    // Declared on --to alone: on both, oclif would report a missing destination twice.
+    to: Flags.string({description: 'The recipient (a handle): starts or continues your conversation with them.', exactlyOne: ['to', 'group'], helpValue: 'HANDLE'}),
     group: Flags.string({description: 'An existing conversation (its message_group_uuid) you are in.', helpValue: 'MESSAGE_GROUP_UUID'}),
     'idempotency-key': Flags.string({
       description: 'Send at most once per sender and key: a retry with the same key writes nothing and returns the first message (duplicate: true).',
@@ -36,21 +37,15 @@ With --to it starts a conversation with that user (both conversation rows and th
   }
 
   async run() {
-    const {createMessage, requireMessageText, requireUuid} = await import('../../../lib/dynamodb/patterns/index.js')
+    const {createMessage, requireMessageText, requireOtherRecipient, requireUuid} = await import('../../../lib/dynamodb/patterns/index.js')
     const {findUsersByHandles, normalizeHandle} = await import('../../../lib/postgres/users.js')
     // What can be checked without a database is checked first.
-    if ((this.flags.to === undefined) === (this.flags.group === undefined)) {
-      throw new CruddurError('INVALID_INPUT', 'Say where the message goes with exactly one of --to HANDLE (a person) or --group MESSAGE_GROUP_UUID (a conversation).')
-    }
-
     requireMessageText(this.args.text)
     const group = this.flags.group === undefined ? undefined : requireUuid(this.flags.group, 'The conversation id')
     const from = normalizeHandle(this.flags.from)
     const to = this.flags.to === undefined ? undefined : normalizeHandle(this.flags.to)
     if (!from || to === '') throw new CruddurError('INVALID_INPUT', 'A handle is empty: pass handles such as andrewbrown.')
-    if (to !== undefined && to.toLowerCase() === from.toLowerCase()) {
-      throw new CruddurError('INVALID_INPUT', `@${from} cannot message themselves: pick another recipient with --to.`)
-    }
+    if (to !== undefined) requireOtherRecipient({handle: from}, {handle: to})
 
     const target = this.dynamoDbTarget
     await this.confirmProd(`send a message as @${from} in table ${target.table}`, target)

@@ -22,7 +22,7 @@ The stream handler does this for every new message; this command is the repair f
   }
 
   async run() {
-    const {conversationFromRow, requireUuid, updateMessageGroup} = await import('../../../lib/dynamodb/patterns/index.js')
+    const {conversationFromRow, ownerUuidOf, requireUuid, updateMessageGroup} = await import('../../../lib/dynamodb/patterns/index.js')
     const group = requireUuid(this.args.messageGroupUuid, 'The conversation id')
     const target = this.dynamoDbTarget
     await this.confirmProd(`update the conversation rows of ${group} in table ${target.table}`, target)
@@ -30,7 +30,7 @@ The stream handler does this for every new message; this command is the repair f
     const result = await updateMessageGroup(doc, target.table, group)
     const {refreshAfterWrite} = await import('../../../lib/momento/pattern-cache.js')
     await refreshAfterWrite({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}, doc, target.table, [{messageGroupUuid: group, participantUuids: result.rows.map((row) => row.user_uuid)}])
-    const conversations = result.rows.map((row) => ({owner: row.pk.slice('GRP#'.length), ...conversationFromRow(row)}))
+    const conversations = result.rows.map((row) => ({owner: ownerUuidOf(row), ...conversationFromRow(row)}))
     this.log(
       renderTable(
         ['row of', 'with', 'last message at', 'last message'],

@@ -1,7 +1,7 @@
 import {type DynamoDBClient} from '@aws-sdk/client-dynamodb'
 import {DeleteCommand, GetCommand, paginateQuery, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
 
-import {groupPk, type MessageItem, messagePk, type Participant} from '../items.js'
+import {groupPk, type MessageItem, messageGroupUuidOf, messagePk, type Participant} from '../items.js'
 import {formatKeyTime, keyMicros, parseKeyTime} from '../key-time.js'
 import {type ConversationRowItem, ownerUuidOf, queryGroupRowsConsistently} from '../patterns/conversation-rows.js'
 import {conversationUuidFor} from '../patterns/conversation-uuid.js'
@@ -277,7 +277,7 @@ export async function repair(client: DynamoDBClient, doc: DynamoDBDocumentClient
     progress?.phase('rewriting message keys', diagnosis.nonCanonicalMessages.length)
     await forEachConcurrently(diagnosis.nonCanonicalMessages, concurrency, async (key) => {
       mark('non-canonical-key', `${key.pk} ${key.sk}`, await rewriteMessageKey(doc, table, key))
-      const group = key.pk.slice('MSG#'.length)
+      const group = messageGroupUuidOf(key)
       if (diagnosis.groupUsers.has(group)) repairGroups.add(group)
       progress?.tick()
     })

@@ -7,7 +7,7 @@ import {conversationRow, groupPk, type MessageItem, messageItem, type Participan
 import {formatKeyTime, type Micros, microsOfDate, nextKeyTime, nowMicros} from '../key-time.js'
 import {conversationUuidFor} from './conversation-uuid.js'
 import {compareRows, type ConversationMembers, type ConversationRowItem, queryGroupRows, requireMembers, requireParticipant} from './conversation-rows.js'
-import {requireMessageText, requireUuid} from './input.js'
+import {requireMessageText, requireOtherRecipient, requireUuid} from './input.js'
 import {findSentMessage, idempotencyMarkerPut, idempotentMessageUuid} from './idempotency.js'
 import {applyMessageToConversation} from './update-message-group.js'
 import {type Message, messageFromItem} from './views.js'
@@ -112,9 +112,7 @@ export async function createMessage(doc: DynamoDBDocumentClient, table: string, 
   }
 
   const recipient = requireParticipantInput(input.recipient!, 'recipient')
-  if (recipient.uuid === sender.uuid) {
-    throw new CruddurError('INVALID_INPUT', `@${sender.handle} cannot message themselves: pick another recipient.`)
-  }
+  requireOtherRecipient(sender, recipient)
 
   const group = conversationUuidFor(sender.uuid, recipient.uuid)
   // Microseconds each row's key is moved on: an owner may already have a row (another conversation) at this time.
