@@ -55,10 +55,10 @@ Exits 0 when healthy and 10 when anything is found (with --fix: anything left un
 
   async run(): Promise<DoctorResult> {
     const target = this.dynamoDbTarget
-    const {client, doc} = await this.dynamodb()
+    const table = await this.messagesTable()
     const {diagnose} = await import('../../lib/dynamodb/doctor/diagnose.js')
     const progress = this.progress()
-    const diagnosis = await diagnose(client, doc, target.table, {deep: this.flags.deep, progress, segments: this.flags.segments})
+    const diagnosis = await diagnose(table, {deep: this.flags.deep, progress, segments: this.flags.segments})
     progress.phase('')
     const counts = countByKind(diagnosis.findings)
     this.summarize(diagnosis.findings, counts)
@@ -70,7 +70,7 @@ Exits 0 when healthy and 10 when anything is found (with --fix: anything left un
       if (!this.flags['dry-run']) {
         await this.confirmProd(`repair table ${target.table} (${plan})`, target)
         const {repair} = await import('../../lib/dynamodb/doctor/repair.js')
-        shapeChanges = await repair(client, doc, diagnosis, {
+        shapeChanges = await repair(table, diagnosis, {
           mergeConversations: this.flags['merge-conversations'],
           onWait: (what) => this.info(chalk.dim(what)),
           progress,

@@ -60,8 +60,8 @@ With --to it starts a conversation with that user (both conversation rows and th
       return {displayName: user.displayName, handle: user.handle, uuid: user.uuid}
     }
 
-    const {doc} = await this.dynamodb()
-    const result = await createMessage(doc, target.table, {
+    const table = await this.messagesTable()
+    const result = await createMessage(table, {
       messageGroupUuid: group,
       recipient: to === undefined ? undefined : participant(to),
       sender: participant(from),
@@ -71,7 +71,7 @@ With --to it starts a conversation with that user (both conversation rows and th
     const {message} = result
     const {refreshAfterWrite} = await import('../../../lib/momento/pattern-cache.js')
     const participantUuids = [message.sender.uuid, ...(to === undefined ? [] : [participant(to).uuid])]
-    await refreshAfterWrite({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}, doc, target.table, [{messageGroupUuid: result.messageGroupUuid, participantUuids}])
+    await refreshAfterWrite({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}, table, [{messageGroupUuid: result.messageGroupUuid, participantUuids}])
     this.log(renderTable(['from', 'time', 'message', 'message_group_uuid'], [[`@${message.sender.handle}`, message.createdAt, shownText(message.text), result.messageGroupUuid]]))
     if (result.duplicate) this.info(chalk.yellow(`Already sent with this idempotency key: nothing was written · message ${message.messageUuid}`))
     else this.info(`${result.newConversation ? chalk.green('New conversation') : 'Added to the conversation'} · message ${message.messageUuid}`)

@@ -32,10 +32,10 @@ The handle is looked up in PostgreSQL (one query), then one Query reads the user
     const {listConversations} = await import('../../../lib/dynamodb/patterns/index.js')
     const target = this.dynamoDbTarget
     const user = await requireUserByHandle(await this.postgres(), this.args.handle)
-    const {doc} = await this.dynamodb()
-    const [{cachedListConversations}, {openPatternCache}] = await Promise.all([import('../../../lib/momento/cache-aside.js'), import('../../../lib/momento/pattern-cache.js')])
-    const cache = await openPatternCache({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod})
-    const {fromCache, value: page} = await cachedListConversations(cache, listConversations, doc, target.table, user.uuid, {cursor: this.flags.cursor, limit: this.flags.limit})
+    const {openPatternCache} = await import('../../../lib/momento/pattern-cache.js')
+    const table = (await this.messagesTable()).withCache(await openPatternCache({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}))
+    const page = await listConversations(table, user.uuid, {cursor: this.flags.cursor, limit: this.flags.limit})
+    const fromCache = page.fromCache ?? false
     if (fromCache) this.info('(from the cache)')
     if (page.conversations.length > 0) {
       this.log(

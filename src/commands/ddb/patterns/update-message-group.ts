@@ -26,10 +26,10 @@ The stream handler does this for every new message; this command is the repair f
     const group = requireUuid(this.args.messageGroupUuid, 'The conversation id')
     const target = this.dynamoDbTarget
     await this.confirmProd(`update the conversation rows of ${group} in table ${target.table}`, target)
-    const {doc} = await this.dynamodb()
-    const result = await updateMessageGroup(doc, target.table, group)
+    const table = await this.messagesTable()
+    const result = await updateMessageGroup(table, group)
     const {refreshAfterWrite} = await import('../../../lib/momento/pattern-cache.js')
-    await refreshAfterWrite({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}, doc, target.table, [{messageGroupUuid: group, participantUuids: result.rows.map((row) => row.user_uuid)}])
+    await refreshAfterWrite({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}, table, [{messageGroupUuid: group, participantUuids: result.rows.map((row) => row.user_uuid)}])
     const conversations = result.rows.map((row) => ({owner: ownerUuidOf(row), ...conversationFromRow(row)}))
     this.log(
       renderTable(

@@ -37,7 +37,8 @@ Reads the stream of DynamoDB Local (every shard, parents before children), hands
     }
 
     const target = this.dynamoDbTarget
-    const {client, doc} = await this.dynamodb()
+    const table = await this.messagesTable()
+    const {client} = table
     const [{createStreamHandler}, {processStream}, {createStreamsClient, endpointKey}] = await Promise.all([
       import('../../../lib/stream/handler.js'),
       import('../../../lib/stream/processor.js'),
@@ -52,7 +53,7 @@ Reads the stream of DynamoDB Local (every shard, parents before children), hands
 
     const {openPatternCache, refreshAfterApply} = await import('../../../lib/momento/pattern-cache.js')
     const cache = await openPatternCache({flag: this.flags.cache, localStack: this.localStack})
-    const handler = createStreamHandler({afterApply: cache && refreshAfterApply(cache, doc, target.table), doc, log, table: target.table})
+    const handler = createStreamHandler({afterApply: cache && refreshAfterApply(cache, table), log, table})
     const interrupt = abortOnSignals()
     const status = this.statusLine()
     try {

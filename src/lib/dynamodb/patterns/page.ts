@@ -1,6 +1,7 @@
-import {QueryCommand, type DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
+import {QueryCommand} from '@aws-sdk/lib-dynamodb'
 
 import {decodeCursor, encodeCursor, requirePageSize} from './input.js'
+import type {MessagesTable} from '../messages-table.js'
 
 export interface Page {
   /** Page size, 1–1000 (default 20). */
@@ -17,8 +18,7 @@ export interface Page {
  * of long messages would come back short with no cursor, leaving older items unreachable.
  */
 export async function queryPartitionPage<T extends {pk: string; sk: string}>(
-  doc: DynamoDBDocumentClient,
-  table: string,
+  table: MessagesTable,
   partitionKey: string,
   page: Page,
 ): Promise<{items: T[]; nextCursor: string | null; firstPage: boolean}> {
@@ -27,14 +27,14 @@ export async function queryPartitionPage<T extends {pk: string; sk: string}>(
   const items: T[] = []
   let exclusiveStartKey: Record<string, unknown> | undefined = startKey
   do {
-    const output = await doc.send(
+    const output = await table.doc.send(
       new QueryCommand({
         ExclusiveStartKey: exclusiveStartKey,
         ExpressionAttributeValues: {':pk': partitionKey},
         KeyConditionExpression: 'pk = :pk',
         Limit: limit + 1 - items.length,
         ScanIndexForward: false,
-        TableName: table,
+        TableName: table.name,
       }),
     )
     items.push(...((output.Items ?? []) as T[]))
