@@ -1,7 +1,7 @@
 import {expect} from 'chai'
 import {randomUUID} from 'node:crypto'
 import pg from 'pg'
-import {BatchWriteCommand, PutCommand, QueryCommand, ScanCommand, TransactWriteCommand, type DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
+import {BatchWriteCommand, PutCommand, QueryCommand, ScanCommand, TransactWriteCommand} from '@aws-sdk/lib-dynamodb'
 import {marshall} from '@aws-sdk/util-dynamodb'
 
 import {createDynamoDbClients, type DynamoDbClients} from '../src/lib/dynamodb/client.js'
@@ -90,7 +90,7 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
     return {group: sent[0].messageGroupUuid, sent}
   }
 
-  /** The same client, except that the `failAt`-th command of `kind` fails, as a crash there would. */
+  /** The same table, except that the `failAt`-th command of `kind` fails, as a crash there would. */
   function failingAt(kind: typeof BatchWriteCommand | typeof TransactWriteCommand, failAt: number): MessagesTable {
     let seen = 0
     const doc = new Proxy(ddb.doc, {

@@ -87,9 +87,9 @@ describe('cruddur ddb patterns', () => {
     return output.Items as ConversationRowItem[]
   }
 
-  /** The same client, except that Queries of the index answer with what `index` makes of the real answer. */
-  const lagging = (index: (items: ConversationRowItem[]) => ConversationRowItem[]) =>
-    new MessagesTable({name: table, doc: new Proxy(ddb.doc, {
+  /** The same table, except that Queries of the index answer with what `index` makes of the real answer. */
+  function lagging(index: (items: ConversationRowItem[]) => ConversationRowItem[]): MessagesTable {
+    const doc = new Proxy(ddb.doc, {
       get(target, property, receiver) {
         if (property !== 'send') return Reflect.get(target, property, receiver)
         return async (command: Parameters<typeof target.send>[0]) => {
@@ -98,7 +98,9 @@ describe('cruddur ddb patterns', () => {
           return {...output, Items: index((output as {Items?: ConversationRowItem[]}).Items ?? [])}
         }
       },
-    })})
+    })
+    return new MessagesTable({doc, name: table})
+  }
 
   /** Writes a message item alone, as a writer whose Pattern D has not run yet (`micros` after `at`). */
   async function putMessage(messageGroupUuid: string, sender: Participant, at: Date, text: string, micros = 0n): Promise<MessageItem> {

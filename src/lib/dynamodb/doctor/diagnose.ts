@@ -1,4 +1,4 @@
-import {type DynamoDBClient, type TableDescription} from '@aws-sdk/client-dynamodb'
+import {type TableDescription} from '@aws-sdk/client-dynamodb'
 import {QueryCommand} from '@aws-sdk/lib-dynamodb'
 
 import {GROUP_PREFIX, type MessageItem, MESSAGE_PREFIX, messagePk, type Participant} from '../items.js'
@@ -145,10 +145,9 @@ const pairOf = (rows: ConversationRowItem[]): string | undefined => {
  * never the messages.
  */
 export async function diagnose(table: MessagesTable, options: DiagnoseOptions = {}): Promise<Diagnosis> {
-  const {client} = table
   const segments = options.segments ?? 8
   const progress = options.progress
-  const description = await describeTable(client, table.name)
+  const description = await describeTable(table.client, table.name)
   const shape = checkShape(description)
   const diagnosis: Diagnosis = {
     conversations: 0,
@@ -171,7 +170,7 @@ export async function diagnose(table: MessagesTable, options: DiagnoseOptions = 
   const groups = new Map<string, ConversationRowItem[]>()
   progress?.phase(hasIndex ? 'reading conversation rows (index)' : 'reading conversation rows (table: no index)')
   const onPage = () => diagnosis.requests++
-  const rowPages = scanItems(client, table.name, {attributes: ROW_ATTRIBUTES, onPage, segments, ...(hasIndex ? {indexName: GROUP_INDEX} : {type: 'conversations'})})
+  const rowPages = scanItems(table, {attributes: ROW_ATTRIBUTES, onPage, segments, ...(hasIndex ? {indexName: GROUP_INDEX} : {type: 'conversations'})})
   for await (const item of rowPages) {
     const row = item as unknown as ConversationRowItem
     if (typeof row.message_group_uuid !== 'string') continue
@@ -210,15 +209,15 @@ export async function diagnose(table: MessagesTable, options: DiagnoseOptions = 
     diagnosis.findings.push({detail: `users ${pair.replace(':', ' and ')} have ${pairGroups.length} conversations: ${pairGroups.join(', ')}`, id: pair, kind: 'split-pair'})
   }
 
-  if (options.deep) await scanMessages(client, table.name, groups, diagnosis, segments, progress)
+  if (options.deep) await scanMessages(table, groups, diagnosis, segments, progress)
   return diagnosis
 }
 
 /** --deep: every message's key, and the conversations that have messages but no rows. Flat: nothing per message is kept. */
-async function scanMessages(client: DynamoDBClient, table: string, groups: Map<string, unknown>, diagnosis: Diagnosis, segments: number, progress?: DoctorProgress) {
+async function scanMessages(table: MessagesTable, groups: Map<string, unknown>, diagnosis: Diagnosis, segments: number, progress?: DoctorProgress) {
   progress?.phase('scanning the table (--deep)', diagnosis.description.ItemCount || undefined)
   const onPage = () => diagnosis.requests++
-  for await (const item of scanItems(client, table, {attributes: MESSAGE_ATTRIBUTES, onPage, segments})) {
+  for await (const item of scanItems(table, {attributes: MESSAGE_ATTRIBUTES, onPage, segments})) {
     progress?.tick()
     const {pk, sk} = item as {pk: string; sk: string}
     if (pk.startsWith(GROUP_PREFIX) || !pk.startsWith(MESSAGE_PREFIX)) continue

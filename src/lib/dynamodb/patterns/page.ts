@@ -1,4 +1,4 @@
-import {QueryCommand} from '@aws-sdk/lib-dynamodb'
+import {QueryCommand, type QueryCommandInput} from '@aws-sdk/lib-dynamodb'
 
 import {decodeCursor, encodeCursor, requirePageSize} from './input.js'
 import type {MessagesTable} from '../messages-table.js'
@@ -8,6 +8,18 @@ export interface Page {
   limit?: number
   /** The nextCursor of the previous page; none for the first (newest) page. */
   cursor?: string
+}
+
+/** The Query for up to `limit` items of a partition, newest first, from `startKey` on: built apart from sending it. */
+export function partitionPageRequest(table: MessagesTable, partitionKey: string, limit: number, startKey?: Record<string, unknown>): QueryCommandInput {
+  return {
+    ExclusiveStartKey: startKey,
+    ExpressionAttributeValues: {':pk': partitionKey},
+    KeyConditionExpression: 'pk = :pk',
+    Limit: limit,
+    ScanIndexForward: false,
+    TableName: table.name,
+  }
 }
 
 /**
@@ -27,16 +39,7 @@ export async function queryPartitionPage<T extends {pk: string; sk: string}>(
   const items: T[] = []
   let exclusiveStartKey: Record<string, unknown> | undefined = startKey
   do {
-    const output = await table.doc.send(
-      new QueryCommand({
-        ExclusiveStartKey: exclusiveStartKey,
-        ExpressionAttributeValues: {':pk': partitionKey},
-        KeyConditionExpression: 'pk = :pk',
-        Limit: limit + 1 - items.length,
-        ScanIndexForward: false,
-        TableName: table.name,
-      }),
-    )
+    const output = await table.doc.send(new QueryCommand(partitionPageRequest(table, partitionKey, limit + 1 - items.length, exclusiveStartKey)))
     items.push(...((output.Items ?? []) as T[]))
     exclusiveStartKey = output.LastEvaluatedKey
   } while (exclusiveStartKey && items.length <= limit)
