@@ -25,21 +25,21 @@ await withStack(async ({state, stateDir}) => {
     return result
   }
 
-  const [{createMessage, listConversations}, {cachedListConversations, onCacheWarning}, {momentoCacheStore, closeMomentoClients}, {resolveMomentoTarget}, {loadSchema}] =
+  const [{createMessage, listConversations}, {MessagesTable}, {onCacheWarning}, {momentoCacheStore, closeMomentoClients}, {resolveMomentoTarget}, {loadSchema}] =
     await Promise.all([
       lib('lib/dynamodb/patterns/index.js'),
+      lib('lib/dynamodb/messages-table.js'),
       lib('lib/momento/cache-aside.js'),
       lib('lib/momento/client.js'),
       lib('lib/targets/momento.js'),
       lib('lib/postgres/schema.js'),
     ])
   const {DynamoDBClient} = await import('@aws-sdk/client-dynamodb')
-  const {DynamoDBDocumentClient} = await import('@aws-sdk/lib-dynamodb')
   const pg = (await import('pg')).default
 
   cruddur('ddb', 'schema-load', '--table', TABLE)
   const client = new DynamoDBClient({credentials: {accessKeyId: 'x', secretAccessKey: 'x'}, endpoint: state.dynamodb.endpoint, region: 'us-east-1'})
-  const doc = DynamoDBDocumentClient.from(client, {marshallOptions: {removeUndefinedValues: true}})
+  const table = new MessagesTable({client, name: TABLE})
 
   // Users in PostgreSQL (the commands look handles up there) and a few conversations each.
   const pool = new pg.Pool({connectionString: state.postgres.url})
@@ -57,13 +57,14 @@ await withStack(async ({state, stateDir}) => {
     for (let n = 0; n < CONVERSATIONS_PER_USER; n++) {
       let recipient = pick()
       while (recipient.uuid === sender.uuid) recipient = pick()
-      await createMessage(doc, TABLE, {recipient, sender, text: `hello from ${sender.handle}`})
+      await createMessage(table, {recipient, sender, text: `hello from ${sender.handle}`})
     }
   }
 
   cruddur('ddb', 'stream', 'process', '--once', '--no-cache', '--table', TABLE)
 
   const cache = momentoCacheStore(resolveMomentoTarget({}, {}, state))
+  const cached = table.withCache(cache)
   const warnings = []
   onCacheWarning((message) => warnings.push(message))
   const timeRead = async (read) => {
@@ -74,12 +75,12 @@ await withStack(async ({state, stateDir}) => {
 
   // In-process: every user's first page from DynamoDB, then through the cache twice (misses, then hits).
   const dynamodbTimes = []
-  for (const user of users) dynamodbTimes.push((await timeRead(() => listConversations(doc, TABLE, user.uuid))).ms)
-  for (const user of users) await cachedListConversations(cache, listConversations, doc, TABLE, user.uuid, {})
+  for (const user of users) dynamodbTimes.push((await timeRead(() => listConversations(table, user.uuid))).ms)
+  for (const user of users) await listConversations(cached, user.uuid)
   const hitTimes = []
   let warmHits = 0
   for (const user of users) {
-    const {ms, result} = await timeRead(() => cachedListConversations(cache, listConversations, doc, TABLE, user.uuid, {}))
+    const {ms, result} = await timeRead(() => listConversations(cached, user.uuid))
     hitTimes.push(ms)
     if (result.fromCache) warmHits++
   }
@@ -88,9 +89,9 @@ await withStack(async ({state, stateDir}) => {
   const changed = new Set()
   for (let n = 0; n < NEW_MESSAGES; n++) {
     const sender = pick()
-    const page = await listConversations(doc, TABLE, sender.uuid)
+    const page = await listConversations(table, sender.uuid)
     const conversation = page.conversations[Math.floor(Math.random() * page.conversations.length)]
-    await createMessage(doc, TABLE, {messageGroupUuid: conversation.messageGroupUuid, sender, text: `reply ${n}`})
+    await createMessage(table, {messageGroupUuid: conversation.messageGroupUuid, sender, text: `reply ${n}`})
     changed.add(sender.uuid).add(conversation.with.uuid)
   }
 
@@ -98,10 +99,11 @@ await withStack(async ({state, stateDir}) => {
   let hits = 0
   let fresh = 0
   for (const user of users) {
-    const read = await cachedListConversations(cache, listConversations, doc, TABLE, user.uuid, {})
-    if (read.fromCache) hits++
-    const truth = await listConversations(doc, TABLE, user.uuid)
-    if (JSON.stringify(truth) === JSON.stringify(read.value)) fresh++
+    const read = await listConversations(cached, user.uuid)
+    const {fromCache, ...page} = read
+    if (fromCache) hits++
+    const truth = await listConversations(table, user.uuid)
+    if (JSON.stringify(truth) === JSON.stringify(page)) fresh++
   }
 
   // Whole commands, as a user runs them: a hit still starts Node, looks the handle up and loads the SDK.

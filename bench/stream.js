@@ -28,6 +28,7 @@ await withStack(async ({state}) => {
   const {DynamoDBDocumentClient, PutCommand} = await import('@aws-sdk/lib-dynamodb')
   const {messagesTableDefinition} = await lib('dynamodb/schema.js')
   const {messageItem} = await lib('dynamodb/items.js')
+  const {MessagesTable} = await lib('dynamodb/messages-table.js')
   const {createMessage} = await lib('dynamodb/patterns/create-message.js')
   const {applyMessageToConversation} = await lib('dynamodb/patterns/update-message-group.js')
   const {createStreamHandler} = await lib('stream/handler.js')
@@ -38,13 +39,14 @@ await withStack(async ({state}) => {
   const doc = DynamoDBDocumentClient.from(client)
   const streams = new DynamoDBStreamsClient(config)
   const table = 'bench-stream'
+  const messagesTable = new MessagesTable({doc, name: table})
   await client.send(new CreateTableCommand(messagesTableDefinition({tableName: table})))
 
   const person = () => ({displayName: 'Bench User', handle: `u${randomUUID().slice(0, 8)}`, uuid: randomUUID()})
   const conversations = []
   for (let i = 0; i < CONVERSATIONS; i++) {
     const [a, b] = [person(), person()]
-    const {messageGroupUuid} = await createMessage(doc, table, {now: new Date(Date.UTC(2026, 0, 1)), recipient: b, sender: a, text: 'hello'})
+    const {messageGroupUuid} = await createMessage(messagesTable, {now: new Date(Date.UTC(2026, 0, 1)), recipient: b, sender: a, text: 'hello'})
     conversations.push({a, b, group: messageGroupUuid})
   }
 
@@ -79,23 +81,23 @@ await withStack(async ({state}) => {
   const silent = () => {}
   try {
     // Start the checkpoint after the conversations' creation.
-    await run(createStreamHandler({doc, log: silent, table}), {once: true})
+    await run(createStreamHandler({log: silent, table: messagesTable}), {once: true})
 
     // Floor: Pattern D applied directly, as fast as the handler's parallelism allows (16 conversations at once).
     const direct = Array.from({length: MESSAGES}, (_, i) => nextMessage(i))
     let started = performance.now()
     const queue = [...direct]
     await Promise.all(Array.from({length: 16}, async () => {
-      for (let item = queue.shift(); item; item = queue.shift()) await applyMessageToConversation(doc, table, item)
+      for (let item = queue.shift(); item; item = queue.shift()) await applyMessageToConversation(messagesTable, item)
     }))
     const directRate = MESSAGES / ((performance.now() - started) / 1000)
     // The floor's row moves are in the stream too: step past them, untimed.
-    await run(createStreamHandler({doc, log: silent, table}), {once: true})
+    await run(createStreamHandler({log: silent, table: messagesTable}), {once: true})
 
     // Drain: the messages are in the stream before the processor starts.
     await writeMessages(MESSAGES)
     started = performance.now()
-    const drained = await run(createStreamHandler({doc, log: silent, table}), {once: true})
+    const drained = await run(createStreamHandler({log: silent, table: messagesTable}), {once: true})
     const drainSeconds = (performance.now() - started) / 1000
     const drainRate = drained.records / drainSeconds
 
@@ -109,9 +111,8 @@ await withStack(async ({state}) => {
         if (at !== undefined) lags.push(performance.now() - at)
         if (lags.length === MESSAGES) controller.abort()
       },
-      doc,
       log: silent,
-      table,
+      table: messagesTable,
     })
     started = performance.now()
     const live = run(handler, {pollIntervalMs: 20, signal: controller.signal})

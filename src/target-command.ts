@@ -10,6 +10,7 @@ import {describeDynamoDbTarget, type DynamoDbTarget, resolveDynamoDbTarget} from
 import {describePostgresTarget, type PostgresTarget, resolvePostgresTarget} from './lib/targets/postgres.js'
 import {type TargetFlags} from './lib/targets/shared.js'
 import type {DynamoDbClients} from './lib/dynamodb/client.js'
+import type {MessagesTable} from './lib/dynamodb/messages-table.js'
 import type {CapacityMeter} from './lib/dynamodb/consumed-capacity.js'
 import type {Pool} from 'pg'
 
@@ -99,6 +100,13 @@ export abstract class TargetCommand<T extends typeof Command> extends BaseComman
     }
 
     return this.dynamoDbClients
+  }
+
+  /** The target's messages table over the same clients (the patterns, seed, doctor and stream take it). */
+  protected async messagesTable(): Promise<MessagesTable> {
+    const {client, doc} = await this.dynamodb()
+    const {MessagesTable} = await import('./lib/dynamodb/messages-table.js')
+    return new MessagesTable({client, doc, name: this.dynamoDbTarget.table})
   }
 
   /** The PostgreSQL pool for the target, announcing the target the first time. */

@@ -13,6 +13,7 @@ import {loadSchema} from '../src/lib/postgres/schema.js'
 import {testStack} from './hooks.js'
 import {appConversation, appMessage, appTime, micros, putAppItems} from './support/app-items.js'
 import {cli, cliJson} from './support/cli.js'
+import {MessagesTable} from '../src/lib/dynamodb/messages-table.js'
 
 /** The CLI beside the Cruddur app: on items the app (and the course's Lambda) wrote, in the app's key formats. */
 describe('beside the Cruddur app', () => {
@@ -22,6 +23,7 @@ describe('beside the Cruddur app', () => {
   const names = ['amy', 'ben', 'cid', 'deb', 'eli', 'flo', 'gil', 'hay', 'ivy'] as const
   const users = {} as Record<(typeof names)[number], Participant>
   let ddb: DynamoDbClients
+  let messagesTable: MessagesTable
 
   before(async () => {
     const pool = new pg.Pool({connectionString: testStack().databaseUrl})
@@ -38,6 +40,8 @@ describe('beside the Cruddur app', () => {
     }
 
     ddb = createDynamoDbClients({endpoint: testStack().dynamodbEndpoint, ignoredEnv: [], kind: 'local', region: 'us-east-1', source: 'flag', table})
+
+    messagesTable = new MessagesTable({client: ddb.client, doc: ddb.doc, name: table})
     await loadTableSchema(ddb.client, {tableName: table})
   })
 
@@ -105,27 +109,27 @@ describe('beside the Cruddur app', () => {
       expect(offset.sk).to.equal('2026-11-29T06:52:35.970508-05:00')
       await putAppItems(ddb.doc, table, [offset])
 
-      const result = await applyMessageToConversation(ddb.doc, table, offset as MessageItem)
+      const result = await applyMessageToConversation(messagesTable, offset as MessageItem)
       expect(result.updated).to.equal(2)
       await expectOneRowEachAt(conversation.messageGroupUuid, [users.amy, users.ben], offset)
       for (const row of await groupRows(conversation.messageGroupUuid, [users.amy, users.ben])) expect(row.last_message_sk).to.equal(offset.sk)
       // The row's own key is the message's instant in the canonical form.
       for (const row of await groupRows(conversation.messageGroupUuid, [users.amy, users.ben])) expect(row.sk).to.equal('2026-11-29T11:52:35.970508+00:00')
       // An older message (by instant) then changes nothing, although its key sorts after.
-      expect((await applyMessageToConversation(ddb.doc, table, conversation.messages[0] as MessageItem)).updated).to.equal(0)
+      expect((await applyMessageToConversation(messagesTable, conversation.messages[0] as MessageItem)).updated).to.equal(0)
       // The repair finds the -05:00 message as the newest too.
-      const repaired = await updateMessageGroup(ddb.doc, table, conversation.messageGroupUuid)
+      const repaired = await updateMessageGroup(messagesTable, conversation.messageGroupUuid)
       expect(repaired.lastMessage.messageUuid).to.equal(offset.message_uuid)
       expect(repaired.updated).to.equal(0)
     })
 
     it('a conversation with two rows per owner is brought to one row each at the newest message, and stays so', async () => {
       const {messageGroupUuid, messages} = await fourRowConversation(users.amy, users.cid)
-      const result = await updateMessageGroup(ddb.doc, table, messageGroupUuid)
+      const result = await updateMessageGroup(messagesTable, messageGroupUuid)
       expect(result.removed).to.equal(2)
       expect(result.lastMessage.messageUuid).to.equal(messages[1].message_uuid)
       await expectOneRowEachAt(messageGroupUuid, [users.amy, users.cid], messages[1])
-      const again = await updateMessageGroup(ddb.doc, table, messageGroupUuid)
+      const again = await updateMessageGroup(messagesTable, messageGroupUuid)
       expect(again).to.include({removed: 0, updated: 0})
     })
 
@@ -145,10 +149,10 @@ describe('beside the Cruddur app', () => {
       const got = await cli(['ddb', 'patterns', 'get-conversation', read.messageGroupUuid, '--as', users.eli.handle, ...flags])
       expect(got.code, got.stderr).to.equal(0)
       expect(got.stdout).to.include('first').and.include('second')
-      const page = await getConversation(ddb.doc, table, read.messageGroupUuid, {asUser: users.flo.uuid})
+      const page = await getConversation(messagesTable, read.messageGroupUuid, {asUser: users.flo.uuid})
       expect(page.messages).to.have.length(2)
       // Reading changes nothing; the next Pattern D run (here the repair) leaves two rows.
-      await updateMessageGroup(ddb.doc, table, read.messageGroupUuid)
+      await updateMessageGroup(messagesTable, read.messageGroupUuid)
       await expectOneRowEachAt(read.messageGroupUuid, [users.eli, users.flo], read.messages[1])
     })
   })
@@ -245,8 +249,8 @@ describe('beside the Cruddur app', () => {
     it('two conversations of one owner whose last messages share a microsecond both keep their row', async () => {
       const now = new Date('2026-06-01T08:00:00.123Z')
       const {createMessage} = await import('../src/lib/dynamodb/patterns/index.js')
-      const one = await createMessage(ddb.doc, table, {now, recipient: users.ben, sender: users.hay, text: 'to ben'})
-      const two = await createMessage(ddb.doc, table, {now, recipient: users.cid, sender: users.hay, text: 'to cid'})
+      const one = await createMessage(messagesTable, {now, recipient: users.ben, sender: users.hay, text: 'to ben'})
+      const two = await createMessage(messagesTable, {now, recipient: users.cid, sender: users.hay, text: 'to cid'})
       expect(one.item.sk).to.equal(two.item.sk)
       const hayRows = (await groupRows(one.messageGroupUuid, [users.hay])).concat(await groupRows(two.messageGroupUuid, [users.hay]))
       expect(hayRows.map((row) => row.sk).sort()).to.deep.equal([formatKeyTime(keyMicros(one.item.sk)), formatKeyTime(keyMicros(one.item.sk) + 1n)])

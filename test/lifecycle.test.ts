@@ -1,7 +1,7 @@
 import {expect} from 'chai'
 import {randomUUID} from 'node:crypto'
 import pg from 'pg'
-import {BatchWriteCommand, PutCommand, QueryCommand, ScanCommand, TransactWriteCommand, type DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
+import {BatchWriteCommand, PutCommand, QueryCommand, ScanCommand, TransactWriteCommand} from '@aws-sdk/lib-dynamodb'
 import {marshall} from '@aws-sdk/util-dynamodb'
 
 import {createDynamoDbClients, type DynamoDbClients} from '../src/lib/dynamodb/client.js'
@@ -16,6 +16,7 @@ import {createStreamHandler} from '../src/lib/stream/handler.js'
 import type {StreamRecord} from '../src/lib/stream/records.js'
 import {testStack} from './hooks.js'
 import {cli, cliJson, errorLines} from './support/cli.js'
+import {MessagesTable} from '../src/lib/dynamodb/messages-table.js'
 
 interface MessageJson {
   messageUuid: string
@@ -38,11 +39,12 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
   const users = {} as Record<(typeof names)[number], Participant>
   const flags = ['--table', table]
   let ddb: DynamoDbClients
+  let messagesTable: MessagesTable
   let clock = Date.UTC(2026, 0, 1, 12, 0, 0)
   /** Strictly increasing message times: the tests decide which message is the newest. */
   const tick = () => new Date((clock += 1000))
 
-  const send = (sender: Participant, to: Participant, text: string): Promise<CreateMessageResult> => createMessage(ddb.doc, table, {now: tick(), recipient: to, sender, text})
+  const send = (sender: Participant, to: Participant, text: string): Promise<CreateMessageResult> => createMessage(messagesTable, {now: tick(), recipient: to, sender, text})
 
   async function scanAll(): Promise<Array<Record<string, unknown>>> {
     const items: Array<Record<string, unknown>> = []
@@ -88,10 +90,10 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
     return {group: sent[0].messageGroupUuid, sent}
   }
 
-  /** The same client, except that the `failAt`-th command of `kind` fails, as a crash there would. */
-  function failingAt(kind: typeof BatchWriteCommand | typeof TransactWriteCommand, failAt: number): DynamoDBDocumentClient {
+  /** The same table, except that the `failAt`-th command of `kind` fails, as a crash there would. */
+  function failingAt(kind: typeof BatchWriteCommand | typeof TransactWriteCommand, failAt: number): MessagesTable {
     let seen = 0
-    return new Proxy(ddb.doc, {
+    const doc = new Proxy(ddb.doc, {
       get(target, property, receiver) {
         if (property !== 'send') return Reflect.get(target, property, receiver)
         return async (command: Parameters<typeof target.send>[0]) => {
@@ -100,6 +102,7 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
         }
       },
     })
+    return new MessagesTable({doc, name: table})
   }
 
   before(async () => {
@@ -116,6 +119,8 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
     }
 
     ddb = createDynamoDbClients({endpoint: testStack().dynamodbEndpoint, ignoredEnv: [], kind: 'local', region: 'us-east-1', source: 'flag', table})
+
+    messagesTable = new MessagesTable({client: ddb.client, doc: ddb.doc, name: table})
     await loadTableSchema(ddb.client, {tableName: table})
   })
 
@@ -211,8 +216,8 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
     it('a delete racing 20 concurrent sends leaves two rows at the true newest remaining message', async () => {
       const {group, sent} = await conversation(users.cat, users.dan, 3)
       const newest = sent[2].message.messageUuid
-      const sends = Array.from({length: 20}, (_, i) => createMessage(ddb.doc, table, {messageGroupUuid: group, sender: i % 2 ? users.cat : users.dan, text: `racing ${i}`}))
-      const deleting = deleteMessage(ddb.doc, table, {hard: true, messageGroupUuid: group, messageUuid: newest})
+      const sends = Array.from({length: 20}, (_, i) => createMessage(messagesTable, {messageGroupUuid: group, sender: i % 2 ? users.cat : users.dan, text: `racing ${i}`}))
+      const deleting = deleteMessage(messagesTable, {hard: true, messageGroupUuid: group, messageUuid: newest})
       await Promise.all([...sends, deleting])
       const messages = await messagesOf(group)
       expect(messages.map((m) => m.message_uuid)).to.not.include(newest)
@@ -246,8 +251,8 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
 
     it('the stream handler does not undo a delete: a late INSERT of a removed message, a REMOVE and a tombstone MODIFY change nothing', async () => {
       const {group, sent} = await conversation(users.fay, users.gus, 3)
-      await deleteMessage(ddb.doc, table, {hard: true, messageGroupUuid: group, messageUuid: sent[2].message.messageUuid})
-      await deleteMessage(ddb.doc, table, {messageGroupUuid: group, messageUuid: sent[1].message.messageUuid})
+      await deleteMessage(messagesTable, {hard: true, messageGroupUuid: group, messageUuid: sent[2].message.messageUuid})
+      await deleteMessage(messagesTable, {messageGroupUuid: group, messageUuid: sent[1].message.messageUuid})
       const before = await scanAll()
       let sequence = 5000
       const record = (eventName: StreamRecord['eventName'], item: MessageItem): StreamRecord => ({
@@ -257,7 +262,7 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
         eventSource: 'aws:dynamodb',
       })
       const tombstone = {...sent[1].item, deleted_at: new Date().toISOString(), message: undefined} as unknown as MessageItem
-      const handler = createStreamHandler({doc: ddb.doc, log: () => {}, table})
+      const handler = createStreamHandler({log: () => {}, table: messagesTable})
       const outcome = await handler({Records: [record('INSERT', sent[2].item), record('INSERT', sent[1].item), record('REMOVE', sent[2].item), record('MODIFY', tombstone)]})
       expect(outcome.batchItemFailures).to.deep.equal([])
       expect(await scanAll()).to.deep.equal(before)
@@ -275,7 +280,7 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
 
       let failure: unknown
       try {
-        await deleteConversation(failingAt(BatchWriteCommand, 2), table, group)
+        await deleteConversation(failingAt(BatchWriteCommand, 2), group)
       } catch (error) {
         failure = error
       }
@@ -334,7 +339,7 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
 
       let failure: unknown
       try {
-        await eraseUser(failingAt(TransactWriteCommand, 2), table, users.max, {hard: true})
+        await eraseUser(failingAt(TransactWriteCommand, 2), users.max, {hard: true})
       } catch (error) {
         failure = error
       }
@@ -378,7 +383,7 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
     it('10 concurrent sends with one key store one message, into a new conversation and into an existing one', async () => {
       for (const [sender, recipient] of [[users.jon, users.lea], [users.jon, users.lea]] as const) {
         const key = `concurrent-${randomUUID()}`
-        const results = await Promise.all(Array.from({length: 10}, () => createMessage(ddb.doc, table, {idempotencyKey: key, recipient, sender, text: 'once'})))
+        const results = await Promise.all(Array.from({length: 10}, () => createMessage(messagesTable, {idempotencyKey: key, recipient, sender, text: 'once'})))
         expect(new Set(results.map((r) => r.message.messageUuid)).size).to.equal(1)
         expect(results.filter((r) => !r.duplicate)).to.have.length(1)
         const stored = (await messagesOf(results[0].messageGroupUuid)).filter((m) => m.message_uuid === results[0].message.messageUuid)

@@ -23,6 +23,7 @@ import {CruddurError} from '../src/lib/errors.js'
 import {loadSchema} from '../src/lib/postgres/schema.js'
 import {testStack} from './hooks.js'
 import {cli, cliJson, errorLines} from './support/cli.js'
+import {MessagesTable} from '../src/lib/dynamodb/messages-table.js'
 
 interface MessageJson {
   messageUuid: string
@@ -45,6 +46,7 @@ describe('cruddur ddb patterns', () => {
   const names = ['ann', 'bob', 'cat', 'dan', 'eve', 'fay', 'gus', 'hal', 'ida', 'jon', 'kim', 'lea'] as const
   const users = {} as Record<(typeof names)[number], Participant>
   let ddb: DynamoDbClients
+  let messagesTable: MessagesTable
 
   const flags = ['--table', table]
 
@@ -85,9 +87,9 @@ describe('cruddur ddb patterns', () => {
     return output.Items as ConversationRowItem[]
   }
 
-  /** The same client, except that Queries of the index answer with what `index` makes of the real answer. */
-  const lagging = (index: (items: ConversationRowItem[]) => ConversationRowItem[]) =>
-    new Proxy(ddb.doc, {
+  /** The same table, except that Queries of the index answer with what `index` makes of the real answer. */
+  function lagging(index: (items: ConversationRowItem[]) => ConversationRowItem[]): MessagesTable {
+    const doc = new Proxy(ddb.doc, {
       get(target, property, receiver) {
         if (property !== 'send') return Reflect.get(target, property, receiver)
         return async (command: Parameters<typeof target.send>[0]) => {
@@ -97,6 +99,8 @@ describe('cruddur ddb patterns', () => {
         }
       },
     })
+    return new MessagesTable({doc, name: table})
+  }
 
   /** Writes a message item alone, as a writer whose Pattern D has not run yet (`micros` after `at`). */
   async function putMessage(messageGroupUuid: string, sender: Participant, at: Date, text: string, micros = 0n): Promise<MessageItem> {
@@ -122,6 +126,8 @@ describe('cruddur ddb patterns', () => {
     }
 
     ddb = createDynamoDbClients({endpoint: testStack().dynamodbEndpoint, ignoredEnv: [], kind: 'local', region: 'us-east-1', source: 'flag', table})
+
+    messagesTable = new MessagesTable({client: ddb.client, doc: ddb.doc, name: table})
     await loadTableSchema(ddb.client, {tableName: table})
   })
 
@@ -139,7 +145,7 @@ describe('cruddur ddb patterns', () => {
     })
 
     it('starting a conversation writes its two rows and first message together, each row showing the other person', async () => {
-      const result = await createMessage(ddb.doc, table, {recipient: users.bob, sender: users.ann, text: 'hello bob'})
+      const result = await createMessage(messagesTable, {recipient: users.bob, sender: users.ann, text: 'hello bob'})
       expect(result.newConversation).to.equal(true)
       expect(result.messageGroupUuid).to.equal(conversationUuidFor(users.ann.uuid, users.bob.uuid))
 
@@ -150,30 +156,30 @@ describe('cruddur ddb patterns', () => {
       expect(annRows[0]).to.include({message: 'hello bob', user_handle: users.bob.handle, last_message_sk: result.item.sk})
       expect(bobRows[0]).to.include({message: 'hello bob', user_handle: users.ann.handle})
 
-      const page = await getConversation(ddb.doc, table, result.messageGroupUuid)
+      const page = await getConversation(messagesTable, result.messageGroupUuid)
       expect(page.messages.map((m) => m.text)).to.deep.equal(['hello bob'])
       expect(page.nextCursor).to.equal(null)
     })
 
     it('starting a conversation again with the same person adds to the existing one', async () => {
-      const again = await createMessage(ddb.doc, table, {recipient: users.ann, sender: users.bob, text: 'hi ann'})
+      const again = await createMessage(messagesTable, {recipient: users.ann, sender: users.bob, text: 'hi ann'})
       expect(again.newConversation).to.equal(false)
       expect(again.messageGroupUuid).to.equal(conversationUuidFor(users.ann.uuid, users.bob.uuid))
       expect(await rowsOf(users.ann, again.messageGroupUuid)).to.have.length(1)
       const [annRow] = await rowsOf(users.ann, again.messageGroupUuid)
       expect(annRow.message).to.equal('hi ann')
-      const {conversations} = await listConversations(ddb.doc, table, users.ann.uuid)
+      const {conversations} = await listConversations(messagesTable, users.ann.uuid)
       expect(conversations.filter((c) => c.with.uuid === users.bob.uuid)).to.have.length(1)
     })
 
     it('many concurrent starts between one pair make one conversation holding every message', async () => {
       const results = await Promise.all(
-        Array.from({length: 10}, (_, i) => createMessage(ddb.doc, table, i % 2 ? {recipient: users.dan, sender: users.cat, text: `start ${i}`} : {recipient: users.cat, sender: users.dan, text: `start ${i}`})),
+        Array.from({length: 10}, (_, i) => createMessage(messagesTable, i % 2 ? {recipient: users.dan, sender: users.cat, text: `start ${i}`} : {recipient: users.cat, sender: users.dan, text: `start ${i}`})),
       )
       expect(results.filter((r) => r.newConversation)).to.have.length(1)
       expect(new Set(results.map((r) => r.messageGroupUuid)).size).to.equal(1)
       const group = results[0].messageGroupUuid
-      const page = await getConversation(ddb.doc, table, group, {limit: 50})
+      const page = await getConversation(messagesTable, group, {limit: 50})
       expect(page.messages).to.have.length(10)
       const newestSk = results.map((r) => r.item.sk).sort().at(-1)
       for (const owner of [users.cat, users.dan]) {
@@ -185,15 +191,15 @@ describe('cruddur ddb patterns', () => {
 
     it('two messages written in the same microsecond are both kept, in a stable order, the second a microsecond later', async () => {
       const at = new Date('2026-03-01T12:00:00.000Z')
-      const start = await createMessage(ddb.doc, table, {now: new Date(at.getTime() - 1000), recipient: users.fay, sender: users.eve, text: 'first'})
-      const one = await createMessage(ddb.doc, table, {messageGroupUuid: start.messageGroupUuid, now: at, sender: users.eve, text: 'same µs one'})
-      const two = await createMessage(ddb.doc, table, {messageGroupUuid: start.messageGroupUuid, now: at, sender: users.fay, text: 'same µs two'})
+      const start = await createMessage(messagesTable, {now: new Date(at.getTime() - 1000), recipient: users.fay, sender: users.eve, text: 'first'})
+      const one = await createMessage(messagesTable, {messageGroupUuid: start.messageGroupUuid, now: at, sender: users.eve, text: 'same µs one'})
+      const two = await createMessage(messagesTable, {messageGroupUuid: start.messageGroupUuid, now: at, sender: users.fay, text: 'same µs two'})
       // The second found the key taken: its time moved on by one microsecond, nothing was overwritten.
       expect(one.item.sk).to.equal('2026-03-01T12:00:00.000000+00:00')
       expect(two.item.sk).to.equal('2026-03-01T12:00:00.000001+00:00')
       expect(two.message.createdAt).to.equal(two.item.sk)
 
-      const read = async () => (await getConversation(ddb.doc, table, start.messageGroupUuid)).messages.map((m) => m.messageUuid)
+      const read = async () => (await getConversation(messagesTable, start.messageGroupUuid)).messages.map((m) => m.messageUuid)
       const first = await read()
       expect(first).to.deep.equal([two.message.messageUuid, one.message.messageUuid, start.message.messageUuid])
       expect(await read()).to.deep.equal(first)
@@ -201,19 +207,19 @@ describe('cruddur ddb patterns', () => {
     })
 
     it('paging with the cursor returns every message exactly once, newest to oldest', async () => {
-      const start = await createMessage(ddb.doc, table, {now: new Date('2025-06-01T00:00:00.000Z'), recipient: users.hal, sender: users.gus, text: 'm0'})
+      const start = await createMessage(messagesTable, {now: new Date('2025-06-01T00:00:00.000Z'), recipient: users.hal, sender: users.gus, text: 'm0'})
       const written = [start.item]
       for (let i = 1; i < 23; i++) {
         // Every third message shares the previous one's millisecond.
         const at = new Date(Date.parse('2025-06-01T00:00:00.000Z') + Math.floor(i - i / 3) * 1000)
-        written.push((await createMessage(ddb.doc, table, {messageGroupUuid: start.messageGroupUuid, now: at, sender: i % 2 ? users.hal : users.gus, text: `m${i}`})).item)
+        written.push((await createMessage(messagesTable, {messageGroupUuid: start.messageGroupUuid, now: at, sender: i % 2 ? users.hal : users.gus, text: `m${i}`})).item)
       }
 
       const seen: string[] = []
       let cursor: string | undefined
       let pages = 0
       do {
-        const page = await getConversation(ddb.doc, table, start.messageGroupUuid, {cursor, limit: 5})
+        const page = await getConversation(messagesTable, start.messageGroupUuid, {cursor, limit: 5})
         seen.push(...page.messages.map((m) => m.messageUuid))
         cursor = page.nextCursor ?? undefined
         pages++
@@ -242,7 +248,7 @@ describe('cruddur ddb patterns', () => {
       let cursor: string | undefined
       let pages = 0
       do {
-        const page = await getConversation(ddb.doc, table, group, {cursor, limit: 1000})
+        const page = await getConversation(messagesTable, group, {cursor, limit: 1000})
         seen.push(...page.messages.map((m) => m.messageUuid))
         cursor = page.nextCursor ?? undefined
         pages++
@@ -253,12 +259,12 @@ describe('cruddur ddb patterns', () => {
     })
 
     it('conversations and messages from a previous year are listed like any other', async () => {
-      const old = await createMessage(ddb.doc, table, {now: new Date('2019-12-31T23:59:59.999Z'), recipient: users.jon, sender: users.ida, text: 'happy new year'})
-      const recent = await createMessage(ddb.doc, table, {recipient: users.kim, sender: users.ida, text: 'this year'})
-      const {conversations} = await listConversations(ddb.doc, table, users.ida.uuid)
+      const old = await createMessage(messagesTable, {now: new Date('2019-12-31T23:59:59.999Z'), recipient: users.jon, sender: users.ida, text: 'happy new year'})
+      const recent = await createMessage(messagesTable, {recipient: users.kim, sender: users.ida, text: 'this year'})
+      const {conversations} = await listConversations(messagesTable, users.ida.uuid)
       expect(conversations.map((c) => c.messageGroupUuid)).to.deep.equal([recent.messageGroupUuid, old.messageGroupUuid])
       expect(conversations[1]).to.include({lastMessage: 'happy new year', lastMessageAt: '2019-12-31T23:59:59.999000+00:00'})
-      const page = await getConversation(ddb.doc, table, old.messageGroupUuid)
+      const page = await getConversation(messagesTable, old.messageGroupUuid)
       expect(page.messages.map((m) => m.createdAt)).to.deep.equal(['2019-12-31T23:59:59.999000+00:00'])
     })
 
@@ -266,7 +272,7 @@ describe('cruddur ddb patterns', () => {
       const seen: string[] = []
       let cursor: string | undefined
       do {
-        const page = await listConversations(ddb.doc, table, users.ida.uuid, {cursor, limit: 1})
+        const page = await listConversations(messagesTable, users.ida.uuid, {cursor, limit: 1})
         expect(page.conversations.length).to.be.at.most(1)
         seen.push(...page.conversations.map((c) => c.messageGroupUuid))
         cursor = page.nextCursor ?? undefined
@@ -280,14 +286,14 @@ describe('cruddur ddb patterns', () => {
       beforeEach(async () => {
         // A fresh pair each time: lea and a new partner would collide, so use lea with a throwaway user row pair.
         const partner: Participant = {displayName: 'Partner', handle: `partner_${randomUUID().slice(0, 6)}`, uuid: randomUUID()}
-        group = (await createMessage(ddb.doc, table, {now: new Date('2024-01-01T00:00:00.000Z'), recipient: partner, sender: users.lea, text: 'start'})).messageGroupUuid
+        group = (await createMessage(messagesTable, {now: new Date('2024-01-01T00:00:00.000Z'), recipient: partner, sender: users.lea, text: 'start'})).messageGroupUuid
       })
 
       it('is idempotent: applying a message twice changes nothing', async () => {
         const message = await putMessage(group, users.lea, new Date('2024-01-02T00:00:00.000Z'), 'newer')
-        expect((await applyMessageToConversation(ddb.doc, table, message)).updated).to.equal(2)
+        expect((await applyMessageToConversation(messagesTable, message)).updated).to.equal(2)
         const before = await rowsOf(users.lea, group)
-        expect((await applyMessageToConversation(ddb.doc, table, message)).updated).to.equal(0)
+        expect((await applyMessageToConversation(messagesTable, message)).updated).to.equal(0)
         expect(await rowsOf(users.lea, group)).to.deep.equal(before)
         expect(before[0]).to.include({last_message_sk: message.sk, message: 'newer'})
       })
@@ -295,8 +301,8 @@ describe('cruddur ddb patterns', () => {
       it('is order-safe: an older message applied after a newer one never moves the row back', async () => {
         const older = await putMessage(group, users.lea, new Date('2024-01-02T00:00:00.000Z'), 'older')
         const newer = await putMessage(group, users.lea, new Date('2024-01-03T00:00:00.000Z'), 'newer')
-        await applyMessageToConversation(ddb.doc, table, newer)
-        const result = await applyMessageToConversation(ddb.doc, table, older)
+        await applyMessageToConversation(messagesTable, newer)
+        const result = await applyMessageToConversation(messagesTable, older)
         expect(result.updated).to.equal(0)
         const rows = await rowsOf(users.lea, group)
         expect(rows).to.have.length(1)
@@ -309,7 +315,7 @@ describe('cruddur ddb patterns', () => {
         const messages = await Promise.all(Array.from({length: 20}, (_, i) => putMessage(group, users.lea, new Date(base + Math.floor(i / 2) * 1000), `race ${i}`, BigInt(i % 2))))
         const newest = [...messages].sort((a, b) => (a.sk < b.sk ? 1 : -1))[0]
         const shuffled = [...messages].sort(() => Math.random() - 0.5)
-        await Promise.all(shuffled.map((message) => applyMessageToConversation(ddb.doc, table, message)))
+        await Promise.all(shuffled.map((message) => applyMessageToConversation(messagesTable, message)))
 
         const rows = await rowsOf(users.lea, group)
         expect(rows).to.have.length(1)
@@ -327,9 +333,9 @@ describe('cruddur ddb patterns', () => {
       describe('when the index lags behind the table (it is eventually consistent)', () => {
         it('a conversation whose rows the index does not show yet, or shows one of, is read from the table', async () => {
           const first = await putMessage(group, users.lea, new Date('2024-01-02T00:00:00.000Z'), 'not indexed yet')
-          expect((await applyMessageToConversation(lagging(() => []), table, first)).updated).to.equal(2)
+          expect((await applyMessageToConversation(lagging(() => []), first)).updated).to.equal(2)
           const second = await putMessage(group, users.lea, new Date('2024-01-03T00:00:00.000Z'), 'half indexed')
-          expect((await applyMessageToConversation(lagging((items) => items.slice(0, 1)), table, second)).updated).to.equal(2)
+          expect((await applyMessageToConversation(lagging((items) => items.slice(0, 1)), second)).updated).to.equal(2)
           expect((await rowsOf(users.lea, group))[0]).to.include({last_message_sk: second.sk, message: 'half indexed'})
         })
 
@@ -340,9 +346,9 @@ describe('cruddur ddb patterns', () => {
             KeyConditionExpression: 'message_group_uuid = :group',
             TableName: table,
           }))).Items as ConversationRowItem[]
-          await applyMessageToConversation(ddb.doc, table, await putMessage(group, users.lea, new Date('2024-01-02T00:00:00.000Z'), 'moved'))
+          await applyMessageToConversation(messagesTable, await putMessage(group, users.lea, new Date('2024-01-02T00:00:00.000Z'), 'moved'))
           const newer = await putMessage(group, users.lea, new Date('2024-01-03T00:00:00.000Z'), 'newer')
-          expect((await applyMessageToConversation(lagging(() => stale), table, newer)).updated).to.equal(2)
+          expect((await applyMessageToConversation(lagging(() => stale), newer)).updated).to.equal(2)
           expect((await rowsOf(users.lea, group))[0]).to.include({last_message_sk: newer.sk, message: 'newer'})
         })
       })
@@ -350,18 +356,18 @@ describe('cruddur ddb patterns', () => {
       it('update-message-group repairs rows a stream never updated, and then changes nothing', async () => {
         const missed = await putMessage(group, users.lea, new Date('2024-03-01T00:00:00.000Z'), 'missed by the stream')
         expect((await rowsOf(users.lea, group))[0].message).to.equal('start')
-        const repaired = await updateMessageGroup(ddb.doc, table, group)
+        const repaired = await updateMessageGroup(messagesTable, group)
         expect(repaired.updated).to.equal(2)
         expect(repaired.lastMessage.messageUuid).to.equal(missed.message_uuid)
         expect((await rowsOf(users.lea, group))[0]).to.include({last_message_sk: missed.sk, message: 'missed by the stream'})
-        expect((await updateMessageGroup(ddb.doc, table, group)).updated).to.equal(0)
+        expect((await updateMessageGroup(messagesTable, group)).updated).to.equal(0)
       })
     })
 
     it('adds to an existing conversation whose rows the index does not show yet, reading them from the table', async () => {
       const partner: Participant = {displayName: 'Partner', handle: `partner_${randomUUID().slice(0, 6)}`, uuid: randomUUID()}
-      const started = await createMessage(ddb.doc, table, {recipient: partner, sender: users.kim, text: 'first'})
-      const added = await createMessage(lagging(() => []), table, {recipient: partner, sender: users.kim, text: 'second'})
+      const started = await createMessage(messagesTable, {recipient: partner, sender: users.kim, text: 'first'})
+      const added = await createMessage(lagging(() => []), {recipient: partner, sender: users.kim, text: 'second'})
       expect(added.newConversation).to.equal(false)
       expect(added.messageGroupUuid).to.equal(started.messageGroupUuid)
     })
@@ -375,9 +381,9 @@ describe('cruddur ddb patterns', () => {
         conversationRow({lastMessage: 'seeded', lastMessageAt: at, messageGroupUuid: group, other: users.kim, owner: users.lea}),
       ]
       for (const item of [seeded, ...rows]) await ddb.doc.send(new PutCommand({Item: item, TableName: table}))
-      expect((await applyMessageToConversation(ddb.doc, table, seeded)).updated).to.equal(0)
+      expect((await applyMessageToConversation(messagesTable, seeded)).updated).to.equal(0)
 
-      const result = await createMessage(ddb.doc, table, {recipient: users.kim, sender: users.lea, text: 'reply to seeded'})
+      const result = await createMessage(messagesTable, {recipient: users.kim, sender: users.lea, text: 'reply to seeded'})
       expect(result).to.include({messageGroupUuid: group, newConversation: false})
       const leaRows = await rowsOf(users.lea, group)
       expect(leaRows).to.have.length(1)
@@ -387,12 +393,12 @@ describe('cruddur ddb patterns', () => {
     it('only participants post into or read a conversation, and a refusal writes nothing', async () => {
       const group = conversationUuidFor(users.ann.uuid, users.bob.uuid)
       const before = await itemCount()
-      const posted = await rejection(createMessage(ddb.doc, table, {messageGroupUuid: group, sender: users.cat, text: 'let me in'}))
+      const posted = await rejection(createMessage(messagesTable, {messageGroupUuid: group, sender: users.cat, text: 'let me in'}))
       expect(posted.code).to.equal('CONFLICT')
       expect(posted.message).to.include(users.cat.handle).and.include('not a participant')
-      const read = await rejection(getConversation(ddb.doc, table, group, {asUser: users.cat.uuid}))
+      const read = await rejection(getConversation(messagesTable, group, {asUser: users.cat.uuid}))
       expect(read.code).to.equal('CONFLICT')
-      expect((await getConversation(ddb.doc, table, group, {asUser: users.ann.uuid})).messages).to.have.length(2)
+      expect((await getConversation(messagesTable, group, {asUser: users.ann.uuid})).messages).to.have.length(2)
       expect(await itemCount()).to.equal(before)
     })
 
@@ -400,17 +406,17 @@ describe('cruddur ddb patterns', () => {
       const group = conversationUuidFor(users.ann.uuid, users.bob.uuid)
       const before = await itemCount()
       const cases: Array<[Promise<unknown>, string, RegExp]> = [
-        [createMessage(ddb.doc, table, {messageGroupUuid: 'not-a-uuid', sender: users.ann, text: 'x'}), 'INVALID_INPUT', /not a uuid/],
-        [createMessage(ddb.doc, table, {messageGroupUuid: randomUUID(), sender: users.ann, text: 'x'}), 'NOT_FOUND', /No conversation/],
-        [createMessage(ddb.doc, table, {messageGroupUuid: group, sender: users.ann, text: '   '}), 'INVALID_INPUT', /empty/],
-        [createMessage(ddb.doc, table, {messageGroupUuid: group, sender: users.ann, text: 'x'.repeat(MAX_MESSAGE_LENGTH + 1)}), 'INVALID_INPUT', /limit is 1024/],
-        [createMessage(ddb.doc, table, {recipient: users.ann, sender: users.ann, text: 'me'}), 'INVALID_INPUT', /themselves/],
-        [createMessage(ddb.doc, table, {messageGroupUuid: group, recipient: users.bob, sender: users.ann, text: 'x'}), 'INVALID_INPUT', /not both/],
-        [createMessage(ddb.doc, table, {recipient: {...users.bob, uuid: 'bob'}, sender: users.ann, text: 'x'}), 'INVALID_INPUT', /not a uuid/],
-        [getConversation(ddb.doc, table, randomUUID()), 'NOT_FOUND', /No conversation/],
-        [getConversation(ddb.doc, table, group, {cursor: 'not a cursor!'}), 'INVALID_INPUT', /cursor/],
-        [updateMessageGroup(ddb.doc, table, randomUUID()), 'NOT_FOUND', /No conversation/],
-        [listConversations(ddb.doc, table, 'nobody'), 'INVALID_INPUT', /not a uuid/],
+        [createMessage(messagesTable, {messageGroupUuid: 'not-a-uuid', sender: users.ann, text: 'x'}), 'INVALID_INPUT', /not a uuid/],
+        [createMessage(messagesTable, {messageGroupUuid: randomUUID(), sender: users.ann, text: 'x'}), 'NOT_FOUND', /No conversation/],
+        [createMessage(messagesTable, {messageGroupUuid: group, sender: users.ann, text: '   '}), 'INVALID_INPUT', /empty/],
+        [createMessage(messagesTable, {messageGroupUuid: group, sender: users.ann, text: 'x'.repeat(MAX_MESSAGE_LENGTH + 1)}), 'INVALID_INPUT', /limit is 1024/],
+        [createMessage(messagesTable, {recipient: users.ann, sender: users.ann, text: 'me'}), 'INVALID_INPUT', /themselves/],
+        [createMessage(messagesTable, {messageGroupUuid: group, recipient: users.bob, sender: users.ann, text: 'x'}), 'INVALID_INPUT', /not both/],
+        [createMessage(messagesTable, {recipient: {...users.bob, uuid: 'bob'}, sender: users.ann, text: 'x'}), 'INVALID_INPUT', /not a uuid/],
+        [getConversation(messagesTable, randomUUID()), 'NOT_FOUND', /No conversation/],
+        [getConversation(messagesTable, group, {cursor: 'not a cursor!'}), 'INVALID_INPUT', /cursor/],
+        [updateMessageGroup(messagesTable, randomUUID()), 'NOT_FOUND', /No conversation/],
+        [listConversations(messagesTable, 'nobody'), 'INVALID_INPUT', /not a uuid/],
       ]
       for (const [promise, code, message] of cases) {
         const error = await rejection(promise)
@@ -420,12 +426,12 @@ describe('cruddur ddb patterns', () => {
 
       // A cursor from another conversation is refused, not silently misused.
       const other = conversationUuidFor(users.cat.uuid, users.dan.uuid)
-      const {nextCursor} = await getConversation(ddb.doc, table, other, {limit: 1})
+      const {nextCursor} = await getConversation(messagesTable, other, {limit: 1})
       expect(nextCursor).to.be.a('string')
-      expect((await rejection(getConversation(ddb.doc, table, group, {cursor: nextCursor!}))).code).to.equal('INVALID_INPUT')
+      expect((await rejection(getConversation(messagesTable, group, {cursor: nextCursor!}))).code).to.equal('INVALID_INPUT')
       // The longest allowed message is accepted.
       expect(await itemCount()).to.equal(before)
-      await createMessage(ddb.doc, table, {messageGroupUuid: group, sender: users.ann, text: 'y'.repeat(MAX_MESSAGE_LENGTH)})
+      await createMessage(messagesTable, {messageGroupUuid: group, sender: users.ann, text: 'y'.repeat(MAX_MESSAGE_LENGTH)})
       expect(await itemCount()).to.equal(before + 1)
     })
   })

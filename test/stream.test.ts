@@ -27,6 +27,7 @@ import {testStack} from './hooks.js'
 import {addStackUsers} from './support/database.js'
 import {cli, cliJson, errorLines, ROOT} from './support/cli.js'
 import {startEmptyPageProxy} from './support/empty-page-proxy.js'
+import {MessagesTable} from '../src/lib/dynamodb/messages-table.js'
 
 const person = (name: string): Participant => ({displayName: `User ${name}`, handle: `${name}_${randomUUID().slice(0, 6)}`, uuid: randomUUID()})
 
@@ -100,12 +101,13 @@ describe('ddb stream', () => {
   const table = `stream-test-${randomUUID().slice(0, 8)}`
   let client: DynamoDBClient
   let doc: DynamoDBDocumentClient
+  let messagesTable: MessagesTable
   const silent = () => {}
 
   /** A conversation between two new people, started by createMessage at minute 0. */
   async function conversation(): Promise<{group: string; a: Participant; b: Participant}> {
     const [a, b] = [person('ann'), person('bob')]
-    const started = await createMessage(doc, table, {now: at(0), recipient: b, sender: a, text: 'hello'})
+    const started = await createMessage(messagesTable, {now: at(0), recipient: b, sender: a, text: 'hello'})
     return {a, b, group: started.messageGroupUuid}
   }
 
@@ -113,7 +115,7 @@ describe('ddb stream', () => {
     messageItem({createdAt: at(minute).toISOString(), messageGroupUuid: group, messageUuid: randomUUID(), sender, text})
 
   async function rowsOf(group: string): Promise<ConversationRowItem[]> {
-    return queryGroupRows(doc, table, group)
+    return queryGroupRows(messagesTable, group)
   }
 
   /** Both rows exist exactly once and show `expected`. */
@@ -130,6 +132,7 @@ describe('ddb stream', () => {
     const config = {credentials: LOCAL_CREDENTIALS, endpoint: testStack().dynamodbEndpoint, region: 'us-east-1'}
     client = new DynamoDBClient(config)
     doc = DynamoDBDocumentClient.from(client, {marshallOptions: {removeUndefinedValues: true}})
+    messagesTable = new MessagesTable({client, doc, name: table})
     await client.send(new CreateTableCommand(messagesTableDefinition({tableName: table})))
   })
 
@@ -142,7 +145,7 @@ describe('ddb stream', () => {
     it('applies every record of a large batch across many conversations', async () => {
       const conversations = await Promise.all(Array.from({length: 15}, () => conversation()))
       const messages = conversations.flatMap(({a, b, group}) => Array.from({length: 8}, (_, i) => message(group, i % 2 ? a : b, i + 1)))
-      const handle = createStreamHandler({doc, log: silent, table})
+      const handle = createStreamHandler({log: silent, table: messagesTable})
       const outcome = await handle({Records: messages.map((item) => insertRecord(item))})
       expect(outcome.batchItemFailures).to.deep.equal([])
       expect(outcome.applied).to.equal(120)
@@ -152,7 +155,7 @@ describe('ddb stream', () => {
     it('a replayed batch changes nothing', async () => {
       const {a, group} = await conversation()
       const records = [1, 2, 3].map((minute) => insertRecord(message(group, a, minute)))
-      const handle = createStreamHandler({doc, log: silent, table})
+      const handle = createStreamHandler({log: silent, table: messagesTable})
       await handle({Records: records})
       const before = await rowsOf(group)
       const replay = await handle({Records: records})
@@ -164,7 +167,7 @@ describe('ddb stream', () => {
     it('records out of order leave the newest message on both rows', async () => {
       const {a, b, group} = await conversation()
       const messages = [5, 2, 9, 1, 7].map((minute) => message(group, minute % 2 ? a : b, minute))
-      const outcome = await createStreamHandler({doc, log: silent, table})({Records: messages.map((item) => insertRecord(item))})
+      const outcome = await createStreamHandler({log: silent, table: messagesTable})({Records: messages.map((item) => insertRecord(item))})
       expect(outcome.batchItemFailures).to.deep.equal([])
       await expectRowsShow(group, messages[2])
     })
@@ -174,7 +177,7 @@ describe('ddb stream', () => {
       const messages = conversations.flatMap(({a, group}) => Array.from({length: 12}, (_, i) => message(group, a, i + 1)))
       // Four batches, each holding messages of every conversation, racing each other.
       const batches = [0, 1, 2, 3].map((k) => messages.filter((_, i) => i % 4 === k).map((item) => insertRecord(item)))
-      const outcomes = await Promise.all(batches.map((records) => createStreamHandler({doc, log: silent, table})({Records: records})))
+      const outcomes = await Promise.all(batches.map((records) => createStreamHandler({log: silent, table: messagesTable})({Records: records})))
       for (const outcome of outcomes) expect(outcome.batchItemFailures).to.deep.equal([])
       for (const {group} of conversations) await expectRowsShow(group, messages.filter((m) => m.pk.endsWith(group)).at(-1)!)
     })
@@ -183,7 +186,7 @@ describe('ddb stream', () => {
       const {a, b, group} = await conversation()
       const rows = await rowsOf(group)
       const applied: string[] = []
-      const apply = async (_doc: DynamoDBDocumentClient, _table: string, item: MessageItem) => {
+      const apply = async (_table: MessagesTable, item: MessageItem) => {
         applied.push(item.message_uuid)
         return {updated: 0}
       }
@@ -197,7 +200,7 @@ describe('ddb stream', () => {
         insertRecord({created_at: 'x', pk: `CONV#${group}`, sk: 'CONV'}),
         insertRecord(newMessage),
       ]
-      const outcome = await createStreamHandler({apply, doc, log: silent, table})({Records: records})
+      const outcome = await createStreamHandler({apply, log: silent, table: messagesTable})({Records: records})
       expect(outcome).to.include({applied: 1, ignored: 5})
       expect(applied).to.deep.equal([newMessage.message_uuid])
     })
@@ -208,13 +211,13 @@ describe('ddb stream', () => {
       const afterPoison = message(two.group, two.b, 5)
       const items = [message(one.group, one.a, 3), poison, message(three.group, three.b, 6), afterPoison, message(one.group, one.b, 7)]
       const records = items.map((item) => insertRecord(item))
-      const apply = async (d: DynamoDBDocumentClient, t: string, item: MessageItem) => {
+      const apply = async (t: MessagesTable, item: MessageItem) => {
         if (item.message_uuid === poison.message_uuid) throw new Error('simulated failure')
-        return applyMessageToConversation(d, t, item)
+        return applyMessageToConversation(t, item)
       }
 
       const logs: StreamLogEntry[] = []
-      const outcome = await createStreamHandler({apply, doc, log: (entry) => logs.push(entry), table})({Records: records})
+      const outcome = await createStreamHandler({apply, log: (entry) => logs.push(entry), table: messagesTable})({Records: records})
       expect(outcome.batchItemFailures).to.deep.equal([{itemIdentifier: records[1].dynamodb!.SequenceNumber}])
       // The rest of the failed conversation waits for the redelivery that starts at the failed record.
       expect(outcome).to.include({applied: 3, skipped: 1})
@@ -232,8 +235,8 @@ describe('ddb stream', () => {
         throw new Error('boom')
       }
 
-      await createStreamHandler({doc, log: (entry) => logs.push(entry), table})({Records: [insertRecord(message(group, a, 1, secret))]})
-      await createStreamHandler({apply, doc, log: (entry) => logs.push(entry), table})({Records: [insertRecord(message(group, a, 2, secret))]})
+      await createStreamHandler({log: (entry) => logs.push(entry), table: messagesTable})({Records: [insertRecord(message(group, a, 1, secret))]})
+      await createStreamHandler({apply, log: (entry) => logs.push(entry), table: messagesTable})({Records: [insertRecord(message(group, a, 2, secret))]})
       const text = logs.map((entry) => JSON.stringify(entry)).join('\n')
       expect(logs.map((entry) => entry.event)).to.include.members(['batch', 'recordFailed'])
       expect(text).to.not.include(secret)
@@ -249,7 +252,7 @@ describe('ddb stream', () => {
       }
 
       const logs: StreamLogEntry[] = []
-      const outcome = await createStreamHandler({afterApply, doc, log: (entry) => logs.push(entry), table})({Records: items.map((item) => insertRecord(item))})
+      const outcome = await createStreamHandler({afterApply, log: (entry) => logs.push(entry), table: messagesTable})({Records: items.map((item) => insertRecord(item))})
       expect(outcome.batchItemFailures).to.deep.equal([])
       expect(seen).to.deep.equal(items.map((item) => item.message_uuid))
       expect(logs.filter((entry) => entry.event === 'afterApplyFailed')).to.have.length(2)
@@ -328,21 +331,21 @@ describe('ddb stream', () => {
 
     it('retries a failed record, checkpoints past it once done, and a rerun finds nothing to do', async () => {
       // Drain whatever the handler tests left in the stream first.
-      await run(createStreamHandler({doc, log: silent, table}))
+      await run(createStreamHandler({log: silent, table: messagesTable}))
       const {a, group} = await conversation()
       const flaky = message(group, a, 40)
       await doc.send(new PutCommand({Item: flaky, TableName: table}))
       let failuresLeft = 2
-      const apply = async (d: DynamoDBDocumentClient, t: string, item: MessageItem) => {
+      const apply = async (t: MessagesTable, item: MessageItem) => {
         if (item.message_uuid === flaky.message_uuid && failuresLeft-- > 0) throw new Error('transient')
-        return applyMessageToConversation(d, t, item)
+        return applyMessageToConversation(t, item)
       }
 
-      const first = await run(createStreamHandler({apply, doc, log: silent, table}))
+      const first = await run(createStreamHandler({apply, log: silent, table: messagesTable}))
       expect(first.retries).to.equal(2)
       expect(first.failed).to.deep.equal([])
       await expectRowsShow(group, flaky)
-      const again = await run(createStreamHandler({doc, log: silent, table}))
+      const again = await run(createStreamHandler({log: silent, table: messagesTable}))
       expect(again.records).to.equal(0)
     })
 
@@ -351,16 +354,16 @@ describe('ddb stream', () => {
       const bad = message(group, a, 50)
       const good = message(group, b, 51)
       for (const item of [bad, good]) await doc.send(new PutCommand({Item: item, TableName: table}))
-      const apply = async (d: DynamoDBDocumentClient, t: string, item: MessageItem) => {
+      const apply = async (t: MessagesTable, item: MessageItem) => {
         if (item.message_uuid === bad.message_uuid) throw new Error('permanent')
-        return applyMessageToConversation(d, t, item)
+        return applyMessageToConversation(t, item)
       }
 
-      const result = await run(createStreamHandler({apply, doc, log: silent, table}), {maxRetries: 2})
+      const result = await run(createStreamHandler({apply, log: silent, table: messagesTable}), {maxRetries: 2})
       expect(result.failed).to.have.length(1)
       expect(result.failed[0]).to.include({attempts: 3, pk: bad.pk, sk: bad.sk})
       await expectRowsShow(group, good)
-      expect((await run(createStreamHandler({doc, log: silent, table}))).records).to.equal(0)
+      expect((await run(createStreamHandler({log: silent, table: messagesTable}))).records).to.equal(0)
     })
   })
 
@@ -575,7 +578,7 @@ describe('ddb stream', () => {
       await Promise.all(
         Array.from({length: conversations}, async () => {
           const [a, b] = [person('ann'), person('bob')]
-          const {messageGroupUuid: group} = await createMessage(doc, name, {now: at(0), recipient: b, sender: a, text: 'hello'})
+          const {messageGroupUuid: group} = await createMessage(new MessagesTable({doc, name}), {now: at(0), recipient: b, sender: a, text: 'hello'})
           for (let minute = 1; minute <= each; minute++) items.push(message(group, minute % 2 ? a : b, minute))
           newest.set(group, items.at(-1)!)
         }),
@@ -586,7 +589,7 @@ describe('ddb stream', () => {
 
     async function expectAllNewest(name: string, newest: Map<string, MessageItem>) {
       for (const [group, item] of newest) {
-        const rows = await queryGroupRows(doc, name, group)
+        const rows = await queryGroupRows(new MessagesTable({doc, name}), group)
         expect(rows.map((row) => row.last_message_sk), `rows of ${group}`).to.deep.equal([item.sk, item.sk])
       }
     }
@@ -676,7 +679,7 @@ describe('ddb stream', () => {
         const current = await storeOf(name)
         await until('the new stream\'s checkpoint', () => existsSync(current.file))
         await until('the rows at the newest message', async () => {
-          const rows = await queryGroupRows(doc, name, [...newest.keys()][0])
+          const rows = await queryGroupRows(new MessagesTable({doc, name}), [...newest.keys()][0])
           return rows.every((row) => row.last_message_sk === [...newest.values()][0].sk)
         })
         expect(existsSync(old.file)).to.equal(false)

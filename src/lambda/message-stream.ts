@@ -1,6 +1,6 @@
 import {DynamoDBClient} from '@aws-sdk/client-dynamodb'
-import {DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
 
+import {MessagesTable} from '../lib/dynamodb/messages-table.js'
 import {cacheRefresherFromEnvironment} from '../lib/momento/pattern-cache.js'
 import {createStreamHandler} from '../lib/stream/handler.js'
 import type {StreamBatchResponse, StreamEvent} from '../lib/stream/records.js'
@@ -38,15 +38,15 @@ export async function environmentWithSecrets(env: NodeJS.ProcessEnv, readSecret:
 }
 
 async function handlerFromEnvironment(env: NodeJS.ProcessEnv = process.env, readSecret?: SecretReader): Promise<ReturnType<typeof createStreamHandler>> {
-  const table = env.DDB_MESSAGE_TABLE
-  if (!table) throw new Error('DDB_MESSAGE_TABLE is not set: the function needs the messages table name')
+  const name = env.DDB_MESSAGE_TABLE
+  if (!name) throw new Error('DDB_MESSAGE_TABLE is not set: the function needs the messages table name')
   const client = new DynamoDBClient({
     ...(env.AWS_ENDPOINT_URL_DYNAMODB ? {endpoint: env.AWS_ENDPOINT_URL_DYNAMODB} : {}),
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION,
   })
-  const doc = DynamoDBDocumentClient.from(client, {marshallOptions: {removeUndefinedValues: true}})
+  const table = new MessagesTable({client, name})
   // With MOMENTO_CACHE_NAME set, each applied message also refreshes the cached first pages it changed.
-  return createStreamHandler({afterApply: cacheRefresherFromEnvironment(doc, table, await environmentWithSecrets(env, readSecret)), doc, table})
+  return createStreamHandler({afterApply: cacheRefresherFromEnvironment(table, await environmentWithSecrets(env, readSecret)), table})
 }
 
 export async function handler(event: StreamEvent): Promise<StreamBatchResponse> {

@@ -56,9 +56,9 @@ Exits 0 when healthy and 10 when anything is found (with --fix: anything left un
 
   async run(): Promise<DoctorResult> {
     const target = this.dynamoDbTarget
-    const {client, doc} = await this.dynamodb()
+    const table = await this.messagesTable()
     const progress = this.progress()
-    const diagnosis = await diagnose(client, doc, target.table, {deep: this.flags.deep, progress, segments: this.flags.segments})
+    const diagnosis = await diagnose(table, {deep: this.flags.deep, progress, segments: this.flags.segments})
     progress.phase('')
     const counts = countByKind(diagnosis.findings)
     this.summarize(diagnosis.findings, counts)
@@ -69,7 +69,7 @@ Exits 0 when healthy and 10 when anything is found (with --fix: anything left un
       this.info(`Plan: repair ${plan}${this.flags['merge-conversations'] ? '' : counts['split-pair'] > 0 ? ' (split pairs only reported: add --merge-conversations)' : ''}.`)
       if (!this.flags['dry-run']) {
         await this.confirmProd(`repair table ${target.table} (${plan})`, target)
-        shapeChanges = await repair(client, doc, diagnosis, {
+        shapeChanges = await repair(table, diagnosis, {
           mergeConversations: this.flags['merge-conversations'],
           onWait: (what) => this.info(chalk.dim(what)),
           progress,

@@ -41,11 +41,11 @@ ${ITEM_FILTER_HELP}`
   async run() {
     const target = this.dynamoDbTarget
     const filters = await resolveItemFilters(this.flags, () => this.postgres())
-    const {client} = await this.dynamodb()
+    const table = await this.messagesTable()
     const out = this.flags.output ? createWriteStream(this.flags.output) : process.stdout
     // On a terminal, and not when the items themselves go to the terminal.
     const progress = new ProgressBar('exporting', undefined, {enabled: !this.jsonEnabled() && (Boolean(this.flags.output) || !process.stdout.isTTY)})
-    const result = await exportItems(client, target.table, out, {
+    const result = await exportItems(table, out, {
       ...filters,
       anonymize: this.flags.anonymize,
       format: this.flags.format,

@@ -26,9 +26,9 @@ Plain JSON by default; --format dynamodb-json prints it in DynamoDB's typed JSON
 
   async run() {
     const target = this.dynamoDbTarget
-    const {client} = await this.dynamodb()
+    const table = await this.messagesTable()
     const [{getItem}, {formatItem, plainItem}] = await Promise.all([import('../../lib/dynamodb/lookup.js'), import('../../lib/dynamodb/typed-json.js')])
-    const item = await getItem(client, target.table, {pk: this.args.pk, sk: this.args.sk}, {consistent: this.flags.consistent})
+    const item = await getItem(table, {pk: this.args.pk, sk: this.args.sk}, {consistent: this.flags.consistent})
     if (!item) throw new CruddurError('NOT_FOUND', `No item with pk "${this.args.pk}" and sk "${this.args.sk}" in ${target.table}: check the keys with \`cruddur ddb query --pk '${this.args.pk}'\`.`)
     this.log(formatItem(item, this.flags.format))
     return {item: this.flags.format === 'dynamodb-json' ? JSON.parse(formatItem(item, 'dynamodb-json')).Item : plainItem(item), target: dynamoDbTargetJson(target)}

@@ -40,7 +40,8 @@ Standard input is kept in a temporary file between the check and the writes, so 
     const path = this.args.file === '-' ? await this.spoolStdin() : this.args.file
     const checked = await checkFile(path, this.flags.format)
     await this.confirmProd(`import ${checked.items} items into table ${target.table}`, target)
-    const {client, doc} = await this.dynamodb()
+    const table = await this.messagesTable()
+    const {client} = table
     let created = false
     if (this.flags['create-table']) {
       created = (await loadTableSchema(client, {tableName: target.table})).created
@@ -49,7 +50,7 @@ Standard input is kept in a temporary file between the check and the writes, so 
 
     const progress = new ProgressBar('importing', checked.items, {enabled: !this.jsonEnabled()})
     const started = Date.now()
-    const written = await writeFile(doc, target.table, path, checked.format, {concurrency: this.flags.concurrency, onWritten: (count) => progress.tick(count)})
+    const written = await writeFile(table, path, checked.format, {concurrency: this.flags.concurrency, onWritten: (count) => progress.tick(count)})
     progress.stop()
     const seconds = (Date.now() - started) / 1000
     const itemsPerSecond = Math.round(written / Math.max(seconds, 0.001))

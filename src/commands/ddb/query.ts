@@ -38,9 +38,9 @@ export default class Query extends TargetCommand<typeof Query> {
   async run() {
     const target = this.dynamoDbTarget
     const sortKey = this.sortKeyCondition()
-    const {client} = await this.dynamodb()
+    const table = await this.messagesTable()
     const [{queryPage}, {plainItem}] = await Promise.all([import('../../lib/dynamodb/lookup.js'), import('../../lib/dynamodb/typed-json.js')])
-    const page = await queryPage(client, target.table, {
+    const page = await queryPage(table, {
       consistent: this.flags.consistent,
       cursor: this.flags.cursor,
       descending: this.flags.descending,

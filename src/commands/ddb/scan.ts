@@ -36,7 +36,7 @@ ${ITEM_FILTER_HELP}`
   async run() {
     const target = this.dynamoDbTarget
     const filters = await resolveItemFilters(this.flags, () => this.postgres())
-    const {client} = await this.dynamodb()
+    const messages = await this.messagesTable()
     const json = this.jsonEnabled()
     const items: Array<Record<string, unknown>> = []
     const progress = new ProgressBar('scanning', this.flags.limit, {enabled: !json && this.flags.output === 'ndjson' && !process.stdout.isTTY})
@@ -45,7 +45,7 @@ ${ITEM_FILTER_HELP}`
     // The header waits for the first page: a missing table is one error line, not a header and an error.
     const header = () => this.log(chalk.bold(`${'pk'.padEnd(42)} ${'sk'.padEnd(62)} ${'user_handle'.padEnd(16)} message`))
     let count = 0
-    for await (const item of scanItems(client, target.table, {...filters, limit: this.flags.limit, segments: this.flags.segments})) {
+    for await (const item of scanItems(messages, {...filters, limit: this.flags.limit, segments: this.flags.segments})) {
       count++
       progress.tick()
       if (json) items.push(item)

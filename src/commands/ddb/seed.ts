@@ -31,9 +31,9 @@ Each conversation gets its messages (the newest at --now, never in the future) a
     const now = parseNow(flags.now)
     await this.confirmProd(`write seed data into table ${target.table}`, target)
     const pool = await this.postgres()
-    const {doc} = await this.dynamodb()
+    const table = await this.messagesTable()
     let progress: ProgressBar | undefined
-    const result = await seedFromUsers(pool, doc, target.table, {
+    const result = await seedFromUsers(pool, table, {
       conversations: flags.conversations,
       handles: flags.handles,
       messagesPerConversation: flags.messages,

@@ -1,10 +1,10 @@
-import type {DynamoDBClient} from '@aws-sdk/client-dynamodb'
 import {once} from 'node:events'
 import type {Writable} from 'node:stream'
 
 import {anonymizeItem} from './anonymize.js'
 import {readRawItems, type ScanOptions} from './scan.js'
 import {formatItem, type ItemFormat} from './typed-json.js'
+import type {MessagesTable} from './messages-table.js'
 
 export interface ExportOptions extends Omit<ScanOptions, 'limit'> {
   format?: ItemFormat
@@ -24,12 +24,12 @@ export interface ExportResult {
  * Writes the selected items to `out`, one line each, as they are read (waiting for a slow reader, so memory
  * stays flat). With `sorted`, the lines are kept until the end and written in pk, sk order.
  */
-export async function exportItems(client: DynamoDBClient, table: string, out: Writable, options: ExportOptions = {}): Promise<ExportResult> {
+export async function exportItems(table: MessagesTable, out: Writable, options: ExportOptions = {}): Promise<ExportResult> {
   const started = Date.now()
   const format = options.format ?? 'ndjson'
   const sorted: Array<{pk: string; sk: string; line: string}> = []
   let items = 0
-  for await (const raw of readRawItems(client, table, options)) {
+  for await (const raw of readRawItems(table, options)) {
     const item = options.anonymize ? anonymizeItem(raw) : raw
     const line = formatItem(item, format) + '\n'
     items++

@@ -1,4 +1,3 @@
-import type {DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
 import {unmarshall} from '@aws-sdk/util-dynamodb'
 import {createReadStream} from 'node:fs'
 import {createInterface} from 'node:readline'
@@ -6,6 +5,7 @@ import {createInterface} from 'node:readline'
 import {CruddurError} from '../errors.js'
 import {batchWriteAll, type BatchWriteOptions} from './batch-write.js'
 import {detectFormat, type ItemFormat, LineError, parseLine, type RawItem} from './typed-json.js'
+import type {MessagesTable} from './messages-table.js'
 
 /** Items handed to the writer at a time: enough to keep its requests in flight, few enough to keep memory flat. */
 const CHUNK = 10_000
@@ -49,12 +49,12 @@ export async function checkFile(path: string, format?: ItemFormat): Promise<Chec
  * Writes a checked file's items with the shared batched writer, a chunk at a time. Puts replace whole items,
  * so importing a file twice leaves the same table; a key given twice keeps its last line, as Puts in order would.
  */
-export async function writeFile(doc: DynamoDBDocumentClient, table: string, path: string, format: ItemFormat, options: BatchWriteOptions = {}): Promise<number> {
+export async function writeFile(table: MessagesTable, path: string, format: ItemFormat, options: BatchWriteOptions = {}): Promise<number> {
   let written = 0
   let chunk = new Map<string, Record<string, unknown>>()
   const flush = async () => {
     // wrapNumbers keeps every number's digits; the document client writes them back as they were.
-    written += await batchWriteAll(doc, table, chunk.values(), options)
+    written += await batchWriteAll(table.doc, table.name, chunk.values(), options)
     chunk = new Map()
   }
 

@@ -1,13 +1,14 @@
-import {type AttributeValue, type DynamoDBClient, GetItemCommand, QueryCommand} from '@aws-sdk/client-dynamodb'
+import {type AttributeValue, GetItemCommand, QueryCommand} from '@aws-sdk/client-dynamodb'
 
 import {CruddurError} from '../errors.js'
 import {decodeCursor, encodeCursor, requirePageSize} from './patterns/input.js'
 import {GROUP_INDEX, GROUP_INDEX_PARTITION_KEY, PARTITION_KEY, SORT_KEY} from './schema.js'
 import type {RawItem} from './typed-json.js'
+import type {MessagesTable} from './messages-table.js'
 
 /** One item by its keys, exactly as stored; undefined when there is none. */
-export async function getItem(client: DynamoDBClient, table: string, key: {pk: string; sk: string}, options: {consistent?: boolean} = {}): Promise<RawItem | undefined> {
-  const output = await client.send(new GetItemCommand({ConsistentRead: options.consistent, Key: {[PARTITION_KEY]: {S: key.pk}, [SORT_KEY]: {S: key.sk}}, TableName: table}))
+export async function getItem(table: MessagesTable, key: {pk: string; sk: string}, options: {consistent?: boolean} = {}): Promise<RawItem | undefined> {
+  const output = await table.client.send(new GetItemCommand({ConsistentRead: options.consistent, Key: {[PARTITION_KEY]: {S: key.pk}, [SORT_KEY]: {S: key.sk}}, TableName: table.name}))
   return output.Item as RawItem | undefined
 }
 
@@ -28,7 +29,7 @@ export interface QueryOptions {
 const INDEX_KEYS: Record<string, string> = {[GROUP_INDEX]: GROUP_INDEX_PARTITION_KEY}
 
 /** The request of one page, apart from sending it. */
-export function queryRequest(table: string, options: QueryOptions) {
+export function queryRequest(table: MessagesTable, options: QueryOptions) {
   if (options.index !== undefined && !(options.index in INDEX_KEYS)) {
     throw new CruddurError('INVALID_INPUT', `There is no index "${options.index}": the table's index is ${Object.keys(INDEX_KEYS).join(', ')}.`)
   }
@@ -64,7 +65,7 @@ export function queryRequest(table: string, options: QueryOptions) {
     IndexName: options.index,
     KeyConditionExpression: condition,
     ScanIndexForward: !options.descending,
-    TableName: table,
+    TableName: table.name,
   }
 }
 
@@ -95,13 +96,13 @@ function startKey(options: QueryOptions): RawItem | undefined {
  * One page of a Query. As the patterns' pages: it asks for one item more than the page, so a cursor is given
  * only when another item follows, and queries on past DynamoDB's 1 MB stop until the page is full.
  */
-export async function queryPage(client: DynamoDBClient, table: string, options: QueryOptions): Promise<{items: RawItem[]; nextCursor: string | null}> {
+export async function queryPage(table: MessagesTable, options: QueryOptions): Promise<{items: RawItem[]; nextCursor: string | null}> {
   const limit = requirePageSize(options.limit)
   const request = queryRequest(table, options)
   const items: RawItem[] = []
   let exclusiveStartKey = startKey(options)
   do {
-    const output = await client.send(new QueryCommand({...request, ExclusiveStartKey: exclusiveStartKey, Limit: limit + 1 - items.length}))
+    const output = await table.client.send(new QueryCommand({...request, ExclusiveStartKey: exclusiveStartKey, Limit: limit + 1 - items.length}))
     items.push(...((output.Items ?? []) as RawItem[]))
     exclusiveStartKey = output.LastEvaluatedKey as RawItem | undefined
   } while (exclusiveStartKey && items.length <= limit)

@@ -2,6 +2,7 @@ import {type DynamoDBClient, QueryCommand, ScanCommand} from '@aws-sdk/client-dy
 
 import {type ItemFilters, readPlan, type ReadRequest} from './filters.js'
 import {plainItem, type RawItem} from './typed-json.js'
+import type {MessagesTable} from './messages-table.js'
 
 export type {ItemType} from './filters.js'
 
@@ -24,7 +25,8 @@ export interface ScanOptions extends ItemFilters {
  * flat whatever the table's size. Scan segments and the Queries of a plan are read in parallel, one page
  * outstanding each; their pages interleave.
  */
-export async function* readRawItems(client: DynamoDBClient, table: string, options: ScanOptions = {}): AsyncGenerator<RawItem> {
+export async function* readRawItems(table: MessagesTable, options: ScanOptions = {}): AsyncGenerator<RawItem> {
+  const {client} = table
   const plan = readPlan(options)
   const segments = plan.query ? 1 : (options.segments ?? 1)
   const limit = options.limit ?? Number.POSITIVE_INFINITY
@@ -39,7 +41,7 @@ export async function* readRawItems(client: DynamoDBClient, table: string, optio
         ...request,
         ...projection,
         Limit: pageSize,
-        TableName: table,
+        TableName: table.name,
         ...(segments > 1 ? {Segment: segment, TotalSegments: segments} : {}),
       }),
     ),
@@ -70,8 +72,8 @@ export async function* readRawItems(client: DynamoDBClient, table: string, optio
 }
 
 /** The same items as plain JSON, as the document client reads them. */
-export async function* scanItems(client: DynamoDBClient, table: string, options: ScanOptions = {}): AsyncGenerator<Record<string, unknown>> {
-  for await (const item of readRawItems(client, table, options)) yield plainItem(item)
+export async function* scanItems(table: MessagesTable, options: ScanOptions = {}): AsyncGenerator<Record<string, unknown>> {
+  for await (const item of readRawItems(table, options)) yield plainItem(item)
 }
 
 type PageRequest = ReadRequest & {

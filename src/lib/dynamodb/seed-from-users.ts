@@ -1,10 +1,10 @@
-import type {DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
 import type pg from 'pg'
 
 import {CruddurError} from '../errors.js'
 import {findUsersByHandles, listUsers, normalizeHandle, type User} from '../postgres/users.js'
 import type {BatchWriteOptions} from './batch-write.js'
 import type {Participant} from './items.js'
+import type {MessagesTable} from './messages-table.js'
 import {planSeed, type SeedOptions, type SeedResult, seedTable} from './seed.js'
 
 export const DEFAULT_MESSAGES_PER_CONVERSATION = 20
@@ -46,8 +46,7 @@ export interface SeedFromUsersOptions extends Omit<SeedOptions, 'conversations' 
 /** `ddb seed` and `ddb setup`: users from PostgreSQL, conversations between them into DynamoDB. */
 export async function seedFromUsers(
   pool: pg.Pool,
-  doc: DynamoDBDocumentClient,
-  table: string,
+  table: MessagesTable,
   options: SeedFromUsersOptions,
 ): Promise<SeedResult & {users: number}> {
   const users = await seedUsers(pool, options.handles)
@@ -59,6 +58,6 @@ export async function seedFromUsers(
       messagesPerConversation: options.messagesPerConversation ?? DEFAULT_MESSAGES_PER_CONVERSATION,
       now,
     })
-  const result = await seedTable(doc, table, plan, options.now ?? new Date(), {...options.write, onPlanned: options.onPlanned})
+  const result = await seedTable(table, plan, options.now ?? new Date(), {...options.write, onPlanned: options.onPlanned})
   return {...result, users: users.length}
 }

@@ -8,6 +8,7 @@ import {parseKeyTime} from './key-time.js'
 import {type ConversationRowItem} from './patterns/conversation-rows.js'
 import {conversationUuidFor} from './patterns/conversation-uuid.js'
 import {conversationRow, messageItem, type MessageItem, messagePk, type Participant, timestamp} from './items.js'
+import type {MessagesTable} from './messages-table.js'
 
 export interface SeedOptions {
   conversations: number
@@ -130,8 +131,7 @@ interface Found {
  * - messages are written before any row, so a row never points at a message that is not there yet.
  */
 export async function seedTable(
-  doc: DynamoDBDocumentClient,
-  table: string,
+  table: MessagesTable,
   plan: (now: Date) => SeedConversation[],
   now: Date,
   options: SeedWriteOptions = {},
@@ -140,7 +140,7 @@ export async function seedTable(
   const retryMs = options.retryMs ?? timeouts().retryMs
   const first = plan(now)
   const read = <T>(call: () => Promise<T>) => retryTransient(call, () => Date.now() + retryMs, (error) => gaveUp(error, 0, undefined, retryMs))
-  const found = await mapLimit(first, 8, (conversation) => findConversation(doc, table, conversation, read))
+  const found = await mapLimit(first, 8, (conversation) => findConversation(table, conversation, read))
 
   const offsets = first.map((conversation, index) => earlierRunOffset(conversation, found[index]))
   const anchor = offsets.find((offset) => offset !== undefined) ?? 0
@@ -171,8 +171,8 @@ export async function seedTable(
   const total = messages.length + rows.length
   options.onPlanned?.(total)
   const write = {concurrency: options.concurrency, onWritten: options.onWritten, retryMs, total}
-  let itemsWritten = await batchWriteAll(doc, table, messages as unknown as Array<Record<string, unknown>>, write)
-  itemsWritten += await batchWriteAll(doc, table, rows as unknown as Array<Record<string, unknown>>, {...write, writtenBefore: itemsWritten})
+  let itemsWritten = await batchWriteAll(table.doc, table.name, messages as unknown as Array<Record<string, unknown>>, write)
+  itemsWritten += await batchWriteAll(table.doc, table.name, rows as unknown as Array<Record<string, unknown>>, {...write, writtenBefore: itemsWritten})
   const seconds = (Date.now() - started) / 1000
   return {
     completedConversations: completed,
@@ -202,30 +202,29 @@ function earlierRunOffset(conversation: SeedConversation, found: Found): number 
 }
 
 async function findConversation(
-  doc: DynamoDBDocumentClient,
-  table: string,
+  table: MessagesTable,
   conversation: SeedConversation,
   read: <T>(call: () => Promise<T>) => Promise<T>,
 ): Promise<Found> {
   const messages = new Map<string, string>()
-  for (const item of await queryAll(doc, read, {
+  for (const item of await queryAll(table.doc, read, {
     ExpressionAttributeValues: {':pk': messagePk(conversation.messageGroupUuid)},
     KeyConditionExpression: 'pk = :pk',
     ProjectionExpression: 'sk, message_uuid',
-    TableName: table,
+    TableName: table.name,
   })) {
     messages.set(String(item.message_uuid), String(item.sk))
   }
 
   const rowOwners = new Set<string>()
   for (const row of conversation.rows) {
-    const owned = await queryAll(doc, read, {
+    const owned = await queryAll(table.doc, read, {
       ExpressionAttributeNames: {'#group': 'message_group_uuid'},
       ExpressionAttributeValues: {':group': conversation.messageGroupUuid, ':pk': row.pk},
       FilterExpression: '#group = :group',
       KeyConditionExpression: 'pk = :pk',
       ProjectionExpression: 'pk',
-      TableName: table,
+      TableName: table.name,
     })
     if (owned.length > 0) rowOwners.add(row.pk)
   }

@@ -141,33 +141,13 @@ export interface PageRequest {
 /** Only the first page at the default size is cached; any other page goes straight to the database. */
 const isCacheablePage = (page: PageRequest) => !page.cursor && (page.limit === undefined || page.limit === CACHED_PAGE_SIZE)
 
-/** Pattern B through the cache: `listConversations(doc, table, userUuid, page)` is the loader. */
-export async function cachedListConversations<D, T, P extends PageRequest>(
-  cache: CacheStore | undefined,
-  listConversations: (doc: D, table: string, userUuid: string, page: P) => Promise<T>,
-  doc: D,
-  table: string,
-  userUuid: string,
-  page: P,
-): Promise<Cached<T>> {
-  const load = () => listConversations(doc, table, userUuid, page)
+/**
+ * A read pattern's page through the cache: the first page at the default size is read through (cache-aside),
+ * any other page goes straight to `load`. The read patterns call this when their table has a cache.
+ */
+export async function readPageThrough<T>(cache: CacheStore, key: string, page: PageRequest, load: () => Promise<T>): Promise<Cached<T>> {
   if (!isCacheablePage(page)) return {fromCache: false, value: await load()}
-  return readThrough(cache, cacheKeys.conversations(userUuid), load)
-}
-
-/** Pattern A through the cache: `getConversation(doc, table, groupUuid, page)` is the loader, and checks `asUser` on a miss. */
-export async function cachedGetConversation<D, T, P extends PageRequest & {asUser?: string | {uuid: string}}>(
-  cache: CacheStore | undefined,
-  getConversation: (doc: D, table: string, messageGroupUuid: string, page: P) => Promise<T>,
-  doc: D,
-  table: string,
-  messageGroupUuid: string,
-  page: P,
-): Promise<Cached<T>> {
-  const load = () => getConversation(doc, table, messageGroupUuid, page)
-  if (!isCacheablePage(page)) return {fromCache: false, value: await load()}
-  const reader = typeof page.asUser === 'string' ? page.asUser : page.asUser?.uuid
-  return readThrough(cache, cacheKeys.messages(messageGroupUuid, reader), load)
+  return readThrough(cache, key, load)
 }
 
 /** The first pages a stream handler re-reads after a message, each from the database, at the default size. */

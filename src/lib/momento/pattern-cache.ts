@@ -1,4 +1,3 @@
-import type {DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
 
 import {type MessageItem, messageGroupUuidOf} from '../dynamodb/items.js'
 import {type ApplyResult, getConversation, listConversations, requireMembers} from '../dynamodb/patterns/index.js'
@@ -6,6 +5,7 @@ import type {LocalStackState} from '../stack-state.js'
 import {refreshAfterMessage, type RefreshResult, reportCacheError} from './cache-aside.js'
 import type {CacheStore} from './client.js'
 import {resolveMomentoTarget} from '../targets/momento.js'
+import type {MessagesTable} from '../dynamodb/messages-table.js'
 
 /**
  * Whether the read patterns go through the cache: `--cache`/`--no-cache` when given, else when
@@ -44,16 +44,18 @@ export interface ConversationChange {
  * stream handler (through `refreshAfterApply`) and every write command (create-message, update-message-group,
  * delete-message, delete-conversation, erase-user) call this one function. Never throws.
  */
-export async function refreshConversationPages(cache: CacheStore, doc: DynamoDBDocumentClient, table: string, change: ConversationChange): Promise<RefreshResult> {
+export async function refreshConversationPages(cache: CacheStore, table: MessagesTable, change: ConversationChange): Promise<RefreshResult> {
   let {participantUuids} = change
   // A writer that knows only one participant (a send into a group): the rows name both.
   if (new Set(participantUuids).size < 2) {
-    participantUuids = await requireMembers(doc, table, change.messageGroupUuid, participantUuids).then((members) => members.participants.map((p) => p.uuid), () => participantUuids)
+    participantUuids = await requireMembers(table, change.messageGroupUuid, participantUuids).then((members) => members.participants.map((p) => p.uuid), () => participantUuids)
   }
 
+  // The refreshed pages are read from the table itself, never through a cache.
+  const fromTable = table.withCache(undefined)
   return refreshAfterMessage(cache, {messageGroupUuid: change.messageGroupUuid, participantUuids}, {
-    getConversation: (group) => getConversation(doc, table, group),
-    listConversations: (user) => listConversations(doc, table, user),
+    getConversation: (group) => getConversation(fromTable, group),
+    listConversations: (user) => listConversations(fromTable, user),
   })
 }
 
@@ -61,12 +63,12 @@ export async function refreshConversationPages(cache: CacheStore, doc: DynamoDBD
  * The stream handler's `afterApply`: after Pattern D applied a message, refresh the cached first pages of
  * both participants' conversation lists and of the conversation.
  */
-export function refreshAfterApply(cache: CacheStore, doc: DynamoDBDocumentClient, table: string) {
+export function refreshAfterApply(cache: CacheStore, table: MessagesTable) {
   return async (message: MessageItem, result: Partial<ApplyResult>): Promise<void> => {
     const messageGroupUuid = result.messageGroupUuid ?? messageGroupUuidOf(message)
     // Each conversation row names the other participant, so the two rows name both.
-    const participantUuids = result.rows?.length === 2 ? result.rows.map((row) => row.user_uuid) : (await requireMembers(doc, table, messageGroupUuid)).participants.map((p) => p.uuid)
-    await refreshConversationPages(cache, doc, table, {messageGroupUuid, participantUuids})
+    const participantUuids = result.rows?.length === 2 ? result.rows.map((row) => row.user_uuid) : (await requireMembers(table, messageGroupUuid)).participants.map((p) => p.uuid)
+    await refreshConversationPages(cache, table, {messageGroupUuid, participantUuids})
   }
 }
 
@@ -76,15 +78,14 @@ export function refreshAfterApply(cache: CacheStore, doc: DynamoDBDocumentClient
  */
 export async function refreshAfterWrite(
   options: {flag?: boolean; prod?: boolean; localStack: LocalStackState; env?: NodeJS.ProcessEnv},
-  doc: DynamoDBDocumentClient,
-  table: string,
+  table: MessagesTable,
   changes: ConversationChange[],
 ): Promise<RefreshResult | undefined> {
   const cache = await openPatternCache(options)
   if (!cache) return undefined
   const total: RefreshResult = {failed: [], refreshed: []}
   for (const change of changes) {
-    const result = await refreshConversationPages(cache, doc, table, change)
+    const result = await refreshConversationPages(cache, table, change)
     total.refreshed.push(...result.refreshed)
     total.failed.push(...result.failed)
   }
@@ -96,11 +97,11 @@ export async function refreshAfterWrite(
  * The Lambda's `afterApply` when MOMENTO_CACHE_NAME is set (else undefined): Momento itself with the key
  * from the environment, or the stand-in at MOMENTO_LOCAL_ENDPOINT. The client is made on the first message.
  */
-export function cacheRefresherFromEnvironment(doc: DynamoDBDocumentClient, table: string, env: NodeJS.ProcessEnv = process.env) {
+export function cacheRefresherFromEnvironment(table: MessagesTable, env: NodeJS.ProcessEnv = process.env) {
   if (!cacheRequested(undefined, env)) return undefined
   let refresher: Promise<ReturnType<typeof refreshAfterApply> | undefined> | undefined
   return async (message: MessageItem, result: Partial<ApplyResult>): Promise<void> => {
-    refresher ??= openPatternCache({env, localStack: {}, prod: !env.MOMENTO_LOCAL_ENDPOINT}).then((cache) => cache && refreshAfterApply(cache, doc, table))
+    refresher ??= openPatternCache({env, localStack: {}, prod: !env.MOMENTO_LOCAL_ENDPOINT}).then((cache) => cache && refreshAfterApply(cache, table))
     await (await refresher)?.(message, result)
   }
 }

@@ -1,6 +1,5 @@
-import type {DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
-
 import {type MessageItem, messageGroupUuidOf} from '../dynamodb/items.js'
+import type {MessagesTable} from '../dynamodb/messages-table.js'
 import {type ApplyResult, applyMessageToConversation} from '../dynamodb/patterns/update-message-group.js'
 import {
   compareSequenceNumbers,
@@ -20,11 +19,10 @@ export interface StreamLogEntry {
   [field: string]: unknown
 }
 
-export type ApplyMessage = (doc: DynamoDBDocumentClient, table: string, message: MessageItem) => Promise<Pick<ApplyResult, 'updated'> & Partial<ApplyResult>>
+export type ApplyMessage = (table: MessagesTable, message: MessageItem) => Promise<Pick<ApplyResult, 'updated'> & Partial<ApplyResult>>
 
 export interface StreamHandlerDependencies {
-  doc: DynamoDBDocumentClient
-  table: string
+  table: MessagesTable
   /** Pattern D; injectable so tests can make a record fail. */
   apply?: ApplyMessage
   /** Runs after each applied message (e.g. to refresh caches). Its failures are logged, not retried. */
@@ -60,7 +58,7 @@ const errorFields = (error: unknown) => ({errorName: (error as Error)?.name ?? '
  * failure the rest of that conversation waits for the redelivery instead of racing ahead.
  */
 export function createStreamHandler(dependencies: StreamHandlerDependencies): (event: StreamEvent) => Promise<StreamBatchOutcome> {
-  const {afterApply, doc, table} = dependencies
+  const {afterApply, table} = dependencies
   const apply = dependencies.apply ?? applyMessageToConversation
   const log = dependencies.log ?? jsonLog
   const concurrency = Math.max(1, dependencies.concurrency ?? 16)
@@ -89,7 +87,7 @@ export function createStreamHandler(dependencies: StreamHandlerDependencies): (e
         const sequenceNumber = sequenceNumberOf(record)
         try {
           const message = messageOf(record)
-          const result = await apply(doc, table, message)
+          const result = await apply(table, message)
           outcome.applied++
           outcome.rowsUpdated += result.updated
           if (afterApply) {

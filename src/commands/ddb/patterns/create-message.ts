@@ -8,7 +8,7 @@ import {dynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
 import {MAX_MESSAGE_LENGTH} from '../../../lib/dynamodb/patterns/input.js'
 import {shownText} from '../../../lib/dynamodb/patterns/views.js'
 import {refreshCacheFlag} from '../../../cache-flags.js'
-import {createMessage, requireMessageText, requireUuid} from '../../../lib/dynamodb/patterns/index.js'
+import {createMessage, requireMessageText, requireOtherRecipient, requireUuid} from '../../../lib/dynamodb/patterns/index.js'
 import {findUsersByHandles, normalizeHandle} from '../../../lib/postgres/users.js'
 import {refreshAfterWrite} from '../../../lib/momento/pattern-cache.js'
 
@@ -29,9 +29,9 @@ With --to it starts a conversation with that user (both conversation rows and th
 
   static override flags = {
     from: Flags.string({description: 'The sender (a handle).', helpValue: 'HANDLE', required: true}),
-    // Where the message goes: exactly one of a person or a conversation.
+    // Declared on --to alone: on both, oclif would report a missing destination twice.
     to: Flags.string({description: 'The recipient (a handle): starts or continues your conversation with them.', exactlyOne: ['to', 'group'], helpValue: 'HANDLE'}),
-    group: Flags.string({description: 'An existing conversation (its message_group_uuid) you are in.', exactlyOne: ['to', 'group'], helpValue: 'MESSAGE_GROUP_UUID'}),
+    group: Flags.string({description: 'An existing conversation (its message_group_uuid) you are in.', helpValue: 'MESSAGE_GROUP_UUID'}),
     'idempotency-key': Flags.string({
       description: 'Send at most once per sender and key: a retry with the same key writes nothing and returns the first message (duplicate: true).',
       helpValue: 'KEY',
@@ -46,9 +46,7 @@ With --to it starts a conversation with that user (both conversation rows and th
     const from = normalizeHandle(this.flags.from)
     const to = this.flags.to === undefined ? undefined : normalizeHandle(this.flags.to)
     if (!from || to === '') throw new CruddurError('INVALID_INPUT', 'A handle is empty: pass handles such as andrewbrown.')
-    if (to !== undefined && to.toLowerCase() === from.toLowerCase()) {
-      throw new CruddurError('INVALID_INPUT', `@${from} cannot message themselves: pick another recipient with --to.`)
-    }
+    if (to !== undefined) requireOtherRecipient({handle: from}, {handle: to})
 
     const target = this.dynamoDbTarget
     await this.confirmProd(`send a message as @${from} in table ${target.table}`, target)
@@ -63,8 +61,8 @@ With --to it starts a conversation with that user (both conversation rows and th
       return {displayName: user.displayName, handle: user.handle, uuid: user.uuid}
     }
 
-    const {doc} = await this.dynamodb()
-    const result = await createMessage(doc, target.table, {
+    const table = await this.messagesTable()
+    const result = await createMessage(table, {
       messageGroupUuid: group,
       recipient: to === undefined ? undefined : participant(to),
       sender: participant(from),
@@ -73,7 +71,7 @@ With --to it starts a conversation with that user (both conversation rows and th
     })
     const {message} = result
     const participantUuids = [message.sender.uuid, ...(to === undefined ? [] : [participant(to).uuid])]
-    await refreshAfterWrite({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}, doc, target.table, [{messageGroupUuid: result.messageGroupUuid, participantUuids}])
+    await refreshAfterWrite({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}, table, [{messageGroupUuid: result.messageGroupUuid, participantUuids}])
     this.log(renderTable(['from', 'time', 'message', 'message_group_uuid'], [[`@${message.sender.handle}`, message.createdAt, shownText(message.text), result.messageGroupUuid]]))
     if (result.duplicate) this.info(chalk.yellow(`Already sent with this idempotency key: nothing was written · message ${message.messageUuid}`))
     else this.info(`${result.newConversation ? chalk.green('New conversation') : 'Added to the conversation'} · message ${message.messageUuid}`)

@@ -29,9 +29,9 @@ The messages go first, the rows and the marker last (in one transaction), so an 
     const group = requireUuid(this.args.messageGroupUuid, 'The conversation id')
     const target = this.dynamoDbTarget
     await this.confirmProd(`delete conversation ${group} (every message, both rows) in table ${target.table}`, target)
-    const {doc} = await this.dynamodb()
-    const result = await deleteConversation(doc, target.table, group)
-    await refreshAfterWrite({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}, doc, target.table, [result])
+    const table = await this.messagesTable()
+    const result = await deleteConversation(table, group)
+    await refreshAfterWrite({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}, table, [result])
     this.log(`Deleted conversation ${group}: ${result.messagesDeleted} message${result.messagesDeleted === 1 ? '' : 's'}, ${result.rowsDeleted} conversation row${result.rowsDeleted === 1 ? '' : 's'}${result.markerDeleted ? ' and its marker' : ''}.`)
     // participantUuids is for the cache refresh, not part of the output.
     return {...result, participantUuids: undefined, target: dynamoDbTargetJson(target)}

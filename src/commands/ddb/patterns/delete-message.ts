@@ -42,9 +42,9 @@ By default the message becomes a tombstone: its text is removed and deleted_at s
       asUser = await requireUserByHandle(await this.postgres(), this.flags.as)
     }
 
-    const {doc} = await this.dynamodb()
-    const result = await deleteMessage(doc, target.table, {asUser, hard: this.flags.hard, messageGroupUuid: group, messageUuid})
-    await refreshAfterWrite({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}, doc, target.table, [result])
+    const table = await this.messagesTable()
+    const result = await deleteMessage(table, {asUser, hard: this.flags.hard, messageGroupUuid: group, messageUuid})
+    await refreshAfterWrite({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}, table, [result])
     if (result.alreadyDeleted) this.log(`Message ${messageUuid} was deleted already: nothing changed.`)
     else this.log(`${result.hard ? 'Removed' : 'Deleted'} message ${messageUuid} (sent by @${result.message.sender.handle})${result.hard ? '' : ': its text is gone, a tombstone keeps its place'}.`)
     if (result.conversationRemoved) this.info('It was the last message: the conversation rows and marker were removed too.')

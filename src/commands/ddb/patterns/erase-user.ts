@@ -36,14 +36,14 @@ Only DynamoDB: the user's row in PostgreSQL is not touched, and the conversation
     const user = await requireUserByHandle(await this.postgres(), this.args.handle)
     const dryRun = this.flags['dry-run']
     if (!dryRun) await this.confirmProd(`erase every message @${user.handle} sent${this.flags.hard ? ' (removed)' : ''} in table ${target.table}`, target)
-    const {doc} = await this.dynamodb()
-    const result = await eraseUser(doc, target.table, user, {
+    const table = await this.messagesTable()
+    const result = await eraseUser(table, user, {
       dryRun,
       hard: this.flags.hard,
       onConversation: (done, total) => this.info(`conversation ${done}/${total}`),
     })
     if (!dryRun) {
-      await refreshAfterWrite({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}, doc, target.table, result.conversations)
+      await refreshAfterWrite({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}, table, result.conversations)
     }
 
     if (result.conversations.length > 0) {

@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
+import {openPatternCache} from '../../../lib/momento/pattern-cache.js'
 import {TargetCommand} from '../../../target-command.js'
 import {renderTable} from '../../../output.js'
 import {shownText} from '../../../lib/dynamodb/patterns/views.js'
@@ -39,10 +40,9 @@ One Query on the conversation's partition, a page at a time: when more messages 
       asUser = await requireUserByHandle(await this.postgres(), this.flags.as)
     }
 
-    const {doc} = await this.dynamodb()
-    const [{cachedGetConversation}, {openPatternCache}] = await Promise.all([import('../../../lib/momento/cache-aside.js'), import('../../../lib/momento/pattern-cache.js')])
-    const cache = await openPatternCache({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod})
-    const {fromCache, value: page} = await cachedGetConversation(cache, getConversation, doc, target.table, group, {asUser, cursor: this.flags.cursor, limit: this.flags.limit})
+    const table = (await this.messagesTable()).withCache(await openPatternCache({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}))
+    const page = await getConversation(table, group, {asUser, cursor: this.flags.cursor, limit: this.flags.limit})
+    const fromCache = page.fromCache ?? false
     if (fromCache) this.info('(from the cache)')
     if (page.messages.length > 0) {
       this.log(renderTable(['from', 'time', 'message'], page.messages.map((m) => [`@${m.sender.handle}`, m.createdAt, shownText(m.text)])))

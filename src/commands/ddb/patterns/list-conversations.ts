@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
+import {openPatternCache} from '../../../lib/momento/pattern-cache.js'
 import {TargetCommand} from '../../../target-command.js'
 import {renderTable} from '../../../output.js'
 import {shownText} from '../../../lib/dynamodb/patterns/views.js'
@@ -32,10 +33,9 @@ The handle is looked up in PostgreSQL (one query), then one Query reads the user
   async run() {
     const target = this.dynamoDbTarget
     const user = await requireUserByHandle(await this.postgres(), this.args.handle)
-    const {doc} = await this.dynamodb()
-    const [{cachedListConversations}, {openPatternCache}] = await Promise.all([import('../../../lib/momento/cache-aside.js'), import('../../../lib/momento/pattern-cache.js')])
-    const cache = await openPatternCache({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod})
-    const {fromCache, value: page} = await cachedListConversations(cache, listConversations, doc, target.table, user.uuid, {cursor: this.flags.cursor, limit: this.flags.limit})
+    const table = (await this.messagesTable()).withCache(await openPatternCache({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}))
+    const page = await listConversations(table, user.uuid, {cursor: this.flags.cursor, limit: this.flags.limit})
+    const fromCache = page.fromCache ?? false
     if (fromCache) this.info('(from the cache)')
     if (page.conversations.length > 0) {
       this.log(

@@ -5,7 +5,7 @@ import {renderTable} from '../../../output.js'
 import {shownText} from '../../../lib/dynamodb/patterns/views.js'
 import {refreshCacheFlag} from '../../../cache-flags.js'
 import {dynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
-import {conversationFromRow, requireUuid, updateMessageGroup} from '../../../lib/dynamodb/patterns/index.js'
+import {conversationFromRow, ownerUuidOf, requireUuid, updateMessageGroup} from '../../../lib/dynamodb/patterns/index.js'
 import {refreshAfterWrite} from '../../../lib/momento/pattern-cache.js'
 
 export default class UpdateMessageGroup extends TargetCommand<typeof UpdateMessageGroup> {
@@ -27,10 +27,10 @@ The stream handler does this for every new message; this command is the repair f
     const group = requireUuid(this.args.messageGroupUuid, 'The conversation id')
     const target = this.dynamoDbTarget
     await this.confirmProd(`update the conversation rows of ${group} in table ${target.table}`, target)
-    const {doc} = await this.dynamodb()
-    const result = await updateMessageGroup(doc, target.table, group)
-    await refreshAfterWrite({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}, doc, target.table, [{messageGroupUuid: group, participantUuids: result.rows.map((row) => row.user_uuid)}])
-    const conversations = result.rows.map((row) => ({owner: row.pk.slice('GRP#'.length), ...conversationFromRow(row)}))
+    const table = await this.messagesTable()
+    const result = await updateMessageGroup(table, group)
+    await refreshAfterWrite({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}, table, [{messageGroupUuid: group, participantUuids: result.rows.map((row) => row.user_uuid)}])
+    const conversations = result.rows.map((row) => ({owner: ownerUuidOf(row), ...conversationFromRow(row)}))
     this.log(
       renderTable(
         ['row of', 'with', 'last message at', 'last message'],

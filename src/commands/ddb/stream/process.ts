@@ -4,8 +4,10 @@ import {appendFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {TargetCommand} from '../../../target-command.js'
+import {abortOnSignals} from '../../../lib/interrupt.js'
 import {CruddurError} from '../../../lib/errors.js'
 import {dynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
+import {isMessageItem, messageGroupUuidOf} from '../../../lib/dynamodb/items.js'
 import type {StreamLogEntry} from '../../../lib/stream/handler.js'
 import type {StreamProgress} from '../../../lib/stream/processor.js'
 import {openPatternCache, refreshAfterApply} from '../../../lib/momento/pattern-cache.js'
@@ -37,7 +39,8 @@ Reads the stream of DynamoDB Local (every shard, parents before children), hands
     }
 
     const target = this.dynamoDbTarget
-    const {client, doc} = await this.dynamodb()
+    const table = await this.messagesTable()
+    const {client} = table
     const [{createStreamHandler}, {processStream}, {createStreamsClient, endpointKey}] = await Promise.all([
       import('../../../lib/stream/handler.js'),
       import('../../../lib/stream/processor.js'),
@@ -50,11 +53,8 @@ Reads the stream of DynamoDB Local (every shard, parents before children), hands
       this.debugLog(JSON.stringify(entry))
     }
     const cache = await openPatternCache({flag: this.flags.cache, localStack: this.localStack})
-    const handler = createStreamHandler({afterApply: cache && refreshAfterApply(cache, doc, target.table), doc, log, table: target.table})
-    const controller = new AbortController()
-    const stop = () => controller.abort()
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
+    const handler = createStreamHandler({afterApply: cache && refreshAfterApply(cache, table), log, table})
+    const interrupt = abortOnSignals()
     const status = this.statusLine()
     try {
       const result = await processStream({
@@ -68,7 +68,7 @@ Reads the stream of DynamoDB Local (every shard, parents before children), hands
         // --once shows its catch-up on a terminal; into a log, its summary line is enough.
         onProgress: this.flags.once && !process.stderr.isTTY ? undefined : status.update,
         pollIntervalMs: this.flags['poll-interval'],
-        signal: controller.signal,
+        signal: interrupt.signal,
         stateDir: this.stateDir,
         streams,
         table: target.table,
@@ -77,7 +77,7 @@ Reads the stream of DynamoDB Local (every shard, parents before children), hands
       const failed = result.failed.map((record) => ({...record, error: errors.get(record.sequenceNumber) ?? null}))
       this.info(`${count(result.records, 'record')} processed: ${count(result.applied, 'message')} applied (${count(result.rowsUpdated, 'conversation row')} moved), ${count(result.ignored, 'other record')} passed over, ${count(result.batches, 'batch', 'batches')}${result.retries ? `, ${count(result.retries, 'retry', 'retries')}` : ''}`)
       for (const record of failed) {
-        const repair = record.pk?.startsWith('MSG#') ? `; repair with \`cruddur ddb patterns update-message-group ${record.pk.slice(4)}\`` : ''
+        const repair = record.pk !== undefined && isMessageItem(record) ? `; repair with \`cruddur ddb patterns update-message-group ${messageGroupUuidOf({pk: record.pk})}\`` : ''
         this.logToStderr(chalk.red(`gave up on ${record.pk} ${record.sk} (shard ${record.shardId}, sequence ${record.sequenceNumber}) after ${record.attempts} attempts: ${record.error ?? 'the handler failed'}${repair}`))
       }
 
@@ -93,8 +93,7 @@ Reads the stream of DynamoDB Local (every shard, parents before children), hands
       if (failed.length > 0) process.exitCode = 1
       return {...result, failed, target: dynamoDbTargetJson(target)}
     } finally {
-      process.off('SIGINT', stop)
-      process.off('SIGTERM', stop)
+      interrupt.dispose()
       streams.destroy()
     }
   }

@@ -4,8 +4,10 @@ import {once} from 'node:events'
 
 import {TargetCommand} from '../../../target-command.js'
 import {dynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
+import {abortOnSignals} from '../../../lib/interrupt.js'
 import type {StreamRecord} from '../../../lib/stream/records.js'
 import {visible} from '../../../lib/terminal-text.js'
+import {isConversationRow, isMessageItem} from '../../../lib/dynamodb/items.js'
 
 export default class StreamTail extends TargetCommand<typeof StreamTail> {
   static override description = `Print the table's stream records as they arrive, for debugging; nothing is changed or checkpointed.
@@ -32,10 +34,7 @@ Starts at the end of the stream (--from now) and prints new records until Ctrl-C
     const [{tailStream}, {createStreamsClient}] = await Promise.all([import('../../../lib/stream/tail.js'), import('../../../lib/stream/clients.js')])
     const streams = createStreamsClient(target)
     const from = this.flags.from ?? (this.flags.once ? 'start' : 'now')
-    const controller = new AbortController()
-    const stop = () => controller.abort()
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
+    const interrupt = abortOnSignals()
     const json = this.jsonEnabled()
     try {
       if (!this.flags.once) this.info(chalk.dim(`tailing ${from === 'now' ? 'new records' : 'from the start'} · Ctrl-C to stop`))
@@ -49,7 +48,7 @@ Starts at the end of the stream (--from now) and prints new records until Ctrl-C
           if (!process.stdout.write(line + '\n')) await once(process.stdout, 'drain')
         },
         pollIntervalMs: this.flags['poll-interval'],
-        signal: controller.signal,
+        signal: interrupt.signal,
         streams,
         table: target.table,
       })
@@ -57,8 +56,7 @@ Starts at the end of the stream (--from now) and prints new records until Ctrl-C
       this.printedRecords = true
       return {records, streamArn, target: dynamoDbTargetJson(target)}
     } finally {
-      process.off('SIGINT', stop)
-      process.off('SIGTERM', stop)
+      interrupt.dispose()
       streams.destroy()
     }
   }
@@ -72,7 +70,8 @@ Starts at the end of the stream (--from now) and prints new records until Ctrl-C
 function describeRecord(record: StreamRecord): string {
   const {ApproximateCreationDateTime: created, Keys: keys, SequenceNumber: sequence} = record.dynamodb ?? {}
   const time = created === undefined ? '' : new Date(created * 1000).toISOString()
-  const kind = keys?.pk?.S?.startsWith('MSG#') ? 'message' : keys?.pk?.S?.startsWith('GRP#') ? 'conversation' : 'item'
+  const key = {pk: keys?.pk?.S}
+  const kind = isMessageItem(key) ? 'message' : isConversationRow(key) ? 'conversation' : 'item'
   const name = (record.eventName ?? '?').padEnd(6)
   const color = record.eventName === 'INSERT' ? chalk.green : record.eventName === 'REMOVE' ? chalk.red : chalk.yellow
   return `${chalk.dim(time)} ${color(name)} ${kind.padEnd(12)} ${visible(keys?.pk?.S ?? '')} ${visible(keys?.sk?.S ?? '')} ${chalk.dim(`#${sequence ?? '?'}`)}`

@@ -1,5 +1,5 @@
-import {type DynamoDBClient, type TableDescription} from '@aws-sdk/client-dynamodb'
-import {QueryCommand, type DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
+import {type TableDescription} from '@aws-sdk/client-dynamodb'
+import {QueryCommand} from '@aws-sdk/lib-dynamodb'
 
 import {GROUP_PREFIX, type MessageItem, MESSAGE_PREFIX, messagePk, type Participant} from '../items.js'
 import {parseKeyTime} from '../key-time.js'
@@ -10,6 +10,7 @@ import {GROUP_INDEX} from '../schema.js'
 import {describeTable} from '../table-admin.js'
 import {type Finding} from './findings.js'
 import {checkShape, type ShapeProblem} from './shape.js'
+import type {MessagesTable} from '../messages-table.js'
 
 export interface DoctorProgress {
   /** A phase starts: `total` when it is known. */
@@ -71,15 +72,15 @@ export async function forEachConcurrently<T>(items: Iterable<T>, concurrency: nu
 }
 
 /** The conversation's last message by key: one Query, descending, Limit 1 (a Query of one partition, never a Scan). */
-export async function lastMessageByKey(doc: DynamoDBDocumentClient, table: string, messageGroupUuid: string, consistent = false): Promise<MessageItem | undefined> {
-  const output = await doc.send(
+export async function lastMessageByKey(table: MessagesTable, messageGroupUuid: string, consistent = false): Promise<MessageItem | undefined> {
+  const output = await table.doc.send(
     new QueryCommand({
       ConsistentRead: consistent,
       ExpressionAttributeValues: {':pk': messagePk(messageGroupUuid)},
       KeyConditionExpression: 'pk = :pk',
       Limit: 1,
       ScanIndexForward: false,
-      TableName: table,
+      TableName: table.name,
     }),
   )
   return output.Items?.[0] as MessageItem | undefined
@@ -143,17 +144,17 @@ const pairOf = (rows: ConversationRowItem[]): string | undefined => {
  * scans the table itself for keys and for messages no row points at. Memory holds the conversations' rows,
  * never the messages.
  */
-export async function diagnose(client: DynamoDBClient, doc: DynamoDBDocumentClient, table: string, options: DiagnoseOptions = {}): Promise<Diagnosis> {
+export async function diagnose(table: MessagesTable, options: DiagnoseOptions = {}): Promise<Diagnosis> {
   const segments = options.segments ?? 8
   const progress = options.progress
-  const description = await describeTable(client, table)
+  const description = await describeTable(table.client, table.name)
   const shape = checkShape(description)
   const diagnosis: Diagnosis = {
     conversations: 0,
     description,
     directory: new Map(),
     emptyConversations: new Set(),
-    findings: shape.map((problem) => ({detail: problem.detail, id: table, kind: 'shape'})),
+    findings: shape.map((problem) => ({detail: problem.detail, id: table.name, kind: 'shape'})),
     nonCanonicalMessages: [],
     orphans: new Map(),
     requests: 1,
@@ -161,7 +162,7 @@ export async function diagnose(client: DynamoDBClient, doc: DynamoDBDocumentClie
     rowRepairs: new Set(),
     shape,
     splitPairs: new Map(),
-    table,
+    table: table.name,
   }
   if (shape.some((problem) => problem.kind === 'table-keys')) return diagnosis
 
@@ -169,7 +170,7 @@ export async function diagnose(client: DynamoDBClient, doc: DynamoDBDocumentClie
   const groups = new Map<string, ConversationRowItem[]>()
   progress?.phase(hasIndex ? 'reading conversation rows (index)' : 'reading conversation rows (table: no index)')
   const onPage = () => diagnosis.requests++
-  const rowPages = scanItems(client, table, {attributes: ROW_ATTRIBUTES, onPage, segments, ...(hasIndex ? {indexName: GROUP_INDEX} : {type: 'conversations'})})
+  const rowPages = scanItems(table, {attributes: ROW_ATTRIBUTES, onPage, segments, ...(hasIndex ? {indexName: GROUP_INDEX} : {type: 'conversations'})})
   for await (const item of rowPages) {
     const row = item as unknown as ConversationRowItem
     if (typeof row.message_group_uuid !== 'string') continue
@@ -184,11 +185,11 @@ export async function diagnose(client: DynamoDBClient, doc: DynamoDBDocumentClie
   const pairs = new Map<string, string[]>()
   progress?.phase('checking conversations', groups.size)
   await forEachConcurrently(groups, options.concurrency ?? 32, async ([group, rows]) => {
-    let newest = await lastMessageByKey(doc, table, group)
+    let newest = await lastMessageByKey(table, group)
     diagnosis.requests++
     // Key order is time order among canonical keys only: where this conversation shows others, read by instant.
     if (newest && [newest.sk, ...rows.flatMap((row) => [row.sk, row.last_message_sk ?? ''])].some((sk) => !parseKeyTime(sk)?.canonical)) {
-      newest = await newestMessage(doc, table, group)
+      newest = await newestMessage(table, group)
       diagnosis.requests += 2
     }
 
@@ -208,15 +209,15 @@ export async function diagnose(client: DynamoDBClient, doc: DynamoDBDocumentClie
     diagnosis.findings.push({detail: `users ${pair.replace(':', ' and ')} have ${pairGroups.length} conversations: ${pairGroups.join(', ')}`, id: pair, kind: 'split-pair'})
   }
 
-  if (options.deep) await scanMessages(client, table, groups, diagnosis, segments, progress)
+  if (options.deep) await scanMessages(table, groups, diagnosis, segments, progress)
   return diagnosis
 }
 
 /** --deep: every message's key, and the conversations that have messages but no rows. Flat: nothing per message is kept. */
-async function scanMessages(client: DynamoDBClient, table: string, groups: Map<string, unknown>, diagnosis: Diagnosis, segments: number, progress?: DoctorProgress) {
+async function scanMessages(table: MessagesTable, groups: Map<string, unknown>, diagnosis: Diagnosis, segments: number, progress?: DoctorProgress) {
   progress?.phase('scanning the table (--deep)', diagnosis.description.ItemCount || undefined)
   const onPage = () => diagnosis.requests++
-  for await (const item of scanItems(client, table, {attributes: MESSAGE_ATTRIBUTES, onPage, segments})) {
+  for await (const item of scanItems(table, {attributes: MESSAGE_ATTRIBUTES, onPage, segments})) {
     progress?.tick()
     const {pk, sk} = item as {pk: string; sk: string}
     if (pk.startsWith(GROUP_PREFIX) || !pk.startsWith(MESSAGE_PREFIX)) continue

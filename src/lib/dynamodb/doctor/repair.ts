@@ -1,7 +1,6 @@
-import {type DynamoDBClient} from '@aws-sdk/client-dynamodb'
-import {DeleteCommand, GetCommand, paginateQuery, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
+import {DeleteCommand, GetCommand, paginateQuery, PutCommand, TransactWriteCommand} from '@aws-sdk/lib-dynamodb'
 
-import {groupPk, type MessageItem, messagePk, type Participant} from '../items.js'
+import {groupPk, type MessageItem, messageGroupUuidOf, messagePk, type Participant} from '../items.js'
 import {formatKeyTime, keyMicros, parseKeyTime} from '../key-time.js'
 import {type ConversationRowItem, ownerUuidOf, queryGroupRowsConsistently} from '../patterns/conversation-rows.js'
 import {conversationUuidFor} from '../patterns/conversation-uuid.js'
@@ -11,6 +10,7 @@ import {checkConversation, type Diagnosis, type DoctorProgress, forEachConcurren
 import {type FindingKind} from './findings.js'
 import {fixShape} from './shape.js'
 import {sleep} from '../../sleep.js'
+import type {MessagesTable} from '../messages-table.js'
 
 type Key = {pk: string; sk: string}
 type Item = Record<string, unknown> & Key
@@ -29,8 +29,8 @@ function failedConditions(error: unknown): number[] | undefined {
 
 const isConditionFailed = (error: unknown) => (error as {name?: string}).name === 'ConditionalCheckFailedException'
 
-async function getItem(doc: DynamoDBDocumentClient, table: string, key: Key): Promise<Item | undefined> {
-  const output = await doc.send(new GetCommand({ConsistentRead: true, Key: {pk: key.pk, sk: key.sk}, TableName: table}))
+async function getItem(table: MessagesTable, key: Key): Promise<Item | undefined> {
+  const output = await table.doc.send(new GetCommand({ConsistentRead: true, Key: {pk: key.pk, sk: key.sk}, TableName: table.name}))
   return output.Item as Item | undefined
 }
 
@@ -62,23 +62,23 @@ const sameThing = (a: Item, b: Item) =>
  * one microsecond (as the CLI's writes do); a key holding a copy of the item (an earlier, interrupted run) only
  * needs the old one deleted. Returns the key it ended at, or undefined when the old item changed (re-read it).
  */
-async function moveItem(doc: DynamoDBDocumentClient, table: string, item: Item, to: Item): Promise<string | undefined> {
+async function moveItem(table: MessagesTable, item: Item, to: Item): Promise<string | undefined> {
   let sk = to.sk
   for (let bump = 0; bump < 1000; bump++) {
-    const there = await getItem(doc, table, {pk: to.pk, sk})
+    const there = await getItem(table, {pk: to.pk, sk})
     if (there && !sameThing(there, item)) {
       sk = formatKeyTime(keyMicros(sk) + 1n)
       continue
     }
 
     try {
-      if (there) await doc.send(new DeleteCommand({Key: {pk: item.pk, sk: item.sk}, TableName: table, ...unchanged(item)}))
+      if (there) await table.doc.send(new DeleteCommand({Key: {pk: item.pk, sk: item.sk}, TableName: table.name, ...unchanged(item)}))
       else {
-        await doc.send(
+        await table.doc.send(
           new TransactWriteCommand({
             TransactItems: [
-              {Put: {ConditionExpression: 'attribute_not_exists(pk)', Item: {...to, sk}, TableName: table}},
-              {Delete: {Key: {pk: item.pk, sk: item.sk}, TableName: table, ...unchanged(item)}},
+              {Put: {ConditionExpression: 'attribute_not_exists(pk)', Item: {...to, sk}, TableName: table.name}},
+              {Delete: {Key: {pk: item.pk, sk: item.sk}, TableName: table.name, ...unchanged(item)}},
             ],
           }),
         )
@@ -98,15 +98,15 @@ async function moveItem(doc: DynamoDBDocumentClient, table: string, item: Item, 
 }
 
 /** Rewrites a message under its canonical key (same uuid and content). False when it cannot be read as a time. */
-export async function rewriteMessageKey(doc: DynamoDBDocumentClient, table: string, key: Key): Promise<boolean> {
+export async function rewriteMessageKey(table: MessagesTable, key: Key): Promise<boolean> {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     if (attempt > 0) await backoff(attempt)
-    const item = await getItem(doc, table, key)
+    const item = await getItem(table, key)
     if (!item) return true // already moved (an earlier run, or another writer)
     const time = parseKeyTime(item.sk)
     if (!time) return false
     if (time.canonical) return true
-    if (await moveItem(doc, table, item, {...item, sk: formatKeyTime(time.micros)})) return true
+    if (await moveItem(table, item, {...item, sk: formatKeyTime(time.micros)})) return true
   }
 
   return false
@@ -127,22 +127,22 @@ function rowAt(messageGroupUuid: string, owner: string, other: Participant, newe
 }
 
 /** Creates a participant's missing row (only if its key is free: an owner's other conversations are never overwritten). */
-async function createRow(doc: DynamoDBDocumentClient, table: string, row: Item): Promise<void> {
+async function createRow(table: MessagesTable, row: Item): Promise<void> {
   for (let sk = row.sk; ; sk = formatKeyTime(keyMicros(sk) + 1n)) {
     try {
-      await doc.send(new PutCommand({ConditionExpression: 'attribute_not_exists(pk)', Item: {...row, sk}, TableName: table}))
+      await table.doc.send(new PutCommand({ConditionExpression: 'attribute_not_exists(pk)', Item: {...row, sk}, TableName: table.name}))
       return
     } catch (error) {
       if (!isConditionFailed(error)) throw error
-      const there = await getItem(doc, table, {pk: row.pk, sk})
+      const there = await getItem(table, {pk: row.pk, sk})
       if (there && sameThing(there, row)) return
     }
   }
 }
 
-async function deleteRow(doc: DynamoDBDocumentClient, table: string, row: ConversationRowItem): Promise<void> {
+async function deleteRow(table: MessagesTable, row: ConversationRowItem): Promise<void> {
   try {
-    await doc.send(new DeleteCommand({Key: {pk: row.pk, sk: row.sk}, TableName: table, ...unchanged(row as unknown as Item)}))
+    await table.doc.send(new DeleteCommand({Key: {pk: row.pk, sk: row.sk}, TableName: table.name, ...unchanged(row as unknown as Item)}))
   } catch (error) {
     // Changed since read: the next round reads it again.
     if (!isConditionFailed(error)) throw error
@@ -158,14 +158,14 @@ const participant = (directory: Map<string, Participant>, uuid: string): Partici
  * newest message's text, time and key; a conversation without messages loses its rows. Reads the rows from the
  * table (consistently) each round, and ends when a check of what it reads finds nothing.
  */
-export async function repairConversation(doc: DynamoDBDocumentClient, table: string, group: string, users: string[], directory: Map<string, Participant>): Promise<boolean> {
+export async function repairConversation(table: MessagesTable, group: string, users: string[], directory: Map<string, Participant>): Promise<boolean> {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     if (attempt > 0) await backoff(attempt)
-    const newest = await newestMessage(doc, table, group)
-    const rows = await queryGroupRowsConsistently(doc, table, group, users)
+    const newest = await newestMessage(table, group)
+    const rows = await queryGroupRowsConsistently(table, group, users)
     if (checkConversation(group, rows, newest).length === 0) return true
     if (!newest) {
-      for (const row of rows) await deleteRow(doc, table, row)
+      for (const row of rows) await deleteRow(table, row)
       continue
     }
 
@@ -174,13 +174,13 @@ export async function repairConversation(doc: DynamoDBDocumentClient, table: str
     for (const owner of participants) {
       if (rows.some((row) => ownerUuidOf(row) === owner)) continue
       const other = participants.find((uuid) => uuid !== owner)!
-      await createRow(doc, table, rowAt(group, owner, participant(directory, other), newest))
+      await createRow(table, rowAt(group, owner, participant(directory, other), newest))
     }
 
     const owners = rows.map(ownerUuidOf)
     if (new Set(owners).size < owners.length) {
       // Several rows for one owner: Pattern D keeps one per owner at the newest message and deletes the extras.
-      await reconcileConversationRows(doc, table, group).catch(() => {})
+      await reconcileConversationRows(table, group).catch(() => {})
       continue
     }
 
@@ -188,10 +188,10 @@ export async function repairConversation(doc: DynamoDBDocumentClient, table: str
       const wanted = {...row, ...rowAt(group, ownerUuidOf(row), participant(directory, row.user_uuid), newest), user_display_name: row.user_display_name, user_handle: row.user_handle}
       if (rowIsCurrent(row, newest)) continue
       if (wanted.sk === row.sk) {
-        await doc.send(new PutCommand({Item: wanted, TableName: table, ...unchanged(row as unknown as Item)})).catch((error) => {
+        await table.doc.send(new PutCommand({Item: wanted, TableName: table.name, ...unchanged(row as unknown as Item)})).catch((error) => {
           if (!isConditionFailed(error)) throw error
         })
-      } else await moveItem(doc, table, row as unknown as Item, wanted)
+      } else await moveItem(table, row as unknown as Item, wanted)
     }
   }
 
@@ -199,14 +199,14 @@ export async function repairConversation(doc: DynamoDBDocumentClient, table: str
 }
 
 /** A conversation with messages and no rows gets both rows, when its messages name both participants. */
-async function adoptOrphan(doc: DynamoDBDocumentClient, table: string, group: string, senders: Participant[], directory: Map<string, Participant>): Promise<boolean> {
+async function adoptOrphan(table: MessagesTable, group: string, senders: Participant[], directory: Map<string, Participant>): Promise<boolean> {
   if (senders.length !== 2) return false
-  const newest = await newestMessage(doc, table, group)
+  const newest = await newestMessage(table, group)
   if (!newest) return true
   const [a, b] = senders
-  await createRow(doc, table, rowAt(group, a.uuid, b, newest))
-  await createRow(doc, table, rowAt(group, b.uuid, a, newest))
-  return repairConversation(doc, table, group, [a.uuid, b.uuid], directory)
+  await createRow(table, rowAt(group, a.uuid, b, newest))
+  await createRow(table, rowAt(group, b.uuid, a, newest))
+  return repairConversation(table, group, [a.uuid, b.uuid], directory)
 }
 
 /**
@@ -214,39 +214,39 @@ async function adoptOrphan(doc: DynamoDBDocumentClient, table: string, group: st
  * target's rows first (so the pair stays visible as split until the end), then each message moved (copy and
  * delete in one transaction, same uuid and time), then the old rows, then the target's rows brought up to date.
  */
-async function mergePair(doc: DynamoDBDocumentClient, table: string, pair: string, groups: string[], directory: Map<string, Participant>): Promise<boolean> {
+async function mergePair(table: MessagesTable, pair: string, groups: string[], directory: Map<string, Participant>): Promise<boolean> {
   const [a, b] = pair.split(':')
   const target = conversationUuidFor(a, b)
   const sources = groups.filter((group) => group !== target)
-  await doc.send(new PutCommand({ConditionExpression: 'attribute_not_exists(pk)', Item: conversationMarker(target, a, b, formatKeyTime(BigInt(Date.now()) * 1000n)), TableName: table})).catch((error) => {
+  await table.doc.send(new PutCommand({ConditionExpression: 'attribute_not_exists(pk)', Item: conversationMarker(target, a, b, formatKeyTime(BigInt(Date.now()) * 1000n)), TableName: table.name})).catch((error) => {
     if (!isConditionFailed(error)) throw error
   })
-  const newestOfAll = (await Promise.all(groups.map((group) => newestMessage(doc, table, group)))).filter((m): m is MessageItem => Boolean(m))
+  const newestOfAll = (await Promise.all(groups.map((group) => newestMessage(table, group)))).filter((m): m is MessageItem => Boolean(m))
   newestOfAll.sort((x, y) => (keyMicros(x.sk) < keyMicros(y.sk) ? 1 : -1))
-  const targetRows = await queryGroupRowsConsistently(doc, table, target, [a, b])
+  const targetRows = await queryGroupRowsConsistently(table, target, [a, b])
   if (newestOfAll[0]) {
     const newest = {...newestOfAll[0], sk: formatKeyTime(keyMicros(newestOfAll[0].sk))}
     for (const [owner, other] of [[a, b], [b, a]]) {
-      if (!targetRows.some((row) => ownerUuidOf(row) === owner)) await createRow(doc, table, rowAt(target, owner, participant(directory, other), newest))
+      if (!targetRows.some((row) => ownerUuidOf(row) === owner)) await createRow(table, rowAt(target, owner, participant(directory, other), newest))
     }
   }
 
   for (const source of sources) {
-    const pages = paginateQuery({client: doc, pageSize: 100}, {ConsistentRead: true, ExpressionAttributeValues: {':pk': messagePk(source)}, KeyConditionExpression: 'pk = :pk', TableName: table})
+    const pages = paginateQuery({client: table.doc, pageSize: 100}, {ConsistentRead: true, ExpressionAttributeValues: {':pk': messagePk(source)}, KeyConditionExpression: 'pk = :pk', TableName: table.name})
     for await (const page of pages) {
       for (const message of (page.Items ?? []) as Item[]) {
         const time = parseKeyTime(message.sk)
         if (!time) return false
-        if (!(await moveItem(doc, table, message, {...message, pk: messagePk(target), sk: formatKeyTime(time.micros)}))) return false
+        if (!(await moveItem(table, message, {...message, pk: messagePk(target), sk: formatKeyTime(time.micros)}))) return false
       }
     }
 
-    if (await newestMessage(doc, table, source)) return false
-    for (const row of await queryGroupRowsConsistently(doc, table, source, [a, b])) await deleteRow(doc, table, row)
-    await doc.send(new DeleteCommand({Key: {pk: `${CONVERSATION_MARKER_PREFIX}${source}`, sk: CONVERSATION_MARKER_SK}, TableName: table}))
+    if (await newestMessage(table, source)) return false
+    for (const row of await queryGroupRowsConsistently(table, source, [a, b])) await deleteRow(table, row)
+    await table.doc.send(new DeleteCommand({Key: {pk: `${CONVERSATION_MARKER_PREFIX}${source}`, sk: CONVERSATION_MARKER_SK}, TableName: table.name}))
   }
 
-  return repairConversation(doc, table, target, [a, b], directory)
+  return repairConversation(table, target, [a, b], directory)
 }
 
 export interface RepairOptions {
@@ -262,22 +262,22 @@ export interface RepairOptions {
  * Each step reads before it writes and writes conditionally, so running it again (after a crash, or on a
  * healthy table) only finishes what is left. Returns what changed in the table's shape.
  */
-export async function repair(client: DynamoDBClient, doc: DynamoDBDocumentClient, diagnosis: Diagnosis, options: RepairOptions = {}): Promise<string[]> {
-  const {directory, table} = diagnosis
+export async function repair(table: MessagesTable, diagnosis: Diagnosis, options: RepairOptions = {}): Promise<string[]> {
+  const {directory} = diagnosis
   const concurrency = options.concurrency ?? 16
   const progress = options.progress
   const fixed = new Map<string, boolean>()
   const mark = (kind: FindingKind, id: string, ok: boolean) => fixed.set(`${kind} ${id}`, ok)
 
   const unfixableShape = diagnosis.shape.some((problem) => !problem.fixable)
-  const changes = diagnosis.shape.length > 0 && !unfixableShape ? await fixShape(client, table, diagnosis.shape, options.onWait) : []
-  mark('shape', table, !unfixableShape)
+  const changes = diagnosis.shape.length > 0 && !unfixableShape ? await fixShape(table.client, table.name, diagnosis.shape, options.onWait) : []
+  mark('shape', table.name, !unfixableShape)
   if (!unfixableShape) {
     const repairGroups = new Set(diagnosis.rowRepairs)
     progress?.phase('rewriting message keys', diagnosis.nonCanonicalMessages.length)
     await forEachConcurrently(diagnosis.nonCanonicalMessages, concurrency, async (key) => {
-      mark('non-canonical-key', `${key.pk} ${key.sk}`, await rewriteMessageKey(doc, table, key))
-      const group = key.pk.slice('MSG#'.length)
+      mark('non-canonical-key', `${key.pk} ${key.sk}`, await rewriteMessageKey(table, key))
+      const group = messageGroupUuidOf(key)
       if (diagnosis.groupUsers.has(group)) repairGroups.add(group)
       progress?.tick()
     })
@@ -285,16 +285,16 @@ export async function repair(client: DynamoDBClient, doc: DynamoDBDocumentClient
     const groups = [...diagnosis.emptyConversations, ...repairGroups]
     progress?.phase('repairing conversation rows', groups.length)
     await forEachConcurrently(groups, concurrency, async (group) => {
-      const ok = await repairConversation(doc, table, group, diagnosis.groupUsers.get(group) ?? [], directory)
+      const ok = await repairConversation(table, group, diagnosis.groupUsers.get(group) ?? [], directory)
       for (const kind of ['empty-conversation', 'duplicate-rows', 'missing-row', 'stale-row', 'row-key-layout'] as const) mark(kind, group, ok)
       progress?.tick()
     })
 
-    for (const [group, senders] of diagnosis.orphans) mark('orphan-messages', group, await adoptOrphan(doc, table, group, senders, directory))
+    for (const [group, senders] of diagnosis.orphans) mark('orphan-messages', group, await adoptOrphan(table, group, senders, directory))
     if (options.mergeConversations) {
       progress?.phase('merging conversations', diagnosis.splitPairs.size)
       for (const [pair, pairGroups] of diagnosis.splitPairs) {
-        mark('split-pair', pair, await mergePair(doc, table, pair, pairGroups, directory))
+        mark('split-pair', pair, await mergePair(table, pair, pairGroups, directory))
         progress?.tick()
       }
     }

@@ -1,9 +1,10 @@
-import {paginateQuery, QueryCommand, type DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
+import {paginateQuery, QueryCommand} from '@aws-sdk/lib-dynamodb'
 
 import {CruddurError} from '../../errors.js'
 import {type ConversationRow, GROUP_PREFIX, groupPk, type Participant} from '../items.js'
 import {compareKeys, parseKeyTime} from '../key-time.js'
 import {GROUP_INDEX, GROUP_INDEX_PARTITION_KEY} from '../schema.js'
+import type {MessagesTable} from '../messages-table.js'
 
 /**
  * A conversation row as the patterns write it: besides the layout's attributes it keeps the exact sort key of
@@ -48,14 +49,14 @@ export function compareRows(a: ConversationRowItem, b: ConversationRowItem): num
  * Both conversation rows of a group, from the sparse index that holds nothing else. Index reads are
  * eventually consistent: callers that act on the rows make their writes conditional on what they saw.
  */
-export async function queryGroupRows(doc: DynamoDBDocumentClient, table: string, messageGroupUuid: string): Promise<ConversationRowItem[]> {
-  const output = await doc.send(
+export async function queryGroupRows(table: MessagesTable, messageGroupUuid: string): Promise<ConversationRowItem[]> {
+  const output = await table.doc.send(
     new QueryCommand({
       ExpressionAttributeNames: {'#group': GROUP_INDEX_PARTITION_KEY},
       ExpressionAttributeValues: {':group': messageGroupUuid},
       IndexName: GROUP_INDEX,
       KeyConditionExpression: '#group = :group',
-      TableName: table,
+      TableName: table.name,
     }),
   )
   return (output.Items ?? []) as ConversationRowItem[]
@@ -67,19 +68,19 @@ export async function queryGroupRows(doc: DynamoDBDocumentClient, table: string,
  * the given participants, then of the participants their rows name, keeping the group's rows: a fallback
  * costing a user's whole list, not the first read.
  */
-export async function queryGroupRowsConsistently(doc: DynamoDBDocumentClient, table: string, messageGroupUuid: string, participantUuids: string[]): Promise<ConversationRowItem[]> {
+export async function queryGroupRowsConsistently(table: MessagesTable, messageGroupUuid: string, participantUuids: string[]): Promise<ConversationRowItem[]> {
   const rows = new Map<string, ConversationRowItem>()
   const toRead = [...new Set(participantUuids)]
   for (let i = 0; i < toRead.length; i++) {
     const pages = paginateQuery(
-      {client: doc},
+      {client: table.doc},
       {
         ConsistentRead: true,
         ExpressionAttributeNames: {'#group': GROUP_INDEX_PARTITION_KEY},
         ExpressionAttributeValues: {':group': messageGroupUuid, ':pk': groupPk(toRead[i])},
         FilterExpression: '#group = :group',
         KeyConditionExpression: 'pk = :pk',
-        TableName: table,
+        TableName: table.name,
       },
     )
     for await (const page of pages) {
@@ -134,13 +135,13 @@ export const isParticipant = (members: ConversationMembers, userUuid: string) =>
  * or not mirroring each other) is a CONFLICT: `update-message-group` cannot repair it either. Given
  * participants to start from, rows the index does not show as a pair yet are read from the table.
  */
-export async function requireMembers(doc: DynamoDBDocumentClient, table: string, messageGroupUuid: string, participantUuids: string[] = []): Promise<ConversationMembers> {
-  let rows = await queryGroupRows(doc, table, messageGroupUuid)
+export async function requireMembers(table: MessagesTable, messageGroupUuid: string, participantUuids: string[] = []): Promise<ConversationMembers> {
+  let rows = await queryGroupRows(table, messageGroupUuid)
   if (!membersOf(messageGroupUuid, rows) && participantUuids.length > 0) {
-    rows = await queryGroupRowsConsistently(doc, table, messageGroupUuid, participantUuids)
+    rows = await queryGroupRowsConsistently(table, messageGroupUuid, participantUuids)
   }
   if (rows.length === 0) {
-    throw new CruddurError('NOT_FOUND', `No conversation ${messageGroupUuid} in table ${table}`, {hint: {step: 'list-conversations'}})
+    throw new CruddurError('NOT_FOUND', `No conversation ${messageGroupUuid} in table ${table.name}`, {hint: {step: 'list-conversations'}})
   }
 
   const members = membersOf(messageGroupUuid, rows)

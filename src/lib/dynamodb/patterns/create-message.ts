@@ -1,17 +1,18 @@
 import {randomUUID} from 'node:crypto'
 
-import {paginateQuery, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
+import {paginateQuery, PutCommand, TransactWriteCommand} from '@aws-sdk/lib-dynamodb'
 
 import {CruddurError} from '../../errors.js'
 import {conversationRow, groupPk, type MessageItem, messageItem, type Participant} from '../items.js'
 import {formatKeyTime, type Micros, microsOfDate, nextKeyTime, nowMicros} from '../key-time.js'
 import {conversationUuidFor} from './conversation-uuid.js'
 import {compareRows, type ConversationMembers, type ConversationRowItem, queryGroupRows, requireMembers, requireParticipant} from './conversation-rows.js'
-import {requireMessageText, requireUuid} from './input.js'
+import {requireMessageText, requireOtherRecipient, requireUuid} from './input.js'
 import {findSentMessage, idempotencyMarkerPut, idempotentMessageUuid} from './idempotency.js'
 import {applyMessageToConversation} from './update-message-group.js'
 import {type Message, messageFromItem} from './views.js'
 import {sleep} from '../../sleep.js'
+import type {MessagesTable} from '../messages-table.js'
 
 /**
  * The item that makes "start a conversation" happen once per pair. Conversation rows cannot carry the
@@ -77,7 +78,7 @@ const MAX_KEY_TRIES = 100
  * processor. In production the stream applies each message again; Pattern D is idempotent, so that second
  * application changes nothing, and the stream remains what repairs rows if this process dies in between.
  */
-export async function createMessage(doc: DynamoDBDocumentClient, table: string, input: CreateMessageInput): Promise<CreateMessageResult> {
+export async function createMessage(table: MessagesTable, input: CreateMessageInput): Promise<CreateMessageResult> {
   const sender = requireParticipantInput(input.sender, 'sender')
   const text = requireMessageText(input.text)
   if ((input.recipient === undefined) === (input.messageGroupUuid === undefined)) {
@@ -91,10 +92,10 @@ export async function createMessage(doc: DynamoDBDocumentClient, table: string, 
   // A retry finds the first attempt's message; racing retries are settled by the marker's conditional put.
   const duplicate = idempotent
     ? async (): Promise<CreateMessageResult | undefined> => {
-        const sent = await findSentMessage(doc, table, messageUuid, sender)
+        const sent = await findSentMessage(table, messageUuid, sender)
         if (!sent) return undefined
         // The first attempt may have died before Pattern D: applying its message again repairs the rows.
-        if (sent.item && !sent.message.deleted) await applyMessageToConversation(doc, table, sent.item)
+        if (sent.item && !sent.message.deleted) await applyMessageToConversation(table, sent.item)
         return {duplicate: true, item: sent.item!, message: sent.message, messageGroupUuid: sent.messageGroupUuid, newConversation: false}
       }
     : undefined
@@ -106,31 +107,29 @@ export async function createMessage(doc: DynamoDBDocumentClient, table: string, 
 
   if (input.messageGroupUuid !== undefined) {
     const group = requireUuid(input.messageGroupUuid, 'The conversation id')
-    const members = await requireMembers(doc, table, group)
+    const members = await requireMembers(table, group)
     requireParticipant(members, sender, 'post in it')
-    return addMessage(doc, table, members, item(group), duplicate)
+    return addMessage(table, members, item(group), duplicate)
   }
 
   const recipient = requireParticipantInput(input.recipient!, 'recipient')
-  if (recipient.uuid === sender.uuid) {
-    throw new CruddurError('INVALID_INPUT', `@${sender.handle} cannot message themselves: pick another recipient.`)
-  }
+  requireOtherRecipient(sender, recipient)
 
   const group = conversationUuidFor(sender.uuid, recipient.uuid)
   // Microseconds each row's key is moved on: an owner may already have a row (another conversation) at this time.
   const rowBumps: [Micros, Micros] = [0n, 0n]
   let messageBump = 0n
-  const isNew = {ConditionExpression: 'attribute_not_exists(pk)', TableName: table}
+  const isNew = {ConditionExpression: 'attribute_not_exists(pk)', TableName: table.name}
   for (let attempt = 0; attempt < MAX_KEY_TRIES; attempt++) {
-    const existing = await findConversationBetween(doc, table, sender, recipient)
-    if (existing) return addMessage(doc, table, existing, item(existing.messageGroupUuid), duplicate)
+    const existing = await findConversationBetween(table, sender, recipient)
+    if (existing) return addMessage(table, existing, item(existing.messageGroupUuid), duplicate)
     const first = item(group, createdAt + messageBump)
     const rows: ConversationRowItem[] = [
       {...conversationRow({lastMessage: text, lastMessageAt: formatKeyTime(createdAt + rowBumps[0]), messageGroupUuid: group, other: recipient, owner: sender}), last_message_sk: first.sk},
       {...conversationRow({lastMessage: text, lastMessageAt: formatKeyTime(createdAt + rowBumps[1]), messageGroupUuid: group, other: sender, owner: recipient}), last_message_sk: first.sk},
     ]
     try {
-      await doc.send(
+      await table.doc.send(
         new TransactWriteCommand({
           TransactItems: [
             {Put: {...isNew, Item: conversationMarker(group, sender.uuid, recipient.uuid, first.sk)}},
@@ -149,7 +148,7 @@ export async function createMessage(doc: DynamoDBDocumentClient, table: string, 
       const sent = duplicate && taken(4) ? await duplicate() : undefined
       if (sent) return sent
       // The marker exists: someone started this pair's conversation since we looked. Add to theirs.
-      if (taken(0)) return addMessage(doc, table, await requireMembers(doc, table, group, [sender.uuid, recipient.uuid]), first, duplicate)
+      if (taken(0)) return addMessage(table, await requireMembers(table, group, [sender.uuid, recipient.uuid]), first, duplicate)
       // An owner already has a row at this time (another conversation): that row's time moves on.
       if (taken(1) || taken(2) || taken(3)) {
         if (taken(1)) rowBumps[0]++
@@ -178,11 +177,11 @@ function requireParticipantInput(participant: Participant, role: string): Partic
  * conversation has it (sent in the same microsecond) the time moves on by one microsecond. Nothing is
  * overwritten, and both messages are kept in a stable order.
  */
-async function putMessage(doc: DynamoDBDocumentClient, table: string, message: MessageItem): Promise<MessageItem> {
+async function putMessage(table: MessagesTable, message: MessageItem): Promise<MessageItem> {
   let item = message
   for (let tries = 0; tries < MAX_KEY_TRIES; tries++) {
     try {
-      await doc.send(new PutCommand({ConditionExpression: 'attribute_not_exists(pk)', Item: item, ReturnValuesOnConditionCheckFailure: 'ALL_OLD', TableName: table}))
+      await table.doc.send(new PutCommand({ConditionExpression: 'attribute_not_exists(pk)', Item: item, ReturnValuesOnConditionCheckFailure: 'ALL_OLD', TableName: table.name}))
       return item
     } catch (error) {
       const {Item: holder, name} = error as {name?: string; Item?: {message_uuid?: string | {S?: string}}}
@@ -204,15 +203,14 @@ async function putMessage(doc: DynamoDBDocumentClient, table: string, message: M
  * returned instead.
  */
 async function putIdempotentMessage(
-  doc: DynamoDBDocumentClient,
-  table: string,
+  table: MessagesTable,
   message: MessageItem,
   duplicate: () => Promise<CreateMessageResult | undefined>,
 ): Promise<MessageItem | CreateMessageResult> {
   let item = message
   for (let tries = 0; tries < MAX_KEY_TRIES; tries++) {
     try {
-      await doc.send(new TransactWriteCommand({TransactItems: [{Put: {ConditionExpression: 'attribute_not_exists(pk)', Item: item, TableName: table}}, idempotencyMarkerPut(table, item)]}))
+      await table.doc.send(new TransactWriteCommand({TransactItems: [{Put: {ConditionExpression: 'attribute_not_exists(pk)', Item: item, TableName: table.name}}, idempotencyMarkerPut(table, item)]}))
       return item
     } catch (error) {
       const {CancellationReasons: reasons, name} = error as {name?: string; CancellationReasons?: Array<{Code?: string}>}
@@ -232,17 +230,16 @@ async function putIdempotentMessage(
 
 /** Writes one message into an existing conversation; with `duplicate`, idempotently. */
 async function addMessage(
-  doc: DynamoDBDocumentClient,
-  table: string,
+  table: MessagesTable,
   members: ConversationMembers,
   unsaved: MessageItem,
   duplicate?: () => Promise<CreateMessageResult | undefined>,
 ): Promise<CreateMessageResult> {
-  const saved = duplicate ? await putIdempotentMessage(doc, table, unsaved, duplicate) : await putMessage(doc, table, unsaved)
+  const saved = duplicate ? await putIdempotentMessage(table, unsaved, duplicate) : await putMessage(table, unsaved)
   if ('duplicate' in saved) return saved
   const message = saved
   try {
-    await applyMessageToConversation(doc, table, message)
+    await applyMessageToConversation(table, message)
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error)
     throw new CruddurError('FAILED', `Message ${message.message_uuid} was saved in conversation ${members.messageGroupUuid}, but its conversation rows were not updated (${reason})`, {cause: error, hint: {messageGroupUuid: members.messageGroupUuid, step: 'refresh-conversation'}})
@@ -259,26 +256,25 @@ async function addMessage(
  * user, only while the pair has no derived conversation.
  */
 export async function findConversationBetween(
-  doc: DynamoDBDocumentClient,
-  table: string,
+  table: MessagesTable,
   a: Pick<Participant, 'uuid'>,
   b: Pick<Participant, 'uuid'>,
 ): Promise<ConversationMembers | undefined> {
   const group = conversationUuidFor(a.uuid, b.uuid)
-  const rows = await queryGroupRows(doc, table, group)
-  if (rows.length > 0) return requireMembers(doc, table, group, [a.uuid, b.uuid])
+  const rows = await queryGroupRows(table, group)
+  if (rows.length > 0) return requireMembers(table, group, [a.uuid, b.uuid])
   const pages = paginateQuery(
-    {client: doc, pageSize: 500},
+    {client: table.doc, pageSize: 500},
     {
       ExpressionAttributeValues: {':other': b.uuid, ':pk': groupPk(a.uuid)},
       FilterExpression: 'user_uuid = :other',
       KeyConditionExpression: 'pk = :pk',
       ProjectionExpression: 'pk, sk, message_group_uuid, last_message_sk',
-      TableName: table,
+      TableName: table.name,
     },
   )
   const found: ConversationRowItem[] = []
   for await (const page of pages) found.push(...((page.Items ?? []) as ConversationRowItem[]))
   const newest = found.sort((x, y) => compareRows(y, x) || (x.message_group_uuid < y.message_group_uuid ? -1 : 1))[0]
-  return newest ? requireMembers(doc, table, newest.message_group_uuid, [a.uuid, b.uuid]) : undefined
+  return newest ? requireMembers(table, newest.message_group_uuid, [a.uuid, b.uuid]) : undefined
 }

@@ -1,4 +1,4 @@
-import {GetCommand, paginateQuery, TransactWriteCommand, type DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
+import {GetCommand, paginateQuery, TransactWriteCommand} from '@aws-sdk/lib-dynamodb'
 
 import {CruddurError} from '../../errors.js'
 import {batchWriteAll} from '../batch-write.js'
@@ -6,6 +6,7 @@ import {messagePk} from '../items.js'
 import {ownerUuidOf, queryGroupRows, queryGroupRowsConsistently} from './conversation-rows.js'
 import {CONVERSATION_MARKER_PREFIX, CONVERSATION_MARKER_SK, type ConversationMarker} from './create-message.js'
 import {requireUuid} from './input.js'
+import type {MessagesTable} from '../messages-table.js'
 
 export interface DeleteConversationResult {
   messageGroupUuid: string
@@ -21,19 +22,19 @@ export interface DeleteConversationResult {
  * transaction. The rows and the marker go last, so a run interrupted half-way leaves a conversation that
  * still lists and still has its id: running it again deletes what is left and finishes.
  */
-export async function deleteConversation(doc: DynamoDBDocumentClient, table: string, messageGroupUuid: string, options: {onDeleted?: (count: number) => void} = {}): Promise<DeleteConversationResult> {
+export async function deleteConversation(table: MessagesTable, messageGroupUuid: string, options: {onDeleted?: (count: number) => void} = {}): Promise<DeleteConversationResult> {
   const group = requireUuid(messageGroupUuid, 'The conversation id')
   const markerKey = {pk: `${CONVERSATION_MARKER_PREFIX}${group}`, sk: CONVERSATION_MARKER_SK}
-  const marker = (await doc.send(new GetCommand({ConsistentRead: true, Key: markerKey, TableName: table}))).Item as ConversationMarker | undefined
-  const indexed = await queryGroupRows(doc, table, group)
+  const marker = (await table.doc.send(new GetCommand({ConsistentRead: true, Key: markerKey, TableName: table.name}))).Item as ConversationMarker | undefined
+  const indexed = await queryGroupRows(table, group)
   const participantUuids = [...new Set([...(marker?.participant_uuids ?? []), ...indexed.flatMap((row) => [ownerUuidOf(row), row.user_uuid])])]
   // The index may lag: the rows to delete are read from the table when the participants are known.
-  const rows = participantUuids.length > 0 ? await queryGroupRowsConsistently(doc, table, group, participantUuids) : indexed
+  const rows = participantUuids.length > 0 ? await queryGroupRowsConsistently(table, group, participantUuids) : indexed
 
   const keys = async function* () {
     const pages = paginateQuery(
-      {client: doc, pageSize: 500},
-      {ConsistentRead: true, ExpressionAttributeValues: {':pk': messagePk(group)}, KeyConditionExpression: 'pk = :pk', ProjectionExpression: 'pk, sk', TableName: table},
+      {client: table.doc, pageSize: 500},
+      {ConsistentRead: true, ExpressionAttributeValues: {':pk': messagePk(group)}, KeyConditionExpression: 'pk = :pk', ProjectionExpression: 'pk, sk', TableName: table.name},
     )
     for await (const page of pages) yield* (page.Items ?? []) as Array<{pk: string; sk: string}>
   }
@@ -42,7 +43,7 @@ export async function deleteConversation(doc: DynamoDBDocumentClient, table: str
   // Page by page: a long conversation is never held in memory whole.
   let batch: Array<{pk: string; sk: string}> = []
   const flush = async () => {
-    messagesDeleted += await batchWriteAll(doc, table, batch, {delete: true, onWritten: options.onDeleted})
+    messagesDeleted += await batchWriteAll(table.doc, table.name, batch, {delete: true, onWritten: options.onDeleted})
     batch = []
   }
 
@@ -53,13 +54,13 @@ export async function deleteConversation(doc: DynamoDBDocumentClient, table: str
 
   await flush()
   if (!marker && rows.length === 0 && messagesDeleted === 0) {
-    throw new CruddurError('NOT_FOUND', `No conversation ${group} in table ${table} (nothing left of it)`, {hint: {step: 'list-conversations'}})
+    throw new CruddurError('NOT_FOUND', `No conversation ${group} in table ${table.name} (nothing left of it)`, {hint: {step: 'list-conversations'}})
   }
 
   if (marker || rows.length > 0) {
-    await doc.send(
+    await table.doc.send(
       new TransactWriteCommand({
-        TransactItems: [...rows.map((row) => ({Delete: {Key: {pk: row.pk, sk: row.sk}, TableName: table}})), ...(marker ? [{Delete: {Key: markerKey, TableName: table}}] : [])],
+        TransactItems: [...rows.map((row) => ({Delete: {Key: {pk: row.pk, sk: row.sk}, TableName: table.name}})), ...(marker ? [{Delete: {Key: markerKey, TableName: table.name}}] : [])],
       }),
     )
   }

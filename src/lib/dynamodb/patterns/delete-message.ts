@@ -1,4 +1,4 @@
-import {GetCommand, paginateQuery, TransactWriteCommand, type DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
+import {GetCommand, paginateQuery, TransactWriteCommand} from '@aws-sdk/lib-dynamodb'
 
 import {CruddurError} from '../../errors.js'
 import {isDeletedMessage, type MessageItem, messagePk, type Participant} from '../items.js'
@@ -9,6 +9,7 @@ import {requireUuid} from './input.js'
 import {isContention, messageAsApplied, newestMessage, type OwnerPlan, planOwner, takenKeys, type TransactItem, unchangedCondition} from './update-message-group.js'
 import {type Message, messageFromItem} from './views.js'
 import {sleep} from '../../sleep.js'
+import type {MessagesTable} from '../messages-table.js'
 
 const MAX_ATTEMPTS = 30
 const backoff = (attempt: number) => sleep(Math.random() * Math.min(500, 10 * 2 ** attempt))
@@ -44,16 +45,16 @@ export interface DeleteMessageResult {
  * A message of a conversation by its uuid: keys hold only its time, so this reads the conversation's
  * partition (consistently, newest first) for the one item with that message_uuid.
  */
-export async function findMessage(doc: DynamoDBDocumentClient, table: string, messageGroupUuid: string, messageUuid: string): Promise<MessageItem | undefined> {
+export async function findMessage(table: MessagesTable, messageGroupUuid: string, messageUuid: string): Promise<MessageItem | undefined> {
   const pages = paginateQuery(
-    {client: doc, pageSize: 500},
+    {client: table.doc, pageSize: 500},
     {
       ConsistentRead: true,
       ExpressionAttributeValues: {':pk': messagePk(messageGroupUuid), ':uuid': messageUuid},
       FilterExpression: 'message_uuid = :uuid',
       KeyConditionExpression: 'pk = :pk',
       ScanIndexForward: false,
-      TableName: table,
+      TableName: table.name,
     },
   )
   for await (const page of pages) {
@@ -83,11 +84,11 @@ export function rowShows(row: ConversationRowItem, message: Pick<MessageItem, 's
  * them) and a lost race is read again. Deleting twice changes nothing the second time (a second hard delete
  * finds no message: NOT_FOUND).
  */
-export async function deleteMessage(doc: DynamoDBDocumentClient, table: string, input: DeleteMessageInput): Promise<DeleteMessageResult> {
+export async function deleteMessage(table: MessagesTable, input: DeleteMessageInput): Promise<DeleteMessageResult> {
   const group = requireUuid(input.messageGroupUuid, 'The conversation id')
   const messageUuid = requireUuid(input.messageUuid, 'The message id')
-  const members = await requireMembers(doc, table, group)
-  const message = await findMessage(doc, table, group, messageUuid)
+  const members = await requireMembers(table, group)
+  const message = await findMessage(table, group, messageUuid)
   if (!message) {
     throw new CruddurError('NOT_FOUND', `No message ${messageUuid} in conversation ${group}${input.hard ? ' (a message already removed with --hard is gone too)' : ''}`, {hint: {messageGroupUuid: group, step: 'read-conversation'}})
   }
@@ -97,13 +98,12 @@ export async function deleteMessage(doc: DynamoDBDocumentClient, table: string, 
     throw new CruddurError('CONFLICT', `${who} did not send message ${messageUuid} (@${message.user_handle} did): only its sender can delete it; drop --as to delete as an operator.`)
   }
 
-  return removeMessage(doc, table, members, message, {hard: Boolean(input.hard), now: input.now})
+  return removeMessage(table, members, message, {hard: Boolean(input.hard), now: input.now})
 }
 
 /** The message's removal and the rows' moves, retried on lost races; `message` as read, consistently. */
 export async function removeMessage(
-  doc: DynamoDBDocumentClient,
-  table: string,
+  table: MessagesTable,
   members: ConversationMembers,
   message: MessageItem,
   options: {hard: boolean; now?: Date},
@@ -127,20 +127,20 @@ export async function removeMessage(
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     if (attempt > 0) {
       await backoff(attempt)
-      current = (await doc.send(new GetCommand({ConsistentRead: true, Key: key, TableName: table}))).Item as MessageItem | undefined
+      current = (await table.doc.send(new GetCommand({ConsistentRead: true, Key: key, TableName: table.name}))).Item as MessageItem | undefined
       if (!current) return result(true, 0) // removed by someone else, with its rows
     }
 
     // From the table, not the index: a row the index still shows elsewhere may already show this message.
-    const now = membersOf(members.messageGroupUuid, await queryGroupRowsConsistently(doc, table, members.messageGroupUuid, participantUuids))
+    const now = membersOf(members.messageGroupUuid, await queryGroupRowsConsistently(table, members.messageGroupUuid, participantUuids))
     if (!now) continue // a row caught in the middle of its move: read again
     const shows = (row: ConversationRowItem) => rowShows(row, current!)
     const tombstone: MessageItem = {...stripText(current), deleted_at: current.deleted_at ?? deletedAt}
-    const previous = options.hard && now.rows.some(shows) ? await newestMessage(doc, table, members.messageGroupUuid, {except: current.sk}) : undefined
+    const previous = options.hard && now.rows.some(shows) ? await newestMessage(table, members.messageGroupUuid, {except: current.sk}) : undefined
     const plans: OwnerPlan[] = []
     const others: TransactItem[] = []
-    const unchanged = (row: ConversationRowItem): TransactItem => ({ConditionCheck: {Key: {pk: row.pk, sk: row.sk}, TableName: table, ...unchangedCondition(row)}})
-    const remove = (row: ConversationRowItem): TransactItem => ({Delete: {Key: {pk: row.pk, sk: row.sk}, TableName: table, ...unchangedCondition(row)}})
+    const unchanged = (row: ConversationRowItem): TransactItem => ({ConditionCheck: {Key: {pk: row.pk, sk: row.sk}, TableName: table.name, ...unchangedCondition(row)}})
+    const remove = (row: ConversationRowItem): TransactItem => ({Delete: {Key: {pk: row.pk, sk: row.sk}, TableName: table.name, ...unchangedCondition(row)}})
     let rowsUpdated = 0
     for (const keeper of now.rows) {
       const extras = now.extras.filter((row) => row.pk === keeper.pk)
@@ -165,18 +165,18 @@ export async function removeMessage(
     const conversationRemoved = options.hard && !previous && now.rows.some(shows)
     let messageWrites: TransactItem[]
     if (options.hard) {
-      messageWrites = [{Delete: {ConditionExpression: 'attribute_exists(pk)', Key: key, TableName: table}}]
+      messageWrites = [{Delete: {ConditionExpression: 'attribute_exists(pk)', Key: key, TableName: table.name}}]
       // The row's new message must still be there, deleted or not as read (another delete may be removing it).
       if (previous) messageWrites.push({ConditionCheck: {...messageAsApplied(table, previous).ConditionCheck!, ConditionExpression: `attribute_exists(pk) AND ${messageAsApplied(table, previous).ConditionCheck!.ConditionExpression}`}})
-      if (conversationRemoved) messageWrites.push({Delete: {Key: {pk: `${CONVERSATION_MARKER_PREFIX}${members.messageGroupUuid}`, sk: CONVERSATION_MARKER_SK}, TableName: table}})
+      if (conversationRemoved) messageWrites.push({Delete: {Key: {pk: `${CONVERSATION_MARKER_PREFIX}${members.messageGroupUuid}`, sk: CONVERSATION_MARKER_SK}, TableName: table.name}})
     } else {
       if (isDeletedMessage(current) && plans.length === 0 && others.every((write) => !write.Delete)) return result(true, 0)
-      messageWrites = [{Put: {ConditionExpression: 'attribute_exists(pk)', Item: tombstone, TableName: table}}]
+      messageWrites = [{Put: {ConditionExpression: 'attribute_exists(pk)', Item: tombstone, TableName: table.name}}]
     }
 
     try {
       // The plans first: their indexes in a cancellation tell which new row key was taken.
-      await doc.send(new TransactWriteCommand({TransactItems: [...plans.flatMap((plan) => plan.writes), ...others, ...messageWrites]}))
+      await table.doc.send(new TransactWriteCommand({TransactItems: [...plans.flatMap((plan) => plan.writes), ...others, ...messageWrites]}))
     } catch (error) {
       if (!isContention(error)) throw error
       for (const ownerPk of takenKeys(error, plans)) bumps.set(ownerPk, (bumps.get(ownerPk) ?? 0n) + 1n)

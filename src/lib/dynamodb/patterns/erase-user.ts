@@ -1,9 +1,10 @@
-import {paginateQuery, type DynamoDBDocumentClient, type QueryCommandInput} from '@aws-sdk/lib-dynamodb'
+import {paginateQuery, type QueryCommandInput} from '@aws-sdk/lib-dynamodb'
 
 import {groupPk, type MessageItem, messagePk, type Participant} from '../items.js'
 import {type ConversationRowItem, queryGroupRowsConsistently, requireMembers} from './conversation-rows.js'
 import {removeMessage, rowShows} from './delete-message.js'
 import {requireUuid} from './input.js'
+import type {MessagesTable} from '../messages-table.js'
 
 export interface EraseUserOptions {
   /** Remove the messages instead of leaving tombstones. */
@@ -37,9 +38,9 @@ export interface EraseUserResult {
 }
 
 /** Every item of a Query, read consistently. */
-async function queryAll<T>(doc: DynamoDBDocumentClient, table: string, input: Omit<QueryCommandInput, 'TableName'>): Promise<T[]> {
+async function queryAll<T>(table: MessagesTable, input: Omit<QueryCommandInput, 'TableName'>): Promise<T[]> {
   const items: T[] = []
-  for await (const page of paginateQuery({client: doc, pageSize: 500}, {ConsistentRead: true, TableName: table, ...input})) items.push(...((page.Items ?? []) as T[]))
+  for await (const page of paginateQuery({client: table.doc, pageSize: 500}, {ConsistentRead: true, TableName: table.name, ...input})) items.push(...((page.Items ?? []) as T[]))
   return items
 }
 
@@ -52,17 +53,17 @@ async function queryAll<T>(doc: DynamoDBDocumentClient, table: string, input: Om
  * Resumable: what was erased is not found again (soft: only messages with text are read), so a run killed
  * half-way and started again finishes the rest. The user's PostgreSQL row is not touched.
  */
-export async function eraseUser(doc: DynamoDBDocumentClient, table: string, user: Pick<Participant, 'handle' | 'uuid'>, options: EraseUserOptions = {}): Promise<EraseUserResult> {
+export async function eraseUser(table: MessagesTable, user: Pick<Participant, 'handle' | 'uuid'>, options: EraseUserOptions = {}): Promise<EraseUserResult> {
   const userUuid = requireUuid(user.uuid, 'The user id')
   const hard = Boolean(options.hard)
-  const ownRows = await queryAll<ConversationRowItem>(doc, table, {ExpressionAttributeValues: {':pk': groupPk(userUuid)}, KeyConditionExpression: 'pk = :pk'})
+  const ownRows = await queryAll<ConversationRowItem>(table, {ExpressionAttributeValues: {':pk': groupPk(userUuid)}, KeyConditionExpression: 'pk = :pk'})
   const groups = [...new Set(ownRows.map((row) => row.message_group_uuid))]
   const result: EraseUserResult = {conversations: [], conversationsSeen: groups.length, dryRun: Boolean(options.dryRun), hard, messages: 0, postgres: 'untouched', rowsUpdated: 0, user: {handle: user.handle, uuid: userUuid}}
 
   for (const [index, group] of groups.entries()) {
-    const members = await requireMembers(doc, table, group, [userUuid])
+    const members = await requireMembers(table, group, [userUuid])
     // Soft: tombstones are done already; hard: every message of theirs, tombstones included.
-    const sent = await queryAll<MessageItem>(doc, table, {
+    const sent = await queryAll<MessageItem>(table, {
       ExpressionAttributeValues: {':pk': messagePk(group), ':user': userUuid},
       FilterExpression: hard ? 'user_uuid = :user' : 'user_uuid = :user AND attribute_not_exists(deleted_at)',
       KeyConditionExpression: 'pk = :pk',
@@ -70,12 +71,12 @@ export async function eraseUser(doc: DynamoDBDocumentClient, table: string, user
     const participantUuids = members.participants.map((p) => p.uuid)
     const done: ErasedConversation = {messageGroupUuid: group, messages: 0, participantUuids, removed: false, rowsUpdated: 0}
     if (options.dryRun) {
-      const rows = await queryGroupRowsConsistently(doc, table, group, participantUuids)
+      const rows = await queryGroupRowsConsistently(table, group, participantUuids)
       done.messages = sent.length
       done.rowsUpdated = rows.filter((row) => sent.some((message) => rowShows(row, message))).length
     } else {
       for (const message of sent) {
-        const removed = await removeMessage(doc, table, members, message, {hard})
+        const removed = await removeMessage(table, members, message, {hard})
         if (!removed.alreadyDeleted) done.messages++
         done.rowsUpdated += removed.rowsUpdated
         done.removed ||= removed.conversationRemoved

@@ -1,10 +1,11 @@
-import {GetCommand, type DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
+import {GetCommand} from '@aws-sdk/lib-dynamodb'
 
 import {CruddurError} from '../../errors.js'
 import {type MessageItem, type Participant} from '../items.js'
 import {uuidV5} from './conversation-uuid.js'
 import type {TransactItem} from './update-message-group.js'
 import {type Message, messageFromItem} from './views.js'
+import type {MessagesTable} from '../messages-table.js'
 
 /** The namespace of idempotent message ids (a fixed random uuid): changing it would let retries send again. */
 export const IDEMPOTENCY_NAMESPACE = 'c6e9d53c-7131-461a-997c-64fe4b324325'
@@ -39,9 +40,9 @@ export function idempotentMessageUuid(senderUuid: string, key: string): string {
 const markerKey = (messageUuid: string) => ({pk: `${IDEMPOTENCY_PREFIX}${messageUuid}`, sk: IDEMPOTENCY_SK})
 
 /** The marker's conditional Put, to go in the message's own transaction. */
-export function idempotencyMarkerPut(table: string, message: MessageItem): TransactItem {
+export function idempotencyMarkerPut(table: MessagesTable, message: MessageItem): TransactItem {
   const item: IdempotencyMarker = {...markerKey(message.message_uuid), message_pk: message.pk, message_sk: message.sk, message_uuid: message.message_uuid}
-  return {Put: {ConditionExpression: 'attribute_not_exists(pk)', Item: item, TableName: table}}
+  return {Put: {ConditionExpression: 'attribute_not_exists(pk)', Item: item, TableName: table.name}}
 }
 
 /**
@@ -49,14 +50,13 @@ export function idempotencyMarkerPut(table: string, message: MessageItem): Trans
  * removed since (`--hard`), it is shown deleted: a retry must not send it again.
  */
 export async function findSentMessage(
-  doc: DynamoDBDocumentClient,
-  table: string,
+  table: MessagesTable,
   messageUuid: string,
   sender: Participant,
 ): Promise<{item?: MessageItem; message: Message; messageGroupUuid: string} | undefined> {
-  const marker = (await doc.send(new GetCommand({ConsistentRead: true, Key: markerKey(messageUuid), TableName: table}))).Item as IdempotencyMarker | undefined
+  const marker = (await table.doc.send(new GetCommand({ConsistentRead: true, Key: markerKey(messageUuid), TableName: table.name}))).Item as IdempotencyMarker | undefined
   if (!marker) return undefined
-  const item = (await doc.send(new GetCommand({ConsistentRead: true, Key: {pk: marker.message_pk, sk: marker.message_sk}, TableName: table}))).Item as MessageItem | undefined
+  const item = (await table.doc.send(new GetCommand({ConsistentRead: true, Key: {pk: marker.message_pk, sk: marker.message_sk}, TableName: table.name}))).Item as MessageItem | undefined
   if (item) return {item, message: messageFromItem(item), messageGroupUuid: messageFromItem(item).messageGroupUuid}
   const message = messageFromItem({deleted_at: '', message: '', message_uuid: messageUuid, pk: marker.message_pk, sk: marker.message_sk, user_display_name: sender.displayName, user_handle: sender.handle, user_uuid: sender.uuid})
   delete message.deletedAt // removed with --hard: when is not known

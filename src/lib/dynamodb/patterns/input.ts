@@ -28,6 +28,12 @@ export function requireMessageText(text: string): string {
   return text
 }
 
+/** A message goes to someone else: the same user (by uuid when both are known, else by handle, in any case) is refused. */
+export function requireOtherRecipient(sender: {handle: string; uuid?: string}, recipient: {handle: string; uuid?: string}): void {
+  const same = sender.uuid !== undefined && recipient.uuid !== undefined ? sender.uuid === recipient.uuid : sender.handle.toLowerCase() === recipient.handle.toLowerCase()
+  if (same) throw new CruddurError('INVALID_INPUT', `@${sender.handle} cannot message themselves: pick another recipient.`)
+}
+
 export function requirePageSize(limit: number | undefined): number {
   const size = limit ?? DEFAULT_PAGE_SIZE
   if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {

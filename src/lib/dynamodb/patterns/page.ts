@@ -1,12 +1,25 @@
-import {QueryCommand, type DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
+import {QueryCommand, type QueryCommandInput} from '@aws-sdk/lib-dynamodb'
 
 import {decodeCursor, encodeCursor, requirePageSize} from './input.js'
+import type {MessagesTable} from '../messages-table.js'
 
 export interface Page {
   /** Page size, 1–1000 (default 20). */
   limit?: number
   /** The nextCursor of the previous page; none for the first (newest) page. */
   cursor?: string
+}
+
+/** The Query for up to `limit` items of a partition, newest first, from `startKey` on: built apart from sending it. */
+export function partitionPageRequest(table: MessagesTable, partitionKey: string, limit: number, startKey?: Record<string, unknown>): QueryCommandInput {
+  return {
+    ExclusiveStartKey: startKey,
+    ExpressionAttributeValues: {':pk': partitionKey},
+    KeyConditionExpression: 'pk = :pk',
+    Limit: limit,
+    ScanIndexForward: false,
+    TableName: table.name,
+  }
 }
 
 /**
@@ -17,8 +30,7 @@ export interface Page {
  * of long messages would come back short with no cursor, leaving older items unreachable.
  */
 export async function queryPartitionPage<T extends {pk: string; sk: string}>(
-  doc: DynamoDBDocumentClient,
-  table: string,
+  table: MessagesTable,
   partitionKey: string,
   page: Page,
 ): Promise<{items: T[]; nextCursor: string | null; firstPage: boolean}> {
@@ -27,16 +39,7 @@ export async function queryPartitionPage<T extends {pk: string; sk: string}>(
   const items: T[] = []
   let exclusiveStartKey: Record<string, unknown> | undefined = startKey
   do {
-    const output = await doc.send(
-      new QueryCommand({
-        ExclusiveStartKey: exclusiveStartKey,
-        ExpressionAttributeValues: {':pk': partitionKey},
-        KeyConditionExpression: 'pk = :pk',
-        Limit: limit + 1 - items.length,
-        ScanIndexForward: false,
-        TableName: table,
-      }),
-    )
+    const output = await table.doc.send(new QueryCommand(partitionPageRequest(table, partitionKey, limit + 1 - items.length, exclusiveStartKey)))
     items.push(...((output.Items ?? []) as T[]))
     exclusiveStartKey = output.LastEvaluatedKey
   } while (exclusiveStartKey && items.length <= limit)

@@ -1,4 +1,4 @@
-import {paginateQuery, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput, type DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
+import {paginateQuery, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput} from '@aws-sdk/lib-dynamodb'
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number]
 
@@ -9,6 +9,7 @@ import {type ConversationRowItem, isNewerThanRow, lastMessageSkOf, membersOf, ow
 import {requireUuid} from './input.js'
 import {type Message, messageFromItem} from './views.js'
 import {sleep} from '../../sleep.js'
+import type {MessagesTable} from '../messages-table.js'
 
 export interface ApplyResult {
   messageGroupUuid: string
@@ -65,7 +66,7 @@ export interface OwnerPlan {
  * canonical form, `bump` microseconds later when the owner already had another row at that time.
  */
 export function planOwner(
-  table: string,
+  table: MessagesTable,
   keeper: ConversationRowItem,
   extras: ConversationRowItem[],
   message: MessageItem,
@@ -74,7 +75,7 @@ export function planOwner(
   /** The sort key of a message removed by this move (a hard delete moving the row back from it). */
   removing?: string,
 ): OwnerPlan {
-  const deletes = (rows: ConversationRowItem[]): TransactItem[] => rows.map((row) => ({Delete: {Key: {pk: row.pk, sk: row.sk}, TableName: table, ...unchangedCondition(row)}}))
+  const deletes = (rows: ConversationRowItem[]): TransactItem[] => rows.map((row) => ({Delete: {Key: {pk: row.pk, sk: row.sk}, TableName: table.name, ...unchangedCondition(row)}}))
   if (!move) return {ownerPk: keeper.pk, writes: deletes(extras)}
   const sk = formatKeyTime(keyMicros(message.sk) + bump)
   const moved: ConversationRowItem = {...keeper, last_message_sk: message.sk, message: message.message, sk}
@@ -93,8 +94,8 @@ export function planOwner(
   // A transaction touches an item once: a row already at the new key is overwritten in place, not deleted.
   const inPlace = [keeper, ...extras].find((row) => row.sk === sk)
   const others = [keeper, ...extras].filter((row) => row !== inPlace)
-  if (inPlace) return {moved, ownerPk: keeper.pk, writes: [{Put: {Item: moved, TableName: table, ...unchangedCondition(inPlace)}}, ...deletes(others)]}
-  return {moved, newKeyWrite: 0, ownerPk: keeper.pk, writes: [{Put: {ConditionExpression: 'attribute_not_exists(pk)', Item: moved, TableName: table}}, ...deletes(others)]}
+  if (inPlace) return {moved, ownerPk: keeper.pk, writes: [{Put: {Item: moved, TableName: table.name, ...unchangedCondition(inPlace)}}, ...deletes(others)]}
+  return {moved, newKeyWrite: 0, ownerPk: keeper.pk, writes: [{Put: {ConditionExpression: 'attribute_not_exists(pk)', Item: moved, TableName: table.name}}, ...deletes(others)]}
 }
 
 /**
@@ -110,12 +111,12 @@ export const needsMessage = (row: ConversationRowItem, message: MessageItem) =>
  * then cancels the move. (A message removed with --hard is refused by the rows' `removed_sks` instead: an
  * absent item passes this check, as records of items never read back do.)
  */
-export function messageAsApplied(table: string, message: Pick<MessageItem, 'pk' | 'sk' | 'deleted_at'>): TransactItem {
+export function messageAsApplied(table: MessagesTable, message: Pick<MessageItem, 'pk' | 'sk' | 'deleted_at'>): TransactItem {
   return {
     ConditionCheck: {
       ConditionExpression: isDeletedMessage(message) ? 'attribute_exists(deleted_at)' : 'attribute_not_exists(deleted_at)',
       Key: {pk: message.pk, sk: message.sk},
-      TableName: table,
+      TableName: table.name,
     },
   }
 }
@@ -147,7 +148,7 @@ export function takenKeys(error: unknown, plans: OwnerPlan[]): string[] {
  * cancelled, and this reads again and decides again. The stream handler calls it for every new message;
  * `updateMessageGroup` calls it with the newest message to repair stale rows.
  */
-export async function applyMessageToConversation(doc: DynamoDBDocumentClient, table: string, message: MessageItem): Promise<ApplyResult> {
+export async function applyMessageToConversation(table: MessagesTable, message: MessageItem): Promise<ApplyResult> {
   if (!isMessageItem(message) || typeof message.sk !== 'string' || (typeof message.message !== 'string' && !isDeletedMessage(message))) {
     throw new CruddurError('INVALID_INPUT', `Not a message item (pk ${String(message.pk)}): Pattern D applies messages only.`)
   }
@@ -163,8 +164,8 @@ export async function applyMessageToConversation(doc: DynamoDBDocumentClient, ta
     // The index is eventually consistent: when it shows no pair of rows (a conversation just created, a row
     // just moved) or keeps losing races, the rows are read from the table itself, starting at the sender's.
     const rows = consistent
-      ? await queryGroupRowsConsistently(doc, table, messageGroupUuid, [message.user_uuid, ...malformed?.flatMap((row) => [ownerUuidOf(row), row.user_uuid]) ?? []])
-      : await queryGroupRows(doc, table, messageGroupUuid)
+      ? await queryGroupRowsConsistently(table, messageGroupUuid, [message.user_uuid, ...malformed?.flatMap((row) => [ownerUuidOf(row), row.user_uuid]) ?? []])
+      : await queryGroupRows(table, messageGroupUuid)
     const members = membersOf(messageGroupUuid, rows)
     if (!members) {
       malformed = rows
@@ -181,7 +182,7 @@ export async function applyMessageToConversation(doc: DynamoDBDocumentClient, ta
     const writes = plans.flatMap((plan) => plan.writes)
     try {
       // Last, so the plans' indexes in a cancellation are unchanged.
-      await doc.send(new TransactWriteCommand({TransactItems: [...writes, messageAsApplied(table, message)]}))
+      await table.doc.send(new TransactWriteCommand({TransactItems: [...writes, messageAsApplied(table, message)]}))
     } catch (error) {
       if (!isContention(error)) throw error
       // The message was deleted (or tombstoned) since it was written: applying it would undo the delete.
@@ -196,7 +197,7 @@ export async function applyMessageToConversation(doc: DynamoDBDocumentClient, ta
   }
 
   if (malformed?.length === 0) {
-    throw new CruddurError('NOT_FOUND', `No conversation rows for ${messageGroupUuid} in table ${table}: the conversation does not exist, or its rows were deleted.`)
+    throw new CruddurError('NOT_FOUND', `No conversation rows for ${messageGroupUuid} in table ${table.name}: the conversation does not exist, or its rows were deleted.`)
   }
 
   if (malformed) {
@@ -214,16 +215,16 @@ const MAX_OFFSET_MICROS = 14n * 3_600_000_000n
  * takes the last key by string and then reads every key whose wall-clock text could still be a later instant
  * (within the widest UTC offset of it): usually a handful of messages, never the whole conversation.
  */
-export async function newestMessage(doc: DynamoDBDocumentClient, table: string, messageGroupUuid: string, options: {except?: string} = {}): Promise<MessageItem | undefined> {
+export async function newestMessage(table: MessagesTable, messageGroupUuid: string, options: {except?: string} = {}): Promise<MessageItem | undefined> {
   // `except`: the newest but this one (a message being removed).
   const kept = (item: MessageItem) => item.sk !== options.except
-  const output = await doc.send(
+  const output = await table.doc.send(
     new QueryCommand({
       ExpressionAttributeValues: {':pk': messagePk(messageGroupUuid)},
       KeyConditionExpression: 'pk = :pk',
       Limit: 2,
       ScanIndexForward: false,
-      TableName: table,
+      TableName: table.name,
     }),
   )
   const last = (output.Items as MessageItem[] | undefined)?.find(kept)
@@ -232,12 +233,12 @@ export async function newestMessage(doc: DynamoDBDocumentClient, table: string, 
   const from = formatKeyTime(keyMicros(last.sk) - MAX_OFFSET_MICROS).slice(0, 19)
   let newest = last
   const pages = paginateQuery(
-    {client: doc, pageSize: 100},
+    {client: table.doc, pageSize: 100},
     {
       ExpressionAttributeValues: {':from': from, ':pk': messagePk(messageGroupUuid)},
       KeyConditionExpression: 'pk = :pk AND sk >= :from',
       ScanIndexForward: false,
-      TableName: table,
+      TableName: table.name,
     },
   )
   for await (const page of pages) {
@@ -252,7 +253,7 @@ export async function newestMessage(doc: DynamoDBDocumentClient, table: string, 
  * row per participant, at the newest message by instant, extra rows deleted. The same as
  * `updateMessageGroup`, under the name of what it does for a repair tool.
  */
-export const reconcileConversationRows = (doc: DynamoDBDocumentClient, table: string, messageGroupUuid: string) => updateMessageGroup(doc, table, messageGroupUuid)
+export const reconcileConversationRows = (table: MessagesTable, messageGroupUuid: string) => updateMessageGroup(table, messageGroupUuid)
 
 export interface UpdateMessageGroupResult extends ApplyResult {
   lastMessage: Message
@@ -263,14 +264,14 @@ export interface UpdateMessageGroupResult extends ApplyResult {
  * so rows left stale (say, after a stream outage, or moved back by the course's Lambda) catch up, and an
  * owner's extra rows are deleted.
  */
-export async function updateMessageGroup(doc: DynamoDBDocumentClient, table: string, messageGroupUuid: string): Promise<UpdateMessageGroupResult> {
+export async function updateMessageGroup(table: MessagesTable, messageGroupUuid: string): Promise<UpdateMessageGroupResult> {
   const group = requireUuid(messageGroupUuid, 'The conversation id')
-  const newest = await newestMessage(doc, table, group)
+  const newest = await newestMessage(table, group)
   if (!newest) {
     // Tells an unknown conversation (NOT_FOUND) from one without messages.
-    await requireMembers(doc, table, group)
+    await requireMembers(table, group)
     throw new CruddurError('NOT_FOUND', `Conversation ${group} has no messages yet: there is nothing to bring its rows up to.`)
   }
 
-  return {...(await applyMessageToConversation(doc, table, newest)), lastMessage: messageFromItem(newest)}
+  return {...(await applyMessageToConversation(table, newest)), lastMessage: messageFromItem(newest)}
 }

@@ -1,0 +1,38 @@
+import type {DynamoDBClient} from '@aws-sdk/client-dynamodb'
+import {DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
+
+import type {CacheStore} from '../momento/client.js'
+
+/**
+ * The messages table (`cruddur-messages` or a test's copy): its name and the clients that reach it, in one
+ * object the patterns, seed, doctor and stream handler take (as dynamodb-toolbox's `Table`). Each caller makes
+ * it from its own clients: the CLI from its target, the Lambda from its environment, a test from the stack.
+ */
+export class MessagesTable {
+  /** The document client the patterns send through (plain JS values in and out). */
+  readonly doc: DynamoDBDocumentClient
+  /** The table's name. */
+  readonly name: string
+  /** The read patterns' cache-aside store (first pages); without one every read goes to the table. */
+  readonly cache?: CacheStore
+  private readonly lowLevel?: DynamoDBClient
+
+  constructor(options: {name: string; doc?: DynamoDBDocumentClient; client?: DynamoDBClient; cache?: CacheStore}) {
+    if (!options.doc && !options.client) throw new Error('A MessagesTable needs a document client or a DynamoDB client.')
+    this.name = options.name
+    this.lowLevel = options.client
+    this.doc = options.doc ?? DynamoDBDocumentClient.from(options.client!, {marshallOptions: {removeUndefinedValues: true}})
+    this.cache = options.cache
+  }
+
+  /** The low-level client, for the few calls the document client lacks (DescribeTable, the stream). */
+  get client(): DynamoDBClient {
+    if (!this.lowLevel) throw new Error(`The MessagesTable for ${this.name} was made without a DynamoDB client.`)
+    return this.lowLevel
+  }
+
+  /** The same table read through `cache` (undefined: no cache). */
+  withCache(cache: CacheStore | undefined): MessagesTable {
+    return new MessagesTable({cache, client: this.lowLevel, doc: this.doc, name: this.name})
+  }
+}
