@@ -19,6 +19,10 @@ const FOREIGN_ENV = [
   'DEBUG',
 ]
 
+// A loaded CI machine can keep a healthy cache past the 100 ms hedge: tests that expect hits would flake.
+// Set before any test file loads the cache module; still well under the cache client's timeout.
+process.env.CRUDDUR_CACHE_HEDGE_MS ??= '400'
+
 // Kept on globalThis: mocha may load this file under more than one module URL.
 const holder = globalThis as {cruddurTestStack?: TestStack}
 
