@@ -5,13 +5,13 @@ import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {LOCAL_CREDENTIALS} from '../src/lib/dynamodb/client.js'
-import type {ConsumedCapacityTotals} from '../src/lib/dynamodb/consumed-capacity.js'
-import {formatKeyTime, parseKeyTime} from '../src/lib/dynamodb/key-time.js'
-import {GROUP_INDEX} from '../src/lib/dynamodb/schema.js'
-import {testStack} from './hooks.js'
-import {cli, cliJson, errorLines} from './support/cli.js'
-import {addStackUsers} from './support/database.js'
+import {LOCAL_CREDENTIALS} from '../../src/lib/dynamodb/client.js'
+import type {ConsumedCapacityTotals} from '../../src/lib/dynamodb/consumed-capacity.js'
+import {formatKeyTime, parseKeyTime} from '../../src/lib/dynamodb/key-time.js'
+import {GROUP_INDEX} from '../../src/lib/dynamodb/schema.js'
+import {testStack} from '../hooks.js'
+import {cli, cliJson, errorLines} from '../support/cli.js'
+import {addStackUsers} from '../support/database.js'
 
 type Item = Record<string, string>
 

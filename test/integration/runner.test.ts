@@ -1,9 +1,9 @@
 import {runCommand} from '@oclif/test'
 import {expect} from 'chai'
 
-import {freePort} from '../src/lib/local/ports.js'
-import {testStack} from './hooks.js'
-import {ROOT} from './support/cli.js'
+import {freePort} from '../../src/lib/local/ports.js'
+import {testStack} from '../hooks.js'
+import {ROOT} from '../support/cli.js'
 
 /**
  * The same commands through oclif's own runner, in this process: what a plugin or a script embedding

@@ -2,10 +2,10 @@ import type {TableDescription} from '@aws-sdk/client-dynamodb'
 import {expect} from 'chai'
 import {randomUUID} from 'node:crypto'
 
-import type {DdbScanResult} from '../src/commands/ddb/scan.js'
-import type {DdbSeedResult} from '../src/commands/ddb/seed.js'
-import {addStackUsers} from './support/database.js'
-import {cli, cliJson, errorLines} from './support/cli.js'
+import type {DdbScanResult} from '../../src/commands/ddb/scan.js'
+import type {DdbSeedResult} from '../../src/commands/ddb/seed.js'
+import {addStackUsers} from '../support/database.js'
+import {cli, cliJson, errorLines} from '../support/cli.js'
 
 type SeedJson = DdbSeedResult
 // The items' attributes are strings in this table's test data.

@@ -3,11 +3,11 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {javaMajorVersion} from '../src/lib/local/dynamodb-local.js'
-import {choosePort, freePort} from '../src/lib/local/ports.js'
-import type {LocalStatusResult} from '../src/commands/local/status.js'
-import {testStack} from './hooks.js'
-import {cli, cliJson, errorLines} from './support/cli.js'
+import {javaMajorVersion} from '../../src/lib/local/dynamodb-local.js'
+import {choosePort, freePort} from '../../src/lib/local/ports.js'
+import type {LocalStatusResult} from '../../src/commands/local/status.js'
+import {testStack} from '../hooks.js'
+import {cli, cliJson, errorLines} from '../support/cli.js'
 
 type StatusJson = LocalStatusResult
 

@@ -3,10 +3,10 @@ import {randomUUID} from 'node:crypto'
 import pg from 'pg'
 import {PutCommand, QueryCommand, ScanCommand} from '@aws-sdk/lib-dynamodb'
 
-import {batchWriteAll} from '../src/lib/dynamodb/batch-write.js'
-import {createDynamoDbClients, type DynamoDbClients} from '../src/lib/dynamodb/client.js'
-import {conversationRow, groupPk, messageItem, type MessageItem, type Participant, timestamp} from '../src/lib/dynamodb/items.js'
-import {formatKeyTime, microsOfDate} from '../src/lib/dynamodb/key-time.js'
+import {batchWriteAll} from '../../src/lib/dynamodb/batch-write.js'
+import {createDynamoDbClients, type DynamoDbClients} from '../../src/lib/dynamodb/client.js'
+import {conversationRow, groupPk, messageItem, type MessageItem, type Participant, timestamp} from '../../src/lib/dynamodb/items.js'
+import {formatKeyTime, microsOfDate} from '../../src/lib/dynamodb/key-time.js'
 import {
   applyMessageToConversation,
   conversationUuidFor,
@@ -16,14 +16,14 @@ import {
   listConversations,
   MAX_MESSAGE_LENGTH,
   updateMessageGroup,
-} from '../src/lib/dynamodb/patterns/index.js'
-import {uuidV5} from '../src/lib/dynamodb/patterns/conversation-uuid.js'
-import {dropTable, loadTableSchema} from '../src/lib/dynamodb/table-admin.js'
-import {CruddurError} from '../src/lib/errors.js'
-import {loadSchema} from '../src/lib/postgres/schema.js'
-import {testStack} from './hooks.js'
-import {cli, cliJson, errorLines} from './support/cli.js'
-import {MessagesTable} from '../src/lib/dynamodb/messages-table.js'
+} from '../../src/lib/dynamodb/patterns/index.js'
+import {uuidV5} from '../../src/lib/dynamodb/patterns/conversation-uuid.js'
+import {dropTable, loadTableSchema} from '../../src/lib/dynamodb/table-admin.js'
+import {CruddurError} from '../../src/lib/errors.js'
+import {loadSchema} from '../../src/lib/postgres/schema.js'
+import {testStack} from '../hooks.js'
+import {cli, cliJson, errorLines} from '../support/cli.js'
+import {MessagesTable} from '../../src/lib/dynamodb/messages-table.js'
 
 interface MessageJson {
   messageUuid: string

@@ -4,14 +4,14 @@ import {expect} from 'chai'
 import {spawn} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
 
-import type {DoctorResult} from '../src/commands/ddb/doctor.js'
-import {createDynamoDbClients, type DynamoDbClients} from '../src/lib/dynamodb/client.js'
-import {compareKeys, parseKeyTime} from '../src/lib/dynamodb/key-time.js'
-import {conversationUuidFor} from '../src/lib/dynamodb/patterns/conversation-uuid.js'
-import {dropTable} from '../src/lib/dynamodb/table-admin.js'
-import {testStack} from './hooks.js'
-import {type AppUser, appConversationRow, appMessage} from './support/app-items.js'
-import {cli, cliJson, errorLines, ROOT} from './support/cli.js'
+import type {DoctorResult} from '../../src/commands/ddb/doctor.js'
+import {createDynamoDbClients, type DynamoDbClients} from '../../src/lib/dynamodb/client.js'
+import {compareKeys, parseKeyTime} from '../../src/lib/dynamodb/key-time.js'
+import {conversationUuidFor} from '../../src/lib/dynamodb/patterns/conversation-uuid.js'
+import {dropTable} from '../../src/lib/dynamodb/table-admin.js'
+import {testStack} from '../hooks.js'
+import {type AppUser, appConversationRow, appMessage} from '../support/app-items.js'
+import {cli, cliJson, errorLines, ROOT} from '../support/cli.js'
 
 type Item = Record<string, string>
 

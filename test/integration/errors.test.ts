@@ -1,12 +1,12 @@
 import {expect} from 'chai'
 
-import {CruddurError, errorLine} from '../src/lib/errors.js'
-import {freePort} from '../src/lib/local/ports.js'
-import {maskSecrets, maskUrl} from '../src/lib/mask.js'
-import {visible} from '../src/lib/terminal-text.js'
-import {translateError} from '../src/translate-error.js'
-import {testStack} from './hooks.js'
-import {cli, cliJson, errorLines} from './support/cli.js'
+import {CruddurError, errorLine} from '../../src/lib/errors.js'
+import {freePort} from '../../src/lib/local/ports.js'
+import {maskSecrets, maskUrl} from '../../src/lib/mask.js'
+import {visible} from '../../src/lib/terminal-text.js'
+import {translateError} from '../../src/translate-error.js'
+import {testStack} from '../hooks.js'
+import {cli, cliJson, errorLines} from '../support/cli.js'
 
 describe('errors', () => {
   it('a dead endpoint gives one line naming it and `cruddur local start`, exit 3, no stack', async () => {

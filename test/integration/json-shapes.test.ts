@@ -3,8 +3,8 @@ import {randomUUID} from 'node:crypto'
 import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {addStackUsers} from './support/database.js'
-import {cli, cliJson, ROOT} from './support/cli.js'
+import {addStackUsers} from '../support/database.js'
+import {cli, cliJson, ROOT} from '../support/cli.js'
 
 /** The committed `--json` success shapes; `UPDATE_SNAPSHOTS=1` rewrites it after a deliberate change. */
 const SNAPSHOT = join(ROOT, 'test', 'snapshots', 'json-shapes.json')

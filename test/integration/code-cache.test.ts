@@ -3,8 +3,8 @@ import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, wr
 import {homedir, tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {codeCacheDir} from '../src/lib/paths.js'
-import {cli, ROOT} from './support/cli.js'
+import {codeCacheDir} from '../../src/lib/paths.js'
+import {cli, ROOT} from '../support/cli.js'
 
 const version = `${process.version}-${process.arch}`
 /** Node 22 and later have their own compile cache, which the CLI uses there instead of its own. */

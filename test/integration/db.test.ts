@@ -1,13 +1,13 @@
 import {expect} from 'chai'
 import pg from 'pg'
 
-import {freePort} from '../src/lib/local/ports.js'
-import {hasProgram} from '../src/lib/local/process.js'
-import {databaseName} from '../src/lib/postgres/database.js'
-import {testStack} from './hooks.js'
-import type {DbSeedResult} from '../src/commands/db/seed.js'
-import {cli, cliInTerminal, cliJson, errorLines} from './support/cli.js'
-import {createTestDatabase, insertUsers, type TestDatabase, testDatabaseUrl} from './support/database.js'
+import {freePort} from '../../src/lib/local/ports.js'
+import {hasProgram} from '../../src/lib/local/process.js'
+import {databaseName} from '../../src/lib/postgres/database.js'
+import {testStack} from '../hooks.js'
+import type {DbSeedResult} from '../../src/commands/db/seed.js'
+import {cli, cliInTerminal, cliJson, errorLines} from '../support/cli.js'
+import {createTestDatabase, insertUsers, type TestDatabase, testDatabaseUrl} from '../support/database.js'
 
 type SeedJson = DbSeedResult
 

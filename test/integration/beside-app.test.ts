@@ -4,16 +4,16 @@ import pg from 'pg'
 import {QueryCommand, ScanCommand} from '@aws-sdk/lib-dynamodb'
 import {DateTime} from 'luxon'
 
-import {createDynamoDbClients, type DynamoDbClients} from '../src/lib/dynamodb/client.js'
-import {type MessageItem, type Participant} from '../src/lib/dynamodb/items.js'
-import {formatKeyTime, keyMicros} from '../src/lib/dynamodb/key-time.js'
-import {applyMessageToConversation, type ConversationRowItem, conversationUuidFor, getConversation, updateMessageGroup} from '../src/lib/dynamodb/patterns/index.js'
-import {dropTable, loadTableSchema} from '../src/lib/dynamodb/table-admin.js'
-import {loadSchema} from '../src/lib/postgres/schema.js'
-import {testStack} from './hooks.js'
-import {appConversation, appMessage, appTime, micros, putAppItems} from './support/app-items.js'
-import {cli, cliJson} from './support/cli.js'
-import {MessagesTable} from '../src/lib/dynamodb/messages-table.js'
+import {createDynamoDbClients, type DynamoDbClients} from '../../src/lib/dynamodb/client.js'
+import {type MessageItem, type Participant} from '../../src/lib/dynamodb/items.js'
+import {formatKeyTime, keyMicros} from '../../src/lib/dynamodb/key-time.js'
+import {applyMessageToConversation, type ConversationRowItem, conversationUuidFor, getConversation, updateMessageGroup} from '../../src/lib/dynamodb/patterns/index.js'
+import {dropTable, loadTableSchema} from '../../src/lib/dynamodb/table-admin.js'
+import {loadSchema} from '../../src/lib/postgres/schema.js'
+import {testStack} from '../hooks.js'
+import {appConversation, appMessage, appTime, micros, putAppItems} from '../support/app-items.js'
+import {cli, cliJson} from '../support/cli.js'
+import {MessagesTable} from '../../src/lib/dynamodb/messages-table.js'
 
 /** The CLI beside the Cruddur app: on items the app (and the course's Lambda) wrote, in the app's key formats. */
 describe('beside the Cruddur app', () => {
@@ -248,7 +248,7 @@ describe('beside the Cruddur app', () => {
 
     it('two conversations of one owner whose last messages share a microsecond both keep their row', async () => {
       const now = new Date('2026-06-01T08:00:00.123Z')
-      const {createMessage} = await import('../src/lib/dynamodb/patterns/index.js')
+      const {createMessage} = await import('../../src/lib/dynamodb/patterns/index.js')
       const one = await createMessage(messagesTable, {now, recipient: users.ben, sender: users.hay, text: 'to ben'})
       const two = await createMessage(messagesTable, {now, recipient: users.cid, sender: users.hay, text: 'to cid'})
       expect(one.item.sk).to.equal(two.item.sk)

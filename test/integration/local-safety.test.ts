@@ -5,12 +5,12 @@ import {createConnection} from 'node:net'
 import {networkInterfaces, tmpdir, userInfo} from 'node:os'
 import {join} from 'node:path'
 
-import {postgresHome} from '../src/lib/local/postgres.js'
-import {withStateLock} from '../src/lib/local/state-lock.js'
-import {processIdentity} from '../src/lib/process-identity.js'
-import {readState} from '../src/lib/stack-state.js'
-import {testStack} from './hooks.js'
-import {cli, cliJson, errorLines} from './support/cli.js'
+import {postgresHome} from '../../src/lib/local/postgres.js'
+import {withStateLock} from '../../src/lib/local/state-lock.js'
+import {processIdentity} from '../../src/lib/process-identity.js'
+import {readState} from '../../src/lib/stack-state.js'
+import {testStack} from '../hooks.js'
+import {cli, cliJson, errorLines} from '../support/cli.js'
 
 interface StatusJson {
   services: Array<{service: string; state: string; port?: number; pid?: number}>

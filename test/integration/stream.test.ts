@@ -12,22 +12,22 @@ import {createInterface} from 'node:readline'
 import {pathToFileURL} from 'node:url'
 import pg from 'pg'
 
-import {LOCAL_CREDENTIALS} from '../src/lib/aws-config.js'
-import {type MessageItem, messageItem, type Participant} from '../src/lib/dynamodb/items.js'
-import {createMessage} from '../src/lib/dynamodb/patterns/create-message.js'
-import {type ConversationRowItem, queryGroupRows} from '../src/lib/dynamodb/patterns/conversation-rows.js'
-import {applyMessageToConversation} from '../src/lib/dynamodb/patterns/update-message-group.js'
-import {batchWriteAll} from '../src/lib/dynamodb/batch-write.js'
-import {messagesTableDefinition} from '../src/lib/dynamodb/schema.js'
-import {CheckpointStore, retireStaleCheckpoints, type StreamIdentity} from '../src/lib/stream/checkpoints.js'
-import {createStreamHandler, type StreamLogEntry} from '../src/lib/stream/handler.js'
-import {firstFailure, processStream} from '../src/lib/stream/processor.js'
-import type {StreamRecord} from '../src/lib/stream/records.js'
-import {testStack} from './hooks.js'
-import {addStackUsers} from './support/database.js'
-import {cli, cliJson, errorLines, ROOT} from './support/cli.js'
-import {startEmptyPageProxy} from './support/empty-page-proxy.js'
-import {MessagesTable} from '../src/lib/dynamodb/messages-table.js'
+import {LOCAL_CREDENTIALS} from '../../src/lib/aws-config.js'
+import {type MessageItem, messageItem, type Participant} from '../../src/lib/dynamodb/items.js'
+import {createMessage} from '../../src/lib/dynamodb/patterns/create-message.js'
+import {type ConversationRowItem, queryGroupRows} from '../../src/lib/dynamodb/patterns/conversation-rows.js'
+import {applyMessageToConversation} from '../../src/lib/dynamodb/patterns/update-message-group.js'
+import {batchWriteAll} from '../../src/lib/dynamodb/batch-write.js'
+import {messagesTableDefinition} from '../../src/lib/dynamodb/schema.js'
+import {CheckpointStore, retireStaleCheckpoints, type StreamIdentity} from '../../src/lib/stream/checkpoints.js'
+import {createStreamHandler, type StreamLogEntry} from '../../src/lib/stream/handler.js'
+import {firstFailure, processStream} from '../../src/lib/stream/processor.js'
+import type {StreamRecord} from '../../src/lib/stream/records.js'
+import {testStack} from '../hooks.js'
+import {addStackUsers} from '../support/database.js'
+import {cli, cliJson, errorLines, ROOT} from '../support/cli.js'
+import {startEmptyPageProxy} from '../support/empty-page-proxy.js'
+import {MessagesTable} from '../../src/lib/dynamodb/messages-table.js'
 
 const person = (name: string): Participant => ({displayName: `User ${name}`, handle: `${name}_${randomUUID().slice(0, 6)}`, uuid: randomUUID()})
 
@@ -272,7 +272,7 @@ describe('ddb stream', () => {
       const log = console.log
       console.log = () => {}
       try {
-        const {handler} = await import('../src/lambda/message-stream.js')
+        const {handler} = await import('../../src/lambda/message-stream.js')
         expect(await handler({Records: [insertRecord(item)]})).to.deep.equal({batchItemFailures: []})
       } finally {
         console.log = log
@@ -286,7 +286,7 @@ describe('ddb stream', () => {
     })
 
     it('the Lambda entry takes the Momento key from Secrets Manager when only the secret is named', async () => {
-      const {environmentWithSecrets} = await import('../src/lambda/message-stream.js')
+      const {environmentWithSecrets} = await import('../../src/lambda/message-stream.js')
       const asked: string[] = []
       const readSecret = async (arn: string) => {
         asked.push(arn)
