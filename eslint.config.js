@@ -2,19 +2,44 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 // The layering (README, "Architecture"): each folder may import only from the folders below it.
-const CLI_PACKAGES = {group: ['@oclif/*', 'chalk', 'cli-table3'], message: 'src/lib is the library the Lambda also runs: no CLI packages here; rendering and flags belong in src/ or src/commands.'}
-const restrict = (files, patterns, ignores = []) => ({files, ignores, rules: {'no-restricted-imports': ['error', {patterns}]}})
+const CLI_PACKAGES = {
+  group: ['@oclif/*', 'chalk', 'cli-table3'],
+  message:
+    'src/lib is the library the Lambda also runs: no CLI packages here; rendering and flags belong in src/ or src/commands.',
+}
+const restrict = (files, patterns, ignores = []) => ({
+  files,
+  ignores,
+  rules: {'no-restricted-imports': ['error', {patterns}]},
+})
 /** src/lib never imports the CLI: from a file `depth` folders below src/, `../` that many times is src/ itself. */
-const notTheCli = (depth) => ({message: 'src/lib never imports the CLI (src/commands, src/*-command.ts, src/*-flags.ts): move the shared piece down into src/lib.', regex: `^(\\.\\./){${depth}}[^.]`})
-const NOT_LOCAL = {message: 'The library the Lambda uses never imports the local stack (src/lib/local): move the shared piece down (src/lib/stack-state.ts, paths.ts).', regex: '(^|/)local/'}
-const libLayer = (depth) => restrict([`src/lib/${'*/'.repeat(depth - 1)}*.ts`], [notTheCli(depth), CLI_PACKAGES, NOT_LOCAL], ['src/lib/local/**'])
+const notTheCli = (depth) => ({
+  message:
+    'src/lib never imports the CLI (src/commands, src/*-command.ts, src/*-flags.ts): move the shared piece down into src/lib.',
+  regex: `^(\\.\\./){${depth}}[^.]`,
+})
+const NOT_LOCAL = {
+  message:
+    'The library the Lambda uses never imports the local stack (src/lib/local): move the shared piece down (src/lib/stack-state.ts, paths.ts).',
+  regex: '(^|/)local/',
+}
+const libLayer = (depth) =>
+  restrict([`src/lib/${'*/'.repeat(depth - 1)}*.ts`], [notTheCli(depth), CLI_PACKAGES, NOT_LOCAL], ['src/lib/local/**'])
 
 export default tseslint.config(
   {ignores: ['dist/', 'node_modules/', 'infra/cdk.out/', 'infra/node_modules/', 'infra/build/', 'oclif.manifest.json']},
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: {globals: {process: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', URL: 'readonly'}},
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        URL: 'readonly',
+      },
+    },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', {argsIgnorePattern: '^_', caughtErrors: 'none'}],
       'no-empty': ['error', {allowEmptyCatch: true}],
@@ -25,13 +50,25 @@ export default tseslint.config(
   libLayer(3),
   libLayer(4),
   restrict(['src/lib/local/*.ts'], [notTheCli(2), CLI_PACKAGES]),
-  restrict(['src/lambda/**/*.ts'], [
-    CLI_PACKAGES,
-    {message: 'The Lambda imports only the library (src/lib), never the local stack (src/lib/local) or the CLI.', regex: '^\\.\\./(?!lib/)|^\\.\\./lib/local/'},
-  ]),
-  restrict(['src/startup/**/*.ts'], [
-    {message: 'src/startup runs before anything else loads: Node built-ins and src/lib/paths.ts only.', regex: '^(?!node:|\\.\\./lib/paths\\.js$|\\./)'},
-  ]),
+  restrict(
+    ['src/lambda/**/*.ts'],
+    [
+      CLI_PACKAGES,
+      {
+        message: 'The Lambda imports only the library (src/lib), never the local stack (src/lib/local) or the CLI.',
+        regex: '^\\.\\./(?!lib/)|^\\.\\./lib/local/',
+      },
+    ],
+  ),
+  restrict(
+    ['src/startup/**/*.ts'],
+    [
+      {
+        message: 'src/startup runs before anything else loads: Node built-ins and src/lib/paths.ts only.',
+        regex: '^(?!node:|\\.\\./lib/paths\\.js$|\\./)',
+      },
+    ],
+  ),
   {
     // The binaries are CommonJS (bin/package.json).
     files: ['bin/**/*.js'],

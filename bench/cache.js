@@ -25,20 +25,30 @@ await withStack(async ({state, stateDir}) => {
     return result
   }
 
-  const [{createMessage, listConversations}, {MessagesTable}, {onCacheWarning}, {momentoCacheStore, closeMomentoClients}, {resolveMomentoTarget}, {loadSchema}] =
-    await Promise.all([
-      lib('lib/dynamodb/patterns/index.js'),
-      lib('lib/dynamodb/messages-table.js'),
-      lib('lib/momento/cache-aside.js'),
-      lib('lib/momento/client.js'),
-      lib('lib/targets/momento.js'),
-      lib('lib/postgres/schema.js'),
-    ])
+  const [
+    {createMessage, listConversations},
+    {MessagesTable},
+    {onCacheWarning},
+    {momentoCacheStore, closeMomentoClients},
+    {resolveMomentoTarget},
+    {loadSchema},
+  ] = await Promise.all([
+    lib('lib/dynamodb/patterns/index.js'),
+    lib('lib/dynamodb/messages-table.js'),
+    lib('lib/momento/cache-aside.js'),
+    lib('lib/momento/client.js'),
+    lib('lib/targets/momento.js'),
+    lib('lib/postgres/schema.js'),
+  ])
   const {DynamoDBClient} = await import('@aws-sdk/client-dynamodb')
   const pg = (await import('pg')).default
 
   cruddur('ddb', 'schema-load', '--table', TABLE)
-  const client = new DynamoDBClient({credentials: {accessKeyId: 'x', secretAccessKey: 'x'}, endpoint: state.dynamodb.endpoint, region: 'us-east-1'})
+  const client = new DynamoDBClient({
+    credentials: {accessKeyId: 'x', secretAccessKey: 'x'},
+    endpoint: state.dynamodb.endpoint,
+    region: 'us-east-1',
+  })
   const table = new MessagesTable({client, name: TABLE})
 
   // Users in PostgreSQL (the commands look handles up there) and a few conversations each.
@@ -47,7 +57,10 @@ await withStack(async ({state, stateDir}) => {
   const users = []
   for (let i = 0; i < USERS; i++) {
     const handle = `bench_${i}_${randomUUID().slice(0, 6)}`
-    const {rows} = await pool.query('INSERT INTO users (display_name, handle, email) VALUES ($1, $2, $3) RETURNING uuid', [`Bench ${i}`, handle, `${handle}@example.com`])
+    const {rows} = await pool.query(
+      'INSERT INTO users (display_name, handle, email) VALUES ($1, $2, $3) RETURNING uuid',
+      [`Bench ${i}`, handle, `${handle}@example.com`],
+    )
     users.push({displayName: `Bench ${i}`, handle, uuid: rows[0].uuid})
   }
 
@@ -109,17 +122,34 @@ await withStack(async ({state, stateDir}) => {
   // Whole commands, as a user runs them: a hit still starts Node, looks the handle up and loads the SDK.
   const sample = users[0].handle
   cruddur('ddb', 'patterns', 'list-conversations', sample, '--cache', '--table', TABLE)
-  const commandHit = timeCommand(process.execPath, [BIN, 'ddb', 'patterns', 'list-conversations', sample, '--cache', '--table', TABLE], {env: {CRUDDUR_STATE_DIR: stateDir}})
-  const commandDynamoDb = timeCommand(process.execPath, [BIN, 'ddb', 'patterns', 'list-conversations', sample, '--no-cache', '--table', TABLE], {env: {CRUDDUR_STATE_DIR: stateDir}})
+  const commandHit = timeCommand(
+    process.execPath,
+    [BIN, 'ddb', 'patterns', 'list-conversations', sample, '--cache', '--table', TABLE],
+    {env: {CRUDDUR_STATE_DIR: stateDir}},
+  )
+  const commandDynamoDb = timeCommand(
+    process.execPath,
+    [BIN, 'ddb', 'patterns', 'list-conversations', sample, '--no-cache', '--table', TABLE],
+    {env: {CRUDDUR_STATE_DIR: stateDir}},
+  )
 
   const row = (name, value) => console.log(`${name.padEnd(52)} ${value}`)
-  row(`users · conversations each · new messages`, `${USERS} · ${CONVERSATIONS_PER_USER} · ${NEW_MESSAGES} (touching ${changed.size} users)`)
+  row(
+    `users · conversations each · new messages`,
+    `${USERS} · ${CONVERSATIONS_PER_USER} · ${NEW_MESSAGES} (touching ${changed.size} users)`,
+  )
   row('in-process read, DynamoDB Query (median)', `${median(dynamodbTimes).toFixed(2)} ms`)
-  row('in-process read, cache hit (median)', `${median(hitTimes).toFixed(2)} ms  (${(median(dynamodbTimes) / median(hitTimes)).toFixed(2)}x faster; ${warmHits}/${USERS} hits)`)
+  row(
+    'in-process read, cache hit (median)',
+    `${median(hitTimes).toFixed(2)} ms  (${(median(dynamodbTimes) / median(hitTimes)).toFixed(2)}x faster; ${warmHits}/${USERS} hits)`,
+  )
   row('hit ratio after the stream-driven workload', `${((100 * hits) / USERS).toFixed(1)}%  (${hits}/${USERS})`)
   row('reads equal to DynamoDB after the stream refresh', `${fresh}/${USERS}`)
   row('command: list-conversations --cache, a hit (median)', `${commandHit.toFixed(1)} ms`)
-  row('command: list-conversations --no-cache (median)', `${commandDynamoDb.toFixed(1)} ms  (hit/DynamoDB ${(commandHit / commandDynamoDb).toFixed(2)}x)`)
+  row(
+    'command: list-conversations --no-cache (median)',
+    `${commandDynamoDb.toFixed(1)} ms  (hit/DynamoDB ${(commandHit / commandDynamoDb).toFixed(2)}x)`,
+  )
   if (warnings.length > 0) row('cache warnings', warnings.join(' | '))
   closeMomentoClients()
   client.destroy()

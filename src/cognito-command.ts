@@ -13,7 +13,8 @@ export abstract class CognitoCommand<T extends typeof Command> extends TargetCom
   static override baseFlags = {
     ...TargetCommand.baseFlags,
     'cognito-endpoint': Flags.string({
-      description: 'Cognito endpoint URL (default: AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER, the running local stack, http://localhost:9229).',
+      description:
+        'Cognito endpoint URL (default: AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER, the running local stack, http://localhost:9229).',
       helpGroup: 'TARGET',
     }),
   }
@@ -32,7 +33,10 @@ export abstract class CognitoCommand<T extends typeof Command> extends TargetCom
   }
 
   /** Runs `request` with the Cognito client, announcing the target the first time. */
-  protected async cognitoRequest<R>(userPoolId: string, request: (client: CognitoIdentityProviderClient) => Promise<R>): Promise<R> {
+  protected async cognitoRequest<R>(
+    userPoolId: string,
+    request: (client: CognitoIdentityProviderClient) => Promise<R>,
+  ): Promise<R> {
     const target = this.cognitoTarget
     this.userPoolId = userPoolId
     if (!this.cognitoClient) {

@@ -7,10 +7,22 @@ import {requireUserByHandle} from './lib/postgres/users.js'
 
 /** The flags `ddb scan` and `ddb export` share to select items. */
 export const itemFilterFlags = {
-  type: Flags.option({default: 'all' as const, description: 'Which items: conversation rows (GRP#), messages (MSG#), conversation markers (CONV#).', options: ['all', 'conversations', 'messages', 'markers'] as const})(),
-  user: Flags.string({description: "One user's items: their conversation rows, the messages they sent and the markers of their conversations. A uuid, or a handle (looked up in PostgreSQL)."}),
-  group: Flags.string({description: "One conversation's items: its messages, its two rows and its marker (read with Queries, not a Scan)."}),
-  since: Flags.string({description: 'Items at or after this time (ISO-8601 or a date, UTC unless an offset is given): sort-key time, or created_at for markers.'}),
+  type: Flags.option({
+    default: 'all' as const,
+    description: 'Which items: conversation rows (GRP#), messages (MSG#), conversation markers (CONV#).',
+    options: ['all', 'conversations', 'messages', 'markers'] as const,
+  })(),
+  user: Flags.string({
+    description:
+      "One user's items: their conversation rows, the messages they sent and the markers of their conversations. A uuid, or a handle (looked up in PostgreSQL).",
+  }),
+  group: Flags.string({
+    description: "One conversation's items: its messages, its two rows and its marker (read with Queries, not a Scan).",
+  }),
+  since: Flags.string({
+    description:
+      'Items at or after this time (ISO-8601 or a date, UTC unless an offset is given): sort-key time, or created_at for markers.',
+  }),
   until: Flags.string({description: 'Items at or before this time (as --since).'}),
 }
 
@@ -29,6 +41,7 @@ export async function resolveItemFilters(
   if (flags.group !== undefined) filters.group = requireGroupFilter(flags.group)
   if (flags.since !== undefined) filters.since = parseTimeFilter(flags.since, '--since')
   if (flags.until !== undefined) filters.until = parseTimeFilter(flags.until, '--until')
-  if (flags.user !== undefined) filters.userUuid = isUuid(flags.user) ? flags.user.trim().toLowerCase() : await findUserUuid(flags.user)
+  if (flags.user !== undefined)
+    filters.userUuid = isUuid(flags.user) ? flags.user.trim().toLowerCase() : await findUserUuid(flags.user)
   return filters
 }

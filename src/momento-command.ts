@@ -17,7 +17,8 @@ export abstract class MomentoCommand<T extends typeof Command> extends TargetCom
       helpGroup: 'MOMENTO',
     }),
     'momento-endpoint': Flags.string({
-      description: 'host:port of a local Momento stand-in (default: MOMENTO_LOCAL_ENDPOINT, the running local stack, localhost:9230). --prod uses Momento with MOMENTO_API_KEY.',
+      description:
+        'host:port of a local Momento stand-in (default: MOMENTO_LOCAL_ENDPOINT, the running local stack, localhost:9230). --prod uses Momento with MOMENTO_API_KEY.',
       helpGroup: 'MOMENTO',
     }),
   }
@@ -27,7 +28,11 @@ export abstract class MomentoCommand<T extends typeof Command> extends TargetCom
 
   protected get momentoTarget(): MomentoTarget {
     if (!this.cachedMomentoTarget) {
-      this.cachedMomentoTarget = resolveMomentoTarget(this.flags as {prod?: boolean; cache?: string; 'momento-endpoint'?: string}, process.env, this.localStack)
+      this.cachedMomentoTarget = resolveMomentoTarget(
+        this.flags as {prod?: boolean; cache?: string; 'momento-endpoint'?: string},
+        process.env,
+        this.localStack,
+      )
       this.debugLog(`Momento target from ${this.cachedMomentoTarget.source}`)
     }
 

@@ -10,6 +10,7 @@ export function renderTable(head: string[], rows: Array<Array<string | number | 
     style: {border: [], head: []},
     wordWrap: true,
   })
-  for (const row of rows) table.push(row.map((cell) => (cell === null || cell === undefined ? '' : visible(String(cell), {multiline: true}))))
+  for (const row of rows)
+    table.push(row.map((cell) => (cell === null || cell === undefined ? '' : visible(String(cell), {multiline: true}))))
   return table.toString()
 }

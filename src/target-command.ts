@@ -26,21 +26,35 @@ export abstract class TargetCommand<T extends typeof Command> extends BaseComman
       helpGroup: 'TARGET',
     }),
     endpoint: Flags.string({
-      description: 'DynamoDB endpoint URL (default: AWS_ENDPOINT_URL_DYNAMODB, the running local stack, http://localhost:8000).',
+      description:
+        'DynamoDB endpoint URL (default: AWS_ENDPOINT_URL_DYNAMODB, the running local stack, http://localhost:8000).',
       helpGroup: 'TARGET',
     }),
     table: Flags.string({
       description: 'Table name (default: DDB_MESSAGE_TABLE, else cruddur-messages).',
       helpGroup: 'TARGET',
     }),
-    region: Flags.string({description: 'AWS region. With --prod: else AWS_REGION, AWS_DEFAULT_REGION, then the region of the profile (never guessed). Locally: us-east-1.', helpGroup: 'TARGET'}),
-    profile: Flags.string({description: 'AWS profile for --prod.', helpGroup: 'TARGET'}),
-    'database-url': Flags.string({
-      description: 'PostgreSQL URL (default: CONNECTION_URL, or PROD_CONNECTION_URL with --prod, the running local stack).',
+    region: Flags.string({
+      description:
+        'AWS region. With --prod: else AWS_REGION, AWS_DEFAULT_REGION, then the region of the profile (never guessed). Locally: us-east-1.',
       helpGroup: 'TARGET',
     }),
-    yes: Flags.boolean({char: 'y', description: 'Answer yes to confirmations (needed for destructive work on --prod without a terminal).', helpGroup: 'TARGET'}),
-    'consumed-capacity': Flags.boolean({description: 'Ask DynamoDB what each request consumed and print the read and write units per table and index at the end (stderr; consumedCapacity in --json).', helpGroup: 'TARGET'}),
+    profile: Flags.string({description: 'AWS profile for --prod.', helpGroup: 'TARGET'}),
+    'database-url': Flags.string({
+      description:
+        'PostgreSQL URL (default: CONNECTION_URL, or PROD_CONNECTION_URL with --prod, the running local stack).',
+      helpGroup: 'TARGET',
+    }),
+    yes: Flags.boolean({
+      char: 'y',
+      description: 'Answer yes to confirmations (needed for destructive work on --prod without a terminal).',
+      helpGroup: 'TARGET',
+    }),
+    'consumed-capacity': Flags.boolean({
+      description:
+        'Ask DynamoDB what each request consumed and print the read and write units per table and index at the end (stderr; consumedCapacity in --json).',
+      helpGroup: 'TARGET',
+    }),
   }
 
   private announced = new Set<string>()
@@ -133,16 +147,23 @@ export abstract class TargetCommand<T extends typeof Command> extends BaseComman
    * Destructive work on production asks first. Without a terminal it needs --yes, so CI never
    * destroys anything by accident. Local targets never ask, unless `always` (work that cannot be undone anywhere).
    */
-  protected async confirmProd(action: string, target: DynamoDbTarget | PostgresTarget | {kind: 'local' | 'prod'}, options: {always?: boolean} = {}): Promise<void> {
+  protected async confirmProd(
+    action: string,
+    target: DynamoDbTarget | PostgresTarget | {kind: 'local' | 'prod'},
+    options: {always?: boolean} = {},
+  ): Promise<void> {
     if ((target.kind !== 'prod' && !options.always) || this.confirmed) return
     // Show what would be touched before asking (or refusing).
     if ('table' in target) this.announce(describeDynamoDbTarget(target))
     else if ('url' in target) this.announce(`postgres ${describePostgresTarget(target)}`)
     const onProd = target.kind === 'prod'
-    await this.confirm(`${onProd ? chalk.red.bold('Production:') : chalk.yellow.bold('Confirm:')} ${visible(action)}?`, {
-      notConfirmed: `Not confirmed, nothing was changed: answer "yes" (or pass --yes) to ${action}.`,
-      noTerminal: `Refusing to ${action}${onProd ? ' on production' : ''} without confirmation: pass --yes to confirm.`,
-    })
+    await this.confirm(
+      `${onProd ? chalk.red.bold('Production:') : chalk.yellow.bold('Confirm:')} ${visible(action)}?`,
+      {
+        notConfirmed: `Not confirmed, nothing was changed: answer "yes" (or pass --yes) to ${action}.`,
+        noTerminal: `Refusing to ${action}${onProd ? ' on production' : ''} without confirmation: pass --yes to confirm.`,
+      },
+    )
     this.confirmed = true
   }
 
@@ -152,14 +173,17 @@ export abstract class TargetCommand<T extends typeof Command> extends BaseComman
    */
   protected async confirm(question: string, refusals: {noTerminal: string; notConfirmed: string}): Promise<void> {
     if (this.flags.yes) return
-    if (!process.stdin.isTTY || !process.stderr.isTTY) throw new CruddurError('CONFIRMATION_REQUIRED', refusals.noTerminal)
+    if (!process.stdin.isTTY || !process.stderr.isTTY)
+      throw new CruddurError('CONFIRMATION_REQUIRED', refusals.noTerminal)
     const prompt = createInterface({input: process.stdin, output: process.stderr})
     // Ctrl-C and Ctrl-D are a "no" like any other answer: nothing changed, exit 7, not a crash.
     const aborted = new AbortController()
     prompt.once('SIGINT', () => aborted.abort())
     prompt.once('close', () => aborted.abort())
     try {
-      const answer = await prompt.question(`${question} Type "yes" to continue: `, {signal: aborted.signal}).catch(() => undefined)
+      const answer = await prompt
+        .question(`${question} Type "yes" to continue: `, {signal: aborted.signal})
+        .catch(() => undefined)
       if (answer?.trim().toLowerCase() !== 'yes') {
         throw new CruddurError('CONFIRMATION_REQUIRED', refusals.notConfirmed)
       }

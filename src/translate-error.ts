@@ -81,7 +81,18 @@ function withActions(error: CruddurError): CruddurError {
   return new CruddurError(error.code, error.message, {actions, cause: error.cause ?? error})
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'EHOSTDOWN', 'ENETUNREACH', 'ENETDOWN', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EAI_AGAIN'])
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+])
 const AWS_AUTH_ERRORS = new Set([
   'UnrecognizedClientException',
   'InvalidSignatureException',
@@ -99,7 +110,14 @@ const AWS_THROTTLE_ERRORS = new Set([
   'TooManyRequestsException',
 ])
 
-type ErrorLike = {name?: string; code?: string; message?: string; cause?: unknown; errors?: unknown[]; $metadata?: unknown}
+type ErrorLike = {
+  name?: string
+  code?: string
+  message?: string
+  cause?: unknown
+  errors?: unknown[]
+  $metadata?: unknown
+}
 
 /** The network error code of an error or anything it wraps (Node wraps dual-stack failures in an AggregateError). */
 function networkCode(error: unknown, depth = 0): string | undefined {
@@ -124,23 +142,39 @@ const UNKNOWN_OPERATION = new Set(['UnknownOperationException', 'Unsupported', '
 function wrongService(err: ErrorLike, service: string, where: string, flag: string): CruddurError | undefined {
   const {code = '', message = '', name = ''} = err
   if (code.startsWith('HPE_')) {
-    return new CruddurError('UNREACHABLE', `What answers at ${where} does not speak HTTP/1.1 (${code}: a gRPC port, like the Momento stand-in's?): point ${flag} at ${service}.`, {cause: err})
+    return new CruddurError(
+      'UNREACHABLE',
+      `What answers at ${where} does not speak HTTP/1.1 (${code}: a gRPC port, like the Momento stand-in's?): point ${flag} at ${service}.`,
+      {cause: err},
+    )
   }
 
   if (code === 'EPROTO' || code.startsWith('ERR_SSL_')) {
-    return new CruddurError('INVALID_INPUT', `TLS failed at ${where} (${/wrong version number/.test(message) ? 'the server speaks plain HTTP' : code}): use http:// in ${flag}, or the server's https port.`, {cause: err})
+    return new CruddurError(
+      'INVALID_INPUT',
+      `TLS failed at ${where} (${/wrong version number/.test(message) ? 'the server speaks plain HTTP' : code}): use http:// in ${flag}, or the server's https port.`,
+      {cause: err},
+    )
   }
 
   const status = (err.$metadata as {httpStatusCode?: number} | undefined)?.httpStatusCode
-  if (err.$metadata && (UNKNOWN_OPERATION.has(name) || /x-amz-target|Deserialization error/i.test(message) || name === 'SyntaxError')) {
-    return new CruddurError('UNREACHABLE', `Something other than ${service} answers at ${where}${status ? ` (HTTP ${status})` : ''}: point ${flag} at ${service}.`, {cause: err})
+  if (
+    err.$metadata &&
+    (UNKNOWN_OPERATION.has(name) || /x-amz-target|Deserialization error/i.test(message) || name === 'SyntaxError')
+  ) {
+    return new CruddurError(
+      'UNREACHABLE',
+      `Something other than ${service} answers at ${where}${status ? ` (HTTP ${status})` : ''}: point ${flag} at ${service}.`,
+      {cause: err},
+    )
   }
 
   return undefined
 }
 
 /** pg's own errors carry no code: its connect and query time limits, and a connection lost mid-command. */
-const PG_TIMEOUT = /^(timeout exceeded when trying to connect|Connection terminated due to connection timeout|Query read timeout)$/
+const PG_TIMEOUT =
+  /^(timeout exceeded when trying to connect|Connection terminated due to connection timeout|Query read timeout)$/
 const PG_DROPPED = /^Connection terminated unexpectedly$/
 
 /**
@@ -148,7 +182,12 @@ const PG_DROPPED = /^Connection terminated unexpectedly$/
  * five-letter errnos (EPIPE, EBADF) are not SQLSTATEs, and carry a syscall.
  */
 function isPostgresError(error: ErrorLike): boolean {
-  return typeof error.code === 'string' && /^[\dFHPX][\dA-Z]{4}$/.test(error.code) && !('$metadata' in error) && !('syscall' in error)
+  return (
+    typeof error.code === 'string' &&
+    /^[\dFHPX][\dA-Z]{4}$/.test(error.code) &&
+    !('$metadata' in error) &&
+    !('syscall' in error)
+  )
 }
 
 /** Turns any error into one line the user can act on. Unknown errors keep their message. */
@@ -179,39 +218,74 @@ export function translateError(error: unknown, context: ErrorContext): CruddurEr
 
   const network = networkCode(error)
   // pg's connect timeouts are plain errors, told apart by their text only.
-  const pgTimeout = Boolean(context.postgres) && !fromAws && /timeout expired|due to connection timeout|timeout exceeded when trying to connect/.test(message)
+  const pgTimeout =
+    Boolean(context.postgres) &&
+    !fromAws &&
+    /timeout expired|due to connection timeout|timeout exceeded when trying to connect/.test(message)
   if (network || err.name === 'TimeoutError' || pgTimeout) {
     if (context.postgres && (!context.dynamodb || !fromAws)) {
-      return new CruddurError('UNREACHABLE', `PostgreSQL is not reachable at ${maskUrl(context.postgres.url)} (${network ?? 'timeout'})`, {actions: [START_LOCAL, 'pass --database-url'], cause: error})
+      return new CruddurError(
+        'UNREACHABLE',
+        `PostgreSQL is not reachable at ${maskUrl(context.postgres.url)} (${network ?? 'timeout'})`,
+        {actions: [START_LOCAL, 'pass --database-url'], cause: error},
+      )
     }
 
-    const where = context.dynamodb?.endpoint ? maskUrl(context.dynamodb.endpoint) : (context.dynamodb ? `AWS ${context.dynamodb.region}` : 'the endpoint')
+    const where = context.dynamodb?.endpoint
+      ? maskUrl(context.dynamodb.endpoint)
+      : context.dynamodb
+        ? `AWS ${context.dynamodb.region}`
+        : 'the endpoint'
     // A timeout means something listens but does not answer (frozen, overloaded): say which setting bounds it.
-    const why = network === 'ETIMEDOUT' || err.name === 'TimeoutError' ? 'no answer within CRUDDUR_CONNECT_TIMEOUT/CRUDDUR_REQUEST_TIMEOUT' : network
-    const actions = context.dynamodb?.kind === 'prod' ? ['check your network and --region'] : [START_LOCAL, 'pass --endpoint']
+    const why =
+      network === 'ETIMEDOUT' || err.name === 'TimeoutError'
+        ? 'no answer within CRUDDUR_CONNECT_TIMEOUT/CRUDDUR_REQUEST_TIMEOUT'
+        : network
+    const actions =
+      context.dynamodb?.kind === 'prod' ? ['check your network and --region'] : [START_LOCAL, 'pass --endpoint']
     return new CruddurError('UNREACHABLE', `DynamoDB is not reachable at ${where} (${why})`, {actions, cause: error})
   }
 
-  const wrong = wrongService(err, 'DynamoDB', context.dynamodb?.endpoint ? maskUrl(context.dynamodb.endpoint) : 'the endpoint', '--endpoint')
+  const wrong = wrongService(
+    err,
+    'DynamoDB',
+    context.dynamodb?.endpoint ? maskUrl(context.dynamodb.endpoint) : 'the endpoint',
+    '--endpoint',
+  )
   if (wrong) return wrong
 
   if (err.name === 'ResourceNotFoundException' && context.dynamodb) {
     const target = context.dynamodb
     const prodFlag = target.kind === 'prod' ? ' --prod' : ''
-    return new CruddurError('TABLE_MISSING', `Table ${target.table} does not exist on ${describeEndpoint(target)}`, {actions: [`create it with \`cruddur ddb schema-load${prodFlag}\``], cause: error})
+    return new CruddurError('TABLE_MISSING', `Table ${target.table} does not exist on ${describeEndpoint(target)}`, {
+      actions: [`create it with \`cruddur ddb schema-load${prodFlag}\``],
+      cause: error,
+    })
   }
 
   if (err.name && AWS_AUTH_ERRORS.has(err.name)) {
-    return new CruddurError('AUTH_FAILED', `AWS rejected the credentials (${err.name}): check AWS_PROFILE/--profile or your AWS keys.`, {cause: error})
+    return new CruddurError(
+      'AUTH_FAILED',
+      `AWS rejected the credentials (${err.name}): check AWS_PROFILE/--profile or your AWS keys.`,
+      {cause: error},
+    )
   }
 
   if (err.name && AWS_THROTTLE_ERRORS.has(err.name)) {
-    return new CruddurError('THROTTLED', `DynamoDB is throttling requests (${err.name}) even after retries: try again later, or raise the table's capacity.`, {cause: error})
+    return new CruddurError(
+      'THROTTLED',
+      `DynamoDB is throttling requests (${err.name}) even after retries: try again later, or raise the table's capacity.`,
+      {cause: error},
+    )
   }
 
   if (err.name === 'ValidationException' && /specified index/i.test(message) && context.dynamodb) {
     const prodFlag = context.dynamodb.kind === 'prod' ? ' --prod' : ''
-    return new CruddurError('TABLE_MISSING', `Table ${context.dynamodb.table} has no index message-group-sk-index, which the patterns read conversations from`, {actions: [`add it in place with \`cruddur ddb schema-load${prodFlag}\` (its data is kept)`], cause: error})
+    return new CruddurError(
+      'TABLE_MISSING',
+      `Table ${context.dynamodb.table} has no index message-group-sk-index, which the patterns read conversations from`,
+      {actions: [`add it in place with \`cruddur ddb schema-load${prodFlag}\` (its data is kept)`], cause: error},
+    )
   }
 
   if (err.name === 'ValidationException') {
@@ -221,27 +295,43 @@ export function translateError(error: unknown, context: ErrorContext): CruddurEr
   return new CruddurError('FAILED', message.split('\n')[0] || 'Unexpected error', {cause: error})
 }
 
-function translateCognitoError(err: ErrorLike, {target, userPoolId}: NonNullable<ErrorContext['cognito']>): CruddurError | undefined {
+function translateCognitoError(
+  err: ErrorLike,
+  {target, userPoolId}: NonNullable<ErrorContext['cognito']>,
+): CruddurError | undefined {
   const where = target.endpoint ? maskUrl(target.endpoint) : `AWS ${target.region}`
   const network = networkCode(err)
   if (network || err.name === 'TimeoutError') {
-    const actions = target.kind === 'prod' ? ['check your network and --region'] : [START_LOCAL, 'pass --cognito-endpoint']
-    return new CruddurError('UNREACHABLE', `Cognito is not reachable at ${where} (${network ?? 'timeout'})`, {actions, cause: err})
+    const actions =
+      target.kind === 'prod' ? ['check your network and --region'] : [START_LOCAL, 'pass --cognito-endpoint']
+    return new CruddurError('UNREACHABLE', `Cognito is not reachable at ${where} (${network ?? 'timeout'})`, {
+      actions,
+      cause: err,
+    })
   }
 
   const wrong = wrongService(err, 'Cognito', where, '--cognito-endpoint')
   if (wrong) return wrong
 
   if (err.name === 'ResourceNotFoundException') {
-    return new CruddurError('NOT_FOUND', `The Cognito user pool ${userPoolId ?? ''} does not exist at ${where}`, {actions: ['check --user-pool-id or AWS_COGNITO_USER_POOL_ID (`cruddur local status` shows the local pool)'], cause: err})
+    return new CruddurError('NOT_FOUND', `The Cognito user pool ${userPoolId ?? ''} does not exist at ${where}`, {
+      actions: ['check --user-pool-id or AWS_COGNITO_USER_POOL_ID (`cruddur local status` shows the local pool)'],
+      cause: err,
+    })
   }
 
   if (err.name && AWS_AUTH_ERRORS.has(err.name)) {
-    return new CruddurError('AUTH_FAILED', `Cognito rejected the credentials at ${where} (${err.name}): check AWS_PROFILE/--profile or your AWS keys.`, {cause: err})
+    return new CruddurError(
+      'AUTH_FAILED',
+      `Cognito rejected the credentials at ${where} (${err.name}): check AWS_PROFILE/--profile or your AWS keys.`,
+      {cause: err},
+    )
   }
 
   if (err.name === 'InvalidParameterException') {
-    return new CruddurError('INVALID_INPUT', `Cognito rejected the request: ${(err.message ?? '').split('\n')[0]}`, {cause: err})
+    return new CruddurError('INVALID_INPUT', `Cognito rejected the request: ${(err.message ?? '').split('\n')[0]}`, {
+      cause: err,
+    })
   }
 
   return undefined
@@ -252,22 +342,35 @@ function translatePostgresError(err: ErrorLike, target: PostgresTarget | undefin
   switch (err.code) {
     case '28P01':
     case '28000': {
-      return new CruddurError('AUTH_FAILED', `PostgreSQL refused the login at ${where}: check the user and password in --database-url or CONNECTION_URL.`, {cause: err})
+      return new CruddurError(
+        'AUTH_FAILED',
+        `PostgreSQL refused the login at ${where}: check the user and password in --database-url or CONNECTION_URL.`,
+        {cause: err},
+      )
     }
 
     // The server shut down or ended the session under the command.
     case '57P01':
     case '57P02':
     case '57P03': {
-      return new CruddurError('UNREACHABLE', `PostgreSQL at ${where} ended the session (${err.code}: ${err.message})`, {actions: ['check that it runs (`cruddur local status`) and retry'], cause: err})
+      return new CruddurError('UNREACHABLE', `PostgreSQL at ${where} ended the session (${err.code}: ${err.message})`, {
+        actions: ['check that it runs (`cruddur local status`) and retry'],
+        cause: err,
+      })
     }
 
     case '3D000': {
-      return new CruddurError('DATABASE_MISSING', `The database at ${where} does not exist`, {actions: ['create it with `cruddur db create` (or `cruddur db setup`)'], cause: err})
+      return new CruddurError('DATABASE_MISSING', `The database at ${where} does not exist`, {
+        actions: ['create it with `cruddur db create` (or `cruddur db setup`)'],
+        cause: err,
+      })
     }
 
     case '42P01': {
-      return new CruddurError('DATABASE_MISSING', `The database at ${where} has no schema yet (${err.message})`, {actions: ['run `cruddur db setup` (schema and seed users)', 'run `cruddur db schema-load`'], cause: err})
+      return new CruddurError('DATABASE_MISSING', `The database at ${where} has no schema yet (${err.message})`, {
+        actions: ['run `cruddur db setup` (schema and seed users)', 'run `cruddur db schema-load`'],
+        cause: err,
+      })
     }
 
     default: {

@@ -15,12 +15,18 @@ if (!tableStreamArn) {
 const momentoCacheName = app.node.tryGetContext('momentoCacheName') as string | undefined
 const momentoApiKeySecretArn = app.node.tryGetContext('momentoApiKeySecretArn') as string | undefined
 if (Boolean(momentoCacheName) !== Boolean(momentoApiKeySecretArn)) {
-  throw new Error('-c momentoCacheName and -c momentoApiKeySecretArn go together: pass both to refresh the Momento cache, or neither.')
+  throw new Error(
+    '-c momentoCacheName and -c momentoApiKeySecretArn go together: pass both to refresh the Momento cache, or neither.',
+  )
 }
 
 new MessageStreamStack(app, (app.node.tryGetContext('stackName') as string | undefined) ?? 'CruddurMessageStream', {
-  description: 'cruddur: Pattern D from the cruddur-messages stream (Lambda, event source mapping, VPC endpoint, alarms)',
-  momento: momentoCacheName && momentoApiKeySecretArn ? {apiKeySecretArn: momentoApiKeySecretArn, cacheName: momentoCacheName} : undefined,
+  description:
+    'cruddur: Pattern D from the cruddur-messages stream (Lambda, event source mapping, VPC endpoint, alarms)',
+  momento:
+    momentoCacheName && momentoApiKeySecretArn
+      ? {apiKeySecretArn: momentoApiKeySecretArn, cacheName: momentoCacheName}
+      : undefined,
   tableName,
   tableStreamArn,
 })

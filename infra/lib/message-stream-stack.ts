@@ -56,7 +56,10 @@ export class MessageStreamStack extends Stack {
   constructor(scope: Construct, id: string, props: MessageStreamStackProps) {
     super(scope, id, props)
     this.table = props.tableStreamArn
-      ? dynamodb.Table.fromTableAttributes(this, 'Table', {tableName: props.tableName, tableStreamArn: props.tableStreamArn})
+      ? dynamodb.Table.fromTableAttributes(this, 'Table', {
+          tableName: props.tableName,
+          tableStreamArn: props.tableStreamArn,
+        })
       : this.ownTable(props.tableName)
 
     const indexArn = `${this.table.tableArn}/index/${GROUP_INDEX}`
@@ -73,24 +76,44 @@ export class MessageStreamStack extends Stack {
     ]
     const vpc = props.momento ? undefined : this.isolatedVpc(handlerActions)
 
-    const logGroup = new logs.LogGroup(this, 'HandlerLogs', {removalPolicy: RemovalPolicy.DESTROY, retention: logs.RetentionDays.ONE_MONTH})
+    const logGroup = new logs.LogGroup(this, 'HandlerLogs', {
+      removalPolicy: RemovalPolicy.DESTROY,
+      retention: logs.RetentionDays.ONE_MONTH,
+    })
     const role = new iam.Role(this, 'HandlerRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'cruddur message stream handler: read the stream, update conversation rows',
     })
     for (const statement of handlerActions) role.addToPolicy(statement)
-    role.addToPolicy(new iam.PolicyStatement({actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn]}))
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    )
     if (vpc) {
       // Lambda's network interfaces in the VPC; EC2 offers no resource-level scoping for these.
       role.addToPolicy(
         new iam.PolicyStatement({
-          actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+          actions: [
+            'ec2:CreateNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:UnassignPrivateIpAddresses',
+          ],
           resources: ['*'],
         }),
       )
     }
 
-    if (props.momento) role.addToPolicy(new iam.PolicyStatement({actions: ['secretsmanager:GetSecretValue'], resources: [props.momento.apiKeySecretArn]}))
+    if (props.momento)
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [props.momento.apiKeySecretArn],
+        }),
+      )
     const momentoEnvironment: Record<string, string> = props.momento
       ? {
           MOMENTO_API_KEY_SECRET_ARN: props.momento.apiKeySecretArn,
@@ -148,7 +171,8 @@ export class MessageStreamStack extends Stack {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     })
     new cloudwatch.Alarm(this, 'OnFailureQueueAlarm', {
-      alarmDescription: 'Stream batches were given up: run `cruddur ddb patterns update-message-group` for the conversations in the queue.',
+      alarmDescription:
+        'Stream batches were given up: run `cruddur ddb patterns update-message-group` for the conversations in the queue.',
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
       metric: this.onFailureQueue.metricApproximateNumberOfMessagesVisible({period: Duration.minutes(5)}),
@@ -170,7 +194,13 @@ export class MessageStreamStack extends Stack {
     const endpoint = vpc.addGatewayEndpoint('DynamoDbEndpoint', {service: ec2.GatewayVpcEndpointAwsService.DYNAMODB})
     // The endpoint lets nothing else through either, whoever's credentials are used inside the VPC.
     for (const statement of actions) {
-      endpoint.addToPolicy(new iam.PolicyStatement({actions: statement.actions, principals: [new iam.AnyPrincipal()], resources: statement.resources}))
+      endpoint.addToPolicy(
+        new iam.PolicyStatement({
+          actions: statement.actions,
+          principals: [new iam.AnyPrincipal()],
+          resources: statement.resources,
+        }),
+      )
     }
 
     return vpc
@@ -184,13 +214,17 @@ export class MessageStreamStack extends Stack {
       Array.isArray(value)
         ? value.map(camelCase)
         : value && typeof value === 'object'
-          ? Object.fromEntries(Object.entries(value).map(([key, inner]) => [key[0].toLowerCase() + key.slice(1), camelCase(inner)]))
+          ? Object.fromEntries(
+              Object.entries(value).map(([key, inner]) => [key[0].toLowerCase() + key.slice(1), camelCase(inner)]),
+            )
           : value
     const camel = <T>(value: unknown) => camelCase(value) as T
     const cfnTable = new dynamodb.CfnTable(this, 'MessagesTable', {
       attributeDefinitions: camel<dynamodb.CfnTable.AttributeDefinitionProperty[]>(definition.AttributeDefinitions),
       billingMode: definition.BillingMode,
-      globalSecondaryIndexes: camel<dynamodb.CfnTable.GlobalSecondaryIndexProperty[]>(definition.GlobalSecondaryIndexes),
+      globalSecondaryIndexes: camel<dynamodb.CfnTable.GlobalSecondaryIndexProperty[]>(
+        definition.GlobalSecondaryIndexes,
+      ),
       keySchema: camel<dynamodb.CfnTable.KeySchemaProperty[]>(definition.KeySchema),
       pointInTimeRecoverySpecification: {pointInTimeRecoveryEnabled: true},
       // CloudFormation's stream specification has only the view type: a stream is on when it is given.

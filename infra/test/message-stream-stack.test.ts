@@ -14,8 +14,12 @@ type Statement = {Action: string | string[]; Condition?: unknown; Effect: string
 
 /** Every statement of the handler role's inline policies, with actions as arrays. */
 function roleStatements(template: Template): Statement[] {
-  const policies = Object.values(template.findResources('AWS::IAM::Policy')) as Array<{Properties: {PolicyDocument: {Statement: Statement[]}}}>
-  return policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement).map((statement) => ({...statement, Action: [statement.Action].flat()}))
+  const policies = Object.values(template.findResources('AWS::IAM::Policy')) as Array<{
+    Properties: {PolicyDocument: {Statement: Statement[]}}
+  }>
+  return policies
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement)
+    .map((statement) => ({...statement, Action: [statement.Action].flat()}))
 }
 
 const actionsOf = (statements: Statement[]) => statements.flatMap((statement) => statement.Action as string[]).sort()
@@ -29,8 +33,16 @@ describe('MessageStreamStack', () => {
 
   before(() => {
     codeDirectory = bundleMessageStreamHandler()
-    template = Template.fromStack(new MessageStreamStack(new App(), 'Referenced', {handlerCodeDirectory: codeDirectory, tableName: 'cruddur-messages', tableStreamArn: STREAM_ARN}))
-    owned = Template.fromStack(new MessageStreamStack(new App(), 'Owned', {handlerCodeDirectory: codeDirectory, tableName: 'cruddur-messages'}))
+    template = Template.fromStack(
+      new MessageStreamStack(new App(), 'Referenced', {
+        handlerCodeDirectory: codeDirectory,
+        tableName: 'cruddur-messages',
+        tableStreamArn: STREAM_ARN,
+      }),
+    )
+    owned = Template.fromStack(
+      new MessageStreamStack(new App(), 'Owned', {handlerCodeDirectory: codeDirectory, tableName: 'cruddur-messages'}),
+    )
     cached = Template.fromStack(
       new MessageStreamStack(new App(), 'Cached', {
         handlerCodeDirectory: codeDirectory,
@@ -53,7 +65,9 @@ describe('MessageStreamStack', () => {
       BisectBatchOnFunctionError: true,
       DestinationConfig: {OnFailure: {Destination: Match.anyValue()}},
       EventSourceArn: STREAM_ARN,
-      FilterCriteria: {Filters: [{Pattern: JSON.stringify({dynamodb: {Keys: {pk: {S: [{prefix: 'MSG#'}]}}}, eventName: ['INSERT']})}]},
+      FilterCriteria: {
+        Filters: [{Pattern: JSON.stringify({dynamodb: {Keys: {pk: {S: [{prefix: 'MSG#'}]}}}, eventName: ['INSERT']})}],
+      },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       MaximumRecordAgeInSeconds: Duration.hours(1).toSeconds(),
       MaximumRetryAttempts: 5,
@@ -73,19 +87,39 @@ describe('MessageStreamStack', () => {
 
   it('the VPC reaches DynamoDB through a gateway endpoint', () => {
     template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
-      ServiceName: Match.objectLike({'Fn::Join': Match.arrayWith([Match.arrayWith([Match.stringLikeRegexp('dynamodb')])])}),
+      ServiceName: Match.objectLike({
+        'Fn::Join': Match.arrayWith([Match.arrayWith([Match.stringLikeRegexp('dynamodb')])]),
+      }),
       VpcEndpointType: 'Gateway',
     })
   })
 
   it('the role grants only what Pattern D and the mapping need, on only this table, index, stream and queue', () => {
     const statements = roleStatements(template)
-    const dynamo = statements.filter((statement) => (statement.Action as string[]).some((action) => action.startsWith('dynamodb:')))
-    assert.deepEqual([...new Set(actionsOf(dynamo))], ['dynamodb:DeleteItem', 'dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams', 'dynamodb:PutItem', 'dynamodb:Query'])
-    const resourceOf = (action: string) => JSON.stringify(dynamo.find((statement) => (statement.Action as string[]).includes(action))!.Resource)
+    const dynamo = statements.filter((statement) =>
+      (statement.Action as string[]).some((action) => action.startsWith('dynamodb:')),
+    )
+    assert.deepEqual(
+      [...new Set(actionsOf(dynamo))],
+      [
+        'dynamodb:DeleteItem',
+        'dynamodb:DescribeStream',
+        'dynamodb:GetRecords',
+        'dynamodb:GetShardIterator',
+        'dynamodb:ListStreams',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+      ],
+    )
+    const resourceOf = (action: string) =>
+      JSON.stringify(dynamo.find((statement) => (statement.Action as string[]).includes(action))!.Resource)
     assert.match(resourceOf('dynamodb:Query'), /table\/cruddur-messages\/index\/message-group-sk-index/)
     // The table itself may be queried (when the index lags) only in conversation lists.
-    const tableQuery = dynamo.filter((statement) => (statement.Action as string[]).includes('dynamodb:Query') && !JSON.stringify(statement.Resource).includes('/index/'))
+    const tableQuery = dynamo.filter(
+      (statement) =>
+        (statement.Action as string[]).includes('dynamodb:Query') &&
+        !JSON.stringify(statement.Resource).includes('/index/'),
+    )
     assert.equal(tableQuery.length, 1)
     assert.match(JSON.stringify(tableQuery[0].Resource), /table\/cruddur-messages"/)
     assert.deepEqual(tableQuery[0].Condition, {'ForAllValues:StringLike': {'dynamodb:LeadingKeys': ['GRP#*']}})
@@ -96,7 +130,10 @@ describe('MessageStreamStack', () => {
     assert.equal(resourceOf('dynamodb:ListStreams'), '"*"')
     const everything = actionsOf(statements)
     for (const action of everything) assert.match(action, /^(dynamodb|sqs|logs|ec2):/, `unexpected ${action}`)
-    assert.deepEqual(everything.filter((action) => action.startsWith('sqs:')), ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'])
+    assert.deepEqual(
+      everything.filter((action) => action.startsWith('sqs:')),
+      ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
+    )
     assert.ok(!everything.some((action) => action.endsWith('*')), 'no wildcard actions')
     // No managed policies: everything the role may do is written out above.
     template.hasResourceProperties('AWS::IAM::Role', {ManagedPolicyArns: Match.absent()})
@@ -117,23 +154,52 @@ describe('MessageStreamStack', () => {
     owned.hasResource('AWS::DynamoDB::Table', {DeletionPolicy: 'Retain'})
     owned.hasResourceProperties('AWS::DynamoDB::Table', {
       BillingMode: 'PAY_PER_REQUEST',
-      GlobalSecondaryIndexes: [{IndexName: 'message-group-sk-index', KeySchema: [{AttributeName: 'message_group_uuid', KeyType: 'HASH'}, {AttributeName: 'sk', KeyType: 'RANGE'}], Projection: {ProjectionType: 'ALL'}}],
-      KeySchema: [{AttributeName: 'pk', KeyType: 'HASH'}, {AttributeName: 'sk', KeyType: 'RANGE'}],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'message-group-sk-index',
+          KeySchema: [
+            {AttributeName: 'message_group_uuid', KeyType: 'HASH'},
+            {AttributeName: 'sk', KeyType: 'RANGE'},
+          ],
+          Projection: {ProjectionType: 'ALL'},
+        },
+      ],
+      KeySchema: [
+        {AttributeName: 'pk', KeyType: 'HASH'},
+        {AttributeName: 'sk', KeyType: 'RANGE'},
+      ],
       StreamSpecification: {StreamViewType: 'NEW_IMAGE'},
       TableName: 'cruddur-messages',
     })
-    owned.hasResourceProperties('AWS::Lambda::EventSourceMapping', {EventSourceArn: {'Fn::GetAtt': [Match.stringLikeRegexp('MessagesTable'), 'StreamArn']}})
+    owned.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: {'Fn::GetAtt': [Match.stringLikeRegexp('MessagesTable'), 'StreamArn']},
+    })
   })
 
-  it('with Momento, the function names the cache and the key\'s secret (never the key), reads only that secret, and runs outside the VPC', () => {
+  it("with Momento, the function names the cache and the key's secret (never the key), reads only that secret, and runs outside the VPC", () => {
     cached.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: {Variables: {DDB_MESSAGE_TABLE: 'cruddur-messages', MOMENTO_API_KEY_SECRET_ARN: SECRET_ARN, MOMENTO_CACHE_NAME: 'cruddur', MOMENTO_TTL_SECONDS: '600'}},
+      Environment: {
+        Variables: {
+          DDB_MESSAGE_TABLE: 'cruddur-messages',
+          MOMENTO_API_KEY_SECRET_ARN: SECRET_ARN,
+          MOMENTO_CACHE_NAME: 'cruddur',
+          MOMENTO_TTL_SECONDS: '600',
+        },
+      },
       VpcConfig: Match.absent(),
     })
     cached.resourceCountIs('AWS::EC2::VPC', 0)
     const statements = roleStatements(cached)
-    const secrets = statements.filter((statement) => (statement.Action as string[]).some((action) => action.startsWith('secretsmanager:')))
-    assert.deepEqual(secrets.map((statement) => [statement.Action, statement.Resource]), [[['secretsmanager:GetSecretValue'], SECRET_ARN]])
-    assert.ok(!actionsOf(statements).some((action) => action.startsWith('ec2:')), 'no network interface rights outside a VPC')
+    const secrets = statements.filter((statement) =>
+      (statement.Action as string[]).some((action) => action.startsWith('secretsmanager:')),
+    )
+    assert.deepEqual(
+      secrets.map((statement) => [statement.Action, statement.Resource]),
+      [[['secretsmanager:GetSecretValue'], SECRET_ARN]],
+    )
+    assert.ok(
+      !actionsOf(statements).some((action) => action.startsWith('ec2:')),
+      'no network interface rights outside a VPC',
+    )
   })
 })

@@ -9,7 +9,8 @@ function distance(a: string, b: string): number {
   let previous = Array.from({length: b.length + 1}, (_, i) => i)
   for (let i = 1; i <= a.length; i++) {
     const row = [i]
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
+    for (let j = 1; j <= b.length; j++)
+      row[j] = Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
     previous = row
   }
 
@@ -25,21 +26,29 @@ const hook: Hook<'command_not_found'> = async function ({argv = [], config, id})
   const words = id.split(':')
   const bin = config.bin
   let message: string
-  const known = words.map((_, i) => words.slice(0, words.length - 1 - i).join(':')).find((prefix) => prefix && config.findCommand(prefix))
+  const known = words
+    .map((_, i) => words.slice(0, words.length - 1 - i).join(':'))
+    .find((prefix) => prefix && config.findCommand(prefix))
   if (known) {
     const extra = words.slice(known.split(':').length)
     const command = `${bin} ${toConfiguredId(known, config)}`
     message = `Unexpected argument${extra.length === 1 ? '' : 's'}: ${extra.join(' ')}: \`${command}\` takes none. See \`${command} --help\`.`
   } else {
     const typed = toConfiguredId(id, config)
-    const closest = config.commandIDs.map((candidate) => ({candidate, d: distance(id, candidate)})).sort((a, b) => a.d - b.d)[0]
-    const suggestion = closest && closest.d <= Math.max(2, Math.floor(id.length / 4)) ? ` Did you mean \`${bin} ${toConfiguredId(closest.candidate, config)}\`?` : ''
+    const closest = config.commandIDs
+      .map((candidate) => ({candidate, d: distance(id, candidate)}))
+      .sort((a, b) => a.d - b.d)[0]
+    const suggestion =
+      closest && closest.d <= Math.max(2, Math.floor(id.length / 4))
+        ? ` Did you mean \`${bin} ${toConfiguredId(closest.candidate, config)}\`?`
+        : ''
     const topic = config.findTopic(words[0]) ? ` ${words[0]}` : ''
     message = `\`${bin} ${typed}\` is not a ${bin} command.${suggestion} See \`${bin} help${topic}\`.`
   }
 
   const error = new CruddurError('INVALID_INPUT', message)
-  if (argv.includes('--json') || words.includes('--json')) process.stdout.write(JSON.stringify(errorJson(error), null, 2) + '\n')
+  if (argv.includes('--json') || words.includes('--json'))
+    process.stdout.write(JSON.stringify(errorJson(error), null, 2) + '\n')
   else process.stderr.write(`${chalk.red('Error:')} ${visible(message)}\n`)
   this.exit(error.exitCode)
 }

@@ -21,7 +21,8 @@ const readFromSecretsManager: SecretReader = async (secretArn) => {
   const client = new SecretsManagerClient({})
   try {
     const {SecretString} = await client.send(new GetSecretValueCommand({SecretId: secretArn}))
-    if (!SecretString) throw new Error(`the secret ${secretArn} has no string value: store the Momento API key as plain text`)
+    if (!SecretString)
+      throw new Error(`the secret ${secretArn} has no string value: store the Momento API key as plain text`)
     return SecretString.trim()
   } finally {
     client.destroy()
@@ -32,12 +33,18 @@ const readFromSecretsManager: SecretReader = async (secretArn) => {
  * The environment the handler runs with: MOMENTO_API_KEY filled from MOMENTO_API_KEY_SECRET_ARN when only
  * the secret is named, so the key lives in Secrets Manager, not in the function's configuration.
  */
-export async function environmentWithSecrets(env: NodeJS.ProcessEnv, readSecret: SecretReader = readFromSecretsManager): Promise<NodeJS.ProcessEnv> {
+export async function environmentWithSecrets(
+  env: NodeJS.ProcessEnv,
+  readSecret: SecretReader = readFromSecretsManager,
+): Promise<NodeJS.ProcessEnv> {
   if (!env.MOMENTO_CACHE_NAME || env.MOMENTO_API_KEY || !env.MOMENTO_API_KEY_SECRET_ARN) return env
   return {...env, MOMENTO_API_KEY: await readSecret(env.MOMENTO_API_KEY_SECRET_ARN)}
 }
 
-async function handlerFromEnvironment(env: NodeJS.ProcessEnv = process.env, readSecret?: SecretReader): Promise<ReturnType<typeof createStreamHandler>> {
+async function handlerFromEnvironment(
+  env: NodeJS.ProcessEnv = process.env,
+  readSecret?: SecretReader,
+): Promise<ReturnType<typeof createStreamHandler>> {
   const name = env.DDB_MESSAGE_TABLE
   if (!name) throw new Error('DDB_MESSAGE_TABLE is not set: the function needs the messages table name')
   const client = new DynamoDBClient({
@@ -46,7 +53,10 @@ async function handlerFromEnvironment(env: NodeJS.ProcessEnv = process.env, read
   })
   const table = new MessagesTable({client, name})
   // With MOMENTO_CACHE_NAME set, each applied message also refreshes the cached first pages it changed.
-  return createStreamHandler({afterApply: cacheRefresherFromEnvironment(table, await environmentWithSecrets(env, readSecret)), table})
+  return createStreamHandler({
+    afterApply: cacheRefresherFromEnvironment(table, await environmentWithSecrets(env, readSecret)),
+    table,
+  })
 }
 
 export async function handler(event: StreamEvent): Promise<StreamBatchResponse> {

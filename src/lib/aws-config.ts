@@ -15,10 +15,22 @@ export function awsClientConfig(target: {kind: 'local' | 'prod'; endpoint?: stri
     // The SDK reads AWS_ENDPOINT_URL* by itself; --prod must reach AWS, so tell it to ignore them.
     process.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS = 'true'
     // Adaptive: throttling also slows this client's own request rate, not just its retries.
-    return {region: target.region, ...(target.profile ? {profile: target.profile} : {}), maxAttempts: 8, requestHandler, retryMode: 'adaptive' as const}
+    return {
+      region: target.region,
+      ...(target.profile ? {profile: target.profile} : {}),
+      maxAttempts: 8,
+      requestHandler,
+      retryMode: 'adaptive' as const,
+    }
   }
 
   // Locally nothing throttles, so retries only slow down the "nothing is listening" error. Batch writers
   // add their own retries, bounded by time (see batch-write.ts).
-  return {region: target.region, endpoint: target.endpoint, credentials: LOCAL_CREDENTIALS, maxAttempts: 2, requestHandler}
+  return {
+    region: target.region,
+    endpoint: target.endpoint,
+    credentials: LOCAL_CREDENTIALS,
+    maxAttempts: 2,
+    requestHandler,
+  }
 }

@@ -93,7 +93,10 @@ export function errorLine(error: CruddurError): string {
  * `message` is the line a user sees (actions included); `actions` lists the next steps apart.
  */
 export function errorJson(error: CruddurError, message = errorLine(error)) {
-  return {error: {actions: error.actions ?? [], code: error.code, exitCode: error.exitCode, message, name: error.name}, status: error.exitCode}
+  return {
+    error: {actions: error.actions ?? [], code: error.code, exitCode: error.exitCode, message, name: error.name},
+    status: error.exitCode,
+  }
 }
 
 export const invalidInput = (message: string) => new CruddurError('INVALID_INPUT', message)

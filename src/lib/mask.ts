@@ -2,7 +2,8 @@
  * Query parameters that carry a secret: pg reads `password` and `sslpassword` from a URL's query, and
  * presigned AWS URLs carry signatures and credentials.
  */
-const SECRET_PARAMETER = /([?&;][^=&#\s]*?(?:password|passwd|pwd|secret|token|signature|credential|api[-_]?key)[^=&#\s]*=)[^&#\s]*/gi
+const SECRET_PARAMETER =
+  /([?&;][^=&#\s]*?(?:password|passwd|pwd|secret|token|signature|credential|api[-_]?key)[^=&#\s]*=)[^&#\s]*/gi
 const SCHEME = /^[a-z][a-z\d+.-]*:\/\//i
 
 /**

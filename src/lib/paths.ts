@@ -26,7 +26,9 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 export function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (env.CRUDDUR_CODE_CACHE === '0') return undefined
   const version = `${process.version}-${process.arch}`
-  return env.CRUDDUR_CODE_CACHE_DIR ? join(env.CRUDDUR_CODE_CACHE_DIR, version) : join(defaultCacheDir(env), 'code-cache', version)
+  return env.CRUDDUR_CODE_CACHE_DIR
+    ? join(env.CRUDDUR_CODE_CACHE_DIR, version)
+    : join(defaultCacheDir(env), 'code-cache', version)
 }
 
 export const stateFile = (stateDir: string) => join(stateDir, 'state.json')

@@ -11,7 +11,8 @@ export interface ProcessIdentity {
   command: string
 }
 
-export const isPositiveInteger = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value) && value > 0
+export const isPositiveInteger = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isInteger(value) && value > 0
 
 export function isAlive(pid: number | undefined): boolean {
   if (!pid || pid <= 1) return false

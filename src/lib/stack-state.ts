@@ -51,15 +51,24 @@ export interface LocalStackState {
 
 export type ServiceName = keyof LocalStackState
 export const SERVICES: ServiceName[] = ['dynamodb', 'postgres', 'cognito', 'momento']
-export const SERVICE_LABELS: Record<ServiceName, string> = {cognito: 'cognito-local', dynamodb: 'DynamoDB Local', momento: 'the Momento stand-in', postgres: 'PostgreSQL'}
+export const SERVICE_LABELS: Record<ServiceName, string> = {
+  cognito: 'cognito-local',
+  dynamodb: 'DynamoDB Local',
+  momento: 'the Momento stand-in',
+  postgres: 'PostgreSQL',
+}
 
 /** The fixed password of the local PostgreSQL server, which the state file leaves out of its URL. */
 export const LOCAL_PASSWORD = 'password'
 
-const UNREADABLE_FIX = 'stop what it started by hand if anything still runs (see its pids), delete the file, then run `cruddur local start`; or pass --endpoint/--database-url'
+const UNREADABLE_FIX =
+  'stop what it started by hand if anything still runs (see its pids), delete the file, then run `cruddur local start`; or pass --endpoint/--database-url'
 
 function unreadable(file: string, reason: string): CruddurError {
-  return new CruddurError('FAILED', `The local stack's state file ${file} cannot be used (${reason}): ${UNREADABLE_FIX}.`)
+  return new CruddurError(
+    'FAILED',
+    `The local stack's state file ${file} cannot be used (${reason}): ${UNREADABLE_FIX}.`,
+  )
 }
 
 /** A record as `start` writes it; anything else (a hand edit, a truncated file) is refused, never guessed at. */
@@ -72,8 +81,14 @@ function checkRecord(file: string, service: ServiceName, record: unknown): void 
     (r.pid as number) > 1 &&
     isPositiveInteger(r.port) &&
     typeof r.log === 'string' &&
-    (service === 'postgres' ? typeof r.url === 'string' && typeof r.dataDir === 'string' : typeof r.endpoint === 'string')
-  if (!ok) throw unreadable(file, `its ${service} entry is not a service record${r?.pid === 1 ? ' (pid 1 is never a service)' : ''}`)
+    (service === 'postgres'
+      ? typeof r.url === 'string' && typeof r.dataDir === 'string'
+      : typeof r.endpoint === 'string')
+  if (!ok)
+    throw unreadable(
+      file,
+      `its ${service} entry is not a service record${r?.pid === 1 ? ' (pid 1 is never a service)' : ''}`,
+    )
 }
 
 /**
@@ -83,7 +98,10 @@ function checkRecord(file: string, service: ServiceName, record: unknown): void 
 export function readState(stateDir: string): LocalStackState {
   const file = stateFile(stateDir)
   if (existsSync(stateDir) && !statSync(stateDir).isDirectory()) {
-    throw new CruddurError('INVALID_INPUT', `The local stack directory ${stateDir} is a file: pass a directory with --state-dir (or CRUDDUR_STATE_DIR).`)
+    throw new CruddurError(
+      'INVALID_INPUT',
+      `The local stack directory ${stateDir} is a file: pass a directory with --state-dir (or CRUDDUR_STATE_DIR).`,
+    )
   }
 
   if (!existsSync(file)) return {}
@@ -94,7 +112,11 @@ export function readState(stateDir: string): LocalStackState {
     throw unreadable(file, (error as Error).message.split('\n')[0])
   }
 
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw unreadable(file, `it holds ${parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed}, not an object`)
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw unreadable(
+      file,
+      `it holds ${parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed}, not an object`,
+    )
   const state = parsed as Record<string, unknown>
   for (const service of SERVICES) if (state[service] !== undefined) checkRecord(file, service, state[service])
   return state as LocalStackState
@@ -103,7 +125,10 @@ export function readState(stateDir: string): LocalStackState {
 /** The state directory, private to its owner (it holds every local message and cognito-local's users). */
 export function ensureStateDir(stateDir: string): void {
   if (existsSync(stateDir) && !statSync(stateDir).isDirectory()) {
-    throw new CruddurError('INVALID_INPUT', `The local stack directory ${stateDir} is a file: pass a directory with --state-dir (or CRUDDUR_STATE_DIR).`)
+    throw new CruddurError(
+      'INVALID_INPUT',
+      `The local stack directory ${stateDir} is a file: pass a directory with --state-dir (or CRUDDUR_STATE_DIR).`,
+    )
   }
 
   if (!existsSync(stateDir)) {
@@ -135,7 +160,12 @@ export function recordedProcess(record: ServiceRecord): 'ours' | 'gone' | 'other
 }
 
 /** The flag that targets each service without the local stack, for the error messages. */
-const TARGET_FLAG: Record<ServiceName, string> = {cognito: '--cognito-endpoint', dynamodb: '--endpoint', momento: '--momento-endpoint', postgres: '--database-url'}
+const TARGET_FLAG: Record<ServiceName, string> = {
+  cognito: '--cognito-endpoint',
+  dynamodb: '--endpoint',
+  momento: '--momento-endpoint',
+  postgres: '--database-url',
+}
 
 /**
  * The local stack as target resolution sees it. Each service is read only when a command asks for it (so
@@ -149,7 +179,10 @@ export function localStackView(stateDir: string, options: {explicit: boolean}): 
   let state: LocalStackState | undefined
   const view: LocalStackState = {}
   for (const service of SERVICES) {
-    Object.defineProperty(view, service, {enumerable: true, get: () => recordedService(service, (state ??= readState(stateDir)))})
+    Object.defineProperty(view, service, {
+      enumerable: true,
+      get: () => recordedService(service, (state ??= readState(stateDir))),
+    })
   }
 
   function recordedService(service: ServiceName, state: LocalStackState) {
@@ -157,17 +190,28 @@ export function localStackView(stateDir: string, options: {explicit: boolean}): 
     const record = state[service]
     if (!record) {
       if (!options.explicit) return undefined
-      const where = existsSync(stateFile(stateDir)) ? `is not recorded in ${stateFile(stateDir)}` : `has no local stack in ${stateDir} (no state.json)`
+      const where = existsSync(stateFile(stateDir))
+        ? `is not recorded in ${stateFile(stateDir)}`
+        : `has no local stack in ${stateDir} (no state.json)`
       throw new CruddurError('UNREACHABLE', `${SERVICE_LABELS[service]} ${where}: ${fix}.`)
     }
 
     const verdict = recordedProcess(record)
     if (verdict !== 'ours') {
-      const why = {gone: 'is not running', other: 'is not running (its pid now belongs to another program)', unverified: 'cannot be verified (recorded by an older cruddur)'}[verdict]
-      throw new CruddurError('UNREACHABLE', `${SERVICE_LABELS[service]} recorded in ${stateFile(stateDir)} (pid ${record.pid}) ${why}: ${fix}.`)
+      const why = {
+        gone: 'is not running',
+        other: 'is not running (its pid now belongs to another program)',
+        unverified: 'cannot be verified (recorded by an older cruddur)',
+      }[verdict]
+      throw new CruddurError(
+        'UNREACHABLE',
+        `${SERVICE_LABELS[service]} recorded in ${stateFile(stateDir)} (pid ${record.pid}) ${why}: ${fix}.`,
+      )
     }
 
-    return service === 'postgres' && state.postgres ? {...state.postgres, url: withLocalPassword(state.postgres.url)} : record
+    return service === 'postgres' && state.postgres
+      ? {...state.postgres, url: withLocalPassword(state.postgres.url)}
+      : record
   }
 
   return view

@@ -9,7 +9,11 @@ const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u061C\u200B-\u200F\u20
 const CONTROL_OR_NEWLINE = /[\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u2028-\u202E\u2060-\u2069\uFEFF]/g
 
 const NAMED: Record<string, string> = {'\n': '\\n', '\r': '\\r', '\t': '\\t'}
-const escape = (char: string) => NAMED[char] ?? (char.charCodeAt(0) <= 0xff ? `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}` : `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`)
+const escape = (char: string) =>
+  NAMED[char] ??
+  (char.charCodeAt(0) <= 0xff
+    ? `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`
+    : `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`)
 
 /**
  * Text from the table or the user, made safe to print on a terminal: control characters show as escapes

@@ -24,7 +24,10 @@ function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   if (!raw) return fallback * 1000
   const value = Number(raw)
   if (!Number.isFinite(value) || value <= 0) {
-    throw new CruddurError('INVALID_INPUT', `${name}="${raw}" is not a number of seconds: set it to a positive number, e.g. ${name}=${fallback}.`)
+    throw new CruddurError(
+      'INVALID_INPUT',
+      `${name}="${raw}" is not a number of seconds: set it to a positive number, e.g. ${name}=${fallback}.`,
+    )
   }
 
   return Math.round(value * 1000)

@@ -15,7 +15,8 @@ type ModuleInternals = {
 }
 
 /** One cache file per bundle file: a rebuild replaces its caches instead of piling up new ones. */
-const cacheFileFor = (cacheDir: string, filename: string) => join(cacheDir, createHash('sha1').update(filename).digest('hex'))
+const cacheFileFor = (cacheDir: string, filename: string) =>
+  join(cacheDir, createHash('sha1').update(filename).digest('hex'))
 
 /**
  * The source a cache was made from, by its hash: V8 itself checks a cache's source only by its length, and

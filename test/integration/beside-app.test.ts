@@ -7,7 +7,13 @@ import {DateTime} from 'luxon'
 import {createDynamoDbClients, type DynamoDbClients} from '../../src/lib/dynamodb/client.js'
 import {type MessageItem, type Participant} from '../../src/lib/dynamodb/items.js'
 import {formatKeyTime, keyMicros} from '../../src/lib/dynamodb/key-time.js'
-import {applyMessageToConversation, type ConversationRowItem, conversationUuidFor, getConversation, updateMessageGroup} from '../../src/lib/dynamodb/patterns/index.js'
+import {
+  applyMessageToConversation,
+  type ConversationRowItem,
+  conversationUuidFor,
+  getConversation,
+  updateMessageGroup,
+} from '../../src/lib/dynamodb/patterns/index.js'
 import {dropTable, loadTableSchema} from '../../src/lib/dynamodb/table-admin.js'
 import {loadSchema} from '../../src/lib/postgres/schema.js'
 import {testStack} from '../hooks.js'
@@ -32,14 +38,24 @@ describe('beside the Cruddur app', () => {
       for (const name of names) {
         const handle = `${name}_${suffix}`
         const displayName = `${name[0].toUpperCase()}${name.slice(1)} App`
-        const {rows} = await pool.query<{uuid: string}>('INSERT INTO users (display_name, handle, email) VALUES ($1, $2, $3) RETURNING uuid', [displayName, handle, `${handle}@example.com`])
+        const {rows} = await pool.query<{uuid: string}>(
+          'INSERT INTO users (display_name, handle, email) VALUES ($1, $2, $3) RETURNING uuid',
+          [displayName, handle, `${handle}@example.com`],
+        )
         users[name] = {displayName, handle, uuid: rows[0].uuid}
       }
     } finally {
       await pool.end()
     }
 
-    ddb = createDynamoDbClients({endpoint: testStack().dynamodbEndpoint, ignoredEnv: [], kind: 'local', region: 'us-east-1', source: 'flag', table})
+    ddb = createDynamoDbClients({
+      endpoint: testStack().dynamodbEndpoint,
+      ignoredEnv: [],
+      kind: 'local',
+      region: 'us-east-1',
+      source: 'flag',
+      table,
+    })
 
     messagesTable = new MessagesTable({client: ddb.client, doc: ddb.doc, name: table})
     await loadTableSchema(ddb.client, {tableName: table})
@@ -54,13 +70,15 @@ describe('beside the Cruddur app', () => {
   async function groupRows(group: string, owners: Participant[]): Promise<ConversationRowItem[]> {
     const rows: ConversationRowItem[] = []
     for (const owner of owners) {
-      const output = await ddb.doc.send(new QueryCommand({
-        ConsistentRead: true,
-        ExpressionAttributeValues: {':group': group, ':pk': `GRP#${owner.uuid}`},
-        FilterExpression: 'message_group_uuid = :group',
-        KeyConditionExpression: 'pk = :pk',
-        TableName: table,
-      }))
+      const output = await ddb.doc.send(
+        new QueryCommand({
+          ConsistentRead: true,
+          ExpressionAttributeValues: {':group': group, ':pk': `GRP#${owner.uuid}`},
+          FilterExpression: 'message_group_uuid = :group',
+          KeyConditionExpression: 'pk = :pk',
+          TableName: table,
+        }),
+      )
       rows.push(...(output.Items as ConversationRowItem[]))
     }
 
@@ -69,7 +87,13 @@ describe('beside the Cruddur app', () => {
 
   /** A message item as stored, by its uuid. */
   async function messageItemOf(group: string, messageUuid: string): Promise<MessageItem> {
-    const output = await ddb.doc.send(new QueryCommand({ExpressionAttributeValues: {':pk': `MSG#${group}`}, KeyConditionExpression: 'pk = :pk', TableName: table}))
+    const output = await ddb.doc.send(
+      new QueryCommand({
+        ExpressionAttributeValues: {':pk': `MSG#${group}`},
+        KeyConditionExpression: 'pk = :pk',
+        TableName: table,
+      }),
+    )
     return (output.Items as MessageItem[]).find((item) => item.message_uuid === messageUuid)!
   }
 
@@ -102,21 +126,34 @@ describe('beside the Cruddur app', () => {
 
   describe('Pattern D never refuses what the app left', () => {
     it('applies a message with a -05:00 key by its instant: the newest wins although its key sorts first', async () => {
-      const conversation = appConversation({a: users.amy, b: users.ben, messages: [{from: 'a', sk: appTime(micros('2026-11-29T11:51:56.529847Z')), text: 'at 11:51 UTC'}]})
+      const conversation = appConversation({
+        a: users.amy,
+        b: users.ben,
+        messages: [{from: 'a', sk: appTime(micros('2026-11-29T11:51:56.529847Z')), text: 'at 11:51 UTC'}],
+      })
       await putAppItems(ddb.doc, table, [...conversation.messages, ...conversation.rows])
       // 06:52:35-05:00 is 11:52:35 UTC: later than 11:51:56+00:00, though it sorts before it as a string.
-      const offset = appMessage({messageGroupUuid: conversation.messageGroupUuid, sender: users.ben, sk: appTime(micros('2026-11-29T11:52:35.970508Z'), {offsetMinutes: -300}), text: 'from New York'})
+      const offset = appMessage({
+        messageGroupUuid: conversation.messageGroupUuid,
+        sender: users.ben,
+        sk: appTime(micros('2026-11-29T11:52:35.970508Z'), {offsetMinutes: -300}),
+        text: 'from New York',
+      })
       expect(offset.sk).to.equal('2026-11-29T06:52:35.970508-05:00')
       await putAppItems(ddb.doc, table, [offset])
 
       const result = await applyMessageToConversation(messagesTable, offset as MessageItem)
       expect(result.updated).to.equal(2)
       await expectOneRowEachAt(conversation.messageGroupUuid, [users.amy, users.ben], offset)
-      for (const row of await groupRows(conversation.messageGroupUuid, [users.amy, users.ben])) expect(row.last_message_sk).to.equal(offset.sk)
+      for (const row of await groupRows(conversation.messageGroupUuid, [users.amy, users.ben]))
+        expect(row.last_message_sk).to.equal(offset.sk)
       // The row's own key is the message's instant in the canonical form.
-      for (const row of await groupRows(conversation.messageGroupUuid, [users.amy, users.ben])) expect(row.sk).to.equal('2026-11-29T11:52:35.970508+00:00')
+      for (const row of await groupRows(conversation.messageGroupUuid, [users.amy, users.ben]))
+        expect(row.sk).to.equal('2026-11-29T11:52:35.970508+00:00')
       // An older message (by instant) then changes nothing, although its key sorts after.
-      expect((await applyMessageToConversation(messagesTable, conversation.messages[0] as MessageItem)).updated).to.equal(0)
+      expect(
+        (await applyMessageToConversation(messagesTable, conversation.messages[0] as MessageItem)).updated,
+      ).to.equal(0)
       // The repair finds the -05:00 message as the newest too.
       const repaired = await updateMessageGroup(messagesTable, conversation.messageGroupUuid)
       expect(repaired.lastMessage.messageUuid).to.equal(offset.message_uuid)
@@ -135,18 +172,46 @@ describe('beside the Cruddur app', () => {
 
     it('update-message-group, create-message --group and get-conversation --as work on a conversation that had four rows, leaving two', async () => {
       const updated = await fourRowConversation(users.deb, users.eli)
-      const update = await cliJson<{updated: number; removed: number}>(['ddb', 'patterns', 'update-message-group', updated.messageGroupUuid, ...flags])
+      const update = await cliJson<{updated: number; removed: number}>([
+        'ddb',
+        'patterns',
+        'update-message-group',
+        updated.messageGroupUuid,
+        ...flags,
+      ])
       expect(update.code, update.stderr).to.equal(0)
       expect(update.json.removed).to.equal(2)
       await expectOneRowEachAt(updated.messageGroupUuid, [users.deb, users.eli], updated.messages[1])
 
       const posted = await fourRowConversation(users.deb, users.flo)
-      const send = await cliJson<{message: {messageUuid: string}}>(['ddb', 'patterns', 'create-message', '--from', users.flo.handle, '--group', posted.messageGroupUuid, 'after the race', ...flags])
+      const send = await cliJson<{message: {messageUuid: string}}>([
+        'ddb',
+        'patterns',
+        'create-message',
+        '--from',
+        users.flo.handle,
+        '--group',
+        posted.messageGroupUuid,
+        'after the race',
+        ...flags,
+      ])
       expect(send.code, send.stderr).to.equal(0)
-      await expectOneRowEachAt(posted.messageGroupUuid, [users.deb, users.flo], await messageItemOf(posted.messageGroupUuid, send.json.message.messageUuid))
+      await expectOneRowEachAt(
+        posted.messageGroupUuid,
+        [users.deb, users.flo],
+        await messageItemOf(posted.messageGroupUuid, send.json.message.messageUuid),
+      )
 
       const read = await fourRowConversation(users.eli, users.flo)
-      const got = await cli(['ddb', 'patterns', 'get-conversation', read.messageGroupUuid, '--as', users.eli.handle, ...flags])
+      const got = await cli([
+        'ddb',
+        'patterns',
+        'get-conversation',
+        read.messageGroupUuid,
+        '--as',
+        users.eli.handle,
+        ...flags,
+      ])
       expect(got.code, got.stderr).to.equal(0)
       expect(got.stdout).to.include('first').and.include('second')
       const page = await getConversation(messagesTable, read.messageGroupUuid, {asUser: users.flo.uuid})
@@ -170,7 +235,9 @@ describe('beside the Cruddur app', () => {
       const items: Array<{pk: string; sk: string}> = []
       let startKey: Record<string, unknown> | undefined
       do {
-        const page = await ddb.doc.send(new ScanCommand({ConsistentRead: true, ExclusiveStartKey: startKey, TableName: table}))
+        const page = await ddb.doc.send(
+          new ScanCommand({ConsistentRead: true, ExclusiveStartKey: startKey, TableName: table}),
+        )
         items.push(...(page.Items as Array<{pk: string; sk: string}>))
         startKey = page.LastEvaluatedKey
       } while (startKey)
@@ -187,17 +254,49 @@ describe('beside the Cruddur app', () => {
       expect(BigInt(parsed.toMillis())).to.equal(keyMicros(sk) / 1000n)
     }
 
-    it('every key the CLI writes (messages, rows, seed) is a time alone in the app\'s UTC format', async () => {
-      const started = await cliJson<{messageGroupUuid: string}>(['ddb', 'patterns', 'create-message', '--from', users.gil.handle, '--to', users.hay.handle, 'hello', ...flags])
+    it("every key the CLI writes (messages, rows, seed) is a time alone in the app's UTC format", async () => {
+      const started = await cliJson<{messageGroupUuid: string}>([
+        'ddb',
+        'patterns',
+        'create-message',
+        '--from',
+        users.gil.handle,
+        '--to',
+        users.hay.handle,
+        'hello',
+        ...flags,
+      ])
       expect(started.code, started.stderr).to.equal(0)
-      const replied = await cli(['ddb', 'patterns', 'create-message', '--from', users.hay.handle, '--group', started.json.messageGroupUuid, 'hi', ...flags])
+      const replied = await cli([
+        'ddb',
+        'patterns',
+        'create-message',
+        '--from',
+        users.hay.handle,
+        '--group',
+        started.json.messageGroupUuid,
+        'hi',
+        ...flags,
+      ])
       expect(replied.code, replied.stderr).to.equal(0)
-      const seeded = await cli(['ddb', 'seed', ...flags, '--handles', `${users.hay.handle},${users.ivy.handle}`, '--conversations', '1', '--messages', '4'])
+      const seeded = await cli([
+        'ddb',
+        'seed',
+        ...flags,
+        '--handles',
+        `${users.hay.handle},${users.ivy.handle}`,
+        '--conversations',
+        '1',
+        '--messages',
+        '4',
+      ])
       expect(seeded.code, seeded.stderr).to.equal(0)
 
       // Every row of these three users (no one else wrote theirs yet) and every message of their conversations.
       const items = await allItems()
-      const rows = items.filter((item) => [users.gil, users.hay, users.ivy].some((user) => item.pk === `GRP#${user.uuid}`)) as ConversationRowItem[]
+      const rows = items.filter((item) =>
+        [users.gil, users.hay, users.ivy].some((user) => item.pk === `GRP#${user.uuid}`),
+      ) as ConversationRowItem[]
       const groups = new Set(rows.map((row) => `MSG#${row.message_group_uuid}`))
       const messages = items.filter((item) => groups.has(item.pk))
       expect(rows).to.have.length(2 + 2)
@@ -219,26 +318,68 @@ describe('beside the Cruddur app', () => {
         ],
       })
       await putAppItems(ddb.doc, table, [...conversation.messages, ...conversation.rows])
-      const read = await cliJson<{messages: Array<{createdAt: string; text: string}>}>(['ddb', 'patterns', 'get-conversation', conversation.messageGroupUuid, ...flags])
+      const read = await cliJson<{messages: Array<{createdAt: string; text: string}>}>([
+        'ddb',
+        'patterns',
+        'get-conversation',
+        conversation.messageGroupUuid,
+        ...flags,
+      ])
       expect(read.code, read.stderr).to.equal(0)
       expect(read.json.messages.map((m) => [m.text, m.createdAt]).sort()).to.deep.equal([
         ['New York', '2026-11-29T11:52:35.970508+00:00'],
         ['naive', '2026-11-29T11:53:19.494173+00:00'],
         ['no fraction', '2026-11-29T11:51:56.000000+00:00'],
       ])
-      const listed = await cliJson<{conversations: Array<{messageGroupUuid: string; lastMessageAt: string}>}>(['ddb', 'patterns', 'list-conversations', users.ivy.handle, ...flags])
-      expect(listed.json.conversations.find((c) => c.messageGroupUuid === conversation.messageGroupUuid)?.lastMessageAt).to.equal('2026-11-29T11:53:19.494173+00:00')
+      const listed = await cliJson<{conversations: Array<{messageGroupUuid: string; lastMessageAt: string}>}>([
+        'ddb',
+        'patterns',
+        'list-conversations',
+        users.ivy.handle,
+        ...flags,
+      ])
+      expect(
+        listed.json.conversations.find((c) => c.messageGroupUuid === conversation.messageGroupUuid)?.lastMessageAt,
+      ).to.equal('2026-11-29T11:53:19.494173+00:00')
     })
 
-    it('create-message --to adds to the pair\'s conversation the app started with a random id: the one with the newest message', async () => {
+    it("create-message --to adds to the pair's conversation the app started with a random id: the one with the newest message", async () => {
       // Three conversations of the pair; the newest by instant is neither first nor last by key text.
-      const oldest = appConversation({a: users.amy, b: users.ivy, messages: [{from: 'a', sk: appTime(micros('2026-11-28T08:00:00Z'), {offsetMinutes: -300}), text: 'oldest'}]})
-      const newer = appConversation({a: users.ivy, b: users.amy, messages: [{from: 'a', sk: appTime(micros('2026-11-28T10:00:00.5Z'), {offsetMinutes: -300}), text: 'newest'}]})
-      const older = appConversation({a: users.amy, b: users.ivy, messages: [{from: 'b', sk: appTime(micros('2026-11-28T09:00:00.000001Z')), text: 'older'}]})
-      expect([oldest, newer, older].map((c) => c.rows[0].sk)).to.deep.equal([...[oldest, newer, older].map((c) => c.rows[0].sk)].sort())
-      await putAppItems(ddb.doc, table, [oldest, newer, older].flatMap((c) => [...c.messages, ...c.rows]))
+      const oldest = appConversation({
+        a: users.amy,
+        b: users.ivy,
+        messages: [{from: 'a', sk: appTime(micros('2026-11-28T08:00:00Z'), {offsetMinutes: -300}), text: 'oldest'}],
+      })
+      const newer = appConversation({
+        a: users.ivy,
+        b: users.amy,
+        messages: [{from: 'a', sk: appTime(micros('2026-11-28T10:00:00.5Z'), {offsetMinutes: -300}), text: 'newest'}],
+      })
+      const older = appConversation({
+        a: users.amy,
+        b: users.ivy,
+        messages: [{from: 'b', sk: appTime(micros('2026-11-28T09:00:00.000001Z')), text: 'older'}],
+      })
+      expect([oldest, newer, older].map((c) => c.rows[0].sk)).to.deep.equal(
+        [...[oldest, newer, older].map((c) => c.rows[0].sk)].sort(),
+      )
+      await putAppItems(
+        ddb.doc,
+        table,
+        [oldest, newer, older].flatMap((c) => [...c.messages, ...c.rows]),
+      )
 
-      const sent = await cliJson<{messageGroupUuid: string; newConversation: boolean}>(['ddb', 'patterns', 'create-message', '--from', users.amy.handle, '--to', users.ivy.handle, 'which one?', ...flags])
+      const sent = await cliJson<{messageGroupUuid: string; newConversation: boolean}>([
+        'ddb',
+        'patterns',
+        'create-message',
+        '--from',
+        users.amy.handle,
+        '--to',
+        users.ivy.handle,
+        'which one?',
+        ...flags,
+      ])
       expect(sent.code, sent.stderr).to.equal(0)
       expect(sent.json).to.deep.include({messageGroupUuid: newer.messageGroupUuid, newConversation: false})
       expect(sent.json.messageGroupUuid).to.not.equal(conversationUuidFor(users.amy.uuid, users.ivy.uuid))
@@ -252,8 +393,13 @@ describe('beside the Cruddur app', () => {
       const one = await createMessage(messagesTable, {now, recipient: users.ben, sender: users.hay, text: 'to ben'})
       const two = await createMessage(messagesTable, {now, recipient: users.cid, sender: users.hay, text: 'to cid'})
       expect(one.item.sk).to.equal(two.item.sk)
-      const hayRows = (await groupRows(one.messageGroupUuid, [users.hay])).concat(await groupRows(two.messageGroupUuid, [users.hay]))
-      expect(hayRows.map((row) => row.sk).sort()).to.deep.equal([formatKeyTime(keyMicros(one.item.sk)), formatKeyTime(keyMicros(one.item.sk) + 1n)])
+      const hayRows = (await groupRows(one.messageGroupUuid, [users.hay])).concat(
+        await groupRows(two.messageGroupUuid, [users.hay]),
+      )
+      expect(hayRows.map((row) => row.sk).sort()).to.deep.equal([
+        formatKeyTime(keyMicros(one.item.sk)),
+        formatKeyTime(keyMicros(one.item.sk) + 1n),
+      ])
       for (const row of hayRows) expect(row.last_message_sk).to.equal(one.item.sk)
     })
   })

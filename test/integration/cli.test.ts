@@ -4,7 +4,11 @@ import {join} from 'node:path'
 
 import {cli, ROOT} from '../support/cli.js'
 
-const topics = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {oclif: {topics: Record<string, {description: string}>}}).oclif.topics
+const topics = (
+  JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    oclif: {topics: Record<string, {description: string}>}
+  }
+).oclif.topics
 
 describe('the cruddur binary', () => {
   it('--version names the CLI, its version and the platform', async () => {
@@ -23,8 +27,12 @@ describe('the cruddur binary', () => {
   }
 
   it('every command has a summary and examples in its help', async () => {
-    const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, {examples?: unknown[]; summary?: string; description?: string}>}
-    const lacking = Object.entries(manifest.commands).filter(([, command]) => !(command.summary || command.description) || !command.examples?.length)
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {
+      commands: Record<string, {examples?: unknown[]; summary?: string; description?: string}>
+    }
+    const lacking = Object.entries(manifest.commands).filter(
+      ([, command]) => !(command.summary || command.description) || !command.examples?.length,
+    )
     expect(lacking.map(([id]) => id)).to.deep.equal([])
   })
 })

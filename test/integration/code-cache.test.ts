@@ -12,7 +12,7 @@ const nodeHasCompileCache = Number(process.versions.node.split('.')[0]) >= 22
 
 describe('code cache', () => {
   describe('its directory', () => {
-    it('is code-cache in the download cache\'s directory, one folder per Node version', () => {
+    it("is code-cache in the download cache's directory, one folder per Node version", () => {
       expect(codeCacheDir({})).to.equal(join(homedir(), '.cache', 'cruddur', 'code-cache', version))
       expect(codeCacheDir({XDG_CACHE_HOME: '/x'})).to.equal(join('/x', 'cruddur', 'code-cache', version))
       expect(codeCacheDir({CRUDDUR_CACHE_DIR: '/c', XDG_CACHE_HOME: '/x'})).to.equal(join('/c', 'code-cache', version))
@@ -49,7 +49,7 @@ describe('code cache', () => {
       expect(written.map((file) => statSync(join(dir, file)).mtimeMs)).to.deep.equal(modified)
     })
 
-    it('a changed file gets its cache replaced, not a second one, even with its size and mtime kept (Node 20: cruddur\'s cache)', async function () {
+    it("a changed file gets its cache replaced, not a second one, even with its size and mtime kept (Node 20: cruddur's cache)", async function () {
       if (nodeHasCompileCache) this.skip()
       const bundle = join(ROOT, 'dist', 'cli', 'cli.js')
       const built = statSync(bundle)
@@ -71,14 +71,14 @@ describe('code cache', () => {
       }
     })
 
-    it('code loaded from the cache can still import ES modules (the help plugin\'s command)', async () => {
+    it("code loaded from the cache can still import ES modules (the help plugin's command)", async () => {
       const first = await cli(['help', 'ddb'], {env: env()})
       expect(first.code).to.equal(0)
       expect(first.stdout).to.include('USAGE')
       expect(await cli(['help', 'ddb'], {env: env()})).to.deep.equal(first)
     })
 
-    it('a damaged cache is rejected, compiled from source and rewritten (Node 20: cruddur\'s cache)', async function () {
+    it("a damaged cache is rejected, compiled from source and rewritten (Node 20: cruddur's cache)", async function () {
       if (nodeHasCompileCache) this.skip()
       const first = await cli(['help', 'ddb'], {env: env()})
       // Damaged after its build stamp, so V8 itself has to reject it.
@@ -89,7 +89,8 @@ describe('code cache', () => {
       }
 
       expect(await cli(['help', 'ddb'], {env: env()})).to.deep.equal(first)
-      for (const file of files()) expect(readFileSync(join(dir, file)).subarray(-damage.length).equals(damage)).to.equal(false)
+      for (const file of files())
+        expect(readFileSync(join(dir, file)).subarray(-damage.length).equals(damage)).to.equal(false)
     })
 
     it('a cache directory that cannot be written costs nothing but the speed-up', async () => {
@@ -100,7 +101,7 @@ describe('code cache', () => {
       expect(result.stderr).to.equal('')
     })
 
-    it('on Node >= 22 is Node\'s own compile cache, and the next run uses it', async function () {
+    it("on Node >= 22 is Node's own compile cache, and the next run uses it", async function () {
       // Runs in CI's Node 24 pass (.ci/run); Node 20 has no compile cache of its own.
       if (!nodeHasCompileCache) this.skip()
       const first = await cli(['--version'], {env: env()})

@@ -1,4 +1,10 @@
-import {AdminCreateUserCommand, AdminGetUserCommand, CognitoIdentityProviderClient, CreateUserPoolCommand, ListUsersCommand} from '@aws-sdk/client-cognito-identity-provider'
+import {
+  AdminCreateUserCommand,
+  AdminGetUserCommand,
+  CognitoIdentityProviderClient,
+  CreateUserPoolCommand,
+  ListUsersCommand,
+} from '@aws-sdk/client-cognito-identity-provider'
 import {expect} from 'chai'
 import {randomBytes} from 'node:crypto'
 import {mkdtempSync, rmSync} from 'node:fs'
@@ -64,7 +70,12 @@ describe('cruddur db update-cognito-user-ids', () => {
   let cognito: CognitoIdentityProviderClient
 
   before(() => {
-    cognito = createCognitoClient({endpoint: testStack().cognitoEndpoint, kind: 'local', region: LOCAL_REGION, source: 'flag'})
+    cognito = createCognitoClient({
+      endpoint: testStack().cognitoEndpoint,
+      kind: 'local',
+      region: LOCAL_REGION,
+      source: 'flag',
+    })
   })
 
   after(() => cognito.destroy())
@@ -79,22 +90,45 @@ describe('cruddur db update-cognito-user-ids', () => {
         ...(user.preferredUsername === undefined ? [] : [{Name: 'preferred_username', Value: user.preferredUsername}]),
         ...(user.sub ? [{Name: 'sub', Value: user.sub}] : []),
       ]
-      const created = await cognito.send(new AdminCreateUserCommand({MessageAction: 'SUPPRESS', UserAttributes: attributes, UserPoolId: userPoolId, Username: `user${index}`}))
-      subs.set(user.preferredUsername ?? `user${index}`, created.User!.Attributes!.find((a) => a.Name === 'sub')!.Value!)
+      const created = await cognito.send(
+        new AdminCreateUserCommand({
+          MessageAction: 'SUPPRESS',
+          UserAttributes: attributes,
+          UserPoolId: userPoolId,
+          Username: `user${index}`,
+        }),
+      )
+      subs.set(
+        user.preferredUsername ?? `user${index}`,
+        created.User!.Attributes!.find((a) => a.Name === 'sub')!.Value!,
+      )
     }
 
     return {subs, userPoolId}
   }
 
   const update = (db: TestDatabase, userPoolId: string, extra: string[] = []) =>
-    cliJson<ReportJson>(['db', 'update-cognito-user-ids', '--database-url', db.url, '--user-pool-id', userPoolId, ...extra])
+    cliJson<ReportJson>([
+      'db',
+      'update-cognito-user-ids',
+      '--database-url',
+      db.url,
+      '--user-pool-id',
+      userPoolId,
+      ...extra,
+    ])
 
   describe('listing users', () => {
     it('follows PaginationToken page after page, asking for pages of at most 60', async () => {
-      const pages = [60, 60, 7].map((size, page) => Array.from({length: size}, (_, i) => ({
-        Attributes: [{Name: 'sub', Value: `sub-${page}-${i}`}, {Name: 'preferred_username', Value: `h${page}_${i}`}],
-        Username: `u${page}_${i}`,
-      })))
+      const pages = [60, 60, 7].map((size, page) =>
+        Array.from({length: size}, (_, i) => ({
+          Attributes: [
+            {Name: 'sub', Value: `sub-${page}-${i}`},
+            {Name: 'preferred_username', Value: `h${page}_${i}`},
+          ],
+          Username: `u${page}_${i}`,
+        })),
+      )
       const requests: Array<{Limit?: number; PaginationToken?: string; UserPoolId?: string}> = []
       const stub: ListUsersSender = {
         async send(command: ListUsersCommand) {
@@ -163,7 +197,10 @@ describe('cruddur db update-cognito-user-ids', () => {
       expect(dryRun.json.dryRun).to.equal(true)
       expect(dryRun.json.updated).to.have.length(126)
       const untouched = await cognitoUserIds(db.pool)
-      expect(Object.values(untouched).filter(Boolean)).to.deep.equal(['sub-of-a-deleted-cognito-user', subs.get('preset')])
+      expect(Object.values(untouched).filter(Boolean)).to.deep.equal([
+        'sub-of-a-deleted-cognito-user',
+        subs.get('preset'),
+      ])
 
       const run = await update(db, userPoolId)
       expect(run.code, run.stderr).to.equal(0)
@@ -171,7 +208,11 @@ describe('cruddur db update-cognito-user-ids', () => {
       expect(run.json.updated).to.deep.equal(dryRun.json.updated)
       expect(run.json.updated.map((u) => u.handle)).to.have.members([...matched, 'mixedcase'])
       expect(run.json.alreadyCorrect).to.deep.equal([{cognitoUserId: subs.get('preset'), handle: 'preset'}])
-      expect(run.json.cognitoUsersWithoutHandle.map((u) => u.preferredUsername)).to.have.members(['cognito_only_1', 'cognito_only_2', null])
+      expect(run.json.cognitoUsersWithoutHandle.map((u) => u.preferredUsername)).to.have.members([
+        'cognito_only_1',
+        'cognito_only_2',
+        null,
+      ])
       expect(run.json.postgresUsersWithoutCognitoUser).to.deep.equal([
         {cognitoUserId: null, handle: 'postgres_only'},
         {cognitoUserId: 'sub-of-a-deleted-cognito-user', handle: 'stale'},
@@ -189,7 +230,9 @@ describe('cruddur db update-cognito-user-ids', () => {
       expect(await cognitoUserIds(db.pool)).to.deep.equal(linked)
 
       const human = await cli(['db', 'update-cognito-user-ids', '--database-url', db.url, '--user-pool-id', userPoolId])
-      expect(human.stdout).to.include('0 updated, 127 already correct, 3 Cognito users without a matching handle, 2 PostgreSQL users without a Cognito user.')
+      expect(human.stdout).to.include(
+        '0 updated, 127 already correct, 3 Cognito users without a matching handle, 2 PostgreSQL users without a Cognito user.',
+      )
     })
 
     it('a duplicate sub half-way rolls back every update', async () => {
@@ -199,19 +242,36 @@ describe('cruddur db update-cognito-user-ids', () => {
         {preferredUsername: 'rb_c', sub: 'shared-sub'},
         {preferredUsername: 'rb_d', sub: 'shared-sub'},
       ])
-      await insertUsers(db.pool, ['rb_a', 'rb_b', 'rb_c', 'rb_d'].map((handle) => ({handle})))
+      await insertUsers(
+        db.pool,
+        ['rb_a', 'rb_b', 'rb_c', 'rb_d'].map((handle) => ({handle})),
+      )
 
-      const {code, stderr} = await cli(['db', 'update-cognito-user-ids', '--database-url', db.url, '--user-pool-id', userPoolId])
+      const {code, stderr} = await cli([
+        'db',
+        'update-cognito-user-ids',
+        '--database-url',
+        db.url,
+        '--user-pool-id',
+        userPoolId,
+      ])
       expect(code).to.equal(9)
       expect(errorLines(stderr)).to.have.length(1)
-      expect(stderr).to.include('shared-sub').and.include('@rb_d').and.include('@rb_c').and.include('nothing was changed')
+      expect(stderr)
+        .to.include('shared-sub')
+        .and.include('@rb_d')
+        .and.include('@rb_c')
+        .and.include('nothing was changed')
       expect(subs.get('rb_a')).to.be.a('string')
       expect(await cognitoUserIds(db.pool)).to.deep.equal({rb_a: null, rb_b: null, rb_c: null, rb_d: null})
     })
 
     it('handles with quotes and SQL in them are stored and matched literally', async () => {
       const odd = ["o'brien", 'robert"); DROP TABLE users; --', '50%_off']
-      const {subs, userPoolId} = await createPool([...odd.map((handle) => ({preferredUsername: handle})), {preferredUsername: 'a_b'}])
+      const {subs, userPoolId} = await createPool([
+        ...odd.map((handle) => ({preferredUsername: handle})),
+        {preferredUsername: 'a_b'},
+      ])
       await insertUsers(db.pool, [...odd.map((handle) => ({handle})), {handle: 'axb'}, {handle: '50%Xoff'}])
 
       const {code, json, stderr} = await update(db, userPoolId)
@@ -223,10 +283,15 @@ describe('cruddur db update-cognito-user-ids', () => {
       for (const handle of odd) expect(linked[handle], handle).to.equal(subs.get(handle))
     })
 
-    it('on a laptop: `db setup`, then no flags at all, links the seed users to the local stack\'s pool', async () => {
+    it("on a laptop: `db setup`, then no flags at all, links the seed users to the local stack's pool", async () => {
       const setup = await cli(['db', 'setup', '--database-url', db.url])
       expect(setup.code, setup.stderr).to.equal(0)
-      const {code, json, stderr} = await cliJson<ReportJson>(['db', 'update-cognito-user-ids', '--database-url', db.url])
+      const {code, json, stderr} = await cliJson<ReportJson>([
+        'db',
+        'update-cognito-user-ids',
+        '--database-url',
+        db.url,
+      ])
       expect(code, stderr).to.equal(0)
       const linked = await cognitoUserIds(db.pool)
       for (const handle of ['andrewbrown', 'bayko', 'londo']) {
@@ -252,20 +317,44 @@ describe('cruddur db update-cognito-user-ids', () => {
     })
 
     it('no pool id: one line naming --user-pool-id and AWS_COGNITO_USER_POOL_ID, exit 2', async () => {
-      const {code, stderr} = await cli(['db', 'update-cognito-user-ids', '--database-url', db.url, '--cognito-endpoint', testStack().cognitoEndpoint])
+      const {code, stderr} = await cli([
+        'db',
+        'update-cognito-user-ids',
+        '--database-url',
+        db.url,
+        '--cognito-endpoint',
+        testStack().cognitoEndpoint,
+      ])
       expect(code).to.equal(2)
       expect(errorLines(stderr)).to.have.length(1)
       expect(stderr).to.include('--user-pool-id').and.include('AWS_COGNITO_USER_POOL_ID')
     })
 
     it('--prod with --cognito-endpoint is a usage error that touches nothing', async () => {
-      const {code, stderr} = await cli(['db', 'update-cognito-user-ids', '--prod', '--cognito-endpoint', testStack().cognitoEndpoint, '--database-url', db.url, '--user-pool-id', 'x'])
+      const {code, stderr} = await cli([
+        'db',
+        'update-cognito-user-ids',
+        '--prod',
+        '--cognito-endpoint',
+        testStack().cognitoEndpoint,
+        '--database-url',
+        db.url,
+        '--user-pool-id',
+        'x',
+      ])
       expect(code).to.equal(2)
       expect(errorLines(stderr)).to.have.length(1)
     })
 
     it('a pool that does not exist: one line naming it, exit 4', async () => {
-      const {code, stderr} = await cli(['db', 'update-cognito-user-ids', '--database-url', db.url, '--user-pool-id', 'local_NoSuchPool'])
+      const {code, stderr} = await cli([
+        'db',
+        'update-cognito-user-ids',
+        '--database-url',
+        db.url,
+        '--user-pool-id',
+        'local_NoSuchPool',
+      ])
       expect(code).to.equal(4)
       expect(errorLines(stderr)).to.have.length(1)
       expect(stderr).to.include('local_NoSuchPool')
@@ -273,7 +362,16 @@ describe('cruddur db update-cognito-user-ids', () => {
 
     it('Cognito unreachable: one line naming Cognito and its endpoint, exit 3', async () => {
       const endpoint = `http://127.0.0.1:${await freePort()}`
-      const {code, stderr} = await cli(['db', 'update-cognito-user-ids', '--database-url', db.url, '--cognito-endpoint', endpoint, '--user-pool-id', 'local_x'])
+      const {code, stderr} = await cli([
+        'db',
+        'update-cognito-user-ids',
+        '--database-url',
+        db.url,
+        '--cognito-endpoint',
+        endpoint,
+        '--user-pool-id',
+        'local_x',
+      ])
       expect(code).to.equal(3)
       expect(errorLines(stderr)).to.have.length(1)
       expect(stderr).to.include(`Cognito is not reachable at ${endpoint}`)
@@ -281,14 +379,28 @@ describe('cruddur db update-cognito-user-ids', () => {
 
     it('the database unreachable: one line naming PostgreSQL, exit 3; a wrong password: exit 5, masked', async () => {
       const {userPoolId} = testStack()
-      const down = await cli(['db', 'update-cognito-user-ids', '--database-url', `postgresql://postgres:password@localhost:${await freePort()}/cruddur`, '--user-pool-id', userPoolId])
+      const down = await cli([
+        'db',
+        'update-cognito-user-ids',
+        '--database-url',
+        `postgresql://postgres:password@localhost:${await freePort()}/cruddur`,
+        '--user-pool-id',
+        userPoolId,
+      ])
       expect(down.code).to.equal(3)
       expect(errorLines(down.stderr)).to.have.length(1)
       expect(down.stderr).to.include('PostgreSQL is not reachable')
 
       const url = new URL(db.url)
       url.password = 'wrong-secret'
-      const denied = await cli(['db', 'update-cognito-user-ids', '--database-url', url.toString(), '--user-pool-id', userPoolId])
+      const denied = await cli([
+        'db',
+        'update-cognito-user-ids',
+        '--database-url',
+        url.toString(),
+        '--user-pool-id',
+        userPoolId,
+      ])
       expect(denied.code).to.equal(5)
       expect(errorLines(denied.stderr)).to.have.length(1)
       expect(denied.stderr).to.not.include('wrong-secret')

@@ -47,15 +47,33 @@ describe('cruddur ddb export, import, get, query, filters, --consumed-capacity',
 
   before(async function () {
     this.timeout(120_000)
-    client = new DynamoDBClient({credentials: LOCAL_CREDENTIALS, endpoint: testStack().dynamodbEndpoint, region: 'us-east-1'})
+    client = new DynamoDBClient({
+      credentials: LOCAL_CREDENTIALS,
+      endpoint: testStack().dynamodbEndpoint,
+      region: 'us-east-1',
+    })
     await addStackUsers([...handles, newcomer])
-    for (const command of [['ddb', 'schema-load'], ['ddb', 'seed', '--handles', handles.join(','), '--now', '2026-01-01T00:00:00.000Z', '--messages', '7']]) {
+    for (const command of [
+      ['ddb', 'schema-load'],
+      ['ddb', 'seed', '--handles', handles.join(','), '--now', '2026-01-01T00:00:00.000Z', '--messages', '7'],
+    ]) {
       const result = await cli([...command, '--table', source])
       if (result.code !== 0) throw new Error(result.stderr)
     }
 
     // A conversation started through Pattern C also has its marker (CONV#…).
-    const created = await cli(['ddb', 'patterns', 'create-message', 'hello from the marker test', '--from', handles[0], '--to', newcomer, '--table', source])
+    const created = await cli([
+      'ddb',
+      'patterns',
+      'create-message',
+      'hello from the marker test',
+      '--from',
+      handles[0],
+      '--to',
+      newcomer,
+      '--table',
+      source,
+    ])
     if (created.code !== 0) throw new Error(created.stderr)
     items = (await cliJson<{items: Item[]}>(['ddb', 'scan', '--table', source])).json.items
     groups = [...new Set(items.filter((item) => item.pk.startsWith('MSG#')).map((item) => item.pk.slice(4)))]
@@ -74,7 +92,14 @@ describe('cruddur ddb export, import, get, query, filters, --consumed-capacity',
       expect(exported.code, exported.stderr).to.equal(0)
       expect(exported.stderr).to.match(new RegExp(`Exported ${items.length} items in`))
       const copy = freshTable(`copy-${format}`)
-      const imported = await cliJson<{items: number; format: string; createdTable: boolean}>(['ddb', 'import', file, '--table', copy, '--create-table'])
+      const imported = await cliJson<{items: number; format: string; createdTable: boolean}>([
+        'ddb',
+        'import',
+        file,
+        '--table',
+        copy,
+        '--create-table',
+      ])
       expect(imported.json, imported.stderr).to.include({createdTable: true, format, items: items.length})
       expect(await exportOf(copy, '--format', format)).to.equal(readFileSync(file, 'utf8'))
     })
@@ -117,7 +142,9 @@ describe('cruddur ddb export, import, get, query, filters, --consumed-capacity',
   it('import checks the whole input first: a bad line 7 of 10 is exit 2 naming line 7, and nothing is written', async () => {
     const table = freshTable('invalid')
     await cli(['ddb', 'schema-load', '--table', table])
-    const lines = Array.from({length: 10}, (_, index) => JSON.stringify({message: `m${index}`, pk: 'TEST#bad', sk: `sk${index}`}))
+    const lines = Array.from({length: 10}, (_, index) =>
+      JSON.stringify({message: `m${index}`, pk: 'TEST#bad', sk: `sk${index}`}),
+    )
     lines[6] = JSON.stringify({message: 'no sort key', pk: 'TEST#bad'})
     const result = await cli(['ddb', 'import', '-', '--table', table], {input: lines.join('\n') + '\n'})
     expect(result.code).to.equal(2)
@@ -126,7 +153,9 @@ describe('cruddur ddb export, import, get, query, filters, --consumed-capacity',
     expect(await count(table)).to.equal(0)
 
     lines[6] = '{"Item": not json'
-    const typed = await cli(['ddb', 'import', '-', '--table', table, '--format', 'dynamodb-json'], {input: lines.join('\n')})
+    const typed = await cli(['ddb', 'import', '-', '--table', table, '--format', 'dynamodb-json'], {
+      input: lines.join('\n'),
+    })
     expect(typed.code).to.equal(2)
     expect(typed.stderr).to.match(/Line 1: expected \{"Item"/)
   })
@@ -156,7 +185,10 @@ describe('cruddur ddb export, import, get, query, filters, --consumed-capacity',
     const secrets = new Set(items.flatMap((item) => [item.message, item.user_display_name]).filter(Boolean))
     expect(secrets.size).to.be.greaterThan(5)
     for (const secret of secrets) expect(copied, secret).to.not.include(JSON.stringify(secret))
-    const copiedItems = copied.trim().split('\n').map((line) => JSON.parse(line) as Item)
+    const copiedItems = copied
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Item)
     expect(keysOf(copiedItems)).to.deep.equal(keysOf(items))
     for (const item of copiedItems.filter((entry) => entry.message)) {
       const original = items.find((entry) => entry.pk === item.pk && entry.sk === item.sk)!
@@ -168,11 +200,33 @@ describe('cruddur ddb export, import, get, query, filters, --consumed-capacity',
     type MessageJson = {messageUuid: string; text: string}
     // The first user is in every conversation (the seed pairs them with each other user; Pattern C with the newcomer).
     for (const handle of [handles[0]]) {
-      const list = async (table: string) => (await cliJson<{conversations: ConversationJson[]}>(['ddb', 'patterns', 'list-conversations', handle, '--no-cache', '--table', table])).json.conversations
+      const list = async (table: string) =>
+        (
+          await cliJson<{conversations: ConversationJson[]}>([
+            'ddb',
+            'patterns',
+            'list-conversations',
+            handle,
+            '--no-cache',
+            '--table',
+            table,
+          ])
+        ).json.conversations
       const [original, anonymous] = [await list(source), await list(copy)]
       expect(anonymous.map((c) => c.messageGroupUuid)).to.deep.equal(original.map((c) => c.messageGroupUuid))
       for (const conversation of anonymous) {
-        const read = async (table: string) => (await cliJson<{messages: MessageJson[]}>(['ddb', 'patterns', 'get-conversation', conversation.messageGroupUuid, '--no-cache', '--table', table])).json.messages
+        const read = async (table: string) =>
+          (
+            await cliJson<{messages: MessageJson[]}>([
+              'ddb',
+              'patterns',
+              'get-conversation',
+              conversation.messageGroupUuid,
+              '--no-cache',
+              '--table',
+              table,
+            ])
+          ).json.messages
         const [messages, anonymousMessages] = [await read(source), await read(copy)]
         expect(anonymousMessages.map((m) => m.messageUuid)).to.deep.equal(messages.map((m) => m.messageUuid))
         // A row shows its last message's replacement.
@@ -193,11 +247,23 @@ describe('cruddur ddb export, import, get, query, filters, --consumed-capacity',
 
   it('query reads a partition with each sort-key condition, the index, and pages across pages', async () => {
     const pk = `MSG#${groups[0]}`
-    const partition = items.filter((item) => item.pk === pk).map((item) => item.sk).sort()
+    const partition = items
+      .filter((item) => item.pk === pk)
+      .map((item) => item.sk)
+      .sort()
     expect(partition.length).to.be.greaterThan(4)
     const query = async (...flags: string[]) => {
       const limit = flags.includes('--limit') ? [] : ['--limit', '1000']
-      const result = await cliJson<{items: Item[]; nextCursor: string | null}>(['ddb', 'query', '--pk', pk, '--table', source, ...limit, ...flags])
+      const result = await cliJson<{items: Item[]; nextCursor: string | null}>([
+        'ddb',
+        'query',
+        '--pk',
+        pk,
+        '--table',
+        source,
+        ...limit,
+        ...flags,
+      ])
       expect(result.code, result.stderr).to.equal(0)
       return result.json
     }
@@ -210,15 +276,31 @@ describe('cruddur ddb export, import, get, query, filters, --consumed-capacity',
     expect(await sks('--sk-after', partition[2])).to.deep.equal(partition.slice(3))
     expect(await sks('--sk-before', partition[2])).to.deep.equal(partition.slice(0, 2))
 
-    const rows = items.filter((item) => item.message_group_uuid === groups[0]).map((item) => item.pk).sort()
-    const indexed = await cliJson<{items: Item[]}>(['ddb', 'query', '--index', GROUP_INDEX, '--pk', groups[0], '--table', source])
+    const rows = items
+      .filter((item) => item.message_group_uuid === groups[0])
+      .map((item) => item.pk)
+      .sort()
+    const indexed = await cliJson<{items: Item[]}>([
+      'ddb',
+      'query',
+      '--index',
+      GROUP_INDEX,
+      '--pk',
+      groups[0],
+      '--table',
+      source,
+    ])
     expect(indexed.json.items.map((item) => item.pk).sort()).to.deep.equal(rows)
     expect(rows).to.have.length(2)
 
     const seen: string[] = []
     let cursor: string | null = null
     do {
-      const page: {items: Item[]; nextCursor: string | null} = await query('--limit', '2', ...(cursor ? ['--cursor', cursor] : []))
+      const page: {items: Item[]; nextCursor: string | null} = await query(
+        '--limit',
+        '2',
+        ...(cursor ? ['--cursor', cursor] : []),
+      )
       expect(page.items.length).to.be.at.most(2)
       seen.push(...page.items.map((item) => item.sk))
       cursor = page.nextCursor
@@ -231,13 +313,31 @@ describe('cruddur ddb export, import, get, query, filters, --consumed-capacity',
   })
 
   it('filters on scan and export return exactly the expected items', async () => {
-    const user = await cliJson<{conversations: Array<{with: {uuid: string; handle: string}}>}>(['ddb', 'patterns', 'list-conversations', handles[1], '--no-cache', '--table', source])
+    const user = await cliJson<{conversations: Array<{with: {uuid: string; handle: string}}>}>([
+      'ddb',
+      'patterns',
+      'list-conversations',
+      handles[1],
+      '--no-cache',
+      '--table',
+      source,
+    ])
     const annUuid = user.json.conversations.find((c) => c.with.handle === handles[0])!.with.uuid
-    const ofUser = items.filter((item) => item.pk === `GRP#${annUuid}` || (item.pk.startsWith('MSG#') && item.user_uuid === annUuid) || (item.pk.startsWith('CONV#') && (item.participant_uuids as unknown as string[]).includes(annUuid)))
+    const ofUser = items.filter(
+      (item) =>
+        item.pk === `GRP#${annUuid}` ||
+        (item.pk.startsWith('MSG#') && item.user_uuid === annUuid) ||
+        (item.pk.startsWith('CONV#') && (item.participant_uuids as unknown as string[]).includes(annUuid)),
+    )
     const group = groups[1]
-    const ofGroup = items.filter((item) => item.pk === `MSG#${group}` || item.pk === `CONV#${group}` || item.message_group_uuid === group)
+    const ofGroup = items.filter(
+      (item) => item.pk === `MSG#${group}` || item.pk === `CONV#${group}` || item.message_group_uuid === group,
+    )
     const instant = (item: Item) => parseKeyTime(item.pk.startsWith('CONV#') ? item.created_at : item.sk)!.micros
-    const times = items.filter((item) => item.pk.startsWith('MSG#')).map((item) => instant(item)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    const times = items
+      .filter((item) => item.pk.startsWith('MSG#'))
+      .map((item) => instant(item))
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
     const [sinceMicros, untilMicros] = [times[3], times[8]]
     const [since, until] = [formatKeyTime(sinceMicros), formatKeyTime(untilMicros)]
     const inTime = items.filter((item) => instant(item) >= sinceMicros && instant(item) <= untilMicros)
@@ -254,11 +354,17 @@ describe('cruddur ddb export, import, get, query, filters, --consumed-capacity',
       expect(expected.length, flags.join(' ')).to.be.greaterThan(0)
       const scanned = await cliJson<{items: Item[]}>(['ddb', 'scan', '--table', source, ...flags])
       expect(keysOf(scanned.json.items), `scan ${flags.join(' ')}`).to.deep.equal(keysOf(expected))
-      const exported = (await exportOf(source, ...flags)).trim().split('\n').map((line) => JSON.parse(line) as Item)
+      const exported = (await exportOf(source, ...flags))
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Item)
       expect(keysOf(exported), `export ${flags.join(' ')}`).to.deep.equal(keysOf(expected))
     }
 
-    for (const [flags, message] of [[['--since', 'yesterday'], '--since "yesterday" is not a time'], [['--group', 'nope'], '--group "nope" is not a uuid']] as const) {
+    for (const [flags, message] of [
+      [['--since', 'yesterday'], '--since "yesterday" is not a time'],
+      [['--group', 'nope'], '--group "nope" is not a uuid'],
+    ] as const) {
       const result = await cli(['ddb', 'scan', '--table', source, ...flags])
       expect(result.code).to.equal(2)
       expect(errorLines(result.stderr)).to.have.length(1)
@@ -278,7 +384,9 @@ describe('cruddur ddb export, import, get, query, filters, --consumed-capacity',
       '13:00 UTC': '2026-03-01T13:00:00',
     }
     for (const sk of Object.values(forms)) {
-      await client.send(new PutItemCommand({Item: {message: {S: 'x'}, pk: {S: `MSG#${group}`}, sk: {S: sk}}, TableName: table}))
+      await client.send(
+        new PutItemCommand({Item: {message: {S: 'x'}, pk: {S: `MSG#${group}`}, sk: {S: sk}}, TableName: table}),
+      )
     }
 
     // As strings, "…06:30…-05:00" sorts before 11:00; as an instant it is 11:30 UTC.
@@ -287,26 +395,78 @@ describe('cruddur ddb export, import, get, query, filters, --consumed-capacity',
       const range = ['--since', '2026-03-01T11:00:00Z', '--until', '2026-03-01T12:30:00+00:00', ...flags]
       const scanned = await cliJson<{items: Item[]}>(['ddb', 'scan', '--table', table, ...range])
       expect(scanned.json.items.map((item) => item.sk).sort(), flags.join(' ')).to.deep.equal(expected)
-      const exported = (await exportOf(table, ...range)).trim().split('\n').map((line) => (JSON.parse(line) as Item).sk)
+      const exported = (await exportOf(table, ...range))
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as Item).sk)
       expect(exported.sort(), flags.join(' ')).to.deep.equal(expected)
     }
   })
 
   it('--consumed-capacity reports the units DynamoDB returned: a query and a Pattern A page read, seed writes', async () => {
     const pk = `MSG#${groups[0]}`
-    const direct = await client.send(new QueryCommand({ExpressionAttributeValues: {':pk': {S: pk}}, KeyConditionExpression: 'pk = :pk', Limit: 4, ReturnConsumedCapacity: 'INDEXES', ScanIndexForward: true, TableName: source}))
-    const queried = await cliJson<{consumedCapacity: ConsumedCapacityTotals}>(['ddb', 'query', '--pk', pk, '--limit', '3', '--table', source, '--consumed-capacity'])
-    expect(queried.json.consumedCapacity.tables[source]).to.deep.equal({indexes: {}, read: direct.ConsumedCapacity!.CapacityUnits, write: 0})
+    const direct = await client.send(
+      new QueryCommand({
+        ExpressionAttributeValues: {':pk': {S: pk}},
+        KeyConditionExpression: 'pk = :pk',
+        Limit: 4,
+        ReturnConsumedCapacity: 'INDEXES',
+        ScanIndexForward: true,
+        TableName: source,
+      }),
+    )
+    const queried = await cliJson<{consumedCapacity: ConsumedCapacityTotals}>([
+      'ddb',
+      'query',
+      '--pk',
+      pk,
+      '--limit',
+      '3',
+      '--table',
+      source,
+      '--consumed-capacity',
+    ])
+    expect(queried.json.consumedCapacity.tables[source]).to.deep.equal({
+      indexes: {},
+      read: direct.ConsumedCapacity!.CapacityUnits,
+      write: 0,
+    })
 
-    const read = await cliJson<{consumedCapacity: ConsumedCapacityTotals}>(['ddb', 'patterns', 'get-conversation', groups[0], '--limit', '5', '--no-cache', '--table', source, '--consumed-capacity'])
+    const read = await cliJson<{consumedCapacity: ConsumedCapacityTotals}>([
+      'ddb',
+      'patterns',
+      'get-conversation',
+      groups[0],
+      '--limit',
+      '5',
+      '--no-cache',
+      '--table',
+      source,
+      '--consumed-capacity',
+    ])
     expect(read.json.consumedCapacity.read).to.be.greaterThan(0)
     expect(read.json.consumedCapacity.write).to.equal(0)
-    const human = await cli(['ddb', 'patterns', 'get-conversation', groups[0], '--limit', '5', '--no-cache', '--table', source, '--consumed-capacity'])
+    const human = await cli([
+      'ddb',
+      'patterns',
+      'get-conversation',
+      groups[0],
+      '--limit',
+      '5',
+      '--no-cache',
+      '--table',
+      source,
+      '--consumed-capacity',
+    ])
     expect(human.stderr).to.match(new RegExp(`table ${source} +read [\\d.]+ RCU +write 0 WCU`))
 
     const table = freshTable('capacity')
     await cli(['ddb', 'schema-load', '--table', table])
-    const seeded = await cliJson<{itemsWritten: number; conversations: number; consumedCapacity: ConsumedCapacityTotals}>(['ddb', 'seed', '--table', table, '--handles', handles.join(','), '--messages', '4', '--consumed-capacity'])
+    const seeded = await cliJson<{
+      itemsWritten: number
+      conversations: number
+      consumedCapacity: ConsumedCapacityTotals
+    }>(['ddb', 'seed', '--table', table, '--handles', handles.join(','), '--messages', '4', '--consumed-capacity'])
     const units = seeded.json.consumedCapacity.tables[table]
     expect(units.write).to.equal(seeded.json.itemsWritten)
     // Each conversation's two rows are written to the index too.

@@ -36,8 +36,17 @@ describe('cruddur db', () => {
     const second = await cliJson<{applied: number[]; version: number}>(inDb(['db', 'schema-load']))
     expect(second.code).to.equal(0)
     expect(second.json).to.deep.include({applied: [], version: first.json.version})
-    const {rows} = await db.pool.query<{column_name: string}>("SELECT column_name FROM information_schema.columns WHERE table_name = 'users' ORDER BY column_name")
-    expect(rows.map((row) => row.column_name)).to.deep.equal(['cognito_user_id', 'created_at', 'display_name', 'email', 'handle', 'uuid'])
+    const {rows} = await db.pool.query<{column_name: string}>(
+      "SELECT column_name FROM information_schema.columns WHERE table_name = 'users' ORDER BY column_name",
+    )
+    expect(rows.map((row) => row.column_name)).to.deep.equal([
+      'cognito_user_id',
+      'created_at',
+      'display_name',
+      'email',
+      'handle',
+      'uuid',
+    ])
   })
 
   it('seed adds the three seed users with cognito_user_id unset, and a second run adds nothing', async () => {
@@ -66,7 +75,16 @@ describe('cruddur db', () => {
     // The same seed elsewhere makes the same people.
     const other = await createTestDatabase('cruddur_db_test_seed')
     try {
-      const elsewhere = await cliJson<SeedJson>(['db', 'seed', '--users', '25', '--seed', '7', '--database-url', other.url])
+      const elsewhere = await cliJson<SeedJson>([
+        'db',
+        'seed',
+        '--users',
+        '25',
+        '--seed',
+        '7',
+        '--database-url',
+        other.url,
+      ])
       expect(elsewhere.json.inserted).to.have.members(['andrewbrown', 'bayko', 'londo', ...first.json.inserted])
     } finally {
       await other.drop()
@@ -77,7 +95,9 @@ describe('cruddur db', () => {
     const first = await cliJson<SeedJson>(inDb(['db', 'seed', '--users', '5']))
     expect(first.code, first.stderr).to.equal(0)
     expect((await cliJson<SeedJson>(inDb(['db', 'seed', '--users', '5']))).json.inserted).to.deep.equal([])
-    expect((await cliJson<SeedJson>(inDb(['db', 'seed', '--users', '5', '--seed', '99']))).json.inserted).to.have.length(5)
+    expect(
+      (await cliJson<SeedJson>(inDb(['db', 'seed', '--users', '5', '--seed', '99']))).json.inserted,
+    ).to.have.length(5)
   })
 
   it('handles are unique whatever their case', async () => {
@@ -97,7 +117,9 @@ describe('cruddur db', () => {
     const client = new pg.Client({application_name: 'db-test-session', connectionString: db.url})
     await client.connect()
     try {
-      const {code, json} = await cliJson<{sessions: Array<{pid: number; application: string; user: string; state: string}>}>(inDb(['db', 'sessions']))
+      const {code, json} = await cliJson<{
+        sessions: Array<{pid: number; application: string; user: string; state: string}>
+      }>(inDb(['db', 'sessions']))
       expect(code).to.equal(0)
       const mine = json.sessions.find((s) => s.application === 'db-test-session')
       expect(mine).to.include({user: 'postgres', state: 'idle'})
@@ -111,12 +133,22 @@ describe('cruddur db', () => {
   it('setup creates a missing database, loads the schema and seeds it; again, it changes nothing', async () => {
     const url = testDatabaseUrl(`cruddur_db_test_setup_${process.pid}`)
     try {
-      const first = await cliJson<{created: boolean; schema: {applied: number[]}; seed: SeedJson}>(['db', 'setup', '--database-url', url])
+      const first = await cliJson<{created: boolean; schema: {applied: number[]}; seed: SeedJson}>([
+        'db',
+        'setup',
+        '--database-url',
+        url,
+      ])
       expect(first.code, first.stderr).to.equal(0)
       expect(first.json.created).to.equal(true)
       expect(first.json.schema.applied).to.deep.equal([1])
       expect(first.json.seed.inserted).to.have.length(3)
-      const again = await cliJson<{created: boolean; schema: {applied: number[]}; seed: SeedJson}>(['db', 'setup', '--database-url', url])
+      const again = await cliJson<{created: boolean; schema: {applied: number[]}; seed: SeedJson}>([
+        'db',
+        'setup',
+        '--database-url',
+        url,
+      ])
       expect(again.json).to.deep.include({created: false})
       expect(again.json.schema.applied).to.deep.equal([])
       expect(again.json.seed.inserted).to.deep.equal([])
@@ -140,7 +172,13 @@ describe('cruddur db', () => {
         expect(refused.stderr).to.match(new RegExp(`Error: .*pid ${rows[0].pid}.*--yes`))
         expect((await client.query('SELECT 1 AS one')).rows).to.deep.equal([{one: 1}])
 
-        const dropped = await cliJson<{dropped: boolean; disconnected: Array<{pid: number}>}>(['db', 'drop', '--database-url', victim.url, '--yes'])
+        const dropped = await cliJson<{dropped: boolean; disconnected: Array<{pid: number}>}>([
+          'db',
+          'drop',
+          '--database-url',
+          victim.url,
+          '--yes',
+        ])
         expect(dropped.code, dropped.stderr).to.equal(0)
         expect(dropped.json.dropped).to.equal(true)
         expect(dropped.json.disconnected.map((s) => s.pid)).to.include(rows[0].pid)
@@ -183,7 +221,12 @@ describe('cruddur db', () => {
     })
 
     it('a missing database is not an error', async () => {
-      const {code, json} = await cliJson<{dropped: boolean}>(['db', 'drop', '--database-url', testDatabaseUrl('cruddur_db_test_never_created')])
+      const {code, json} = await cliJson<{dropped: boolean}>([
+        'db',
+        'drop',
+        '--database-url',
+        testDatabaseUrl('cruddur_db_test_never_created'),
+      ])
       expect(code).to.equal(0)
       expect(json.dropped).to.equal(false)
     })
@@ -192,7 +235,16 @@ describe('cruddur db', () => {
   describe('connect', () => {
     it('runs psql on the target, with the arguments after --', async function () {
       if (!hasProgram('psql', ['--version'])) this.skip()
-      const {code, stdout} = await cli(['db', 'connect', '--database-url', db.url, '--', '-At', '-c', "SELECT handle FROM users WHERE handle = 'bayko'"])
+      const {code, stdout} = await cli([
+        'db',
+        'connect',
+        '--database-url',
+        db.url,
+        '--',
+        '-At',
+        '-c',
+        "SELECT handle FROM users WHERE handle = 'bayko'",
+      ])
       expect(code).to.equal(0)
       expect(stdout.trim()).to.equal('bayko')
     })
@@ -239,7 +291,7 @@ describe('cruddur db', () => {
       }
     })
 
-    it('refuses to create or drop the server\'s own databases', async () => {
+    it("refuses to create or drop the server's own databases", async () => {
       const url = testDatabaseUrl('postgres')
       const {code, stderr} = await cli(['db', 'drop', '--database-url', url, '--yes'])
       expect(code).to.equal(2)

@@ -69,11 +69,29 @@ describe('cruddur ddb', () => {
   })
 
   it('seed writes conversations × messages + 2 rows per conversation, and a second run adds nothing', async () => {
-    const first = await cliJson<SeedJson>(['ddb', 'seed', ...tableFlags, ...seedFlags, '--conversations', '3', '--messages', '7'])
+    const first = await cliJson<SeedJson>([
+      'ddb',
+      'seed',
+      ...tableFlags,
+      ...seedFlags,
+      '--conversations',
+      '3',
+      '--messages',
+      '7',
+    ])
     expect(first.code, first.stderr).to.equal(0)
     expect(first.json).to.include({conversations: 3, itemsWritten: 3 * 7 + 2 * 3})
 
-    const second = await cliJson<SeedJson>(['ddb', 'seed', ...tableFlags, ...seedFlags, '--conversations', '3', '--messages', '7'])
+    const second = await cliJson<SeedJson>([
+      'ddb',
+      'seed',
+      ...tableFlags,
+      ...seedFlags,
+      '--conversations',
+      '3',
+      '--messages',
+      '7',
+    ])
     expect(second.json).to.include({itemsWritten: 0, skippedConversations: 3})
 
     const scan = await cliJson<ScanJson>(['ddb', 'scan', ...tableFlags])
@@ -86,13 +104,18 @@ describe('cruddur ddb', () => {
     const rows = json.items.filter((item) => item.pk.startsWith('GRP#'))
     expect(rows).to.have.length(6)
     for (const row of rows) {
-      const own = messages.filter((message) => message.pk === `MSG#${row.message_group_uuid}`).sort((a, b) => a.sk.localeCompare(b.sk))
+      const own = messages
+        .filter((message) => message.pk === `MSG#${row.message_group_uuid}`)
+        .sort((a, b) => a.sk.localeCompare(b.sk))
       const newest = own.at(-1)!
       expect(row.message).to.equal(newest.message)
       expect(row.sk.split('#')[0]).to.equal(newest.sk.split('#')[0])
     }
 
-    const newestOverall = messages.map((message) => message.sk.split('#')[0]).sort().at(-1)!
+    const newestOverall = messages
+      .map((message) => message.sk.split('#')[0])
+      .sort()
+      .at(-1)!
     expect(newestOverall <= '2026-01-01T00:00:00.000Z').to.equal(true)
   })
 
@@ -201,9 +224,19 @@ describe('cruddur ddb', () => {
 
   describe('production guard (never reaches AWS)', () => {
     // An unroutable endpoint for the AWS SDK, should the guard ever let a request through.
-    const noAws = {AWS_ACCESS_KEY_ID: 'invalid', AWS_SECRET_ACCESS_KEY: 'invalid', AWS_REGION: 'us-east-1', HTTPS_PROXY: 'http://127.0.0.1:9'}
+    const noAws = {
+      AWS_ACCESS_KEY_ID: 'invalid',
+      AWS_SECRET_ACCESS_KEY: 'invalid',
+      AWS_REGION: 'us-east-1',
+      HTTPS_PROXY: 'http://127.0.0.1:9',
+    }
 
-    for (const args of [['ddb', 'drop'], ['ddb', 'schema-load', '--recreate'], ['ddb', 'seed'], ['ddb', 'setup']]) {
+    for (const args of [
+      ['ddb', 'drop'],
+      ['ddb', 'schema-load', '--recreate'],
+      ['ddb', 'seed'],
+      ['ddb', 'setup'],
+    ]) {
       it(`${args.join(' ')} --prod without a terminal refuses without --yes`, async () => {
         const result = await cli([...args, '--prod'], {env: noAws})
         expect(result.code).to.equal(7)

@@ -17,14 +17,19 @@ type Item = Record<string, string>
 
 /** The app's items (test/support/app-items.ts), positionally; a row gets `last_message_sk` as this CLI writes it. */
 const raw = {
-  message: (group: string, sk: string, sender: AppUser, text: string): Item => appMessage({messageGroupUuid: group, sender, sk, text}),
+  message: (group: string, sk: string, sender: AppUser, text: string): Item =>
+    appMessage({messageGroupUuid: group, sender, sk, text}),
   row: (group: string, owner: AppUser, other: AppUser, sk: string, text: string, lastMessageSk?: string): Item => ({
     ...appConversationRow({lastMessage: text, messageGroupUuid: group, other, owner, sk}),
     ...(lastMessageSk ? {last_message_sk: lastMessageSk} : {}),
   }),
 }
 
-const user = (name: string): AppUser => ({displayName: `${name} Tester`, handle: `${name}_${randomUUID().slice(0, 4)}`, uuid: randomUUID()})
+const user = (name: string): AppUser => ({
+  displayName: `${name} Tester`,
+  handle: `${name}_${randomUUID().slice(0, 4)}`,
+  uuid: randomUUID(),
+})
 
 describe('cruddur ddb doctor', () => {
   let ddb: DynamoDbClients
@@ -36,7 +41,14 @@ describe('cruddur ddb doctor', () => {
   }
 
   before(() => {
-    ddb = createDynamoDbClients({endpoint: testStack().dynamodbEndpoint, ignoredEnv: [], kind: 'local', region: 'us-east-1', source: 'flag', table: 'unused'})
+    ddb = createDynamoDbClients({
+      endpoint: testStack().dynamodbEndpoint,
+      ignoredEnv: [],
+      kind: 'local',
+      region: 'us-east-1',
+      source: 'flag',
+      table: 'unused',
+    })
   })
 
   after(async function () {
@@ -47,7 +59,9 @@ describe('cruddur ddb doctor', () => {
 
   async function put(table: string, items: Item[]): Promise<void> {
     for (let i = 0; i < items.length; i += 25) {
-      await ddb.doc.send(new BatchWriteCommand({RequestItems: {[table]: items.slice(i, i + 25).map((Item) => ({PutRequest: {Item}}))}}))
+      await ddb.doc.send(
+        new BatchWriteCommand({RequestItems: {[table]: items.slice(i, i + 25).map((Item) => ({PutRequest: {Item}}))}}),
+      )
     }
   }
 
@@ -55,14 +69,20 @@ describe('cruddur ddb doctor', () => {
     const items: Item[] = []
     let startKey: Record<string, unknown> | undefined
     do {
-      const page = await ddb.doc.send(new ScanCommand({ConsistentRead: true, ExclusiveStartKey: startKey, TableName: table}))
+      const page = await ddb.doc.send(
+        new ScanCommand({ConsistentRead: true, ExclusiveStartKey: startKey, TableName: table}),
+      )
       items.push(...((page.Items ?? []) as Item[]))
       startKey = page.LastEvaluatedKey
     } while (startKey)
     return items
   }
 
-  const messageUuids = (items: Item[]) => items.filter((item) => item.pk.startsWith('MSG#')).map((item) => item.message_uuid).sort()
+  const messageUuids = (items: Item[]) =>
+    items
+      .filter((item) => item.pk.startsWith('MSG#'))
+      .map((item) => item.message_uuid)
+      .sort()
 
   /**
    * What a table the app has used looks like. Counts of what doctor must find (without --deep):
@@ -87,19 +107,36 @@ describe('cruddur ddb doctor', () => {
     const c3 = randomUUID()
     const m5 = raw.message(c3, '2026-11-29T09:00:00.000000+00:00', cat, 'five')
     const m6 = raw.message(c3, '2026-11-29T09:05:00.000000+00:00', dan, 'six')
-    items.push(m5, m6, raw.row(c3, cat, dan, m6.sk, 'six', m6.sk), raw.row(c3, cat, dan, m5.sk, 'five', m5.sk), raw.row(c3, dan, cat, m6.sk, 'six', m6.sk))
+    items.push(
+      m5,
+      m6,
+      raw.row(c3, cat, dan, m6.sk, 'six', m6.sk),
+      raw.row(c3, cat, dan, m5.sk, 'five', m5.sk),
+      raw.row(c3, dan, cat, m6.sk, 'six', m6.sk),
+    )
     // A stale row at a message this CLI wrote in its earlier format (`<ms>Z#<uuid>`).
     const c4 = randomUUID()
     const m7 = {...raw.message(c4, '', cat, 'seven')}
     m7.sk = `2026-11-29T10:00:00.000Z#${m7.message_uuid}`
     const m8 = raw.message(c4, '2026-11-29T10:30:00.000000+00:00', eve, 'eight')
-    items.push(m7, m8, raw.row(c4, cat, eve, m8.sk, 'eight', m8.sk), raw.row(c4, eve, cat, `2026-11-29T10:00:00.000Z#${c4}`, 'seven', m7.sk))
+    items.push(
+      m7,
+      m8,
+      raw.row(c4, cat, eve, m8.sk, 'eight', m8.sk),
+      raw.row(c4, eve, cat, `2026-11-29T10:00:00.000Z#${c4}`, 'seven', m7.sk),
+    )
     // Rows of a conversation without messages.
     const c5 = randomUUID()
-    items.push(raw.row(c5, dan, eve, '2026-11-29T08:00:00.000000+00:00', 'gone'), raw.row(c5, eve, dan, '2026-11-29T08:00:00.000000+00:00', 'gone'))
+    items.push(
+      raw.row(c5, dan, eve, '2026-11-29T08:00:00.000000+00:00', 'gone'),
+      raw.row(c5, eve, dan, '2026-11-29T08:00:00.000000+00:00', 'gone'),
+    )
     // Messages without rows, from both participants.
     const c6 = randomUUID()
-    items.push(raw.message(c6, '2026-11-29T07:00:00.000000+00:00', eve, 'nine'), raw.message(c6, '2026-11-29T07:01:00.000000+00:00', fay, 'ten'))
+    items.push(
+      raw.message(c6, '2026-11-29T07:00:00.000000+00:00', eve, 'nine'),
+      raw.message(c6, '2026-11-29T07:01:00.000000+00:00', fay, 'ten'),
+    )
     // A participant's row missing.
     const c7 = randomUUID()
     const m11 = raw.message(c7, '2026-11-29T06:00:00.000000+00:00', fay, 'eleven')
@@ -118,7 +155,11 @@ describe('cruddur ddb doctor', () => {
           return message
         })
         const last = messages.at(-1)!
-        items.push(...messages, raw.row(group, x, y, last.sk.split('#')[0], last.message), raw.row(group, y, x, last.sk.split('#')[0], last.message))
+        items.push(
+          ...messages,
+          raw.row(group, x, y, last.sk.split('#')[0], last.message),
+          raw.row(group, y, x, last.sk.split('#')[0], last.message),
+        )
       }
     }
 
@@ -129,18 +170,24 @@ describe('cruddur ddb doctor', () => {
   /** Exactly two rows per conversation, each at its newest message (by instant), every key canonical. */
   function expectHealthyRows(items: Item[]) {
     const messages = new Map<string, Item[]>()
-    for (const item of items.filter((i) => i.pk.startsWith('MSG#'))) messages.set(item.pk.slice(4), [...(messages.get(item.pk.slice(4)) ?? []), item])
+    for (const item of items.filter((i) => i.pk.startsWith('MSG#')))
+      messages.set(item.pk.slice(4), [...(messages.get(item.pk.slice(4)) ?? []), item])
     const rows = new Map<string, Item[]>()
-    for (const row of items.filter((i) => i.pk.startsWith('GRP#'))) rows.set(row.message_group_uuid, [...(rows.get(row.message_group_uuid) ?? []), row])
+    for (const row of items.filter((i) => i.pk.startsWith('GRP#')))
+      rows.set(row.message_group_uuid, [...(rows.get(row.message_group_uuid) ?? []), row])
     expect([...rows.keys()].sort()).to.deep.equal([...messages.keys()].sort())
     for (const [group, groupRows] of rows) {
-      const newest = messages.get(group)!.sort((a, b) => compareKeys(a.sk, b.sk)).at(-1)!
+      const newest = messages
+        .get(group)!
+        .sort((a, b) => compareKeys(a.sk, b.sk))
+        .at(-1)!
       expect(groupRows, group).to.have.length(2)
       expect(new Set(groupRows.map((row) => row.pk)).size).to.equal(2)
       for (const row of groupRows) expect(row, group).to.include({last_message_sk: newest.sk, message: newest.message})
     }
 
-    for (const item of items.filter((i) => !i.pk.startsWith('CONV#'))) expect(parseKeyTime(item.sk)?.canonical, item.sk).to.equal(true)
+    for (const item of items.filter((i) => !i.pk.startsWith('CONV#')))
+      expect(parseKeyTime(item.sk)?.canonical, item.sk).to.equal(true)
   }
 
   it('exits 0 on a healthy table', async function () {
@@ -150,7 +197,11 @@ describe('cruddur ddb doctor', () => {
     const [a, b] = [user('a'), user('b')]
     const group = randomUUID()
     const message = raw.message(group, '2026-11-29T11:51:56.529847+00:00', a, 'hi')
-    await put(table, [message, raw.row(group, a, b, message.sk, 'hi', message.sk), raw.row(group, b, a, message.sk, 'hi', message.sk)])
+    await put(table, [
+      message,
+      raw.row(group, a, b, message.sk, 'hi', message.sk),
+      raw.row(group, b, a, message.sk, 'hi', message.sk),
+    ])
     const {code, json} = await cliJson<DoctorResult>(['ddb', 'doctor', '--deep', '--table', table])
     expect(code).to.equal(0)
     expect(json).to.include({conversations: 1, healthy: true, unrepaired: 0})
@@ -166,7 +217,17 @@ describe('cruddur ddb doctor', () => {
     const shallow = await cliJson<DoctorResult>(['ddb', 'doctor', '--table', table])
     expect(shallow.code).to.equal(10)
     expect(shallow.json.healthy).to.equal(false)
-    const expected = {'duplicate-rows': 1, 'empty-conversation': 1, 'missing-row': 1, 'non-canonical-key': 0, 'orphan-messages': 0, 'row-key-layout': 3, shape: 0, 'split-pair': 1, 'stale-row': 4}
+    const expected = {
+      'duplicate-rows': 1,
+      'empty-conversation': 1,
+      'missing-row': 1,
+      'non-canonical-key': 0,
+      'orphan-messages': 0,
+      'row-key-layout': 3,
+      shape: 0,
+      'split-pair': 1,
+      'stale-row': 4,
+    }
     expect(shallow.json.counts).to.deep.equal(expected)
     expect(shallow.json.findings).to.have.length(11)
     // One Scan of the index and one Query per conversation: 7 conversations have rows.
@@ -198,7 +259,15 @@ describe('cruddur ddb doctor', () => {
     const table = freshTable('fix')
     const {ann, bob, c5} = await sickTable(table)
     const before = await allItems(table)
-    const fixed = await cliJson<DoctorResult>(['ddb', 'doctor', '--fix', '--deep', '--merge-conversations', '--table', table])
+    const fixed = await cliJson<DoctorResult>([
+      'ddb',
+      'doctor',
+      '--fix',
+      '--deep',
+      '--merge-conversations',
+      '--table',
+      table,
+    ])
     expect(fixed.code, fixed.stderr).to.equal(0)
     expect(fixed.json.unrepaired).to.equal(0)
     expect(fixed.json.findings.every((finding) => finding.fixed)).to.equal(true)
@@ -212,11 +281,21 @@ describe('cruddur ddb doctor', () => {
     expectHealthyRows(after)
     // The pair's two conversations are one, under the pair's derived id; the empty conversation is gone.
     const pairGroup = conversationUuidFor(ann.uuid, bob.uuid)
-    const pairUuids = before.filter((item) => item.pk.startsWith('MSG#') && ['one', 'two', 'three', 'four'].includes(item.message)).map((item) => item.message_uuid).sort()
-    expect(after.filter((item) => item.pk === `MSG#${pairGroup}`).map((item) => item.message_uuid).sort()).to.deep.equal(pairUuids)
+    const pairUuids = before
+      .filter((item) => item.pk.startsWith('MSG#') && ['one', 'two', 'three', 'four'].includes(item.message))
+      .map((item) => item.message_uuid)
+      .sort()
+    expect(
+      after
+        .filter((item) => item.pk === `MSG#${pairGroup}`)
+        .map((item) => item.message_uuid)
+        .sort(),
+    ).to.deep.equal(pairUuids)
     expect(after.filter((item) => item.message_group_uuid === c5)).to.deep.equal([])
     // The -05:00 message is the newest by instant: the pair's rows show it.
-    expect(after.find((item) => item.pk === `GRP#${ann.uuid}` && item.message_group_uuid === pairGroup)).to.include({message: 'four'})
+    expect(after.find((item) => item.pk === `GRP#${ann.uuid}` && item.message_group_uuid === pairGroup)).to.include({
+      message: 'four',
+    })
   })
 
   it('--fix without --merge-conversations repairs the rows and reports the split pair (exit 10)', async function () {
@@ -225,14 +304,21 @@ describe('cruddur ddb doctor', () => {
     const {c1, newestOfC1} = await sickTable(table)
     const fixed = await cliJson<DoctorResult>(['ddb', 'doctor', '--fix', '--deep', '--table', table])
     expect(fixed.code).to.equal(10)
-    expect(fixed.json.findings.filter((finding) => !finding.fixed).map((finding) => finding.kind)).to.deep.equal(['split-pair'])
+    expect(fixed.json.findings.filter((finding) => !finding.fixed).map((finding) => finding.kind)).to.deep.equal([
+      'split-pair',
+    ])
     const again = await cliJson<DoctorResult>(['ddb', 'doctor', '--deep', '--table', table])
     expect(again.json.findings.map((finding) => finding.kind)).to.deep.equal(['split-pair'])
     const after = await allItems(table)
     expectHealthyRows(after)
     // The message the app wrote at -05:00 now has its canonical key, and both rows point at it.
-    expect(after.filter((item) => item.message_group_uuid === c1).map((row) => row.last_message_sk)).to.deep.equal(['2026-11-29T11:52:00.000003+00:00', '2026-11-29T11:52:00.000003+00:00'])
-    expect(after.find((item) => item.message_uuid === newestOfC1.message_uuid)?.sk).to.equal('2026-11-29T11:52:00.000003+00:00')
+    expect(after.filter((item) => item.message_group_uuid === c1).map((row) => row.last_message_sk)).to.deep.equal([
+      '2026-11-29T11:52:00.000003+00:00',
+      '2026-11-29T11:52:00.000003+00:00',
+    ])
+    expect(after.find((item) => item.message_uuid === newestOfC1.message_uuid)?.sk).to.equal(
+      '2026-11-29T11:52:00.000003+00:00',
+    )
   })
 
   it('--fix killed half-way (SIGKILL) and run again completes with nothing lost or duplicated', async function () {
@@ -241,7 +327,11 @@ describe('cruddur ddb doctor', () => {
     await sickTable(table, 40)
     const before = await allItems(table)
     const oldKeys = (items: Item[]) => items.filter((item) => item.sk.endsWith('Z') || item.sk.includes('#')).length
-    const child = spawn(process.execPath, [`${ROOT}/bin/run.js`, 'ddb', 'doctor', '--fix', '--deep', '--merge-conversations', '--table', table], {env: process.env, stdio: 'ignore'})
+    const child = spawn(
+      process.execPath,
+      [`${ROOT}/bin/run.js`, 'ddb', 'doctor', '--fix', '--deep', '--merge-conversations', '--table', table],
+      {env: process.env, stdio: 'ignore'},
+    )
     const exited = new Promise((resolve) => child.once('exit', resolve))
     // Half-way: once some keys are rewritten and many are left.
     const total = oldKeys(before)
@@ -256,7 +346,15 @@ describe('cruddur ddb doctor', () => {
     const interrupted = await allItems(table)
     expect(oldKeys(interrupted)).to.be.greaterThan(0)
 
-    const rerun = await cliJson<DoctorResult>(['ddb', 'doctor', '--fix', '--deep', '--merge-conversations', '--table', table])
+    const rerun = await cliJson<DoctorResult>([
+      'ddb',
+      'doctor',
+      '--fix',
+      '--deep',
+      '--merge-conversations',
+      '--table',
+      table,
+    ])
     expect(rerun.code, rerun.stderr).to.equal(0)
     const again = await cliJson<DoctorResult>(['ddb', 'doctor', '--deep', '--table', table])
     expect(again.json.findings).to.deep.equal([])
@@ -269,22 +367,36 @@ describe('cruddur ddb doctor', () => {
     this.timeout(120_000)
     const table = freshTable('shape')
     // The course's way: keys and nothing else.
-    await ddb.client.send(new CreateTableCommand({
-      AttributeDefinitions: [{AttributeName: 'pk', AttributeType: 'S'}, {AttributeName: 'sk', AttributeType: 'S'}],
-      BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [{AttributeName: 'pk', KeyType: 'HASH'}, {AttributeName: 'sk', KeyType: 'RANGE'}],
-      TableName: table,
-    }))
+    await ddb.client.send(
+      new CreateTableCommand({
+        AttributeDefinitions: [
+          {AttributeName: 'pk', AttributeType: 'S'},
+          {AttributeName: 'sk', AttributeType: 'S'},
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [
+          {AttributeName: 'pk', KeyType: 'HASH'},
+          {AttributeName: 'sk', KeyType: 'RANGE'},
+        ],
+        TableName: table,
+      }),
+    )
     const [a, b] = [user('a'), user('b')]
     const group = randomUUID()
     const message = raw.message(group, '2026-11-29T11:51:56.529847+00:00', a, 'hi')
-    await put(table, [message, raw.row(group, a, b, message.sk, 'hi', message.sk), raw.row(group, b, a, message.sk, 'hi', message.sk)])
+    await put(table, [
+      message,
+      raw.row(group, a, b, message.sk, 'hi', message.sk),
+      raw.row(group, b, a, message.sk, 'hi', message.sk),
+    ])
     const before = await allItems(table)
 
     const doctor = await cliJson<DoctorResult>(['ddb', 'doctor', '--table', table])
     expect(doctor.code).to.equal(10)
     expect(doctor.json.counts.shape).to.equal(2)
-    expect(doctor.json.findings.map((finding) => finding.detail).join('; ')).to.match(/index message-group-sk-index is missing.*no stream/)
+    expect(doctor.json.findings.map((finding) => finding.detail).join('; ')).to.match(
+      /index message-group-sk-index is missing.*no stream/,
+    )
     // Rows are still checked without the index: read from the table.
     expect(doctor.json.conversations).to.equal(1)
 
@@ -296,7 +408,10 @@ describe('cruddur ddb doctor', () => {
     const loaded = await cliJson<{changes: string[]; created: boolean}>(['ddb', 'schema-load', '--table', table])
     expect(loaded.code, loaded.stderr).to.equal(0)
     expect(loaded.json.created).to.equal(false)
-    expect(loaded.json.changes).to.deep.equal(['enabled the stream (NEW_IMAGE)', 'created the index message-group-sk-index'])
+    expect(loaded.json.changes).to.deep.equal([
+      'enabled the stream (NEW_IMAGE)',
+      'created the index message-group-sk-index',
+    ])
     expect(await allItems(table)).to.have.deep.members(before)
     expect((await cliJson<DoctorResult>(['ddb', 'doctor', '--table', table])).code).to.equal(0)
     const human = await cli(['ddb', 'schema-load', '--table', table])
@@ -307,12 +422,20 @@ describe('cruddur ddb doctor', () => {
   it('doctor --fix enables the stream and creates the index in place', async function () {
     this.timeout(120_000)
     const table = freshTable('shapefix')
-    await ddb.client.send(new CreateTableCommand({
-      AttributeDefinitions: [{AttributeName: 'pk', AttributeType: 'S'}, {AttributeName: 'sk', AttributeType: 'S'}],
-      BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [{AttributeName: 'pk', KeyType: 'HASH'}, {AttributeName: 'sk', KeyType: 'RANGE'}],
-      TableName: table,
-    }))
+    await ddb.client.send(
+      new CreateTableCommand({
+        AttributeDefinitions: [
+          {AttributeName: 'pk', AttributeType: 'S'},
+          {AttributeName: 'sk', AttributeType: 'S'},
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [
+          {AttributeName: 'pk', KeyType: 'HASH'},
+          {AttributeName: 'sk', KeyType: 'RANGE'},
+        ],
+        TableName: table,
+      }),
+    )
     const fixed = await cliJson<DoctorResult>(['ddb', 'doctor', '--fix', '--table', table])
     expect(fixed.code, fixed.stderr).to.equal(0)
     expect(fixed.json.shapeChanges).to.have.length(2)
@@ -322,12 +445,14 @@ describe('cruddur ddb doctor', () => {
   it('schema-load refuses a table with other keys, naming them', async function () {
     this.timeout(60_000)
     const table = freshTable('keys')
-    await ddb.client.send(new CreateTableCommand({
-      AttributeDefinitions: [{AttributeName: 'id', AttributeType: 'S'}],
-      BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [{AttributeName: 'id', KeyType: 'HASH'}],
-      TableName: table,
-    }))
+    await ddb.client.send(
+      new CreateTableCommand({
+        AttributeDefinitions: [{AttributeName: 'id', AttributeType: 'S'}],
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [{AttributeName: 'id', KeyType: 'HASH'}],
+        TableName: table,
+      }),
+    )
     const result = await cli(['ddb', 'schema-load', '--table', table])
     expect(result.code).to.equal(9)
     expect(errorLines(result.stderr)).to.have.length(1)

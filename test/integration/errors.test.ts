@@ -28,24 +28,41 @@ describe('errors', () => {
 
   it('--json errors carry the code and exit code', async () => {
     const port = await freePort()
-    const {code, json} = await cliJson<{error: {code: string; exitCode: number}}>(['ddb', 'list-tables', '--endpoint', `http://localhost:${port}`])
+    const {code, json} = await cliJson<{error: {code: string; exitCode: number}}>([
+      'ddb',
+      'list-tables',
+      '--endpoint',
+      `http://localhost:${port}`,
+    ])
     expect(code).to.equal(3)
     expect(json.error).to.include({code: 'UNREACHABLE', exitCode: 3})
   })
 
   it('--json errors list the next steps as actions, apart from the message that shows them', async () => {
     const port = await freePort()
-    const {json} = await cliJson<{error: {actions: string[]; message: string}}>(['ddb', 'list-tables', '--endpoint', `http://localhost:${port}`])
+    const {json} = await cliJson<{error: {actions: string[]; message: string}}>([
+      'ddb',
+      'list-tables',
+      '--endpoint',
+      `http://localhost:${port}`,
+    ])
     expect(json.error.actions).to.deep.equal(['start the local stack with `cruddur local start`', 'pass --endpoint'])
-    expect(json.error.message).to.match(/^DynamoDB is not reachable at .*: start the local stack with `cruddur local start`, or pass --endpoint\.$/)
+    expect(json.error.message).to.match(
+      /^DynamoDB is not reachable at .*: start the local stack with `cruddur local start`, or pass --endpoint\.$/,
+    )
   })
 
   it('a library error names no cruddur command: its hint becomes the action only in the CLI', () => {
-    const fromLibrary = new CruddurError('NOT_FOUND', 'No user with handle @nobody', {actions: ['check the spelling'], hint: {step: 'create-users'}})
+    const fromLibrary = new CruddurError('NOT_FOUND', 'No user with handle @nobody', {
+      actions: ['check the spelling'],
+      hint: {step: 'create-users'},
+    })
     expect(fromLibrary.message).to.not.include('cruddur')
     const shown = translateError(fromLibrary, {})
     expect(shown).to.include({code: 'NOT_FOUND', exitCode: 4})
-    expect(errorLine(shown)).to.equal('No user with handle @nobody: check the spelling, or create the users with `cruddur db setup`.')
+    expect(errorLine(shown)).to.equal(
+      'No user with handle @nobody: check the spelling, or create the users with `cruddur db setup`.',
+    )
   })
 
   it('--prod with --endpoint is a usage error', async () => {
@@ -62,7 +79,10 @@ describe('errors', () => {
   })
 
   for (const [args, expected] of [
-    [['ddb', 'patterns', 'get-conversation', 'x', '--limit', '0'], 'Parsing --limit: Expected an integer greater than or equal to 1 but received: 0'],
+    [
+      ['ddb', 'patterns', 'get-conversation', 'x', '--limit', '0'],
+      'Parsing --limit: Expected an integer greater than or equal to 1 but received: 0',
+    ],
     [['ddb', 'patterns', 'create-message', 'hi', '--to', 'bob'], 'Missing required flag --from'],
     [['ddb', 'patterns', 'create-message', '--from', 'alice', '--to', 'bob'], 'Missing 1 required arg: text'],
   ] as const) {
@@ -71,11 +91,16 @@ describe('errors', () => {
       expect(result.code).to.equal(2)
       const lines = errorLines(result.stderr)
       expect(lines).to.have.length(1)
-      expect(lines[0]).to.include(expected).and.include(`See \`cruddur ${args.slice(0, 3).join(' ')} --help\``)
+      expect(lines[0])
+        .to.include(expected)
+        .and.include(`See \`cruddur ${args.slice(0, 3).join(' ')} --help\``)
     })
   }
 
-  for (const args of [['ddb', 'seed'], ['ddb', 'patterns', 'list-conversations', 'andrewbrown']]) {
+  for (const args of [
+    ['ddb', 'seed'],
+    ['ddb', 'patterns', 'list-conversations', 'andrewbrown'],
+  ]) {
     it(`${args.join(' ')} with DynamoDB up and PostgreSQL down names PostgreSQL, not DynamoDB`, async () => {
       const port = await freePort()
       const result = await cli([...args, '--database-url', `postgresql://postgres:secret@localhost:${port}/cruddur`])
@@ -96,8 +121,16 @@ describe('errors', () => {
   })
 
   describe('translation of network and system errors', () => {
-    const dynamodb = {endpoint: 'http://localhost:8000', ignoredEnv: [], kind: 'local' as const, region: 'us-east-1', source: 'flag' as const, table: 't'}
-    const systemError = (code: string, syscall = 'connect') => Object.assign(new Error(`${syscall} ${code}`), {code, errno: -1, syscall})
+    const dynamodb = {
+      endpoint: 'http://localhost:8000',
+      ignoredEnv: [],
+      kind: 'local' as const,
+      region: 'us-east-1',
+      source: 'flag' as const,
+      table: 't',
+    }
+    const systemError = (code: string, syscall = 'connect') =>
+      Object.assign(new Error(`${syscall} ${code}`), {code, errno: -1, syscall})
 
     for (const code of ['ENETUNREACH', 'EHOSTUNREACH', 'ETIMEDOUT']) {
       it(`${code} is UNREACHABLE, exit 3`, () => {
@@ -108,8 +141,12 @@ describe('errors', () => {
     it('a five-letter errno (EPIPE) is not taken for a PostgreSQL SQLSTATE', () => {
       const translated = translateError(systemError('EPIPE', 'write'), {})
       expect(translated.message).to.not.include('PostgreSQL')
-      expect(translateError(Object.assign(new Error('duplicate key'), {code: '23505', severity: 'ERROR'}), {}).message).to.include('PostgreSQL error 23505')
-      expect(translateError(Object.assign(new Error('no database'), {code: '3D000', severity: 'FATAL'}), {}).code).to.equal('DATABASE_MISSING')
+      expect(
+        translateError(Object.assign(new Error('duplicate key'), {code: '23505', severity: 'ERROR'}), {}).message,
+      ).to.include('PostgreSQL error 23505')
+      expect(
+        translateError(Object.assign(new Error('no database'), {code: '3D000', severity: 'FATAL'}), {}).code,
+      ).to.equal('DATABASE_MISSING')
     })
   })
 
@@ -123,20 +160,27 @@ describe('errors', () => {
       ['postgresql://u:a/b?c@db/cruddur', 'postgresql://u:****@db/cruddur'],
       ['postgresql://u:p%40ss%25@db/cruddur', 'postgresql://u:****@db/cruddur'],
       ['postgresql://db/cruddur?password=hunter2&user=u', 'postgresql://db/cruddur?password=****&user=u'],
-      ['postgresql://db/cruddur?user=u&password=hunter2&sslpassword=x', 'postgresql://db/cruddur?user=u&password=****&sslpassword=****'],
+      [
+        'postgresql://db/cruddur?user=u&password=hunter2&sslpassword=x',
+        'postgresql://db/cruddur?user=u&password=****&sslpassword=****',
+      ],
       ['http://localhost:8000', 'http://localhost:8000'],
     ] as const) {
       it(url, () => expect(maskUrl(url)).to.equal(masked))
     }
 
     it('maskSecrets masks each URL in a text', () => {
-      expect(maskSecrets('at http://a:b@h:1 and postgresql://u:p#q@h/db (ECONNREFUSED)')).to.equal('at http://a:****@h:1 and postgresql://u:****@h/db (ECONNREFUSED)')
+      expect(maskSecrets('at http://a:b@h:1 and postgresql://u:p#q@h/db (ECONNREFUSED)')).to.equal(
+        'at http://a:****@h:1 and postgresql://u:****@h/db (ECONNREFUSED)',
+      )
     })
   })
 
   describe('visible: text made safe for a terminal', () => {
     it('escapes C0 and C1 controls, ESC, DEL, bidi overrides and isolates; newlines unless multiline', () => {
-      expect(visible('a\u001B[2Jb\u0007\u009B\u007F\u202E\u2066\r\nz')).to.equal('a\\x1b[2Jb\\x07\\x9b\\x7f\\u202e\\u2066\\r\\nz')
+      expect(visible('a\u001B[2Jb\u0007\u009B\u007F\u202E\u2066\r\nz')).to.equal(
+        'a\\x1b[2Jb\\x07\\x9b\\x7f\\u202e\\u2066\\r\\nz',
+      )
       expect(visible('one\ntwo\tthree', {multiline: true})).to.equal('one\ntwo\tthree')
       expect(visible('plain text, émoji 😀, עברית')).to.equal('plain text, émoji 😀, עברית')
     })

@@ -18,12 +18,17 @@ function shapeOf(value: unknown): Shape {
     // Every element's keys together, so an optional key in one item shows.
     const shapes = value.map((item) => shapeOf(item))
     if (shapes.length === 0) return []
-    if (shapes.every((shape) => typeof shape === 'object' && !Array.isArray(shape))) return [Object.assign({}, ...shapes) as Shape]
+    if (shapes.every((shape) => typeof shape === 'object' && !Array.isArray(shape)))
+      return [Object.assign({}, ...shapes) as Shape]
     return [...new Set(shapes.map((shape) => JSON.stringify(shape)))].sort().map((shape) => JSON.parse(shape) as Shape)
   }
 
   if (typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value as object).sort(([a], [b]) => a.localeCompare(b)).map(([key, inner]) => [key, shapeOf(inner)]))
+    return Object.fromEntries(
+      Object.entries(value as object)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([key, inner]) => [key, shapeOf(inner)]),
+    )
   }
 
   return typeof value
@@ -55,7 +60,10 @@ describe('--json success shapes', () => {
     ['ddb describe-table', () => ['ddb', 'describe-table', table]],
     ['ddb seed', () => ['ddb', 'seed', ...flags, '--handles', handles.join(','), '--now', '2026-01-01T00:00:00.000Z']],
     ['ddb scan', () => ['ddb', 'scan', ...flags]],
-    ['ddb patterns create-message', () => ['ddb', 'patterns', 'create-message', ...flags, '--from', handles[0], '--to', handles[1], 'hello']],
+    [
+      'ddb patterns create-message',
+      () => ['ddb', 'patterns', 'create-message', ...flags, '--from', handles[0], '--to', handles[1], 'hello'],
+    ],
     ['ddb patterns list-conversations', () => ['ddb', 'patterns', 'list-conversations', handles[0], ...flags]],
     ['ddb doctor', () => ['ddb', 'doctor', ...flags]],
     ['db sessions', () => ['db', 'sessions']],

@@ -1,6 +1,18 @@
 import {expect} from 'chai'
 import {type ChildProcess, spawn} from 'node:child_process'
-import {chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs'
 import {createConnection} from 'node:net'
 import {networkInterfaces, tmpdir, userInfo} from 'node:os'
 import {join} from 'node:path'
@@ -17,7 +29,15 @@ interface StatusJson {
 }
 
 const dynamodbRecord = (pid: number, extra: Record<string, unknown> = {}) => ({
-  dynamodb: {endpoint: 'http://127.0.0.1:1', inMemory: true, log: '/dev/null', pid, port: 1, version: '3.3.1', ...extra},
+  dynamodb: {
+    endpoint: 'http://127.0.0.1:1',
+    inMemory: true,
+    log: '/dev/null',
+    pid,
+    port: 1,
+    version: '3.3.1',
+    ...extra,
+  },
 })
 
 const alive = (pid: number) => {
@@ -89,7 +109,10 @@ describe('local stack safety', () => {
       const other = sleeper()
       children.push(other)
       // As after a reboot: the pid is reused, its start time and command line are not the recorded ones.
-      writeFileSync(join(dir, 'state.json'), JSON.stringify(dynamodbRecord(other.pid!, {command: 'java -cp x y', startTime: '1'})))
+      writeFileSync(
+        join(dir, 'state.json'),
+        JSON.stringify(dynamodbRecord(other.pid!, {command: 'java -cp x y', startTime: '1'})),
+      )
       const stopped = await cli(['local', 'stop', '--state-dir', dir])
       expect(stopped.code, stopped.stderr).to.equal(0)
       expect(stopped.stderr).to.include(`pid ${other.pid}`).and.include('another program')
@@ -153,16 +176,30 @@ describe('local stack safety', () => {
 
     it('with --endpoint a broken state file does not matter', async () => {
       writeFileSync(join(dir, 'state.json'), 'null')
-      const result = await cliJson<{tables: string[]}>(['ddb', 'list-tables', '--state-dir', dir, '--endpoint', testStack().dynamodbEndpoint])
+      const result = await cliJson<{tables: string[]}>([
+        'ddb',
+        'list-tables',
+        '--state-dir',
+        dir,
+        '--endpoint',
+        testStack().dynamodbEndpoint,
+      ])
       expect(result.code, result.stderr).to.equal(0)
     })
 
     it('a recorded service that is dead is an error naming it and the fix, not the default port', async () => {
-      writeFileSync(join(dir, 'state.json'), JSON.stringify(dynamodbRecord(await deadPid(), {command: 'java', startTime: '1'})))
+      writeFileSync(
+        join(dir, 'state.json'),
+        JSON.stringify(dynamodbRecord(await deadPid(), {command: 'java', startTime: '1'})),
+      )
       const result = await cli(['ddb', 'list-tables', '--state-dir', dir])
       expect(result.code, result.stderr).to.equal(3)
       expect(errorLines(result.stderr)).to.have.length(1)
-      expect(result.stderr).to.include('DynamoDB Local recorded in').and.include('is not running').and.include('cruddur local start').and.include('--endpoint')
+      expect(result.stderr)
+        .to.include('DynamoDB Local recorded in')
+        .and.include('is not running')
+        .and.include('cruddur local start')
+        .and.include('--endpoint')
       expect(result.stderr).to.not.include('→')
     })
 
@@ -179,7 +216,9 @@ describe('local stack safety', () => {
 
     it('the target line says where the target came from', async () => {
       const fromStack = await cli(['ddb', 'list-tables'])
-      expect(fromStack.stderr).to.include(`→ local ${testStack().dynamodbEndpoint} · table cruddur-messages (from local stack)`)
+      expect(fromStack.stderr).to.include(
+        `→ local ${testStack().dynamodbEndpoint} · table cruddur-messages (from local stack)`,
+      )
       const fromFlag = await cli(['ddb', 'list-tables', '--endpoint', testStack().dynamodbEndpoint])
       expect(fromFlag.stderr).to.include('(from --endpoint)')
     })
@@ -216,7 +255,11 @@ describe('local stack safety', () => {
       const status = await cliJson<StatusJson>(['local', 'status'])
       expect(status.code).to.equal(3)
       expect(status.json.services.find((s) => s.service === 'dynamodb')!.state).to.equal('not answering')
-      expect(status.json.services.filter((s) => s.service !== 'dynamodb').map((s) => s.state)).to.deep.equal(['running', 'running', 'running'])
+      expect(status.json.services.filter((s) => s.service !== 'dynamodb').map((s) => s.state)).to.deep.equal([
+        'running',
+        'running',
+        'running',
+      ])
     } finally {
       process.kill(pid, 'SIGCONT')
     }
@@ -238,10 +281,16 @@ describe('local stack safety', () => {
     it('a lock held by a live process is waited for, then a conflict naming it', async () => {
       const holder = sleeper()
       children.push(holder)
-      writeFileSync(join(dir, 'state.lock'), JSON.stringify({pid: holder.pid, startTime: processIdentity(holder.pid!)!.startTime}))
+      writeFileSync(
+        join(dir, 'state.lock'),
+        JSON.stringify({pid: holder.pid, startTime: processIdentity(holder.pid!)!.startTime}),
+      )
       const notes: string[] = []
       let ran = false
-      const error = await withStateLock(dir, async () => (ran = true), {onWait: (note) => notes.push(note), timeoutMs: 300}).catch((error_: Error) => error_)
+      const error = await withStateLock(dir, async () => (ran = true), {
+        onWait: (note) => notes.push(note),
+        timeoutMs: 300,
+      }).catch((error_: Error) => error_)
       expect(String(error)).to.include(`pid ${holder.pid}`).and.include('state.lock')
       expect(ran).to.equal(false)
       expect(notes.join()).to.include(`pid ${holder.pid}`)
@@ -268,9 +317,15 @@ describe('local stack safety', () => {
       const other = sleeper()
       children.push(other)
       // A stale record, as after a reboot: noted, left alone, replaced.
-      writeFileSync(join(stackDir, 'state.json'), JSON.stringify(dynamodbRecord(other.pid!, {command: 'java', startTime: '1'})))
+      writeFileSync(
+        join(stackDir, 'state.json'),
+        JSON.stringify(dynamodbRecord(other.pid!, {command: 'java', startTime: '1'})),
+      )
       const ports = ['--dynamodb-port', '0', '--postgres-port', '0', '--cognito-port', '0', '--momento-port', '0']
-      const [first, second] = await Promise.all([cli(['local', 'start', '--state-dir', stackDir, ...ports]), cli(['local', 'start', '--state-dir', stackDir, ...ports])])
+      const [first, second] = await Promise.all([
+        cli(['local', 'start', '--state-dir', stackDir, ...ports]),
+        cli(['local', 'start', '--state-dir', stackDir, ...ports]),
+      ])
       expect(first.code, first.stderr).to.equal(0)
       expect(second.code, second.stderr).to.equal(0)
       expect(`${first.stderr}${second.stderr}`).to.include(`pid ${other.pid}, which now belongs to another program`)

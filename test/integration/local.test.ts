@@ -33,8 +33,22 @@ describe('cruddur local', () => {
 
   it('start runs every service, start again changes nothing, status shows them answering, stop stops them', async function () {
     this.timeout(180_000)
-    const [dynamodbPort, postgresPort, cognitoPort, momentoPort] = [await freePort(), await freePort(), await freePort(), await freePort()]
-    const ports = ['--dynamodb-port', String(dynamodbPort), '--postgres-port', String(postgresPort), '--cognito-port', String(cognitoPort), '--momento-port', String(momentoPort)]
+    const [dynamodbPort, postgresPort, cognitoPort, momentoPort] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ]
+    const ports = [
+      '--dynamodb-port',
+      String(dynamodbPort),
+      '--postgres-port',
+      String(postgresPort),
+      '--cognito-port',
+      String(cognitoPort),
+      '--momento-port',
+      String(momentoPort),
+    ]
     const started = await cliJson<StatusJson>(['local', 'start', '--state-dir', stateDir, '--in-memory', ...ports])
     expect(started.code, started.stderr).to.equal(0)
     expect(started.json.services.map((s) => [s.service, s.state, s.port])).to.deep.equal([
@@ -71,7 +85,14 @@ describe('cruddur local', () => {
   it('a port asked for that is taken is an error that starts nothing', async () => {
     const otherDir = mkdtempSync(join(tmpdir(), 'cruddur-local-taken-'))
     try {
-      const result = await cli(['local', 'start', '--state-dir', otherDir, '--dynamodb-port', String(testStack().dynamodbPort)])
+      const result = await cli([
+        'local',
+        'start',
+        '--state-dir',
+        otherDir,
+        '--dynamodb-port',
+        String(testStack().dynamodbPort),
+      ])
       expect(result.code).to.equal(9)
       expect(errorLines(result.stderr)).to.have.length(1)
       expect(result.stderr).to.include(`Port ${testStack().dynamodbPort}`)

@@ -8,7 +8,13 @@ import {freePort} from '../../src/lib/local/ports.js'
 import {readState} from '../../src/lib/stack-state.js'
 import {loadSchema} from '../../src/lib/postgres/schema.js'
 import {onCacheWarning, readThrough, refreshAfterMessage, cacheKeys} from '../../src/lib/momento/cache-aside.js'
-import {cacheStoreOver, closeMomentoClients, createMomentoClient, momentoCacheStore, type CacheStore} from '../../src/lib/momento/client.js'
+import {
+  cacheStoreOver,
+  closeMomentoClients,
+  createMomentoClient,
+  momentoCacheStore,
+  type CacheStore,
+} from '../../src/lib/momento/client.js'
 import {CACHE_TIMEOUT_MS} from '../../src/lib/momento/config.js'
 import {type MomentoTarget, resolveMomentoTarget} from '../../src/lib/targets/momento.js'
 import {startStandin} from '../../src/lib/momento/standin-server.js'
@@ -24,7 +30,13 @@ function stackTarget(cacheName = 'cruddur', ttlSeconds = 600): MomentoTarget {
   return resolveMomentoTarget({cache: cacheName}, {MOMENTO_TTL_SECONDS: String(ttlSeconds)}, {momento})
 }
 
-const localTarget = (port: number, ttlSeconds = 600): MomentoTarget => ({cacheName: 'cruddur', endpoint: `127.0.0.1:${port}`, kind: 'local', source: 'flag', ttlSeconds})
+const localTarget = (port: number, ttlSeconds = 600): MomentoTarget => ({
+  cacheName: 'cruddur',
+  endpoint: `127.0.0.1:${port}`,
+  kind: 'local',
+  source: 'flag',
+  ttlSeconds,
+})
 
 /** A loader that counts its calls, like a DynamoDB read would. */
 function countingLoader<T>(value: T) {
@@ -128,7 +140,9 @@ describe('momento', () => {
 
   describe('the API key', () => {
     it('a missing key with --prod is one clear line and exit 2', async () => {
-      const result = await cli(['momento', 'list-caches', '--prod'], {env: {MOMENTO_API_KEY: '', MOMENTO_AUTH_TOKEN: ''}})
+      const result = await cli(['momento', 'list-caches', '--prod'], {
+        env: {MOMENTO_API_KEY: '', MOMENTO_AUTH_TOKEN: ''},
+      })
       expect(result.code).to.equal(2)
       const lines = errorLines(result.stderr)
       expect(lines).to.have.length(1)
@@ -137,7 +151,10 @@ describe('momento', () => {
 
     for (const [kind, key] of [
       ['random text', SECRET],
-      ['a JWT without Momento endpoints', `eyJhbGciOiJIUzI1NiJ9.${Buffer.from(JSON.stringify({sub: SECRET})).toString('base64url')}.c2lnbmF0dXJl`],
+      [
+        'a JWT without Momento endpoints',
+        `eyJhbGciOiJIUzI1NiJ9.${Buffer.from(JSON.stringify({sub: SECRET})).toString('base64url')}.c2lnbmF0dXJl`,
+      ],
       ['base64 JSON without an endpoint', Buffer.from(JSON.stringify({api_key: SECRET})).toString('base64')],
     ]) {
       it(`a malformed key (${kind}) is one line, exit 2, and never printed, even with --debug or --json`, async () => {
@@ -145,19 +162,25 @@ describe('momento', () => {
           const result = await cli(['momento', 'list-caches', '--prod', ...extra], {env: {MOMENTO_API_KEY: key}})
           expect(result.code).to.equal(2)
           if (extra.length === 0) expect(errorLines(result.stderr)).to.have.length(1)
-          expect(result.stdout + result.stderr).to.not.include(key).and.not.include(SECRET)
+          expect(result.stdout + result.stderr)
+            .to.not.include(key)
+            .and.not.include(SECRET)
         }
       })
     }
 
     it('MOMENTO_AUTH_TOKEN from the notes is used when MOMENTO_API_KEY is not set', async () => {
-      const result = await cli(['momento', 'list-caches', '--prod'], {env: {MOMENTO_API_KEY: '', MOMENTO_AUTH_TOKEN: SECRET}})
+      const result = await cli(['momento', 'list-caches', '--prod'], {
+        env: {MOMENTO_API_KEY: '', MOMENTO_AUTH_TOKEN: SECRET},
+      })
       expect(result.code).to.equal(2)
       expect(result.stderr).to.include('MOMENTO_AUTH_TOKEN').and.not.include(SECRET)
     })
 
     it('a key in the environment never redirects a local command, and is never printed', async () => {
-      const result = await cliJson<{target: {kind: string}}>(['momento', 'list-caches', '--debug'], {env: {MOMENTO_API_KEY: SECRET}})
+      const result = await cliJson<{target: {kind: string}}>(['momento', 'list-caches', '--debug'], {
+        env: {MOMENTO_API_KEY: SECRET},
+      })
       expect(result.code).to.equal(0)
       expect(result.json.target.kind).to.equal('local')
       expect(result.stdout + result.stderr).to.not.include(SECRET)
@@ -247,14 +270,18 @@ describe('momento', () => {
       }
     })
 
-    it('refreshAfterMessage rewrites both participants\' lists and the conversation', async () => {
+    it("refreshAfterMessage rewrites both participants' lists and the conversation", async () => {
       const cache = momentoCacheStore(stackTarget())
       const [alice, bob, group] = [unique('alice'), unique('bob'), unique('group')]
       await cache.set(cacheKeys.conversations(alice), JSON.stringify('old'))
-      const result = await refreshAfterMessage(cache, {messageGroupUuid: group, participantUuids: [alice, bob]}, {
-        getConversation: async (uuid) => `messages of ${uuid}`,
-        listConversations: async (uuid) => `list of ${uuid}`,
-      })
+      const result = await refreshAfterMessage(
+        cache,
+        {messageGroupUuid: group, participantUuids: [alice, bob]},
+        {
+          getConversation: async (uuid) => `messages of ${uuid}`,
+          listConversations: async (uuid) => `list of ${uuid}`,
+        },
+      )
       expect(result.failed).to.deep.equal([])
       for (const [key, value] of [
         [cacheKeys.conversations(alice), `list of ${alice}`],
@@ -278,16 +305,24 @@ describe('momento', () => {
       }
 
       // Two conversations of alice's, processed together: the first refresh reads slowly.
-      const first = refreshAfterMessage(cache, {messageGroupUuid: unique('group'), participantUuids: [alice, bob]}, {
-        getConversation: async () => 'messages',
-        listConversations: async (uuid) => (uuid === normalisedUuid(alice) ? readAliceList(300) : 'other'),
-      })
+      const first = refreshAfterMessage(
+        cache,
+        {messageGroupUuid: unique('group'), participantUuids: [alice, bob]},
+        {
+          getConversation: async () => 'messages',
+          listConversations: async (uuid) => (uuid === normalisedUuid(alice) ? readAliceList(300) : 'other'),
+        },
+      )
       await new Promise((resolve) => setTimeout(resolve, 20))
       aliceList = 'after the second message'
-      const second = refreshAfterMessage(cache, {messageGroupUuid: unique('group'), participantUuids: [alice, carol]}, {
-        getConversation: async () => 'messages',
-        listConversations: async (uuid) => (uuid === normalisedUuid(alice) ? readAliceList(0) : 'other'),
-      })
+      const second = refreshAfterMessage(
+        cache,
+        {messageGroupUuid: unique('group'), participantUuids: [alice, carol]},
+        {
+          getConversation: async () => 'messages',
+          listConversations: async (uuid) => (uuid === normalisedUuid(alice) ? readAliceList(0) : 'other'),
+        },
+      )
       await Promise.all([first, second])
       expect(JSON.parse((await cache.get(cacheKeys.conversations(alice)))!)).to.equal('after the second message')
     })
@@ -308,12 +343,16 @@ describe('momento', () => {
       const cache = momentoCacheStore(stackTarget())
       const [alice, group] = [unique('alice'), unique('group')]
       await cache.set(cacheKeys.conversations(alice), JSON.stringify('stale'))
-      const result = await refreshAfterMessage(cache, {messageGroupUuid: group, participantUuids: [alice]}, {
-        getConversation: async () => 'fine',
-        listConversations: async () => {
-          throw new Error('DynamoDB hiccup')
+      const result = await refreshAfterMessage(
+        cache,
+        {messageGroupUuid: group, participantUuids: [alice]},
+        {
+          getConversation: async () => 'fine',
+          listConversations: async () => {
+            throw new Error('DynamoDB hiccup')
+          },
         },
-      })
+      )
       expect(result.failed).to.deep.equal([cacheKeys.conversations(alice)])
       expect(await cache.get(cacheKeys.conversations(alice))).to.equal(undefined)
     })
@@ -334,7 +373,8 @@ describe('momento', () => {
       messages: Array<{text: string}>
     }
 
-    const listOf = (handle: string, ...extra: string[]) => cliJson<ConversationsJson>(['ddb', 'patterns', 'list-conversations', handle, ...tableFlags, ...extra])
+    const listOf = (handle: string, ...extra: string[]) =>
+      cliJson<ConversationsJson>(['ddb', 'patterns', 'list-conversations', handle, ...tableFlags, ...extra])
     const processStream = async () => {
       const processed = await cli(['ddb', 'stream', 'process', '--once', '--cache', ...tableFlags])
       expect(processed.code, processed.stderr).to.equal(0)
@@ -346,7 +386,11 @@ describe('momento', () => {
       try {
         await loadSchema(pool)
         for (const handle of [ann, ben]) {
-          await pool.query('INSERT INTO users (display_name, handle, email) VALUES ($1, $2, $3)', [`User ${handle}`, handle, `${handle}@example.com`])
+          await pool.query('INSERT INTO users (display_name, handle, email) VALUES ($1, $2, $3)', [
+            `User ${handle}`,
+            handle,
+            `${handle}@example.com`,
+          ])
         }
       } finally {
         await pool.end()
@@ -360,8 +404,18 @@ describe('momento', () => {
       await cli(['ddb', 'drop', ...tableFlags, '--yes'])
     })
 
-    it('reads are DynamoDB\'s unless the cache is asked for, and say where they came from', async () => {
-      const created = await cli(['ddb', 'patterns', 'create-message', '--from', ann, '--to', ben, 'hello', ...tableFlags])
+    it("reads are DynamoDB's unless the cache is asked for, and say where they came from", async () => {
+      const created = await cli([
+        'ddb',
+        'patterns',
+        'create-message',
+        '--from',
+        ann,
+        '--to',
+        ben,
+        'hello',
+        ...tableFlags,
+      ])
       expect(created.code, created.stderr).to.equal(0)
       expect((await listOf(ann)).json.fromCache).to.equal(false)
       expect((await listOf(ann)).json.fromCache).to.equal(false)
@@ -370,15 +424,29 @@ describe('momento', () => {
       expect(hit.json.fromCache).to.equal(true)
       expect(hit.json.conversations[0].lastMessage).to.equal('hello')
       expect((await listOf(ann, '--no-cache')).json.fromCache).to.equal(false)
-      const fromEnv = await cliJson<ConversationsJson>(['ddb', 'patterns', 'list-conversations', ann, ...tableFlags], {env: {MOMENTO_CACHE_NAME: 'cruddur'}})
+      const fromEnv = await cliJson<ConversationsJson>(['ddb', 'patterns', 'list-conversations', ann, ...tableFlags], {
+        env: {MOMENTO_CACHE_NAME: 'cruddur'},
+      })
       expect(fromEnv.json.fromCache).to.equal(true)
-      expect((await cli(['ddb', 'patterns', 'list-conversations', ann, '--cache', ...tableFlags])).stderr).to.include('(from the cache)')
+      expect((await cli(['ddb', 'patterns', 'list-conversations', ann, '--cache', ...tableFlags])).stderr).to.include(
+        '(from the cache)',
+      )
     })
 
     it('the stream refresh makes the next read a hit with the new last message, for both participants', async () => {
       await processStream()
       const group = (await listOf(ann, '--cache')).json.conversations[0].messageGroupUuid
-      const replied = await cli(['ddb', 'patterns', 'create-message', '--from', ben, '--group', group, 'a fresh reply', ...tableFlags])
+      const replied = await cli([
+        'ddb',
+        'patterns',
+        'create-message',
+        '--from',
+        ben,
+        '--group',
+        group,
+        'a fresh reply',
+        ...tableFlags,
+      ])
       expect(replied.code, replied.stderr).to.equal(0)
       await processStream()
 
@@ -386,12 +454,28 @@ describe('momento', () => {
         const listed = await listOf(handle, '--cache')
         expect(listed.json.fromCache, handle).to.equal(true)
         expect(listed.json.conversations[0]).to.include({lastMessage: 'a fresh reply', messageGroupUuid: group})
-        const read = await cliJson<ConversationJson>(['ddb', 'patterns', 'get-conversation', group, '--as', handle, '--cache', ...tableFlags])
+        const read = await cliJson<ConversationJson>([
+          'ddb',
+          'patterns',
+          'get-conversation',
+          group,
+          '--as',
+          handle,
+          '--cache',
+          ...tableFlags,
+        ])
         expect(read.json.fromCache, handle).to.equal(true)
         expect(read.json.messages[0].text).to.equal('a fresh reply')
       }
 
-      const operator = await cliJson<ConversationJson>(['ddb', 'patterns', 'get-conversation', group, '--cache', ...tableFlags])
+      const operator = await cliJson<ConversationJson>([
+        'ddb',
+        'patterns',
+        'get-conversation',
+        group,
+        '--cache',
+        ...tableFlags,
+      ])
       expect(operator.json).to.deep.include({fromCache: true})
       expect(operator.json.messages.map((m) => m.text)).to.deep.equal(['a fresh reply', 'hello'])
     })
@@ -401,19 +485,34 @@ describe('momento', () => {
       const outsider = `eve_${randomUUID().slice(0, 8)}`
       const pool = new pg.Pool({connectionString: testStack().databaseUrl})
       try {
-        await pool.query('INSERT INTO users (display_name, handle, email) VALUES ($1, $2, $3)', [`User ${outsider}`, outsider, `${outsider}@example.com`])
+        await pool.query('INSERT INTO users (display_name, handle, email) VALUES ($1, $2, $3)', [
+          `User ${outsider}`,
+          outsider,
+          `${outsider}@example.com`,
+        ])
       } finally {
         await pool.end()
       }
 
-      const refused = await cli(['ddb', 'patterns', 'get-conversation', group, '--as', outsider, '--cache', ...tableFlags])
+      const refused = await cli([
+        'ddb',
+        'patterns',
+        'get-conversation',
+        group,
+        '--as',
+        outsider,
+        '--cache',
+        ...tableFlags,
+      ])
       expect(refused.code).to.not.equal(0)
       expect(errorLines(refused.stderr)).to.have.length(1)
     })
 
     it('with the cache down, cached reads still answer from DynamoDB, with one warning', async () => {
       const port = await freePort()
-      const result = await cli(['ddb', 'patterns', 'list-conversations', ann, '--cache', ...tableFlags], {env: {MOMENTO_LOCAL_ENDPOINT: `127.0.0.1:${port}`}})
+      const result = await cli(['ddb', 'patterns', 'list-conversations', ann, '--cache', ...tableFlags], {
+        env: {MOMENTO_LOCAL_ENDPOINT: `127.0.0.1:${port}`},
+      })
       expect(result.code, result.stderr).to.equal(0)
       expect(result.stdout).to.include('a fresh reply')
       expect(result.stderr.match(/warning: the cache is not answering/g)).to.have.length(1)

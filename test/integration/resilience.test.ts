@@ -23,7 +23,9 @@ interface ScanJson {
 async function tableItems(table: string, endpoint: string): Promise<string[]> {
   const {code, json, stderr} = await cliJson<ScanJson>(['ddb', 'scan', '--table', table, '--endpoint', endpoint])
   expect(code, stderr).to.equal(0)
-  return json.items.map((item) => JSON.stringify(Object.fromEntries(Object.entries(item).sort(([a], [b]) => a.localeCompare(b))))).sort()
+  return json.items
+    .map((item) => JSON.stringify(Object.fromEntries(Object.entries(item).sort(([a], [b]) => a.localeCompare(b)))))
+    .sort()
 }
 
 async function createTable(table: string, endpoint: string): Promise<void> {
@@ -65,10 +67,28 @@ describe('resilience: faults, timeouts and interruptions', () => {
       await createTable(table, dynamodbEndpoint)
       // Each fault at least once, then 30% of all requests fail.
       const rates = {error500: 0.05, partial: 0.06, reset: 0.05, throttling: 0.07, throughput: 0.07}
-      proxy = await startFaultProxy({rates, script: ['throughput', 'throttling', 'error500', 'reset', 'partial', 'partial'], seed: 3, target: dynamodbEndpoint})
-      const result = await cli(['ddb', 'seed', '--table', table, '--endpoint', proxy.endpoint, ...plan, '--now', now, '--concurrency', '2'])
+      proxy = await startFaultProxy({
+        rates,
+        script: ['throughput', 'throttling', 'error500', 'reset', 'partial', 'partial'],
+        seed: 3,
+        target: dynamodbEndpoint,
+      })
+      const result = await cli([
+        'ddb',
+        'seed',
+        '--table',
+        table,
+        '--endpoint',
+        proxy.endpoint,
+        ...plan,
+        '--now',
+        now,
+        '--concurrency',
+        '2',
+      ])
       expect(result.code, result.stderr).to.equal(0)
-      for (const fault of ['error500', 'partial', 'reset', 'throttling', 'throughput'] as const) expect(proxy.stats.faults[fault], fault).to.be.greaterThan(0)
+      for (const fault of ['error500', 'partial', 'reset', 'throttling', 'throughput'] as const)
+        expect(proxy.stats.faults[fault], fault).to.be.greaterThan(0)
       expect(await tableItems(table, dynamodbEndpoint)).to.deep.equal(cleanItems)
     })
 
@@ -78,8 +98,16 @@ describe('resilience: faults, timeouts and interruptions', () => {
       const table = `resilience-throttled-${suffix}`
       await createTable(table, dynamodbEndpoint)
       // Two batches go through, then every write is throttled.
-      proxy = await startFaultProxy({operations: ['BatchWriteItem'], rates: {throughput: 1}, script: ['pass', 'pass'], target: dynamodbEndpoint})
-      const result = await cli(['ddb', 'seed', '--table', table, '--endpoint', proxy.endpoint, ...plan, '--now', now, '--concurrency', '1'], {env: {CRUDDUR_RETRY_TIMEOUT: '2'}})
+      proxy = await startFaultProxy({
+        operations: ['BatchWriteItem'],
+        rates: {throughput: 1},
+        script: ['pass', 'pass'],
+        target: dynamodbEndpoint,
+      })
+      const result = await cli(
+        ['ddb', 'seed', '--table', table, '--endpoint', proxy.endpoint, ...plan, '--now', now, '--concurrency', '1'],
+        {env: {CRUDDUR_RETRY_TIMEOUT: '2'}},
+      )
       expect(result.code, result.stderr).to.equal(6)
       expect(errorLines(result.stderr)).to.have.length(1)
       expect(result.stderr).to.match(/ProvisionedThroughputExceededException\): 50 of 128 items written/)
@@ -88,7 +116,9 @@ describe('resilience: faults, timeouts and interruptions', () => {
     it('a DynamoDB that accepts and never answers is UNREACHABLE (exit 3) at the request timeout', async () => {
       const {dynamodbEndpoint} = testStack()
       proxy = await startFaultProxy({rates: {freeze: 1}, target: dynamodbEndpoint})
-      const result = await cli(['ddb', 'seed', '--table', clean, '--endpoint', proxy.endpoint, ...plan, '--now', now], {env: {CRUDDUR_REQUEST_TIMEOUT: '1'}})
+      const result = await cli(['ddb', 'seed', '--table', clean, '--endpoint', proxy.endpoint, ...plan, '--now', now], {
+        env: {CRUDDUR_REQUEST_TIMEOUT: '1'},
+      })
       expect(result.code, result.stderr).to.equal(3)
       expect(errorLines(result.stderr)).to.have.length(1)
       expect(result.stderr).to.include(`DynamoDB is not reachable at ${proxy.endpoint}`)
@@ -100,24 +130,40 @@ describe('resilience: faults, timeouts and interruptions', () => {
       const table = `resilience-sigint-${suffix}`
       await createTable(table, dynamodbEndpoint)
       // Three batches are written, the others hang: Ctrl-C comes in the middle of the seed.
-      proxy = await startFaultProxy({operations: ['BatchWriteItem'], rates: {freeze: 1}, script: ['pass', 'pass', 'pass'], target: dynamodbEndpoint})
-      const faults = proxy.stats.faults
-      const interrupted = await cli(['ddb', 'seed', '--table', table, '--endpoint', proxy.endpoint, ...plan, '--now', now], {
-        onSpawn(child) {
-          const poll = setInterval(() => {
-            if (faults.freeze) {
-              clearInterval(poll)
-              child.kill('SIGINT')
-            }
-          }, 20)
-          child.on('exit', () => clearInterval(poll))
-        },
+      proxy = await startFaultProxy({
+        operations: ['BatchWriteItem'],
+        rates: {freeze: 1},
+        script: ['pass', 'pass', 'pass'],
+        target: dynamodbEndpoint,
       })
+      const faults = proxy.stats.faults
+      const interrupted = await cli(
+        ['ddb', 'seed', '--table', table, '--endpoint', proxy.endpoint, ...plan, '--now', now],
+        {
+          onSpawn(child) {
+            const poll = setInterval(() => {
+              if (faults.freeze) {
+                clearInterval(poll)
+                child.kill('SIGINT')
+              }
+            }, 20)
+            child.on('exit', () => clearInterval(poll))
+          },
+        },
+      )
       expect(interrupted.code).to.not.equal(0)
       const partial = await tableItems(table, dynamodbEndpoint)
       expect(partial.length).to.be.within(1, cleanItems.length - 1)
 
-      const rerun = await cliJson<{completedConversations: number; now: string}>(['ddb', 'seed', '--table', table, '--endpoint', dynamodbEndpoint, ...plan])
+      const rerun = await cliJson<{completedConversations: number; now: string}>([
+        'ddb',
+        'seed',
+        '--table',
+        table,
+        '--endpoint',
+        dynamodbEndpoint,
+        ...plan,
+      ])
       expect(rerun.code, rerun.stderr).to.equal(0)
       expect(await tableItems(table, dynamodbEndpoint)).to.deep.equal(cleanItems)
       expect(rerun.json.now).to.equal(now)
@@ -133,25 +179,41 @@ describe('resilience: faults, timeouts and interruptions', () => {
     // Big enough that one batch at a time takes a while, so the kill lands in the middle of the seed.
     const bigPlan = ['--handles', handles.join(','), '--seed', '9', '--conversations', '4', '--messages', '100']
     const total = 4 * 100 + 2 * 4
-    const count = async (table: string) => (await client.send(new ScanCommand({Select: 'COUNT', TableName: table}))).Count ?? 0
+    const count = async (table: string) =>
+      (await client.send(new ScanCommand({Select: 'COUNT', TableName: table}))).Count ?? 0
     try {
       await createTable('killed', local.endpoint)
-      const killed = await cli(['ddb', 'seed', '--table', 'killed', '--endpoint', local.endpoint, ...bigPlan, '--now', now, '--concurrency', '1'], {
-        onSpawn(child) {
-          let counting = false
-          const poll = setInterval(async () => {
-            if (counting) return
-            counting = true
-            const written = await count('killed').catch(() => 0)
-            counting = false
-            if (written > 0) {
-              clearInterval(poll)
-              process.kill(local.pid, 'SIGKILL')
-            }
-          }, 20)
-          child.on('exit', () => clearInterval(poll))
+      const killed = await cli(
+        [
+          'ddb',
+          'seed',
+          '--table',
+          'killed',
+          '--endpoint',
+          local.endpoint,
+          ...bigPlan,
+          '--now',
+          now,
+          '--concurrency',
+          '1',
+        ],
+        {
+          onSpawn(child) {
+            let counting = false
+            const poll = setInterval(async () => {
+              if (counting) return
+              counting = true
+              const written = await count('killed').catch(() => 0)
+              counting = false
+              if (written > 0) {
+                clearInterval(poll)
+                process.kill(local.pid, 'SIGKILL')
+              }
+            }, 20)
+            child.on('exit', () => clearInterval(poll))
+          },
         },
-      })
+      )
       expect(killed.code, killed.stdout).to.not.equal(0)
 
       local = await startDynamoDbLocal({cacheDir: defaultCacheDir(), dir, inMemory: false, port})
@@ -160,7 +222,17 @@ describe('resilience: faults, timeouts and interruptions', () => {
       expect(rerun.code, rerun.stderr).to.equal(0)
 
       await createTable('clean', local.endpoint)
-      const seeded = await cli(['ddb', 'seed', '--table', 'clean', '--endpoint', local.endpoint, ...bigPlan, '--now', now])
+      const seeded = await cli([
+        'ddb',
+        'seed',
+        '--table',
+        'clean',
+        '--endpoint',
+        local.endpoint,
+        ...bigPlan,
+        '--now',
+        now,
+      ])
       expect(seeded.code, seeded.stderr).to.equal(0)
       const expected = await tableItems('clean', local.endpoint)
       expect(expected).to.have.length(total)
@@ -196,7 +268,9 @@ describe('resilience: faults, timeouts and interruptions', () => {
       const result = await cli(['db', 'sessions', '--database-url', url], {env: {CRUDDUR_CONNECT_TIMEOUT: '1'}})
       expect(result.code, result.stderr).to.equal(3)
       expect(errorLines(result.stderr)).to.have.length(1)
-      expect(result.stderr).to.include(`PostgreSQL at postgresql://postgres:****@127.0.0.1:${server.port}/cruddur is not answering`)
+      expect(result.stderr).to.include(
+        `PostgreSQL at postgresql://postgres:****@127.0.0.1:${server.port}/cruddur is not answering`,
+      )
     })
 
     it('PostgreSQL gone in the middle of a transaction: one line, exit 3, no crash', async () => {
@@ -221,7 +295,17 @@ describe('resilience: faults, timeouts and interruptions', () => {
     try {
       const {dynamodbEndpoint} = testStack()
       const result = await cliJson<{fromCache: boolean; conversations: unknown[]}>(
-        ['ddb', 'patterns', 'list-conversations', handles[0], '--table', clean, '--endpoint', dynamodbEndpoint, '--cache'],
+        [
+          'ddb',
+          'patterns',
+          'list-conversations',
+          handles[0],
+          '--table',
+          clean,
+          '--endpoint',
+          dynamodbEndpoint,
+          '--cache',
+        ],
         {env: {MOMENTO_LOCAL_ENDPOINT: `127.0.0.1:${server.port}`}},
       )
       expect(result.code, result.stderr).to.equal(0)

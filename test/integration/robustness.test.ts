@@ -38,7 +38,10 @@ async function recordingListener(): Promise<{connections: () => number; port: nu
 /** Runs the binary and closes its stdout after the first line, as `| head -1` does. */
 function firstLineThenClose(args: string[]): Promise<{code: number | null; line: string; stderr: string}> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), ...args], {cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let out = ''
     let stderr = ''
     child.stdout.on('data', (chunk) => {
@@ -53,12 +56,19 @@ function firstLineThenClose(args: string[]): Promise<{code: number | null; line:
 
 describe('robustness: the exit-code contract, masking and terminal safety', () => {
   describe('unknown commands and extra arguments', () => {
-    for (const args of [['nosuch'], ['ddb', 'nosuch'], ['ddb', 'list-tables', 'extra'], ['local', 'status', 'one', 'two']]) {
+    for (const args of [
+      ['nosuch'],
+      ['ddb', 'nosuch'],
+      ['ddb', 'list-tables', 'extra'],
+      ['local', 'status', 'one', 'two'],
+    ]) {
       it(`\`${args.join(' ')}\` is a usage error: exit 2, one line, JSON under --json`, async () => {
         const result = await cli(args)
         expect(result.code).to.equal(2)
         expect(errorLines(result.stderr)).to.have.length(1)
-        expect(result.stderr).to.match(/^Error: /).and.include(args.at(-1))
+        expect(result.stderr)
+          .to.match(/^Error: /)
+          .and.include(args.at(-1))
         const {code, json, stderr} = await cliJson<JsonError>(args)
         expect(code).to.equal(2)
         expect(json.error).to.include({code: 'INVALID_INPUT', exitCode: 2})
@@ -90,13 +100,16 @@ describe('robustness: the exit-code contract, masking and terminal safety', () =
     }
   })
 
-  describe('endpoints where something else answers: one line, not the parser\'s text', () => {
+  describe("endpoints where something else answers: one line, not the parser's text", () => {
     it('a gRPC port (the Momento stand-in) as DynamoDB: exit 3', async () => {
       const momento = readState(testStack().stateDir).momento!
       const result = await cli(['ddb', 'list-tables', '--endpoint', `http://127.0.0.1:${momento.port}`])
       expect(result.code).to.equal(3)
       expect(errorLines(result.stderr)).to.have.length(1)
-      expect(result.stderr).to.include(`http://127.0.0.1:${momento.port}`).and.include('--endpoint').and.not.include('Parse Error')
+      expect(result.stderr)
+        .to.include(`http://127.0.0.1:${momento.port}`)
+        .and.include('--endpoint')
+        .and.not.include('Parse Error')
     })
 
     it('the Cognito port as DynamoDB: exit 3', async () => {
@@ -125,17 +138,39 @@ describe('robustness: the exit-code contract, masking and terminal safety', () =
       const shown = await cli(['ddb', 'scan', '--table', `missing-${randomUUID()}`, '--endpoint', endpoint])
       expect(shown.code).to.equal(4)
       expect(shown.stderr).to.include('→ local http://admin:****@localhost').and.include('Error: Table')
-      const failed = await cliJson<JsonError>(['ddb', 'list-tables', '--endpoint', `http://admin:${SECRET}@127.0.0.1:1`])
+      const failed = await cliJson<JsonError>([
+        'ddb',
+        'list-tables',
+        '--endpoint',
+        `http://admin:${SECRET}@127.0.0.1:1`,
+      ])
       expect(failed.code).to.equal(3)
       expect(failed.json.error.message).to.include('http://admin:****@127.0.0.1:1')
-      for (const output of [ok.stdout, ok.stderr, shown.stdout, shown.stderr, failed.stdout, failed.stderr]) expect(output).to.not.include(SECRET)
+      for (const output of [ok.stdout, ok.stderr, shown.stdout, shown.stderr, failed.stdout, failed.stderr])
+        expect(output).to.not.include(SECRET)
     })
 
     it('userinfo in a Cognito endpoint and a Momento endpoint', async () => {
-      const cognito = await cli(['db', 'update-cognito-user-ids', '--cognito-endpoint', `http://admin:${SECRET}@127.0.0.1:1`, '--user-pool-id', 'x'])
-      const cognitoJson = await cliJson<JsonError>(['db', 'update-cognito-user-ids', '--cognito-endpoint', `http://admin:${SECRET}@127.0.0.1:1`, '--user-pool-id', 'x'])
+      const cognito = await cli([
+        'db',
+        'update-cognito-user-ids',
+        '--cognito-endpoint',
+        `http://admin:${SECRET}@127.0.0.1:1`,
+        '--user-pool-id',
+        'x',
+      ])
+      const cognitoJson = await cliJson<JsonError>([
+        'db',
+        'update-cognito-user-ids',
+        '--cognito-endpoint',
+        `http://admin:${SECRET}@127.0.0.1:1`,
+        '--user-pool-id',
+        'x',
+      ])
       expect(cognito.code).to.equal(3)
-      expect(cognito.stderr).to.include('cognito local http://admin:****@127.0.0.1:1').and.include('Cognito is not reachable at http://admin:****@')
+      expect(cognito.stderr)
+        .to.include('cognito local http://admin:****@127.0.0.1:1')
+        .and.include('Cognito is not reachable at http://admin:****@')
       const momento = await cli(['momento', 'list-caches', '--momento-endpoint', `grpc://admin:${SECRET}@127.0.0.1:1`])
       expect(momento.code).to.equal(2)
       expect(momento.stderr).to.include('admin:****@')
@@ -174,10 +209,23 @@ describe('robustness: the exit-code contract, masking and terminal safety', () =
     let ddb: DynamoDbClients
 
     before(async () => {
-      ddb = createDynamoDbClients({endpoint: testStack().dynamodbEndpoint, ignoredEnv: [], kind: 'local', region: 'us-east-1', source: 'flag', table})
+      ddb = createDynamoDbClients({
+        endpoint: testStack().dynamodbEndpoint,
+        ignoredEnv: [],
+        kind: 'local',
+        region: 'us-east-1',
+        source: 'flag',
+        table,
+      })
       await loadTableSchema(ddb.client, {tableName: table})
       const sender = {displayName: 'Mallory\u001B[31m', handle: 'mallory\u202E', uuid: randomUUID()}
-      const item = messageItem({createdAt: timestamp(new Date('2026-01-02T03:04:05Z')), messageGroupUuid: group, messageUuid: randomUUID(), sender, text})
+      const item = messageItem({
+        createdAt: timestamp(new Date('2026-01-02T03:04:05Z')),
+        messageGroupUuid: group,
+        messageUuid: randomUUID(),
+        sender,
+        text,
+      })
       await ddb.doc.send(new PutCommand({Item: item, TableName: table}))
     })
     after(async () => {
@@ -226,11 +274,22 @@ describe('robustness: the exit-code contract, masking and terminal safety', () =
 
     before(async function () {
       this.timeout(120_000)
-      ddb = createDynamoDbClients({endpoint: testStack().dynamodbEndpoint, ignoredEnv: [], kind: 'local', region: 'us-east-1', source: 'flag', table})
+      ddb = createDynamoDbClients({
+        endpoint: testStack().dynamodbEndpoint,
+        ignoredEnv: [],
+        kind: 'local',
+        region: 'us-east-1',
+        source: 'flag',
+        table,
+      })
       await loadTableSchema(ddb.client, {tableName: table})
       // More than a pipe holds (64 KiB), so the writer is still writing when the reader goes away.
       const filler = 'x'.repeat(200)
-      const items = Array.from({length: 1500}, (_, i) => ({message: filler, pk: `MSG#${randomUUID()}`, sk: `2026-01-01T00:00:00.000Z#${i}`}))
+      const items = Array.from({length: 1500}, (_, i) => ({
+        message: filler,
+        pk: `MSG#${randomUUID()}`,
+        sk: `2026-01-01T00:00:00.000Z#${i}`,
+      }))
       await batchWriteAll(ddb.doc, table, items)
     })
     after(async () => {
@@ -288,7 +347,10 @@ describe('robustness: the exit-code contract, masking and terminal safety', () =
       expect(rows).to.deep.equal([])
     })
 
-    for (const [key, input] of [['Ctrl-C', '\u0003'], ['Ctrl-D', '\u0004']] as const) {
+    for (const [key, input] of [
+      ['Ctrl-C', '\u0003'],
+      ['Ctrl-D', '\u0004'],
+    ] as const) {
       it(`${key} at the production prompt: exit 7, nothing written`, async () => {
         const result = await cliInTerminal(['db', 'seed', '--prod'], input, {env: {PROD_CONNECTION_URL: db.url}})
         expect(result.code, result.stdout).to.equal(7)

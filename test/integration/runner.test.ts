@@ -18,9 +18,16 @@ describe('through the oclif runner', () => {
   })
 
   it('ddb list-tables returns its target: the running local stack', async () => {
-    const {error, result} = await run<{target: {endpoint: string; kind: string; table: string}; tables: string[]}>(['ddb', 'list-tables'])
+    const {error, result} = await run<{target: {endpoint: string; kind: string; table: string}; tables: string[]}>([
+      'ddb',
+      'list-tables',
+    ])
     expect(error).to.equal(undefined)
-    expect(result!.target).to.include({endpoint: testStack().dynamodbEndpoint, kind: 'local', table: 'cruddur-messages'})
+    expect(result!.target).to.include({
+      endpoint: testStack().dynamodbEndpoint,
+      kind: 'local',
+      table: 'cruddur-messages',
+    })
     expect(result!.tables).to.be.an('array')
   })
 

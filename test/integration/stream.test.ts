@@ -1,11 +1,27 @@
-import {CreateTableCommand, DeleteTableCommand, DescribeTableCommand, DynamoDBClient, waitUntilTableNotExists} from '@aws-sdk/client-dynamodb'
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  waitUntilTableNotExists,
+} from '@aws-sdk/client-dynamodb'
 import {DynamoDBStreamsClient} from '@aws-sdk/client-dynamodb-streams'
 import {DynamoDBDocumentClient, PutCommand} from '@aws-sdk/lib-dynamodb'
 import {marshall} from '@aws-sdk/util-dynamodb'
 import {expect} from 'chai'
 import {type ChildProcess, spawn} from 'node:child_process'
 import {createHash, randomUUID} from 'node:crypto'
-import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {basename, dirname, join} from 'node:path'
 import {createInterface} from 'node:readline'
@@ -29,7 +45,11 @@ import {cli, cliJson, errorLines, ROOT} from '../support/cli.js'
 import {startEmptyPageProxy} from '../support/empty-page-proxy.js'
 import {MessagesTable} from '../../src/lib/dynamodb/messages-table.js'
 
-const person = (name: string): Participant => ({displayName: `User ${name}`, handle: `${name}_${randomUUID().slice(0, 6)}`, uuid: randomUUID()})
+const person = (name: string): Participant => ({
+  displayName: `User ${name}`,
+  handle: `${name}_${randomUUID().slice(0, 6)}`,
+  uuid: randomUUID(),
+})
 
 let sequence = 1000
 /** A stream record as Lambda delivers it; sequence numbers rise in creation order, as in a shard. */
@@ -81,15 +101,25 @@ async function contend(contenders: number, stateDir: string, identities: StreamI
     CONTENDER: JSON.stringify({identities, stateDir}),
   }
   const children = Array.from({length: contenders}, () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '--eval', CONTENDER], {cwd: ROOT, env, stdio: ['pipe', 'pipe', 'inherit']})
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '--eval', CONTENDER], {
+      cwd: ROOT,
+      env,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    })
     child.stdin.on('error', () => {}) // a contender that died early is reported by its missing output
-    return {exited: new Promise((resolve) => child.on('exit', resolve)), lines: createInterface({input: child.stdout})[Symbol.asyncIterator](), process: child}
+    return {
+      exited: new Promise((resolve) => child.on('exit', resolve)),
+      lines: createInterface({input: child.stdout})[Symbol.asyncIterator](),
+      process: child,
+    }
   })
   try {
     for (const child of children) expect((await child.lines.next()).value).to.equal('ready')
     const startAt = Date.now() + 100
     for (const child of children) child.process.stdin.write(`${startAt}\n`)
-    const results = await Promise.all(children.map(async (child) => JSON.parse((await child.lines.next()).value) as string[]))
+    const results = await Promise.all(
+      children.map(async (child) => JSON.parse((await child.lines.next()).value) as string[]),
+    )
     return identities.map((_, i) => results.map((result) => result[i]))
   } finally {
     for (const child of children) child.process.stdin.end()
@@ -144,12 +174,15 @@ describe('ddb stream', () => {
   describe('the handler', () => {
     it('applies every record of a large batch across many conversations', async () => {
       const conversations = await Promise.all(Array.from({length: 15}, () => conversation()))
-      const messages = conversations.flatMap(({a, b, group}) => Array.from({length: 8}, (_, i) => message(group, i % 2 ? a : b, i + 1)))
+      const messages = conversations.flatMap(({a, b, group}) =>
+        Array.from({length: 8}, (_, i) => message(group, i % 2 ? a : b, i + 1)),
+      )
       const handle = createStreamHandler({log: silent, table: messagesTable})
       const outcome = await handle({Records: messages.map((item) => insertRecord(item))})
       expect(outcome.batchItemFailures).to.deep.equal([])
       expect(outcome.applied).to.equal(120)
-      for (const {group} of conversations) await expectRowsShow(group, messages.filter((m) => m.pk.endsWith(group)).at(-1)!)
+      for (const {group} of conversations)
+        await expectRowsShow(group, messages.filter((m) => m.pk.endsWith(group)).at(-1)!)
     })
 
     it('a replayed batch changes nothing', async () => {
@@ -167,19 +200,26 @@ describe('ddb stream', () => {
     it('records out of order leave the newest message on both rows', async () => {
       const {a, b, group} = await conversation()
       const messages = [5, 2, 9, 1, 7].map((minute) => message(group, minute % 2 ? a : b, minute))
-      const outcome = await createStreamHandler({log: silent, table: messagesTable})({Records: messages.map((item) => insertRecord(item))})
+      const outcome = await createStreamHandler({log: silent, table: messagesTable})({
+        Records: messages.map((item) => insertRecord(item)),
+      })
       expect(outcome.batchItemFailures).to.deep.equal([])
       await expectRowsShow(group, messages[2])
     })
 
     it('concurrent invocations over the same conversations never leave a stale or duplicated row', async () => {
       const conversations = await Promise.all(Array.from({length: 4}, () => conversation()))
-      const messages = conversations.flatMap(({a, group}) => Array.from({length: 12}, (_, i) => message(group, a, i + 1)))
+      const messages = conversations.flatMap(({a, group}) =>
+        Array.from({length: 12}, (_, i) => message(group, a, i + 1)),
+      )
       // Four batches, each holding messages of every conversation, racing each other.
       const batches = [0, 1, 2, 3].map((k) => messages.filter((_, i) => i % 4 === k).map((item) => insertRecord(item)))
-      const outcomes = await Promise.all(batches.map((records) => createStreamHandler({log: silent, table: messagesTable})({Records: records})))
+      const outcomes = await Promise.all(
+        batches.map((records) => createStreamHandler({log: silent, table: messagesTable})({Records: records})),
+      )
       for (const outcome of outcomes) expect(outcome.batchItemFailures).to.deep.equal([])
-      for (const {group} of conversations) await expectRowsShow(group, messages.filter((m) => m.pk.endsWith(group)).at(-1)!)
+      for (const {group} of conversations)
+        await expectRowsShow(group, messages.filter((m) => m.pk.endsWith(group)).at(-1)!)
     })
 
     it('passes over everything that is not a new message', async () => {
@@ -209,7 +249,13 @@ describe('ddb stream', () => {
       const [one, two, three] = await Promise.all([conversation(), conversation(), conversation()])
       const poison = message(two.group, two.a, 4, 'this one fails')
       const afterPoison = message(two.group, two.b, 5)
-      const items = [message(one.group, one.a, 3), poison, message(three.group, three.b, 6), afterPoison, message(one.group, one.b, 7)]
+      const items = [
+        message(one.group, one.a, 3),
+        poison,
+        message(three.group, three.b, 6),
+        afterPoison,
+        message(one.group, one.b, 7),
+      ]
       const records = items.map((item) => insertRecord(item))
       const apply = async (t: MessagesTable, item: MessageItem) => {
         if (item.message_uuid === poison.message_uuid) throw new Error('simulated failure')
@@ -217,14 +263,21 @@ describe('ddb stream', () => {
       }
 
       const logs: StreamLogEntry[] = []
-      const outcome = await createStreamHandler({apply, log: (entry) => logs.push(entry), table: messagesTable})({Records: records})
+      const outcome = await createStreamHandler({apply, log: (entry) => logs.push(entry), table: messagesTable})({
+        Records: records,
+      })
       expect(outcome.batchItemFailures).to.deep.equal([{itemIdentifier: records[1].dynamodb!.SequenceNumber}])
       // The rest of the failed conversation waits for the redelivery that starts at the failed record.
       expect(outcome).to.include({applied: 3, skipped: 1})
       await expectRowsShow(one.group, items[4])
       await expectRowsShow(three.group, items[2])
       const failure = logs.find((entry) => entry.event === 'recordFailed')!
-      expect(failure).to.include({errorMessage: 'simulated failure', pk: poison.pk, sequenceNumber: records[1].dynamodb!.SequenceNumber, sk: poison.sk})
+      expect(failure).to.include({
+        errorMessage: 'simulated failure',
+        pk: poison.pk,
+        sequenceNumber: records[1].dynamodb!.SequenceNumber,
+        sk: poison.sk,
+      })
     })
 
     it('logs are JSON-ready and never contain message text', async () => {
@@ -235,8 +288,12 @@ describe('ddb stream', () => {
         throw new Error('boom')
       }
 
-      await createStreamHandler({log: (entry) => logs.push(entry), table: messagesTable})({Records: [insertRecord(message(group, a, 1, secret))]})
-      await createStreamHandler({apply, log: (entry) => logs.push(entry), table: messagesTable})({Records: [insertRecord(message(group, a, 2, secret))]})
+      await createStreamHandler({log: (entry) => logs.push(entry), table: messagesTable})({
+        Records: [insertRecord(message(group, a, 1, secret))],
+      })
+      await createStreamHandler({apply, log: (entry) => logs.push(entry), table: messagesTable})({
+        Records: [insertRecord(message(group, a, 2, secret))],
+      })
       const text = logs.map((entry) => JSON.stringify(entry)).join('\n')
       expect(logs.map((entry) => entry.event)).to.include.members(['batch', 'recordFailed'])
       expect(text).to.not.include(secret)
@@ -252,7 +309,9 @@ describe('ddb stream', () => {
       }
 
       const logs: StreamLogEntry[] = []
-      const outcome = await createStreamHandler({afterApply, log: (entry) => logs.push(entry), table: messagesTable})({Records: items.map((item) => insertRecord(item))})
+      const outcome = await createStreamHandler({afterApply, log: (entry) => logs.push(entry), table: messagesTable})({
+        Records: items.map((item) => insertRecord(item)),
+      })
       expect(outcome.batchItemFailures).to.deep.equal([])
       expect(seen).to.deep.equal(items.map((item) => item.message_uuid))
       expect(logs.filter((entry) => entry.event === 'afterApplyFailed')).to.have.length(2)
@@ -276,7 +335,13 @@ describe('ddb stream', () => {
         expect(await handler({Records: [insertRecord(item)]})).to.deep.equal({batchItemFailures: []})
       } finally {
         console.log = log
-        for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_REGION', 'AWS_SECRET_ACCESS_KEY', 'DDB_MESSAGE_TABLE']) {
+        for (const name of [
+          'AWS_ACCESS_KEY_ID',
+          'AWS_ENDPOINT_URL_DYNAMODB',
+          'AWS_REGION',
+          'AWS_SECRET_ACCESS_KEY',
+          'DDB_MESSAGE_TABLE',
+        ]) {
           if (saved[name] === undefined) delete process.env[name]
           else process.env[name] = saved[name]
         }
@@ -294,10 +359,16 @@ describe('ddb stream', () => {
       }
 
       const arn = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:momento-key'
-      const filled = await environmentWithSecrets({MOMENTO_API_KEY_SECRET_ARN: arn, MOMENTO_CACHE_NAME: 'cruddur'}, readSecret)
+      const filled = await environmentWithSecrets(
+        {MOMENTO_API_KEY_SECRET_ARN: arn, MOMENTO_CACHE_NAME: 'cruddur'},
+        readSecret,
+      )
       expect(filled.MOMENTO_API_KEY).to.equal('key-from-the-secret')
       // A key already given, or no cache at all: Secrets Manager is not asked.
-      await environmentWithSecrets({MOMENTO_API_KEY: 'given', MOMENTO_API_KEY_SECRET_ARN: arn, MOMENTO_CACHE_NAME: 'cruddur'}, readSecret)
+      await environmentWithSecrets(
+        {MOMENTO_API_KEY: 'given', MOMENTO_API_KEY_SECRET_ARN: arn, MOMENTO_CACHE_NAME: 'cruddur'},
+        readSecret,
+      )
       await environmentWithSecrets({MOMENTO_API_KEY_SECRET_ARN: arn}, readSecret)
       expect(asked).to.deep.equal([arn])
     })
@@ -309,7 +380,11 @@ describe('ddb stream', () => {
 
     before(() => {
       stateDir = mkdtempSync(join(tmpdir(), 'cruddur-stream-'))
-      streams = new DynamoDBStreamsClient({credentials: LOCAL_CREDENTIALS, endpoint: testStack().dynamodbEndpoint, region: 'us-east-1'})
+      streams = new DynamoDBStreamsClient({
+        credentials: LOCAL_CREDENTIALS,
+        endpoint: testStack().dynamodbEndpoint,
+        region: 'us-east-1',
+      })
     })
 
     after(() => {
@@ -317,8 +392,22 @@ describe('ddb stream', () => {
       rmSync(stateDir, {force: true, recursive: true})
     })
 
-    const run = (handler: Parameters<typeof processStream>[0]['handler'], extra: Partial<Parameters<typeof processStream>[0]> = {}) =>
-      processStream({batchSize: 25, client, endpoint: testStack().dynamodbEndpoint, handler, once: true, retryDelayMs: 1, stateDir, streams, table, ...extra})
+    const run = (
+      handler: Parameters<typeof processStream>[0]['handler'],
+      extra: Partial<Parameters<typeof processStream>[0]> = {},
+    ) =>
+      processStream({
+        batchSize: 25,
+        client,
+        endpoint: testStack().dynamodbEndpoint,
+        handler,
+        once: true,
+        retryDelayMs: 1,
+        stateDir,
+        streams,
+        table,
+        ...extra,
+      })
 
     it('takes the lowest failed sequence number as the checkpoint, as Lambda does', () => {
       const records = [1, 2, 3, 4].map(() => insertRecord({pk: 'MSG#x', sk: 'y'}))
@@ -369,7 +458,11 @@ describe('ddb stream', () => {
 
   describe('the checkpoint lock', () => {
     let stateDir: string
-    const identity = (n: number): StreamIdentity => ({endpoint: 'http://localhost:8000', streamArn: `arn:stream/${n}`, table: `lock-test-${n}`})
+    const identity = (n: number): StreamIdentity => ({
+      endpoint: 'http://localhost:8000',
+      streamArn: `arn:stream/${n}`,
+      table: `lock-test-${n}`,
+    })
     const lockFileOf = (store: CheckpointStore) => store.file.replace(/\.json$/, '.lock')
     const writeLock = (store: CheckpointStore, pid: number) => {
       mkdirSync(dirname(store.file), {recursive: true})
@@ -390,7 +483,10 @@ describe('ddb stream', () => {
     it('of processors starting together, exactly one takes the lock', async () => {
       const identities = Array.from({length: 20}, (_, n) => identity(n))
       for (const contenders of await contend(4, stateDir, identities)) {
-        expect(contenders.filter((result) => result === 'won'), contenders.join()).to.have.length(1)
+        expect(
+          contenders.filter((result) => result === 'won'),
+          contenders.join(),
+        ).to.have.length(1)
         expect(contenders.filter((result) => result === 'CONFLICT')).to.have.length(3)
       }
     })
@@ -399,11 +495,14 @@ describe('ddb stream', () => {
       const identities = Array.from({length: 10}, (_, n) => identity(n))
       for (const id of identities) writeLock(new CheckpointStore(stateDir, id), deadPid)
       for (const contenders of await contend(4, stateDir, identities)) {
-        expect(contenders.filter((result) => result === 'won'), contenders.join()).to.have.length(1)
+        expect(
+          contenders.filter((result) => result === 'won'),
+          contenders.join(),
+        ).to.have.length(1)
       }
     })
 
-    it('a lock with this process\'s pid that no store here holds was left by an earlier process, and is taken over', async () => {
+    it("a lock with this process's pid that no store here holds was left by an earlier process, and is taken over", async () => {
       const store = new CheckpointStore(stateDir, identity(0))
       writeLock(store, process.pid)
       await store.lock()
@@ -414,19 +513,43 @@ describe('ddb stream', () => {
     it('stale checkpoints are removed: a replaced stream of the table at its endpoint, files past the retention, files of the old naming (adopted, without the password)', () => {
       const directory = join(stateDir, 'stream-checkpoints')
       mkdirSync(directory, {recursive: true})
-      const current: StreamIdentity = {endpoint: 'http://localhost:8000', streamArn: 'arn:stream/new', table: 'messages'}
+      const current: StreamIdentity = {
+        endpoint: 'http://localhost:8000',
+        streamArn: 'arn:stream/new',
+        table: 'messages',
+      }
       const write = (name: string, data: object) => {
         writeFileSync(join(directory, name), JSON.stringify(data))
         return join(directory, name)
       }
 
       const hash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16)
-      const replaced = write(`${hash('arn:stream/old')}.json`, {endpoint: 'http://127.0.0.1:8000', shards: {}, streamArn: 'arn:stream/old', table: 'messages'})
-      const elsewhere = write(`${hash('arn:stream/other')}.json`, {endpoint: 'http://localhost:9000', shards: {}, streamArn: 'arn:stream/other', table: 'messages'})
-      const expired = write(`${hash('arn:stream/idle')}.json`, {endpoint: 'http://localhost:9000', shards: {}, streamArn: 'arn:stream/idle', table: 'other'})
+      const replaced = write(`${hash('arn:stream/old')}.json`, {
+        endpoint: 'http://127.0.0.1:8000',
+        shards: {},
+        streamArn: 'arn:stream/old',
+        table: 'messages',
+      })
+      const elsewhere = write(`${hash('arn:stream/other')}.json`, {
+        endpoint: 'http://localhost:9000',
+        shards: {},
+        streamArn: 'arn:stream/other',
+        table: 'messages',
+      })
+      const expired = write(`${hash('arn:stream/idle')}.json`, {
+        endpoint: 'http://localhost:9000',
+        shards: {},
+        streamArn: 'arn:stream/idle',
+        table: 'other',
+      })
       utimesSync(expired, new Date(Date.now() - 25 * 3_600_000), new Date(Date.now() - 25 * 3_600_000))
       const legacyEndpoint = 'http://someone:hunter2@localhost:8000'
-      const legacy = write(`${hash(`${legacyEndpoint}\nmessages\narn:stream/new`)}.json`, {endpoint: legacyEndpoint, shards: {s1: {after: '42'}}, streamArn: 'arn:stream/new', table: 'messages'})
+      const legacy = write(`${hash(`${legacyEndpoint}\nmessages\narn:stream/new`)}.json`, {
+        endpoint: legacyEndpoint,
+        shards: {s1: {after: '42'}},
+        streamArn: 'arn:stream/new',
+        table: 'messages',
+      })
 
       retireStaleCheckpoints(stateDir, current)
       for (const gone of [replaced, expired, legacy]) expect(existsSync(gone), gone).to.equal(false)
@@ -439,7 +562,10 @@ describe('ddb stream', () => {
     it('a second store of the same stream in one process is refused until the first unlocks', async () => {
       const [first, second] = [new CheckpointStore(stateDir, identity(0)), new CheckpointStore(stateDir, identity(0))]
       await first.lock()
-      const refused = await second.lock().then(() => undefined, (error: Error) => error)
+      const refused = await second.lock().then(
+        () => undefined,
+        (error: Error) => error,
+      )
       expect(refused?.message).to.match(/Another `cruddur ddb stream process` \(pid \d+\)/)
       first.unlock()
       await second.lock()
@@ -477,16 +603,52 @@ describe('ddb stream', () => {
     })
 
     it('create-message into new and existing conversations, then process --once: both users see the new last message', async () => {
-      const started = await cliJson<{messageGroupUuid: string}>(['ddb', 'patterns', 'create-message', 'first words', '--from', cara, '--to', dave, ...tableFlags])
+      const started = await cliJson<{messageGroupUuid: string}>([
+        'ddb',
+        'patterns',
+        'create-message',
+        'first words',
+        '--from',
+        cara,
+        '--to',
+        dave,
+        ...tableFlags,
+      ])
       expect(started.code, started.stderr).to.equal(0)
-      const other = await cliJson(['ddb', 'patterns', 'create-message', 'hi erin', '--from', cara, '--to', erin, ...tableFlags])
+      const other = await cliJson([
+        'ddb',
+        'patterns',
+        'create-message',
+        'hi erin',
+        '--from',
+        cara,
+        '--to',
+        erin,
+        ...tableFlags,
+      ])
       expect(other.code, other.stderr).to.equal(0)
-      const reply = await cliJson(['ddb', 'patterns', 'create-message', 'a reply', '--from', dave, '--to', cara, ...tableFlags])
+      const reply = await cliJson([
+        'ddb',
+        'patterns',
+        'create-message',
+        'a reply',
+        '--from',
+        dave,
+        '--to',
+        cara,
+        ...tableFlags,
+      ])
       expect(reply.code, reply.stderr).to.equal(0)
       // A message whose writer died before updating the rows: only the stream brings them up to date.
       const group = started.json.messageGroupUuid
       const sender = {displayName: `User ${dave}`, handle: dave, uuid: await senderUuid(dave)}
-      const orphan = messageItem({createdAt: new Date().toISOString(), messageGroupUuid: group, messageUuid: randomUUID(), sender, text: 'written while nobody applied it'})
+      const orphan = messageItem({
+        createdAt: new Date().toISOString(),
+        messageGroupUuid: group,
+        messageUuid: randomUUID(),
+        sender,
+        text: 'written while nobody applied it',
+      })
       await doc.send(new PutCommand({Item: orphan, TableName: table}))
       expect((await lastMessageWith(cara, dave))!.lastMessage).to.equal('a reply')
 
@@ -503,13 +665,24 @@ describe('ddb stream', () => {
       // A message into a conversation that has no rows: Pattern D cannot apply it, however often it tries.
       const group = randomUUID()
       const sender = {displayName: 'Nobody', handle: `nobody_${group.slice(0, 8)}`, uuid: randomUUID()}
-      const lost = messageItem({createdAt: new Date().toISOString(), messageGroupUuid: group, messageUuid: randomUUID(), sender, text: 'into the void'})
+      const lost = messageItem({
+        createdAt: new Date().toISOString(),
+        messageGroupUuid: group,
+        messageUuid: randomUUID(),
+        sender,
+        text: 'into the void',
+      })
       await doc.send(new PutCommand({Item: lost, TableName: table}))
 
       const result = await cli(['ddb', 'stream', 'process', '--once', '--max-retries', '0', ...tableFlags])
       expect(result.code, result.stderr).to.equal(1)
-      expect(result.stderr).to.include(`gave up on ${lost.pk}`).and.include(`cruddur ddb patterns update-message-group ${group}`)
-      const kept = readFileSync(join(testStack().stateDir, 'stream-given-up.ndjson'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as {pk: string; table: string})
+      expect(result.stderr)
+        .to.include(`gave up on ${lost.pk}`)
+        .and.include(`cruddur ddb patterns update-message-group ${group}`)
+      const kept = readFileSync(join(testStack().stateDir, 'stream-given-up.ndjson'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as {pk: string; table: string})
       expect(kept.at(-1)).to.include({pk: lost.pk, table})
       // Given up means moved past: the next run does not try it again.
       const again = await cliJson<ProcessJson>(['ddb', 'stream', 'process', '--once', ...tableFlags])
@@ -520,7 +693,17 @@ describe('ddb stream', () => {
     it('a restarted processor continues after its checkpoint and does not reapply old records', async () => {
       const again = await cliJson<ProcessJson>(['ddb', 'stream', 'process', '--once', ...tableFlags])
       expect(again.json).to.include({applied: 0, records: 0})
-      const sent = await cliJson(['ddb', 'patterns', 'create-message', 'one more', '--from', erin, '--to', cara, ...tableFlags])
+      const sent = await cliJson([
+        'ddb',
+        'patterns',
+        'create-message',
+        'one more',
+        '--from',
+        erin,
+        '--to',
+        cara,
+        ...tableFlags,
+      ])
       expect(sent.code, sent.stderr).to.equal(0)
       const next = await cliJson<ProcessJson>(['ddb', 'stream', 'process', '--once', ...tableFlags])
       // Its message (and the row moves create-message made itself) and nothing from before.
@@ -536,9 +719,18 @@ describe('ddb stream', () => {
     it('tail --once --json prints the stream as ndjson, one Lambda-shaped record per line', async () => {
       const result = await cli(['ddb', 'stream', 'tail', '--once', '--json', ...tableFlags])
       expect(result.code, result.stderr).to.equal(0)
-      const records = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as StreamRecord)
-      const messages = records.filter((record) => record.eventName === 'INSERT' && record.dynamodb?.Keys?.pk?.S?.startsWith('MSG#'))
-      expect(messages.map((record) => record.dynamodb!.NewImage!.message.S)).to.include.members(['first words', 'a reply', 'one more'])
+      const records = result.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as StreamRecord)
+      const messages = records.filter(
+        (record) => record.eventName === 'INSERT' && record.dynamodb?.Keys?.pk?.S?.startsWith('MSG#'),
+      )
+      expect(messages.map((record) => record.dynamodb!.NewImage!.message.S)).to.include.members([
+        'first words',
+        'a reply',
+        'one more',
+      ])
       expect(records.every((record) => record.eventSourceARN?.includes(`table/${table}/stream/`))).to.equal(true)
     })
   })
@@ -564,21 +756,32 @@ describe('ddb stream', () => {
       return name
     }
 
-    const streamArnOf = async (name: string) => (await client.send(new DescribeTableCommand({TableName: name}))).Table!.LatestStreamArn!
-    const storeOf = async (name: string) => new CheckpointStore(stateDir, {endpoint: endpoint(), streamArn: await streamArnOf(name), table: name})
+    const streamArnOf = async (name: string) =>
+      (await client.send(new DescribeTableCommand({TableName: name}))).Table!.LatestStreamArn!
+    const storeOf = async (name: string) =>
+      new CheckpointStore(stateDir, {endpoint: endpoint(), streamArn: await streamArnOf(name), table: name})
     const flags = (name: string, at = endpoint()) => ['--table', name, '--endpoint', at, '--state-dir', stateDir]
 
     /**
      * `conversations` conversations (rows moved by createMessage), then `each` messages apiece written with no
      * row update, as by a writer that died: only the stream brings the rows to the newest. Returns the newest.
      */
-    async function pendingMessages(name: string, conversations: number, each: number): Promise<Map<string, MessageItem>> {
+    async function pendingMessages(
+      name: string,
+      conversations: number,
+      each: number,
+    ): Promise<Map<string, MessageItem>> {
       const newest = new Map<string, MessageItem>()
       const items: MessageItem[] = []
       await Promise.all(
         Array.from({length: conversations}, async () => {
           const [a, b] = [person('ann'), person('bob')]
-          const {messageGroupUuid: group} = await createMessage(new MessagesTable({doc, name}), {now: at(0), recipient: b, sender: a, text: 'hello'})
+          const {messageGroupUuid: group} = await createMessage(new MessagesTable({doc, name}), {
+            now: at(0),
+            recipient: b,
+            sender: a,
+            text: 'hello',
+          })
           for (let minute = 1; minute <= each; minute++) items.push(message(group, minute % 2 ? a : b, minute))
           newest.set(group, items.at(-1)!)
         }),
@@ -590,22 +793,35 @@ describe('ddb stream', () => {
     async function expectAllNewest(name: string, newest: Map<string, MessageItem>) {
       for (const [group, item] of newest) {
         const rows = await queryGroupRows(new MessagesTable({doc, name}), group)
-        expect(rows.map((row) => row.last_message_sk), `rows of ${group}`).to.deep.equal([item.sk, item.sk])
+        expect(
+          rows.map((row) => row.last_message_sk),
+          `rows of ${group}`,
+        ).to.deep.equal([item.sk, item.sk])
       }
     }
 
     /** A long-running `cruddur` with its stderr collected; `exited` resolves with its code (or signal). */
     function start(args: string[]): {child: ChildProcess; stderr: () => string; exited: Promise<number | string>} {
-      const child = spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), ...args], {cwd: ROOT, env: process.env, stdio: ['ignore', 'ignore', 'pipe']})
+      const child = spawn(process.execPath, [join(ROOT, 'bin', 'run.js'), ...args], {
+        cwd: ROOT,
+        env: process.env,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      })
       let stderr = ''
       child.stderr!.on('data', (chunk) => (stderr += chunk))
-      const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)))
+      const exited = new Promise<number | string>((resolve) =>
+        child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+      )
       return {child, exited, stderr: () => stderr}
     }
 
     /** Waits for `condition`, checking every 20 ms; two minutes without it fail the test (nothing is timed). */
     async function until(what: string, condition: () => boolean | Promise<boolean>) {
-      for (const give = Date.now() + 120_000; !(await condition()); await new Promise((resolve) => setTimeout(resolve, 20))) {
+      for (
+        const give = Date.now() + 120_000;
+        !(await condition());
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      ) {
         if (Date.now() > give) throw new Error(`still waiting for ${what}`)
       }
     }
@@ -613,7 +829,9 @@ describe('ddb stream', () => {
     /** Ends a command that has not ended within a minute (a hang), so the test reports it instead of hanging. */
     async function bounded<T>(what: string, run: Promise<T>): Promise<T> {
       let timer: NodeJS.Timeout | undefined
-      const hang = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not end`)), 60_000)))
+      const hang = new Promise<never>(
+        (_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not end`)), 60_000)),
+      )
       try {
         return await Promise.race([run, hang])
       } finally {
@@ -634,7 +852,13 @@ describe('ddb stream', () => {
       // Another port for the same data: the checkpoint (keyed by the stream) is found, and the first page is empty.
       const proxy = await startEmptyPageProxy(endpoint())
       try {
-        const drained = await cliJson<{applied: number; failed: unknown[]}>(['ddb', 'stream', 'process', '--once', ...flags(name, proxy.endpoint)])
+        const drained = await cliJson<{applied: number; failed: unknown[]}>([
+          'ddb',
+          'stream',
+          'process',
+          '--once',
+          ...flags(name, proxy.endpoint),
+        ])
         expect(drained.code, drained.stderr).to.equal(0)
         expect(drained.json.failed).to.deep.equal([])
         expect(proxy.emptyPages()).to.be.greaterThan(0)
@@ -656,11 +880,17 @@ describe('ddb stream', () => {
       await waitUntilTableNotExists({client, maxWaitTime: 60}, {TableName: name})
       await freshTable(name)
       const newest = await pendingMessages(name, 2, 3)
-      const processed = await cliJson<{applied: number; streamArn: string}>(['ddb', 'stream', 'process', '--once', ...flags(name)])
+      const processed = await cliJson<{applied: number; streamArn: string}>([
+        'ddb',
+        'stream',
+        'process',
+        '--once',
+        ...flags(name),
+      ])
       expect(processed.code, processed.stderr).to.equal(0)
       expect(processed.json.streamArn).to.equal(await streamArnOf(name))
       await expectAllNewest(name, newest)
-      expect(existsSync(old.file), 'the old stream\'s checkpoint').to.equal(false)
+      expect(existsSync(old.file), "the old stream's checkpoint").to.equal(false)
       expect(readdirSync(dirname(old.file))).to.deep.equal([basename((await storeOf(name)).file)])
     })
 
@@ -677,7 +907,7 @@ describe('ddb stream', () => {
         await freshTable(name)
         const newest = await pendingMessages(name, 1, 2)
         const current = await storeOf(name)
-        await until('the new stream\'s checkpoint', () => existsSync(current.file))
+        await until("the new stream's checkpoint", () => existsSync(current.file))
         await until('the rows at the newest message', async () => {
           const rows = await queryGroupRows(new MessagesTable({doc, name}), [...newest.keys()][0])
           return rows.every((row) => row.last_message_sk === [...newest.values()][0].sk)
@@ -700,7 +930,9 @@ describe('ddb stream', () => {
       const name = await freshTable()
       await pendingMessages(name, 1, 1)
       // The test stack records 127.0.0.1: the same DynamoDB Local by its other name.
-      const otherName = endpoint().includes('//127.0.0.1:') ? endpoint().replace('//127.0.0.1:', '//localhost:') : endpoint().replace('//localhost:', '//127.0.0.1:')
+      const otherName = endpoint().includes('//127.0.0.1:')
+        ? endpoint().replace('//127.0.0.1:', '//localhost:')
+        : endpoint().replace('//localhost:', '//127.0.0.1:')
       const processor = start(['ddb', 'stream', 'process', ...flags(name)])
       try {
         const store = await storeOf(name)
@@ -720,7 +952,13 @@ describe('ddb stream', () => {
       const name = await freshTable()
       await pendingMessages(name, 1, 1)
       const secret = `pw${randomUUID().slice(0, 8)}`
-      const processed = await cli(['ddb', 'stream', 'process', '--once', ...flags(name, endpoint().replace('//', `//someone:${secret}@`))])
+      const processed = await cli([
+        'ddb',
+        'stream',
+        'process',
+        '--once',
+        ...flags(name, endpoint().replace('//', `//someone:${secret}@`)),
+      ])
       expect(processed.code, processed.stderr).to.equal(0)
       const {file} = await storeOf(name)
       expect(readFileSync(file, 'utf8')).to.not.include(secret)
@@ -740,7 +978,7 @@ describe('ddb stream', () => {
       ])
     })
 
-    it('a processor waiting for another one\'s takeover of a stale lock ends on SIGTERM', async () => {
+    it("a processor waiting for another one's takeover of a stale lock ends on SIGTERM", async () => {
       const name = await freshTable()
       const store = await storeOf(name)
       mkdirSync(dirname(store.lockFile), {recursive: true})
@@ -759,7 +997,11 @@ describe('ddb stream', () => {
     for (const [what, corrupt, problem] of [
       ['not JSON', () => '{"shards": ', 'not JSON'],
       ['"after": "garbage"', () => ({after: 'garbage'}), 'shard <shard>: "after" is not a sequence number'],
-      ['a live shard marked finished', () => ({finished: true}), 'shard <shard>: marked finished, but the shard is open'],
+      [
+        'a live shard marked finished',
+        () => ({finished: true}),
+        'shard <shard>: marked finished, but the shard is open',
+      ],
     ] as const) {
       it(`a corrupt checkpoint (${what}) is one line naming the file`, async () => {
         const name = await freshTable()
@@ -769,7 +1011,10 @@ describe('ddb stream', () => {
         const saved = JSON.parse(readFileSync(file, 'utf8')) as {shards: Record<string, object>}
         const [shardId] = Object.keys(saved.shards)
         const written = corrupt()
-        writeFileSync(file, typeof written === 'string' ? written : JSON.stringify({...saved, shards: {[shardId]: written}}))
+        writeFileSync(
+          file,
+          typeof written === 'string' ? written : JSON.stringify({...saved, shards: {[shardId]: written}}),
+        )
         await pendingMessages(name, 1, 1)
         const result = await bounded('process --once', cli(['ddb', 'stream', 'process', '--once', ...flags(name)]))
         expect(result.code, result.stderr).to.equal(9)
@@ -781,9 +1026,25 @@ describe('ddb stream', () => {
 
     it('an unusable --state-dir is one error line, at once', async () => {
       const name = await freshTable()
-      const result = await bounded('process --once', cli(['ddb', 'stream', 'process', '--once', '--table', name, '--endpoint', endpoint(), '--state-dir', '/proc/cruddur-x']))
+      const result = await bounded(
+        'process --once',
+        cli([
+          'ddb',
+          'stream',
+          'process',
+          '--once',
+          '--table',
+          name,
+          '--endpoint',
+          endpoint(),
+          '--state-dir',
+          '/proc/cruddur-x',
+        ]),
+      )
       expect(result.code).to.equal(2)
-      expect(errorLines(result.stderr)).to.deep.equal(['Error: Cannot write to /proc/cruddur-x/stream-checkpoints (ENOENT): pass a writable --state-dir.'])
+      expect(errorLines(result.stderr)).to.deep.equal([
+        'Error: Cannot write to /proc/cruddur-x/stream-checkpoints (ENOENT): pass a writable --state-dir.',
+      ])
     })
   })
 

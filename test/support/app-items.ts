@@ -45,7 +45,13 @@ export function micros(iso: string): bigint {
 }
 
 /** A message as `lib/ddb.py` `create_message` writes it: user_* is the sender, no message_group_uuid. */
-export function appMessage(input: {messageGroupUuid: string; sender: AppUser; text: string; sk: string; messageUuid?: string}) {
+export function appMessage(input: {
+  messageGroupUuid: string
+  sender: AppUser
+  text: string
+  sk: string
+  messageUuid?: string
+}) {
   return {
     message: input.text,
     message_uuid: input.messageUuid ?? randomUUID(),
@@ -61,7 +67,13 @@ export function appMessage(input: {messageGroupUuid: string; sender: AppUser; te
  * A conversation row as `create_message_group` or the course's Lambda writes it: the owner's view, holding
  * the other user, keyed by the last message's time, without `last_message_sk`.
  */
-export function appConversationRow(input: {owner: AppUser; other: AppUser; messageGroupUuid: string; lastMessage: string; sk: string}) {
+export function appConversationRow(input: {
+  owner: AppUser
+  other: AppUser
+  messageGroupUuid: string
+  lastMessage: string
+  sk: string
+}) {
   return {
     message: input.lastMessage,
     message_group_uuid: input.messageGroupUuid,
@@ -92,12 +104,30 @@ export function appConversation(input: {
   messageGroupUuid?: string
   /** Rows written for every message (the Lambda's race leaves them all) instead of only for the last. */
   rowsForEveryMessage?: boolean
-}): {messageGroupUuid: string; messages: Array<ReturnType<typeof appMessage>>; rows: Array<ReturnType<typeof appConversationRow>>} {
+}): {
+  messageGroupUuid: string
+  messages: Array<ReturnType<typeof appMessage>>
+  rows: Array<ReturnType<typeof appConversationRow>>
+} {
   const messageGroupUuid = input.messageGroupUuid ?? randomUUID()
-  const messages = input.messages.map((m) => appMessage({messageGroupUuid, sender: m.from === 'a' ? input.a : input.b, sk: m.sk, text: m.text}))
+  const messages = input.messages.map((m) =>
+    appMessage({messageGroupUuid, sender: m.from === 'a' ? input.a : input.b, sk: m.sk, text: m.text}),
+  )
   const rowsOf = (message: ReturnType<typeof appMessage>) => [
-    appConversationRow({lastMessage: message.message, messageGroupUuid, other: input.b, owner: input.a, sk: message.sk}),
-    appConversationRow({lastMessage: message.message, messageGroupUuid, other: input.a, owner: input.b, sk: message.sk}),
+    appConversationRow({
+      lastMessage: message.message,
+      messageGroupUuid,
+      other: input.b,
+      owner: input.a,
+      sk: message.sk,
+    }),
+    appConversationRow({
+      lastMessage: message.message,
+      messageGroupUuid,
+      other: input.a,
+      owner: input.b,
+      sk: message.sk,
+    }),
   ]
   const rows = input.rowsForEveryMessage ? messages.flatMap(rowsOf) : rowsOf(messages.at(-1)!)
   return {messageGroupUuid, messages, rows}

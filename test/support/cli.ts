@@ -15,7 +15,10 @@ export interface CliResult {
  * Runs the built `cruddur` binary as a user would, with the test stack's environment (plus `env`).
  * `onSpawn` gets the process, to interrupt it as a user would (Ctrl-C is SIGINT).
  */
-export function cli(args: string[], options: {env?: NodeJS.ProcessEnv; input?: string; onSpawn?: (child: ChildProcess) => void} = {}): Promise<CliResult> {
+export function cli(
+  args: string[],
+  options: {env?: NodeJS.ProcessEnv; input?: string; onSpawn?: (child: ChildProcess) => void} = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: ROOT,
@@ -34,7 +37,10 @@ export function cli(args: string[], options: {env?: NodeJS.ProcessEnv; input?: s
 }
 
 /** Runs the binary with `--json` and parses stdout. */
-export async function cliJson<T = Record<string, unknown>>(args: string[], options: {env?: NodeJS.ProcessEnv} = {}): Promise<CliResult & {json: T}> {
+export async function cliJson<T = Record<string, unknown>>(
+  args: string[],
+  options: {env?: NodeJS.ProcessEnv} = {},
+): Promise<CliResult & {json: T}> {
   const result = await cli([...args, '--json'], options)
   let json: T
   try {
@@ -55,12 +61,20 @@ export function errorLines(stderr: string): string[] {
  * Runs the binary in a pseudo-terminal (util-linux `script`), typing `input` at it: how a person answers
  * a confirmation prompt. stdout and stderr arrive together, as a terminal shows them.
  */
-export function cliInTerminal(args: string[], input: string, options: {env?: NodeJS.ProcessEnv} = {}): Promise<CliResult> {
+export function cliInTerminal(
+  args: string[],
+  input: string,
+  options: {env?: NodeJS.ProcessEnv} = {},
+): Promise<CliResult> {
   const quote = (word: string) => `'${word.replaceAll("'", "'\\''")}'`
   const command = [process.execPath, BIN, ...args].map(quote).join(' ')
   return new Promise((resolve, reject) => {
     // -e: exit with the command's code; -q: no "Script started" banner; the transcript goes nowhere.
-    const child = spawn('script', ['-qec', command, '/dev/null'], {cwd: ROOT, env: {...process.env, ...options.env}, stdio: ['pipe', 'pipe', 'pipe']})
+    const child = spawn('script', ['-qec', command, '/dev/null'], {
+      cwd: ROOT,
+      env: {...process.env, ...options.env},
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk) => {

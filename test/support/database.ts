@@ -47,7 +47,11 @@ export async function addStackUsers(handles: readonly string[]): Promise<void> {
   try {
     await loadSchema(pool)
     for (const handle of handles) {
-      await pool.query('INSERT INTO users (display_name, handle, email) VALUES ($1, $2, $3)', [`User ${handle}`, handle, `${handle}@example.com`])
+      await pool.query('INSERT INTO users (display_name, handle, email) VALUES ($1, $2, $3)', [
+        `User ${handle}`,
+        handle,
+        `${handle}@example.com`,
+      ])
     }
   } finally {
     await pool.end()
@@ -55,7 +59,10 @@ export async function addStackUsers(handles: readonly string[]): Promise<void> {
 }
 
 /** Adds users straight into the table, as another tool or an old script might have. */
-export async function insertUsers(pool: pg.Pool, users: Array<{handle: string; cognitoUserId?: string | null}>): Promise<void> {
+export async function insertUsers(
+  pool: pg.Pool,
+  users: Array<{handle: string; cognitoUserId?: string | null}>,
+): Promise<void> {
   await pool.query(
     `INSERT INTO users (display_name, handle, email, cognito_user_id)
      SELECT h, h, gen_random_uuid() || '@example.com', c FROM unnest($1::text[], $2::text[]) AS u(h, c)`,
@@ -64,6 +71,8 @@ export async function insertUsers(pool: pg.Pool, users: Array<{handle: string; c
 }
 
 export async function cognitoUserIds(pool: pg.Pool): Promise<Record<string, string | null>> {
-  const {rows} = await pool.query<{handle: string; cognito_user_id: string | null}>('SELECT handle, cognito_user_id FROM users')
+  const {rows} = await pool.query<{handle: string; cognito_user_id: string | null}>(
+    'SELECT handle, cognito_user_id FROM users',
+  )
   return Object.fromEntries(rows.map((row) => [row.handle, row.cognito_user_id]))
 }

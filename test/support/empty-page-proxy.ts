@@ -6,7 +6,9 @@ import type {AddressInfo} from 'node:net'
  * page and that same iterator as the next one — as DynamoDB Streams may, with records further on. Everything
  * else (and the second call with the iterator) goes to DynamoDB Local unchanged.
  */
-export async function startEmptyPageProxy(target: string): Promise<{endpoint: string; emptyPages: () => number; close: () => Promise<void>}> {
+export async function startEmptyPageProxy(
+  target: string,
+): Promise<{endpoint: string; emptyPages: () => number; close: () => Promise<void>}> {
   const upstream = new URL(target)
   const seen = new Set<string>()
   let emptyPages = 0
@@ -26,10 +28,19 @@ export async function startEmptyPageProxy(target: string): Promise<{endpoint: st
         }
       }
 
-      const forwarded = request({headers: incoming.headers, hostname: upstream.hostname, method: incoming.method, path: incoming.url, port: upstream.port}, (answer) => {
-        outgoing.writeHead(answer.statusCode ?? 502, answer.headers)
-        answer.pipe(outgoing)
-      })
+      const forwarded = request(
+        {
+          headers: incoming.headers,
+          hostname: upstream.hostname,
+          method: incoming.method,
+          path: incoming.url,
+          port: upstream.port,
+        },
+        (answer) => {
+          outgoing.writeHead(answer.statusCode ?? 502, answer.headers)
+          answer.pipe(outgoing)
+        },
+      )
       forwarded.on('error', () => outgoing.destroy())
       forwarded.end(body)
     })

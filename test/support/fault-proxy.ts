@@ -36,10 +36,19 @@ export interface FaultProxy {
 
 const JSON_TYPE = 'application/x-amz-json-1.0'
 const ERRORS: Record<'throughput' | 'throttling' | 'error500', {status: number; type: string; message: string}> = {
-  error500: {message: 'Internal server error', status: 500, type: 'com.amazonaws.dynamodb.v20120810#InternalServerError'},
-  throttling: {message: 'Rate of requests exceeds the allowed throughput.', status: 400, type: 'com.amazon.coral.availability#ThrottlingException'},
+  error500: {
+    message: 'Internal server error',
+    status: 500,
+    type: 'com.amazonaws.dynamodb.v20120810#InternalServerError',
+  },
+  throttling: {
+    message: 'Rate of requests exceeds the allowed throughput.',
+    status: 400,
+    type: 'com.amazon.coral.availability#ThrottlingException',
+  },
   throughput: {
-    message: 'The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.',
+    message:
+      'The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.',
     status: 400,
     type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException',
   },
@@ -85,15 +94,23 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     return undefined
   }
 
-  function forward(req: http.IncomingMessage, body: Buffer): Promise<{status: number; headers: http.IncomingHttpHeaders; body: Buffer}> {
+  function forward(
+    req: http.IncomingMessage,
+    body: Buffer,
+  ): Promise<{status: number; headers: http.IncomingHttpHeaders; body: Buffer}> {
     return new Promise((resolve, reject) => {
       const headers = {...req.headers, 'content-length': String(body.length), host: target.host}
-      const request = http.request({agent: upstream, headers, hostname: target.hostname, method: req.method, path: req.url, port: target.port}, (response) => {
-        const chunks: Buffer[] = []
-        response.on('data', (chunk: Buffer) => chunks.push(chunk))
-        response.on('end', () => resolve({body: Buffer.concat(chunks), headers: response.headers, status: response.statusCode ?? 502}))
-        response.on('error', reject)
-      })
+      const request = http.request(
+        {agent: upstream, headers, hostname: target.hostname, method: req.method, path: req.url, port: target.port},
+        (response) => {
+          const chunks: Buffer[] = []
+          response.on('data', (chunk: Buffer) => chunks.push(chunk))
+          response.on('end', () =>
+            resolve({body: Buffer.concat(chunks), headers: response.headers, status: response.statusCode ?? 502}),
+          )
+          response.on('error', reject)
+        },
+      )
       request.on('error', reject)
       request.end(body)
     })
@@ -101,7 +118,11 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
 
   function answer(res: http.ServerResponse, status: number, headers: http.IncomingHttpHeaders, body: Buffer): void {
     // The SDK checks x-amz-crc32 against the body when present: a rewritten body must not carry the old one.
-    const rest = Object.fromEntries(Object.entries(headers).filter(([name]) => !['x-amz-crc32', 'content-length', 'transfer-encoding'].includes(name)))
+    const rest = Object.fromEntries(
+      Object.entries(headers).filter(
+        ([name]) => !['x-amz-crc32', 'content-length', 'transfer-encoding'].includes(name),
+      ),
+    )
     res.writeHead(status, {...rest, 'content-length': String(body.length)})
     res.end(body)
   }
@@ -111,7 +132,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     for await (const chunk of req) chunks.push(chunk as Buffer)
     let body = Buffer.concat(chunks)
     stats.requests++
-    const operation = String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? ''
+    const operation =
+      String(req.headers['x-amz-target'] ?? '')
+        .split('.')
+        .pop() ?? ''
     let fault = pick(operation)
     if (fault === 'partial' && operation !== 'BatchWriteItem') fault = 'throughput'
     if (fault) stats.faults[fault] = (stats.faults[fault] ?? 0) + 1
@@ -125,7 +149,16 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       case 'throttling':
       case 'error500': {
         const {message, status, type} = ERRORS[fault]
-        answer(res, status, {'content-type': JSON_TYPE, 'x-amzn-errortype': type.split('#')[1], 'x-amzn-requestid': `fault-${stats.requests}`}, Buffer.from(JSON.stringify({__type: type, message})))
+        answer(
+          res,
+          status,
+          {
+            'content-type': JSON_TYPE,
+            'x-amzn-errortype': type.split('#')[1],
+            'x-amzn-requestid': `fault-${stats.requests}`,
+          },
+          Buffer.from(JSON.stringify({__type: type, message})),
+        )
         return
       }
 
@@ -156,7 +189,12 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
 
         const merged = {...(result.UnprocessedItems as Record<string, unknown[]>)}
         for (const [table, writes] of Object.entries(unprocessed)) merged[table] = [...(merged[table] ?? []), ...writes]
-        answer(res, 200, {'content-type': JSON_TYPE}, Buffer.from(JSON.stringify({...result, UnprocessedItems: merged})))
+        answer(
+          res,
+          200,
+          {'content-type': JSON_TYPE},
+          Buffer.from(JSON.stringify({...result, UnprocessedItems: merged})),
+        )
         return
       }
 

@@ -22,7 +22,12 @@ export interface TestStack {
 
 export async function startTestStack(): Promise<TestStack> {
   const stateDir = mkdtempSync(join(tmpdir(), 'cruddur-test-'))
-  await startLocalStack({cacheDir: defaultCacheDir(), inMemory: true, ports: {cognito: 0, dynamodb: 0, momento: 0, postgres: 0}, stateDir})
+  await startLocalStack({
+    cacheDir: defaultCacheDir(),
+    inMemory: true,
+    ports: {cognito: 0, dynamodb: 0, momento: 0, postgres: 0},
+    stateDir,
+  })
   const state = readState(stateDir)
   return {
     cognitoEndpoint: state.cognito!.endpoint,

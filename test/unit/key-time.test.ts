@@ -1,7 +1,14 @@
 import {expect} from 'chai'
 import {DateTime} from 'luxon'
 
-import {canonicalKeyTime, compareKeys, formatKeyTime, nextKeyTime, nowMicros, parseKeyTime} from '../../src/lib/dynamodb/key-time.js'
+import {
+  canonicalKeyTime,
+  compareKeys,
+  formatKeyTime,
+  nextKeyTime,
+  nowMicros,
+  parseKeyTime,
+} from '../../src/lib/dynamodb/key-time.js'
 
 /** Python's `%Y-%m-%dT%H:%M:%S.%f%z`, as the course's scripts parse a key. */
 const STRPTIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}[+-]\d{2}:?\d{2}$/

@@ -6,10 +6,13 @@ import {MessagesTable} from '../../src/lib/dynamodb/messages-table.js'
 import {partitionPageRequest} from '../../src/lib/dynamodb/patterns/page.js'
 
 // Nothing here is sent: a table object over a client aimed nowhere is enough to build requests.
-const table = new MessagesTable({client: new DynamoDBClient({endpoint: 'http://127.0.0.1:9', region: 'us-east-1'}), name: 'cruddur-messages'})
+const table = new MessagesTable({
+  client: new DynamoDBClient({endpoint: 'http://127.0.0.1:9', region: 'us-east-1'}),
+  name: 'cruddur-messages',
+})
 
 describe('the messages table object', () => {
-  it('builds a read pattern\'s page Query without a network, newest first, one item past the page', () => {
+  it("builds a read pattern's page Query without a network, newest first, one item past the page", () => {
     expect(partitionPageRequest(table, 'MSG#5ae290ed-55d1-47a0-bc6d-fe2bc2700399', 21)).to.deep.equal({
       ExclusiveStartKey: undefined,
       ExpressionAttributeValues: {':pk': 'MSG#5ae290ed-55d1-47a0-bc6d-fe2bc2700399'},
@@ -20,12 +23,21 @@ describe('the messages table object', () => {
     })
   })
 
-  it('builds `ddb query`\'s request against its own table name', () => {
-    expect(queryRequest(table, {partition: 'GRP#b6d9a7e1-8f3e-4a5c-9c3e-0a1b2c3d4e5f'})).to.include({TableName: 'cruddur-messages'})
+  it("builds `ddb query`'s request against its own table name", () => {
+    expect(queryRequest(table, {partition: 'GRP#b6d9a7e1-8f3e-4a5c-9c3e-0a1b2c3d4e5f'})).to.include({
+      TableName: 'cruddur-messages',
+    })
   })
 
   it('keeps its clients and name when given a cache, and drops the cache on request', () => {
-    const cache = {delete: async () => {}, get: async () => undefined, name: 'test', set: async () => {}, setIfAbsent: async () => true, ttlSeconds: 60}
+    const cache = {
+      delete: async () => {},
+      get: async () => undefined,
+      name: 'test',
+      set: async () => {},
+      setIfAbsent: async () => true,
+      ttlSeconds: 60,
+    }
     const cached = table.withCache(cache)
     expect(cached).to.include({cache, client: table.client, doc: table.doc, name: 'cruddur-messages'})
     expect(cached.withCache(undefined).cache).to.equal(undefined)

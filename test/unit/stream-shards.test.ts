@@ -1,5 +1,11 @@
 import type {DynamoDBClient} from '@aws-sdk/client-dynamodb'
-import {DescribeStreamCommand, type DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand, type Shard} from '@aws-sdk/client-dynamodb-streams'
+import {
+  DescribeStreamCommand,
+  type DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type Shard,
+} from '@aws-sdk/client-dynamodb-streams'
 import {expect} from 'chai'
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -61,7 +67,10 @@ class FakeStreams {
     const sequenceNumbers = shard.pages.flat()
     return {
       ParentShardId: shard.parent,
-      SequenceNumberRange: {EndingSequenceNumber: shard.closed ? (sequenceNumbers.at(-1) ?? '0') : undefined, StartingSequenceNumber: sequenceNumbers[0] ?? '0'},
+      SequenceNumberRange: {
+        EndingSequenceNumber: shard.closed ? (sequenceNumbers.at(-1) ?? '0') : undefined,
+        StartingSequenceNumber: sequenceNumbers[0] ?? '0',
+      },
       ShardId: shard.id,
     }
   }
@@ -103,7 +112,8 @@ describe('ddb stream shards', () => {
   })
 
   describe('the reader', () => {
-    const reader = (shards: FakeShard[]) => new StreamReader(streamsOf(shards), STREAM_ARN, {batchSize: 100, start: 'trim-horizon'})
+    const reader = (shards: FakeShard[]) =>
+      new StreamReader(streamsOf(shards), STREAM_ARN, {batchSize: 100, start: 'trim-horizon'})
 
     it('reads a closed shard past its empty pages to its end, then its children, in one pass', async () => {
       const shards: FakeShard[] = [
@@ -121,7 +131,7 @@ describe('ddb stream shards', () => {
       expect(streamReader.positions.get('grandchild')).to.deep.equal({after: '4'})
     })
 
-    it('an open shard\'s turn in a pass ends at its first empty page', async () => {
+    it("an open shard's turn in a pass ends at its first empty page", async () => {
       const streamReader = reader([{id: 'open', pages: [['1'], [], ['2']]}])
       const {deliver, delivered} = collector()
       expect(await streamReader.poll(deliver)).to.equal(1)
@@ -152,19 +162,29 @@ describe('ddb stream shards', () => {
       rmSync(stateDir, {force: true, recursive: true})
     })
 
-    it('does not stop at a closed parent\'s empty page: reads it to its end, then its child, and checkpoints the parent finished', async () => {
+    it("does not stop at a closed parent's empty page: reads it to its end, then its child, and checkpoints the parent finished", async () => {
       const streams = streamsOf([
         {closed: true, id: 'parent', pages: [[], [], ['1']]},
         {id: 'child', pages: [['2', '3']], parent: 'parent'},
       ])
-      const client = {send: async () => ({Table: {LatestStreamArn: STREAM_ARN, StreamSpecification: {StreamEnabled: true}}})} as unknown as DynamoDBClient
+      const client = {
+        send: async () => ({Table: {LatestStreamArn: STREAM_ARN, StreamSpecification: {StreamEnabled: true}}}),
+      } as unknown as DynamoDBClient
       const handled: string[] = []
       const handler = async ({Records}: {Records: StreamRecord[]}) => {
         handled.push(...Records.map((record) => record.dynamodb!.SequenceNumber!))
         return {batchItemFailures: []}
       }
 
-      const result = await processStream({client, endpoint: 'http://fake', handler, once: true, stateDir, streams, table: 'fake'})
+      const result = await processStream({
+        client,
+        endpoint: 'http://fake',
+        handler,
+        once: true,
+        stateDir,
+        streams,
+        table: 'fake',
+      })
       expect(result.records).to.equal(3)
       expect(handled).to.deep.equal(['1', '2', '3'])
       const checkpoint = JSON.parse(readFileSync(result.checkpointFile, 'utf8')) as {shards: Record<string, unknown>}

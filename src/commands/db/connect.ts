@@ -26,9 +26,19 @@ The password is handed to psql through PGPASSWORD, never on its command line.`
     const {argv} = await this.parse(DbConnect)
     const psqlArgs = argv.map(String)
     const code = await new Promise<number>((resolve, reject) => {
-      const child = spawn('psql', [url.toString(), ...psqlArgs], {env: {...process.env, ...(password ? {PGPASSWORD: password} : {})}, stdio: 'inherit'})
+      const child = spawn('psql', [url.toString(), ...psqlArgs], {
+        env: {...process.env, ...(password ? {PGPASSWORD: password} : {})},
+        stdio: 'inherit',
+      })
       child.once('error', (error: NodeJS.ErrnoException) =>
-        reject(error.code === 'ENOENT' ? new CruddurError('MISSING_TOOL', 'psql is not installed: install the PostgreSQL client (e.g. `apt-get install postgresql-client`), then retry.') : error),
+        reject(
+          error.code === 'ENOENT'
+            ? new CruddurError(
+                'MISSING_TOOL',
+                'psql is not installed: install the PostgreSQL client (e.g. `apt-get install postgresql-client`), then retry.',
+              )
+            : error,
+        ),
       )
       child.once('exit', (exitCode) => resolve(exitCode ?? 1))
     })

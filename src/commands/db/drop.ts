@@ -3,7 +3,14 @@ import chalk from 'chalk'
 import {TargetCommand} from '../../target-command.js'
 import {renderTable} from '../../output.js'
 import {describePostgresTarget, postgresTargetJson} from '../../lib/targets/postgres.js'
-import {databaseExists, databaseName, type DatabaseSession, dropDatabase, listSessions, withMaintenancePool} from '../../lib/postgres/database.js'
+import {
+  databaseExists,
+  databaseName,
+  type DatabaseSession,
+  dropDatabase,
+  listSessions,
+  withMaintenancePool,
+} from '../../lib/postgres/database.js'
 
 export default class DbDrop extends TargetCommand<typeof DbDrop> {
   static override description = `Drop the PostgreSQL database the target URL names (cruddur by default), with all its data.
@@ -22,7 +29,8 @@ On --prod it asks first (--yes without a terminal). Locally it asks only when ot
     this.announce(`postgres ${describePostgresTarget(target)}`)
     await this.confirmProd(`drop database ${name}`, target)
     const result = await withMaintenancePool(target.url, async (admin) => {
-      if (!(await databaseExists(admin, name))) return {database: name, disconnected: [] as DatabaseSession[], dropped: false}
+      if (!(await databaseExists(admin, name)))
+        return {database: name, disconnected: [] as DatabaseSession[], dropped: false}
       const sessions = await listSessions(admin, name)
       if (sessions.length > 0) await this.confirmSessions(name, sessions, target.kind === 'prod')
       return {...(await dropDatabase(admin, name, {force: sessions.length > 0})), disconnected: sessions}
@@ -35,11 +43,19 @@ On --prod it asks first (--yes without a terminal). Locally it asks only when ot
   private async confirmSessions(name: string, sessions: DatabaseSession[], confirmed: boolean): Promise<void> {
     const count = `${sessions.length} other session${sessions.length === 1 ? '' : 's'}`
     this.info(`${count} connected to ${name}:`)
-    this.info(renderTable(['pid', 'user', 'client', 'application', 'state'], sessions.map((s) => [s.pid, s.user, s.client, s.application, s.state])))
+    this.info(
+      renderTable(
+        ['pid', 'user', 'client', 'application', 'state'],
+        sessions.map((s) => [s.pid, s.user, s.client, s.application, s.state]),
+      ),
+    )
     if (confirmed) return
     const pids = sessions.map((s) => s.pid).join(', ')
     const refusal = `${count} (pid ${pids}) ${sessions.length === 1 ? 'is' : 'are'} connected to ${name}, so nothing was dropped: close ${sessions.length === 1 ? 'it' : 'them'}, or pass --yes to disconnect ${sessions.length === 1 ? 'it' : 'them'} and drop anyway.`
-    await this.confirm(`${chalk.yellow('Disconnect them and drop')} ${name}?`, {notConfirmed: refusal, noTerminal: refusal})
+    await this.confirm(`${chalk.yellow('Disconnect them and drop')} ${name}?`, {
+      notConfirmed: refusal,
+      noTerminal: refusal,
+    })
   }
 }
 

@@ -11,7 +11,11 @@ The schema is versioned: each run applies only the migrations the database does 
 
   async run() {
     const result = await loadSchema(await this.postgres())
-    this.log(result.applied.length > 0 ? `Applied migration ${result.applied.join(', ')}; schema is at version ${result.version}.` : `Schema is up to date (version ${result.version}).`)
+    this.log(
+      result.applied.length > 0
+        ? `Applied migration ${result.applied.join(', ')}; schema is at version ${result.version}.`
+        : `Schema is up to date (version ${result.version}).`,
+    )
     return {...result, target: postgresTargetJson(this.postgresTarget)}
   }
 }

@@ -7,7 +7,11 @@ import {type SeedResult, seedUsers} from '../../lib/postgres/seed.js'
 /** Shared with `db setup`. */
 export const seedFlags = {
   users: Flags.integer({default: 0, description: 'Also add this many generated (faker) users.', min: 0, max: 100_000}),
-  seed: Flags.integer({default: 1, description: 'Seed for the generated users: the same seed makes the same users, so a rerun adds nothing; another seed, other users.'}),
+  seed: Flags.integer({
+    default: 1,
+    description:
+      'Seed for the generated users: the same seed makes the same users, so a rerun adds nothing; another seed, other users.',
+  }),
 }
 
 export const describeSeed = (result: SeedResult) =>

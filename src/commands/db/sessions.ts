@@ -4,7 +4,8 @@ import {postgresTargetJson} from '../../lib/targets/postgres.js'
 import {databaseName, listSessions} from '../../lib/postgres/database.js'
 
 export default class DbSessions extends TargetCommand<typeof DbSessions> {
-  static override description = 'List the open connections to the PostgreSQL database (other than this one): pid, user, client, application, state and when the current query started.'
+  static override description =
+    'List the open connections to the PostgreSQL database (other than this one): pid, user, client, application, state and when the current query started.'
 
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
 
@@ -12,7 +13,13 @@ export default class DbSessions extends TargetCommand<typeof DbSessions> {
     const target = this.postgresTarget
     const sessions = await listSessions(await this.postgres(), databaseName(target.url))
     if (sessions.length === 0) this.log('No other sessions are connected.')
-    else this.log(renderTable(['pid', 'user', 'client', 'application', 'state', 'query start'], sessions.map((s) => [s.pid, s.user, s.client, s.application, s.state, s.queryStart])))
+    else
+      this.log(
+        renderTable(
+          ['pid', 'user', 'client', 'application', 'state', 'query start'],
+          sessions.map((s) => [s.pid, s.user, s.client, s.application, s.state, s.queryStart]),
+        ),
+      )
     return {sessions, target: postgresTargetJson(target)}
   }
 }

@@ -6,9 +6,13 @@ import {loadSchema} from '../../lib/postgres/schema.js'
 import {seedUsers} from '../../lib/postgres/seed.js'
 
 export default class DbSetup extends TargetCommand<typeof DbSetup> {
-  static override description = 'Create the PostgreSQL database if it is missing, load the schema and add the seed users: `db create`, `db schema-load` and `db seed` in one. Safe to run again.'
+  static override description =
+    'Create the PostgreSQL database if it is missing, load the schema and add the seed users: `db create`, `db schema-load` and `db seed` in one. Safe to run again.'
 
-  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --users 20 --seed 1']
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --users 20 --seed 1',
+  ]
 
   static override flags = seedFlags
 
@@ -21,7 +25,11 @@ export default class DbSetup extends TargetCommand<typeof DbSetup> {
     this.log(created ? `Created database ${name}.` : `Database ${name} exists already.`)
     const pool = await this.postgres()
     const schema = await loadSchema(pool)
-    this.log(schema.applied.length > 0 ? `Applied migration ${schema.applied.join(', ')}.` : `Schema is up to date (version ${schema.version}).`)
+    this.log(
+      schema.applied.length > 0
+        ? `Applied migration ${schema.applied.join(', ')}.`
+        : `Schema is up to date (version ${schema.version}).`,
+    )
     const seed = await seedUsers(pool, {seed: this.flags.seed, users: this.flags.users})
     this.log(describeSeed(seed))
     return {created, database: name, schema, seed, target: postgresTargetJson(target)}

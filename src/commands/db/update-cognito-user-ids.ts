@@ -21,9 +21,16 @@ The pool is --user-pool-id, else AWS_COGNITO_USER_POOL_ID, else the local stack'
   ]
 
   static override flags = {
-    'user-pool-id': Flags.string({description: 'Cognito user pool id (default: AWS_COGNITO_USER_POOL_ID, else the local stack\'s pool).'}),
+    'user-pool-id': Flags.string({
+      description: "Cognito user pool id (default: AWS_COGNITO_USER_POOL_ID, else the local stack's pool).",
+    }),
     'dry-run': Flags.boolean({description: 'Report what would change, write nothing.'}),
-    'page-size': Flags.integer({default: 60, description: 'Users per ListUsers call (AWS allows at most 60).', min: 1, max: 60}),
+    'page-size': Flags.integer({
+      default: 60,
+      description: 'Users per ListUsers call (AWS allows at most 60).',
+      min: 1,
+      max: 60,
+    }),
   }
 
   async run() {
@@ -31,10 +38,16 @@ The pool is --user-pool-id, else AWS_COGNITO_USER_POOL_ID, else the local stack'
     const userPoolId = resolveUserPoolId(this.flags['user-pool-id'], process.env, this.cognitoTarget, this.localStack)
     this.announce(`postgres ${describePostgresTarget(this.postgresTarget)}`)
     if (!dryRun) await this.confirmProd('update users.cognito_user_id', this.postgresTarget)
-    const cognitoUsers = await this.cognitoRequest(userPoolId, (client) => listCognitoUsers(client, userPoolId, {pageSize: this.flags['page-size']}))
+    const cognitoUsers = await this.cognitoRequest(userPoolId, (client) =>
+      listCognitoUsers(client, userPoolId, {pageSize: this.flags['page-size']}),
+    )
     const report = await updateCognitoUserIds(await this.postgres(), cognitoUsers, {dryRun})
     this.printReport(report)
-    return {...report, cognito: cognitoTargetJson(this.cognitoTarget, userPoolId), target: postgresTargetJson(this.postgresTarget)}
+    return {
+      ...report,
+      cognito: cognitoTargetJson(this.cognitoTarget, userPoolId),
+      target: postgresTargetJson(this.postgresTarget),
+    }
   }
 
   private printReport(report: CognitoLinkReport): void {
@@ -42,7 +55,11 @@ The pool is --user-pool-id, else AWS_COGNITO_USER_POOL_ID, else the local stack'
     const rows = [
       ...report.updated.map((u) => [updated, `@${u.handle}`, u.cognitoUserId]),
       ...report.alreadyCorrect.map((u) => ['already correct', `@${u.handle}`, u.cognitoUserId]),
-      ...report.cognitoUsersWithoutHandle.map((u) => ['no PostgreSQL user', u.preferredUsername ? `@${u.preferredUsername}` : `(${u.username}, no preferred_username)`, u.sub]),
+      ...report.cognitoUsersWithoutHandle.map((u) => [
+        'no PostgreSQL user',
+        u.preferredUsername ? `@${u.preferredUsername}` : `(${u.username}, no preferred_username)`,
+        u.sub,
+      ]),
       ...report.postgresUsersWithoutCognitoUser.map((u) => ['no Cognito user', `@${u.handle}`, u.cognitoUserId]),
     ]
     if (rows.length > 0) this.log(renderTable(['result', 'handle', 'cognito user id (sub)'], rows))

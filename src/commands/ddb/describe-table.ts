@@ -6,9 +6,13 @@ import {dynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
 import {describeTable, summarizeTable} from '../../lib/dynamodb/table-admin.js'
 
 export default class DescribeTable extends TargetCommand<typeof DescribeTable> {
-  static override description = 'Show a table: status, keys, indexes, stream, billing, item count and size. --json gives the full DescribeTable description.'
+  static override description =
+    'Show a table: status, keys, indexes, stream, billing, item count and size. --json gives the full DescribeTable description.'
 
-  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> other-table --json']
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> other-table --json',
+  ]
 
   static override args = {
     table: Args.string({description: 'Table name (default: --table, DDB_MESSAGE_TABLE, cruddur-messages).'}),
@@ -25,7 +29,10 @@ export default class DescribeTable extends TargetCommand<typeof DescribeTable> {
         [
           ['status', summary.status],
           ['keys', summary.keys],
-          ...summary.indexes.map((index) => [`index ${index.name}`, `${index.keys} · ${index.projection} · ${index.status}`]),
+          ...summary.indexes.map((index) => [
+            `index ${index.name}`,
+            `${index.keys} · ${index.projection} · ${index.status}`,
+          ]),
           ['stream', summary.streamArn ? `${summary.streamViewType} · ${summary.streamArn}` : 'off'],
           ['billing', summary.billing],
           ['items (approx.)', summary.itemCount],

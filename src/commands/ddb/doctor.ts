@@ -4,7 +4,13 @@ import chalk from 'chalk'
 import {TargetCommand} from '../../target-command.js'
 import {ExitCode} from '../../lib/errors.js'
 import {diagnose, type DoctorProgress} from '../../lib/dynamodb/doctor/diagnose.js'
-import {countByKind, EXAMPLES_PER_KIND, type Finding, FINDING_KINDS, type FindingKind} from '../../lib/dynamodb/doctor/findings.js'
+import {
+  countByKind,
+  EXAMPLES_PER_KIND,
+  type Finding,
+  FINDING_KINDS,
+  type FindingKind,
+} from '../../lib/dynamodb/doctor/findings.js'
 import {ProgressBar} from '../../lib/progress.js'
 import {dynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
 import {repair} from '../../lib/dynamodb/doctor/repair.js'
@@ -50,7 +56,10 @@ Exits 0 when healthy and 10 when anything is found (with --fix: anything left un
     fix: Flags.boolean({description: 'Repair every finding (conditional writes; safe to run again).'}),
     deep: Flags.boolean({description: 'Also scan the whole table: non-canonical message keys, messages without rows.'}),
     'dry-run': Flags.boolean({dependsOn: ['fix'], description: 'With --fix: print the plan and change nothing.'}),
-    'merge-conversations': Flags.boolean({dependsOn: ['fix'], description: 'With --fix: fold a pair\'s several conversations into the pair\'s one (derived id).'}),
+    'merge-conversations': Flags.boolean({
+      dependsOn: ['fix'],
+      description: "With --fix: fold a pair's several conversations into the pair's one (derived id).",
+    }),
     segments: Flags.integer({default: 8, description: 'Parallel scan segments.', max: 64, min: 1}),
   }
 
@@ -65,8 +74,13 @@ Exits 0 when healthy and 10 when anything is found (with --fix: anything left un
     let shapeChanges: string[] = []
     const fixing = this.flags.fix && diagnosis.findings.length > 0
     if (fixing) {
-      const plan = Object.entries(counts).filter(([, count]) => count > 0).map(([kind, count]) => `${count} ${kind}`).join(', ')
-      this.info(`Plan: repair ${plan}${this.flags['merge-conversations'] ? '' : counts['split-pair'] > 0 ? ' (split pairs only reported: add --merge-conversations)' : ''}.`)
+      const plan = Object.entries(counts)
+        .filter(([, count]) => count > 0)
+        .map(([kind, count]) => `${count} ${kind}`)
+        .join(', ')
+      this.info(
+        `Plan: repair ${plan}${this.flags['merge-conversations'] ? '' : counts['split-pair'] > 0 ? ' (split pairs only reported: add --merge-conversations)' : ''}.`,
+      )
       if (!this.flags['dry-run']) {
         await this.confirmProd(`repair table ${target.table} (${plan})`, target)
         shapeChanges = await repair(table, diagnosis, {
@@ -80,7 +94,13 @@ Exits 0 when healthy and 10 when anything is found (with --fix: anything left un
 
     const unrepaired = diagnosis.findings.filter((finding) => !finding.fixed).length
     if (fixing && !this.flags['dry-run']) {
-      this.info(unrepaired === 0 ? chalk.green(`Repaired all ${diagnosis.findings.length} findings.`) : chalk.yellow(`Repaired ${diagnosis.findings.length - unrepaired} of ${diagnosis.findings.length} findings; ${unrepaired} left (listed in --json).`))
+      this.info(
+        unrepaired === 0
+          ? chalk.green(`Repaired all ${diagnosis.findings.length} findings.`)
+          : chalk.yellow(
+              `Repaired ${diagnosis.findings.length - unrepaired} of ${diagnosis.findings.length} findings; ${unrepaired} left (listed in --json).`,
+            ),
+      )
     }
 
     if (unrepaired > 0) process.exitCode = ExitCode.unhealthy
@@ -109,7 +129,9 @@ Exits 0 when healthy and 10 when anything is found (with --fix: anything left un
 
     for (const kind of Object.keys(FINDING_KINDS) as FindingKind[]) {
       if (counts[kind] === 0) continue
-      const examples = [...new Set(findings.filter((finding) => finding.kind === kind).map((finding) => finding.id))].slice(0, EXAMPLES_PER_KIND)
+      const examples = [
+        ...new Set(findings.filter((finding) => finding.kind === kind).map((finding) => finding.id)),
+      ].slice(0, EXAMPLES_PER_KIND)
       this.log(`${chalk.yellow(String(counts[kind]).padStart(7))} ${kind.padEnd(20)} ${FINDING_KINDS[kind]}`)
       this.log(chalk.dim(`        e.g. ${examples.join(', ')}`))
     }
@@ -130,4 +152,3 @@ Exits 0 when healthy and 10 when anything is found (with --fix: anything left un
     }
   }
 }
-

@@ -31,7 +31,11 @@ export default class Drop extends TargetCommand<typeof Drop> {
       onWait: (what) => this.jsonEnabled() || ux.action.start(what),
     })
     if (ux.action.running) ux.action.stop()
-    this.log(result.dropped ? `Dropped table ${target.table} on ${describeEndpoint(target)}.` : `Table ${target.table} does not exist on ${describeEndpoint(target)}; nothing to drop.`)
+    this.log(
+      result.dropped
+        ? `Dropped table ${target.table} on ${describeEndpoint(target)}.`
+        : `Table ${target.table} does not exist on ${describeEndpoint(target)}; nothing to drop.`,
+    )
     return {...result, target: dynamoDbTargetJson(target)}
   }
 }

@@ -31,9 +31,15 @@ ${ITEM_FILTER_HELP}`
 
   static override flags = {
     output: Flags.string({char: 'o', description: 'File to write (default: stdout).'}),
-    format: Flags.option({default: 'ndjson' as const, description: 'Line format.', options: ['ndjson', 'dynamodb-json'] as const})(),
+    format: Flags.option({
+      default: 'ndjson' as const,
+      description: 'Line format.',
+      options: ['ndjson', 'dynamodb-json'] as const,
+    })(),
     sorted: Flags.boolean({description: 'Write in pk, sk order (holds the export in memory).'}),
-    anonymize: Flags.boolean({description: 'Replace message texts and display names by generated text of the same length.'}),
+    anonymize: Flags.boolean({
+      description: 'Replace message texts and display names by generated text of the same length.',
+    }),
     ...itemFilterFlags,
     segments: Flags.integer({default: 4, description: 'Parallel scan segments.', max: 64, min: 1}),
   }
@@ -44,7 +50,9 @@ ${ITEM_FILTER_HELP}`
     const table = await this.messagesTable()
     const out = this.flags.output ? createWriteStream(this.flags.output) : process.stdout
     // On a terminal, and not when the items themselves go to the terminal.
-    const progress = new ProgressBar('exporting', undefined, {enabled: !this.jsonEnabled() && (Boolean(this.flags.output) || !process.stdout.isTTY)})
+    const progress = new ProgressBar('exporting', undefined, {
+      enabled: !this.jsonEnabled() && (Boolean(this.flags.output) || !process.stdout.isTTY),
+    })
     const result = await exportItems(table, out, {
       ...filters,
       anonymize: this.flags.anonymize,
@@ -59,8 +67,18 @@ ${ITEM_FILTER_HELP}`
     }
 
     progress.stop()
-    this.info(chalk.dim(`Exported ${result.items} items in ${result.seconds.toFixed(2)}s (${result.itemsPerSecond} items/s)${this.flags.output ? ` to ${this.flags.output}` : ''}.`))
-    return {...result, anonymized: this.flags.anonymize, format: this.flags.format, output: this.flags.output ?? null, target: dynamoDbTargetJson(target)}
+    this.info(
+      chalk.dim(
+        `Exported ${result.items} items in ${result.seconds.toFixed(2)}s (${result.itemsPerSecond} items/s)${this.flags.output ? ` to ${this.flags.output}` : ''}.`,
+      ),
+    )
+    return {
+      ...result,
+      anonymized: this.flags.anonymize,
+      format: this.flags.format,
+      output: this.flags.output ?? null,
+      target: dynamoDbTargetJson(target),
+    }
   }
 }
 

@@ -20,18 +20,33 @@ Plain JSON by default; --format dynamodb-json prints it in DynamoDB's typed JSON
   }
 
   static override flags = {
-    format: Flags.option({default: 'ndjson' as const, description: 'Plain JSON, or DynamoDB typed JSON.', options: ['ndjson', 'dynamodb-json'] as const})(),
+    format: Flags.option({
+      default: 'ndjson' as const,
+      description: 'Plain JSON, or DynamoDB typed JSON.',
+      options: ['ndjson', 'dynamodb-json'] as const,
+    })(),
     consistent: Flags.boolean({description: 'Strongly consistent read (twice the read units).'}),
   }
 
   async run() {
     const target = this.dynamoDbTarget
     const table = await this.messagesTable()
-    const [{getItem}, {formatItem, plainItem}] = await Promise.all([import('../../lib/dynamodb/lookup.js'), import('../../lib/dynamodb/typed-json.js')])
+    const [{getItem}, {formatItem, plainItem}] = await Promise.all([
+      import('../../lib/dynamodb/lookup.js'),
+      import('../../lib/dynamodb/typed-json.js'),
+    ])
     const item = await getItem(table, {pk: this.args.pk, sk: this.args.sk}, {consistent: this.flags.consistent})
-    if (!item) throw new CruddurError('NOT_FOUND', `No item with pk "${this.args.pk}" and sk "${this.args.sk}" in ${target.table}: check the keys with \`cruddur ddb query --pk '${this.args.pk}'\`.`)
+    if (!item)
+      throw new CruddurError(
+        'NOT_FOUND',
+        `No item with pk "${this.args.pk}" and sk "${this.args.sk}" in ${target.table}: check the keys with \`cruddur ddb query --pk '${this.args.pk}'\`.`,
+      )
     this.log(formatItem(item, this.flags.format))
-    return {item: this.flags.format === 'dynamodb-json' ? JSON.parse(formatItem(item, 'dynamodb-json')).Item : plainItem(item), target: dynamoDbTargetJson(target)}
+    return {
+      item:
+        this.flags.format === 'dynamodb-json' ? JSON.parse(formatItem(item, 'dynamodb-json')).Item : plainItem(item),
+      target: dynamoDbTargetJson(target),
+    }
   }
 }
 

@@ -28,7 +28,10 @@ Standard input is kept in a temporary file between the check and the writes, so 
   }
 
   static override flags = {
-    format: Flags.option({description: 'Line format (default: detected from the first line).', options: ['ndjson', 'dynamodb-json'] as const})(),
+    format: Flags.option({
+      description: 'Line format (default: detected from the first line).',
+      options: ['ndjson', 'dynamodb-json'] as const,
+    })(),
     'create-table': Flags.boolean({description: 'Create the table first (as schema-load) when it is missing.'}),
     concurrency: Flags.integer({default: 8, description: 'BatchWriteItem requests in flight.', max: 64, min: 1}),
   }
@@ -50,12 +53,24 @@ Standard input is kept in a temporary file between the check and the writes, so 
 
     const progress = new ProgressBar('importing', checked.items, {enabled: !this.jsonEnabled()})
     const started = Date.now()
-    const written = await writeFile(table, path, checked.format, {concurrency: this.flags.concurrency, onWritten: (count) => progress.tick(count)})
+    const written = await writeFile(table, path, checked.format, {
+      concurrency: this.flags.concurrency,
+      onWritten: (count) => progress.tick(count),
+    })
     progress.stop()
     const seconds = (Date.now() - started) / 1000
     const itemsPerSecond = Math.round(written / Math.max(seconds, 0.001))
-    this.log(`Imported ${written} items (${checked.format}) into ${target.table} in ${seconds.toFixed(2)}s (${itemsPerSecond} items/s).`)
-    return {createdTable: created, format: checked.format, items: written, itemsPerSecond, seconds, target: dynamoDbTargetJson(target)}
+    this.log(
+      `Imported ${written} items (${checked.format}) into ${target.table} in ${seconds.toFixed(2)}s (${itemsPerSecond} items/s).`,
+    )
+    return {
+      createdTable: created,
+      format: checked.format,
+      items: written,
+      itemsPerSecond,
+      seconds,
+      target: dynamoDbTargetJson(target),
+    }
   }
 
   /** Standard input can be read once: it is kept in a file for the check and the writes. */

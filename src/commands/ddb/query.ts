@@ -23,8 +23,15 @@ export default class Query extends TargetCommand<typeof Query> {
 
   static override flags = {
     pk: Flags.string({description: 'The partition key value.', required: true}),
-    'sk-begins-with': Flags.string({description: 'Sort keys that start with this.', exclusive: others('sk-begins-with')}),
-    'sk-between': Flags.string({description: 'Sort keys from A to B, both included: --sk-between A B.', exclusive: others('sk-between'), multiple: true}),
+    'sk-begins-with': Flags.string({
+      description: 'Sort keys that start with this.',
+      exclusive: others('sk-begins-with'),
+    }),
+    'sk-between': Flags.string({
+      description: 'Sort keys from A to B, both included: --sk-between A B.',
+      exclusive: others('sk-between'),
+      multiple: true,
+    }),
     'sk-after': Flags.string({description: 'Sort keys after this (excluded).', exclusive: others('sk-after')}),
     'sk-before': Flags.string({description: 'Sort keys before this (excluded).', exclusive: others('sk-before')}),
     index: Flags.string({description: 'Query the index instead of the table (message-group-sk-index).'}),
@@ -32,14 +39,21 @@ export default class Query extends TargetCommand<typeof Query> {
     consistent: Flags.boolean({description: 'Strongly consistent read (table only).'}),
     limit: Flags.integer({default: DEFAULT_PAGE_SIZE, description: 'Items per page.', max: MAX_PAGE_SIZE, min: 1}),
     cursor: Flags.string({description: 'Continue from the page that printed this cursor.'}),
-    output: Flags.option({default: 'table' as const, description: 'A table for people, or one JSON item per line.', options: ['table', 'ndjson'] as const})(),
+    output: Flags.option({
+      default: 'table' as const,
+      description: 'A table for people, or one JSON item per line.',
+      options: ['table', 'ndjson'] as const,
+    })(),
   }
 
   async run() {
     const target = this.dynamoDbTarget
     const sortKey = this.sortKeyCondition()
     const table = await this.messagesTable()
-    const [{queryPage}, {plainItem}] = await Promise.all([import('../../lib/dynamodb/lookup.js'), import('../../lib/dynamodb/typed-json.js')])
+    const [{queryPage}, {plainItem}] = await Promise.all([
+      import('../../lib/dynamodb/lookup.js'),
+      import('../../lib/dynamodb/typed-json.js'),
+    ])
     const page = await queryPage(table, {
       consistent: this.flags.consistent,
       cursor: this.flags.cursor,
@@ -51,7 +65,13 @@ export default class Query extends TargetCommand<typeof Query> {
     })
     const items = page.items.map((item) => plainItem(item))
     if (this.flags.output === 'ndjson') for (const item of items) this.log(JSON.stringify(item))
-    else if (items.length > 0) this.log(renderTable(['pk', 'sk', 'user_handle', 'message'], items.map((item) => [item.pk, item.sk, item.user_handle, item.message] as Array<string | undefined>)))
+    else if (items.length > 0)
+      this.log(
+        renderTable(
+          ['pk', 'sk', 'user_handle', 'message'],
+          items.map((item) => [item.pk, item.sk, item.user_handle, item.message] as Array<string | undefined>),
+        ),
+      )
     else this.info('No items.')
     if (page.nextCursor) this.info(`more: --cursor ${page.nextCursor}`)
     return {count: items.length, items, nextCursor: page.nextCursor, target: dynamoDbTargetJson(target)}
@@ -61,7 +81,11 @@ export default class Query extends TargetCommand<typeof Query> {
     const flags = this.flags
     const between = flags['sk-between']
     if (between !== undefined) {
-      if (between.length !== 2) throw new CruddurError('INVALID_INPUT', `--sk-between takes two sort keys, got ${between.length}: pass --sk-between FROM TO.`)
+      if (between.length !== 2)
+        throw new CruddurError(
+          'INVALID_INPUT',
+          `--sk-between takes two sort keys, got ${between.length}: pass --sk-between FROM TO.`,
+        )
       return {between: [between[0], between[1]]}
     }
 

@@ -30,7 +30,11 @@ ${ITEM_FILTER_HELP}`
     limit: Flags.integer({description: 'Stop after this many items.', min: 1}),
     ...itemFilterFlags,
     segments: Flags.integer({default: 1, description: 'Parallel scan segments.', max: 64, min: 1}),
-    output: Flags.option({default: 'table' as const, description: 'Output format.', options: ['table', 'ndjson'] as const})(),
+    output: Flags.option({
+      default: 'table' as const,
+      description: 'Output format.',
+      options: ['table', 'ndjson'] as const,
+    })(),
   }
 
   async run() {
@@ -39,24 +43,32 @@ ${ITEM_FILTER_HELP}`
     const messages = await this.messagesTable()
     const json = this.jsonEnabled()
     const items: Array<Record<string, unknown>> = []
-    const progress = new ProgressBar('scanning', this.flags.limit, {enabled: !json && this.flags.output === 'ndjson' && !process.stdout.isTTY})
+    const progress = new ProgressBar('scanning', this.flags.limit, {
+      enabled: !json && this.flags.output === 'ndjson' && !process.stdout.isTTY,
+    })
     const width = Math.max(20, (process.stdout.columns || 120) - 90)
     const table = !json && this.flags.output === 'table'
     // The header waits for the first page: a missing table is one error line, not a header and an error.
-    const header = () => this.log(chalk.bold(`${'pk'.padEnd(42)} ${'sk'.padEnd(62)} ${'user_handle'.padEnd(16)} message`))
+    const header = () =>
+      this.log(chalk.bold(`${'pk'.padEnd(42)} ${'sk'.padEnd(62)} ${'user_handle'.padEnd(16)} message`))
     let count = 0
-    for await (const item of scanItems(messages, {...filters, limit: this.flags.limit, segments: this.flags.segments})) {
+    for await (const item of scanItems(messages, {
+      ...filters,
+      limit: this.flags.limit,
+      segments: this.flags.segments,
+    })) {
       count++
       progress.tick()
       if (json) items.push(item)
       // Wait for a slow reader (a pipe) instead of buffering the table in memory.
       else if (this.flags.output === 'ndjson') {
         if (!process.stdout.write(JSON.stringify(item) + '\n')) await once(process.stdout, 'drain')
-      }
-      else {
+      } else {
         if (count === 1) header()
         const [pk, sk, handle, message] = COLUMNS.map((column) => visible(String(item[column] ?? '')))
-        this.log(`${pk.padEnd(42)} ${sk.padEnd(62)} ${handle.padEnd(16)} ${message.length > width ? message.slice(0, width - 1) + '…' : message}`)
+        this.log(
+          `${pk.padEnd(42)} ${sk.padEnd(62)} ${handle.padEnd(16)} ${message.length > width ? message.slice(0, width - 1) + '…' : message}`,
+        )
       }
     }
 

@@ -19,7 +19,11 @@ Waits until the table and its index are ACTIVE. An existing table is checked as 
 
   static override flags = {
     recreate: Flags.boolean({description: 'Drop the table first if it exists (its data is lost).'}),
-    billing: Flags.option({default: 'on-demand' as const, description: 'Billing mode.', options: ['on-demand', 'provisioned'] as const})(),
+    billing: Flags.option({
+      default: 'on-demand' as const,
+      description: 'Billing mode.',
+      options: ['on-demand', 'provisioned'] as const,
+    })(),
     'read-capacity': Flags.integer({description: 'Read capacity units (with --billing provisioned).', min: 1}),
     'write-capacity': Flags.integer({description: 'Write capacity units (with --billing provisioned).', min: 1}),
   }
@@ -28,7 +32,10 @@ Waits until the table and its index are ACTIVE. An existing table is checked as 
     const target = this.dynamoDbTarget
     for (const flag of ['read-capacity', 'write-capacity'] as const) {
       if (this.flags[flag] !== undefined && this.flags.billing !== 'provisioned') {
-        throw new CruddurError('INVALID_INPUT', `--${flag} applies only to provisioned tables: add --billing provisioned, or leave out --${flag}.`)
+        throw new CruddurError(
+          'INVALID_INPUT',
+          `--${flag} applies only to provisioned tables: add --billing provisioned, or leave out --${flag}.`,
+        )
       }
     }
 
@@ -44,10 +51,22 @@ Waits until the table and its index are ACTIVE. An existing table is checked as 
       writeCapacity: this.flags['write-capacity'],
     })
     this.stopSpinner()
-    if (result.created) this.log(`${result.recreated ? 'Recreated' : 'Created'} table ${result.table} on ${describeEndpoint(target)} (index message-group-sk-index, stream NEW_IMAGE).`)
-    else if (result.changes.length > 0) this.log(`Table ${result.table} already existed on ${describeEndpoint(target)}; in place, keeping its data: ${result.changes.join('; ')}.`)
+    if (result.created)
+      this.log(
+        `${result.recreated ? 'Recreated' : 'Created'} table ${result.table} on ${describeEndpoint(target)} (index message-group-sk-index, stream NEW_IMAGE).`,
+      )
+    else if (result.changes.length > 0)
+      this.log(
+        `Table ${result.table} already existed on ${describeEndpoint(target)}; in place, keeping its data: ${result.changes.join('; ')}.`,
+      )
     else this.log(`Table ${result.table} already exists with the right shape; nothing changed.`)
-    return {changes: result.changes, created: result.created, recreated: result.recreated, table: summarizeTable(result.description), target: dynamoDbTargetJson(target)}
+    return {
+      changes: result.changes,
+      created: result.created,
+      recreated: result.recreated,
+      table: summarizeTable(result.description),
+      target: dynamoDbTargetJson(target),
+    }
   }
 
   private spin(what: string): void {

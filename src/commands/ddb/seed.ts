@@ -44,11 +44,15 @@ Each conversation gets its messages (the newest at --now, never in the future) a
     })
     progress?.stop()
     const notes = [
-      result.completedConversations ? `${result.completedConversations} completed from an interrupted run at ${result.now}` : '',
+      result.completedConversations
+        ? `${result.completedConversations} completed from an interrupted run at ${result.now}`
+        : '',
       result.skippedConversations ? `${result.skippedConversations} already there, skipped` : '',
     ].filter(Boolean)
     const skipped = notes.length > 0 ? chalk.dim(` (${notes.join('; ')})`) : ''
-    this.log(`Seeded ${result.conversations} conversations between ${result.users} users: ${result.itemsWritten} items in ${result.seconds.toFixed(2)}s (${result.itemsPerSecond} items/s)${skipped}.`)
+    this.log(
+      `Seeded ${result.conversations} conversations between ${result.users} users: ${result.itemsWritten} items in ${result.seconds.toFixed(2)}s (${result.itemsPerSecond} items/s)${skipped}.`,
+    )
     return {...result, target: dynamoDbTargetJson(target)}
   }
 }
@@ -56,8 +60,16 @@ Each conversation gets its messages (the newest at --now, never in the future) a
 export function parseNow(value: string | undefined): Date | undefined {
   if (!value) return undefined
   const date = new Date(value)
-  if (Number.isNaN(date.getTime())) throw new CruddurError('INVALID_INPUT', `--now "${value}" is not a date: use ISO-8601, e.g. 2026-11-24T15:49:00.000Z.`)
-  if (date.getTime() > Date.now()) throw new CruddurError('INVALID_INPUT', `--now ${value} is in the future: seeded messages must be older than the next real one.`)
+  if (Number.isNaN(date.getTime()))
+    throw new CruddurError(
+      'INVALID_INPUT',
+      `--now "${value}" is not a date: use ISO-8601, e.g. 2026-11-24T15:49:00.000Z.`,
+    )
+  if (date.getTime() > Date.now())
+    throw new CruddurError(
+      'INVALID_INPUT',
+      `--now ${value} is in the future: seeded messages must be older than the next real one.`,
+    )
   return date
 }
 

@@ -7,7 +7,10 @@ export default class Setup extends Seed {
 
 Idempotent: running it twice leaves the same items as running it once.`
 
-  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --conversations 3 --messages 10']
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --conversations 3 --messages 10',
+  ]
 
   static override flags = seedFlags
 

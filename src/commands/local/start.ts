@@ -22,10 +22,26 @@ It returns once every service answers a real request. Every service listens on 1
   ]
 
   static override flags = {
-    'dynamodb-port': Flags.integer({description: 'Port for DynamoDB Local (default 8000; 0 picks a free one).', min: 0, max: 65_535}),
-    'postgres-port': Flags.integer({description: 'Port for PostgreSQL (default 5432; 0 picks a free one).', min: 0, max: 65_535}),
-    'cognito-port': Flags.integer({description: 'Port for cognito-local (default 9229; 0 picks a free one).', min: 0, max: 65_535}),
-    'momento-port': Flags.integer({description: 'Port for the Momento stand-in (default 9230; 0 picks a free one).', min: 0, max: 65_535}),
+    'dynamodb-port': Flags.integer({
+      description: 'Port for DynamoDB Local (default 8000; 0 picks a free one).',
+      min: 0,
+      max: 65_535,
+    }),
+    'postgres-port': Flags.integer({
+      description: 'Port for PostgreSQL (default 5432; 0 picks a free one).',
+      min: 0,
+      max: 65_535,
+    }),
+    'cognito-port': Flags.integer({
+      description: 'Port for cognito-local (default 9229; 0 picks a free one).',
+      min: 0,
+      max: 65_535,
+    }),
+    'momento-port': Flags.integer({
+      description: 'Port for the Momento stand-in (default 9230; 0 picks a free one).',
+      min: 0,
+      max: 65_535,
+    }),
     'in-memory': Flags.boolean({description: 'Keep DynamoDB data in memory only (gone at stop).'}),
   }
 
@@ -35,10 +51,20 @@ It returns once every service answers a real request. Every service listens on 1
       cacheDir: defaultCacheDir(),
       inMemory: this.flags['in-memory'],
       onNote: (note) => this.info(chalk.yellow(`note: ${note}`)),
-      ports: {cognito: this.flags['cognito-port'], dynamodb: this.flags['dynamodb-port'], momento: this.flags['momento-port'], postgres: this.flags['postgres-port']},
+      ports: {
+        cognito: this.flags['cognito-port'],
+        dynamodb: this.flags['dynamodb-port'],
+        momento: this.flags['momento-port'],
+        postgres: this.flags['postgres-port'],
+      },
       stateDir: this.stateDir,
     })
-    this.log(renderTable(['service', 'state', 'port', 'pid', 'endpoint'], services.map((s) => [s.service, s.state, s.port, s.pid, s.endpoint])))
+    this.log(
+      renderTable(
+        ['service', 'state', 'port', 'pid', 'endpoint'],
+        services.map((s) => [s.service, s.state, s.port, s.pid, s.endpoint]),
+      ),
+    )
     const pool = describeLocalUserPool(services)
     if (pool) this.log(pool)
     return {services, stateDir: this.stateDir}

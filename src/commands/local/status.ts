@@ -12,7 +12,12 @@ A service answers when it replies to a real request within 2 seconds (a frozen p
 
   async run() {
     const services = await localStackStatus(this.stateDir)
-    this.log(renderTable(['service', 'state', 'port', 'pid', 'endpoint', 'log'], services.map((s) => [s.service, s.state, s.port, s.pid, s.endpoint, s.log])))
+    this.log(
+      renderTable(
+        ['service', 'state', 'port', 'pid', 'endpoint', 'log'],
+        services.map((s) => [s.service, s.state, s.port, s.pid, s.endpoint, s.log]),
+      ),
+    )
     const pool = describeLocalUserPool(services)
     if (pool) this.log(pool)
     // The result (and its --json) is printed either way; the exit code tells a health check the stack is not whole.

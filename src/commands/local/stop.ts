@@ -13,7 +13,12 @@ A recorded pid is signalled only while it is still the process that was started 
 
   async run() {
     const services = await stopLocalStack(this.stateDir, {onNote: (note) => this.info(chalk.yellow(`note: ${note}`))})
-    this.log(renderTable(['service', 'state', 'pid'], services.map((s) => [s.service, s.state, s.pid])))
+    this.log(
+      renderTable(
+        ['service', 'state', 'pid'],
+        services.map((s) => [s.service, s.state, s.pid]),
+      ),
+    )
     return {services, stateDir: this.stateDir}
   }
 }

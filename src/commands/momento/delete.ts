@@ -5,7 +5,8 @@ import {momentoTargetJson} from '../../lib/targets/momento.js'
 import {momentoCacheStore} from '../../lib/momento/client.js'
 
 export default class MomentoDelete extends MomentoCommand<typeof MomentoDelete> {
-  static override description = 'Delete one cached value, so the next read of it goes to DynamoDB. Deleting a key that is not there is fine.'
+  static override description =
+    'Delete one cached value, so the next read of it goes to DynamoDB. Deleting a key that is not there is fine.'
 
   static override args = {
     key: Args.string({description: 'The cache key.', required: true}),

@@ -23,7 +23,12 @@ conversations:<user_uuid>:first-page and messages:<message_group_uuid>:first-pag
     const value = await momentoCacheStore(this.momentoTarget).get(this.args.key)
     if (value === undefined) this.info('(miss)')
     else this.log(visible(value))
-    return {hit: value !== undefined, key: this.args.key, target: momentoTargetJson(this.momentoTarget), value: value === undefined ? null : parseIfJson(value)}
+    return {
+      hit: value !== undefined,
+      key: this.args.key,
+      target: momentoTargetJson(this.momentoTarget),
+      value: value === undefined ? null : parseIfJson(value),
+    }
   }
 }
 

@@ -23,7 +23,10 @@ export interface LocalUserPool {
  * The local pool, its app client and a Cognito user per seed user, each created only when missing (found
  * by name), so a restarted cognito-local keeps its pool and its users keep their `sub`.
  */
-export async function ensureLocalUserPool(client: CognitoIdentityProviderClient, users: readonly SeedUser[]): Promise<LocalUserPool> {
+export async function ensureLocalUserPool(
+  client: CognitoIdentityProviderClient,
+  users: readonly SeedUser[],
+): Promise<LocalUserPool> {
   const pools = await client.send(new ListUserPoolsCommand({MaxResults: 60}))
   let userPoolId = pools.UserPools?.find((pool) => pool.Name === LOCAL_POOL_NAME)?.Id
   if (!userPoolId) {
@@ -34,7 +37,9 @@ export async function ensureLocalUserPool(client: CognitoIdentityProviderClient,
   const clients = await client.send(new ListUserPoolClientsCommand({MaxResults: 60, UserPoolId: userPoolId}))
   let clientId = clients.UserPoolClients?.find((appClient) => appClient.ClientName === LOCAL_CLIENT_NAME)?.ClientId
   if (!clientId) {
-    const created = await client.send(new CreateUserPoolClientCommand({ClientName: LOCAL_CLIENT_NAME, UserPoolId: userPoolId}))
+    const created = await client.send(
+      new CreateUserPoolClientCommand({ClientName: LOCAL_CLIENT_NAME, UserPoolId: userPoolId}),
+    )
     clientId = created.UserPoolClient!.ClientId!
   }
 

@@ -1,4 +1,8 @@
-import {type AttributeType, ListUsersCommand, type ListUsersCommandOutput} from '@aws-sdk/client-cognito-identity-provider'
+import {
+  type AttributeType,
+  ListUsersCommand,
+  type ListUsersCommandOutput,
+} from '@aws-sdk/client-cognito-identity-provider'
 
 import {CruddurError} from '../errors.js'
 
@@ -32,17 +36,27 @@ export async function listCognitoUsers(
   const seenTokens = new Set<string>()
   let token: string | undefined
   do {
-    const page = await client.send(new ListUsersCommand({Limit: pageSize, PaginationToken: token, UserPoolId: userPoolId}))
+    const page = await client.send(
+      new ListUsersCommand({Limit: pageSize, PaginationToken: token, UserPoolId: userPoolId}),
+    )
     for (const user of page.Users ?? []) {
       const sub = attribute(user.Attributes, 'sub')
       if (!user.Username || !sub) continue
-      users.push({email: attribute(user.Attributes, 'email'), preferredUsername: attribute(user.Attributes, 'preferred_username'), sub, username: user.Username})
+      users.push({
+        email: attribute(user.Attributes, 'email'),
+        preferredUsername: attribute(user.Attributes, 'preferred_username'),
+        sub,
+        username: user.Username,
+      })
     }
 
     token = page.PaginationToken || undefined
     // A server that hands back a token it gave before would loop for ever.
     if (token && seenTokens.has(token)) {
-      throw new CruddurError('FAILED', `Cognito returned the same ListUsers page token twice for pool ${userPoolId}: the listing cannot be completed.`)
+      throw new CruddurError(
+        'FAILED',
+        `Cognito returned the same ListUsers page token twice for pool ${userPoolId}: the listing cannot be completed.`,
+      )
     }
 
     if (token) seenTokens.add(token)

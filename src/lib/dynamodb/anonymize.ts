@@ -66,6 +66,7 @@ export function anonymizeItem(item: RawItem): RawItem {
   if (message !== undefined) out.message = {S: generatedText(`message:${group}:${time}`, characters(message))}
   const name = item.user_display_name?.S
   const user = item.user_uuid?.S
-  if (name !== undefined) out.user_display_name = {S: generatedText(`name:${user ?? name}`, characters(name), {capitalize: true})}
+  if (name !== undefined)
+    out.user_display_name = {S: generatedText(`name:${user ?? name}`, characters(name), {capitalize: true})}
   return out
 }

@@ -25,7 +25,12 @@ export interface BatchWriteOptions {
 /** Full-jitter exponential backoff, capped: spreads retries so throttled writers do not retry in step. */
 const backoff = (round: number) => Math.random() * Math.min(5000, 50 * 2 ** round)
 
-const THROTTLES = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException'])
+const THROTTLES = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+])
 const DROPPED = new Set(['ECONNRESET', 'EPIPE'])
 
 /**
@@ -55,7 +60,11 @@ export function gaveUp(error: unknown, written: number, total: number | undefine
  * Runs `call`, retrying transient failures with backoff until `deadline()` (epoch ms). The last failure is
  * passed to `onGiveUp` for the error to throw; any other failure is thrown as it is.
  */
-export async function retryTransient<T>(call: () => Promise<T>, deadline: () => number, onGiveUp: (error: unknown) => Error): Promise<T> {
+export async function retryTransient<T>(
+  call: () => Promise<T>,
+  deadline: () => number,
+  onGiveUp: (error: unknown) => Error,
+): Promise<T> {
   for (let round = 0; ; round++) {
     try {
       return await call()
@@ -88,10 +97,16 @@ export async function batchWriteAll(
   const giveUp = (error: unknown) => gaveUp(error, (options.writtenBefore ?? 0) + written, options.total, retryMs)
 
   async function writeChunk(chunk: Array<Record<string, unknown>>): Promise<void> {
-    let pending = chunk.map((item) => (options.delete ? {DeleteRequest: {Key: {pk: item.pk, sk: item.sk}}} : {PutRequest: {Item: item}}))
-    for (let stalled = 0; pending.length > 0; ) {
+    let pending = chunk.map((item) =>
+      options.delete ? {DeleteRequest: {Key: {pk: item.pk, sk: item.sk}}} : {PutRequest: {Item: item}},
+    )
+    for (let stalled = 0; pending.length > 0;) {
       const requested = pending
-      const output = await retryTransient(() => doc.send(new BatchWriteCommand({RequestItems: {[table]: requested}})), () => deadline, giveUp)
+      const output = await retryTransient(
+        () => doc.send(new BatchWriteCommand({RequestItems: {[table]: requested}})),
+        () => deadline,
+        giveUp,
+      )
       const unprocessed = (output.UnprocessedItems?.[table] ?? []) as typeof pending
       const done = pending.length - unprocessed.length
       if (done > 0) {

@@ -61,17 +61,30 @@ export class CapacityMeter {
     const indexUnits = Object.values(indexes).reduce((sum, units) => sum + (units.CapacityUnits ?? 0), 0)
     // With INDEXES, Table holds the table's own share; without an index breakdown, CapacityUnits is all of it.
     addUnits(table, consumed.Table ?? {CapacityUnits: (consumed.CapacityUnits ?? 0) - indexUnits}, kind)
-    for (const [indexName, units] of Object.entries(indexes)) addUnits((table.indexes[indexName] ??= {read: 0, write: 0}), units, kind)
-    addUnits(this.totals, {CapacityUnits: consumed.CapacityUnits, ReadCapacityUnits: consumed.ReadCapacityUnits, WriteCapacityUnits: consumed.WriteCapacityUnits}, kind)
+    for (const [indexName, units] of Object.entries(indexes))
+      addUnits((table.indexes[indexName] ??= {read: 0, write: 0}), units, kind)
+    addUnits(
+      this.totals,
+      {
+        CapacityUnits: consumed.CapacityUnits,
+        ReadCapacityUnits: consumed.ReadCapacityUnits,
+        WriteCapacityUnits: consumed.WriteCapacityUnits,
+      },
+      kind,
+    )
   }
 
   /** Lines for stderr: one per table and index. */
   describe(): string[] {
-    const line = (name: string, units: Units) => `${name.padEnd(40)} read ${round(units.read)} RCU   write ${round(units.write)} WCU`
-    const lines = [`consumed capacity (total: read ${round(this.totals.read)} RCU, write ${round(this.totals.write)} WCU)`]
+    const line = (name: string, units: Units) =>
+      `${name.padEnd(40)} read ${round(units.read)} RCU   write ${round(units.write)} WCU`
+    const lines = [
+      `consumed capacity (total: read ${round(this.totals.read)} RCU, write ${round(this.totals.write)} WCU)`,
+    ]
     for (const [name, table] of Object.entries(this.totals.tables)) {
       lines.push(`  ${line(`table ${name}`, table)}`)
-      for (const [indexName, units] of Object.entries(table.indexes)) lines.push(`  ${line(`  index ${indexName}`, units)}`)
+      for (const [indexName, units] of Object.entries(table.indexes))
+        lines.push(`  ${line(`  index ${indexName}`, units)}`)
     }
 
     return lines
@@ -81,7 +94,11 @@ export class CapacityMeter {
 const round = (units: number) => Math.round(units * 100) / 100
 
 /** Read and write units as reported; where DynamoDB gives only a total, the operation says which kind it was. */
-function addUnits(into: Units, units: {CapacityUnits?: number; ReadCapacityUnits?: number; WriteCapacityUnits?: number}, kind: keyof Units): void {
+function addUnits(
+  into: Units,
+  units: {CapacityUnits?: number; ReadCapacityUnits?: number; WriteCapacityUnits?: number},
+  kind: keyof Units,
+): void {
   if (units.ReadCapacityUnits !== undefined || units.WriteCapacityUnits !== undefined) {
     into.read += units.ReadCapacityUnits ?? 0
     into.write += units.WriteCapacityUnits ?? 0

@@ -24,7 +24,11 @@ export interface ExportResult {
  * Writes the selected items to `out`, one line each, as they are read (waiting for a slow reader, so memory
  * stays flat). With `sorted`, the lines are kept until the end and written in pk, sk order.
  */
-export async function exportItems(table: MessagesTable, out: Writable, options: ExportOptions = {}): Promise<ExportResult> {
+export async function exportItems(
+  table: MessagesTable,
+  out: Writable,
+  options: ExportOptions = {},
+): Promise<ExportResult> {
   const started = Date.now()
   const format = options.format ?? 'ndjson'
   const sorted: Array<{pk: string; sk: string; line: string}> = []

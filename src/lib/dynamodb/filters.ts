@@ -50,7 +50,11 @@ const wallClockPrefix = (micros: Micros) => formatKeyTime(micros).slice(0, 19)
 export function parseTimeFilter(value: string, flag: string): Micros {
   const text = /^\d{4}-\d{2}-\d{2}$/.test(value.trim()) ? `${value.trim()}T00:00:00Z` : value.trim()
   const time = parseKeyTime(text)
-  if (!time || time.suffix !== undefined) throw new CruddurError('INVALID_INPUT', `${flag} "${value}" is not a time: pass ISO-8601 like 2026-11-29T11:51:56+00:00 or a date like 2026-11-29.`)
+  if (!time || time.suffix !== undefined)
+    throw new CruddurError(
+      'INVALID_INPUT',
+      `${flag} "${value}" is not a time: pass ISO-8601 like 2026-11-29T11:51:56+00:00 or a date like 2026-11-29.`,
+    )
   return time.micros
 }
 
@@ -73,7 +77,11 @@ export function itemTime(item: RawItem): Micros | undefined {
   return createdAt === undefined ? undefined : parseKeyTime(createdAt)?.micros
 }
 
-const prefixOfType: Record<Exclude<ItemType, 'all'>, string> = {conversations: GROUP_PREFIX, markers: CONVERSATION_MARKER_PREFIX, messages: MESSAGE_PREFIX}
+const prefixOfType: Record<Exclude<ItemType, 'all'>, string> = {
+  conversations: GROUP_PREFIX,
+  markers: CONVERSATION_MARKER_PREFIX,
+  messages: MESSAGE_PREFIX,
+}
 
 /** The exact test of every filter on one item. */
 export function matchesFilters(item: RawItem, filters: ItemFilters): boolean {
@@ -81,13 +89,20 @@ export function matchesFilters(item: RawItem, filters: ItemFilters): boolean {
   if (filters.type && filters.type !== 'all' && !pk.startsWith(prefixOfType[filters.type])) return false
   if (filters.userUuid) {
     const user = filters.userUuid
-    const own = pk === groupPk(user) || (pk.startsWith(MESSAGE_PREFIX) && text(item, 'user_uuid') === user) || (pk.startsWith(CONVERSATION_MARKER_PREFIX) && Boolean(item.participant_uuids?.L?.some((value) => value.S === user)))
+    const own =
+      pk === groupPk(user) ||
+      (pk.startsWith(MESSAGE_PREFIX) && text(item, 'user_uuid') === user) ||
+      (pk.startsWith(CONVERSATION_MARKER_PREFIX) &&
+        Boolean(item.participant_uuids?.L?.some((value) => value.S === user)))
     if (!own) return false
   }
 
   if (filters.group) {
     const group = filters.group
-    const inGroup = pk === messagePk(group) || pk === `${CONVERSATION_MARKER_PREFIX}${group}` || (pk.startsWith(GROUP_PREFIX) && text(item, GROUP_INDEX_PARTITION_KEY) === group)
+    const inGroup =
+      pk === messagePk(group) ||
+      pk === `${CONVERSATION_MARKER_PREFIX}${group}` ||
+      (pk.startsWith(GROUP_PREFIX) && text(item, GROUP_INDEX_PARTITION_KEY) === group)
     if (!inGroup) return false
   }
 
@@ -121,31 +136,51 @@ export function readPlan(filters: ItemFilters): ReadPlan {
   const matches = (item: RawItem) => matchesFilters(item, filters)
   const timed = filters.since !== undefined || filters.until !== undefined
   const low = filters.since === undefined ? '0000-00-00T00:00:00' : wallClockPrefix(filters.since - MAX_OFFSET_MICROS)
-  const high = filters.until === undefined ? '9999-12-31T23:59:59' : wallClockPrefix(filters.until + MAX_OFFSET_MICROS + SECOND_MICROS)
+  const high =
+    filters.until === undefined
+      ? '9999-12-31T23:59:59'
+      : wallClockPrefix(filters.until + MAX_OFFSET_MICROS + SECOND_MICROS)
 
   if (filters.group) {
     const group = filters.group
     const type = filters.type ?? 'all'
     const requests: ReadRequest[] = []
-    const userFilter = (expression: Expression, clause: (user: string) => string) => (filters.userUuid ? clause(expression.value(filters.userUuid)) : undefined)
-    const keyRange = (expression: Expression) => (timed ? ` AND sk BETWEEN ${expression.value(low)} AND ${expression.value(high)}` : '')
+    const userFilter = (expression: Expression, clause: (user: string) => string) =>
+      filters.userUuid ? clause(expression.value(filters.userUuid)) : undefined
+    const keyRange = (expression: Expression) =>
+      timed ? ` AND sk BETWEEN ${expression.value(low)} AND ${expression.value(high)}` : ''
     if (type === 'all' || type === 'messages') {
       const expression = new Expression()
       const key = `pk = ${expression.value(messagePk(group))}${keyRange(expression)}`
-      requests.push(withValues({FilterExpression: userFilter(expression, (user) => `user_uuid = ${user}`), KeyConditionExpression: key}, expression))
+      requests.push(
+        withValues(
+          {FilterExpression: userFilter(expression, (user) => `user_uuid = ${user}`), KeyConditionExpression: key},
+          expression,
+        ),
+      )
     }
 
     if (type === 'all' || type === 'conversations') {
       const expression = new Expression()
       const key = `${GROUP_INDEX_PARTITION_KEY} = ${expression.value(group)}${keyRange(expression)}`
       const filter = filters.userUuid ? `pk = ${expression.value(groupPk(filters.userUuid))}` : undefined
-      requests.push(withValues({FilterExpression: filter, IndexName: GROUP_INDEX, KeyConditionExpression: key}, expression))
+      requests.push(
+        withValues({FilterExpression: filter, IndexName: GROUP_INDEX, KeyConditionExpression: key}, expression),
+      )
     }
 
     if (type === 'all' || type === 'markers') {
       const expression = new Expression()
       const key = `pk = ${expression.value(`${CONVERSATION_MARKER_PREFIX}${group}`)}`
-      requests.push(withValues({FilterExpression: userFilter(expression, (user) => `contains(participant_uuids, ${user})`), KeyConditionExpression: key}, expression))
+      requests.push(
+        withValues(
+          {
+            FilterExpression: userFilter(expression, (user) => `contains(participant_uuids, ${user})`),
+            KeyConditionExpression: key,
+          },
+          expression,
+        ),
+      )
     }
 
     return {matches, query: true, requests}
@@ -153,7 +188,8 @@ export function readPlan(filters: ItemFilters): ReadPlan {
 
   const expression = new Expression()
   const clauses: string[] = []
-  if (filters.type && filters.type !== 'all') clauses.push(`begins_with(pk, ${expression.value(prefixOfType[filters.type])})`)
+  if (filters.type && filters.type !== 'all')
+    clauses.push(`begins_with(pk, ${expression.value(prefixOfType[filters.type])})`)
   if (filters.userUuid) {
     const user = expression.value(filters.userUuid)
     clauses.push(
@@ -162,13 +198,21 @@ export function readPlan(filters: ItemFilters): ReadPlan {
   }
 
   // Markers keep their time in created_at, not in the key.
-  if (timed) clauses.push(`((sk BETWEEN ${expression.value(low)} AND ${expression.value(high)}) OR begins_with(pk, ${expression.value(CONVERSATION_MARKER_PREFIX)}))`)
-  return {matches, query: false, requests: [withValues({FilterExpression: clauses.join(' AND ') || undefined}, expression)]}
+  if (timed)
+    clauses.push(
+      `((sk BETWEEN ${expression.value(low)} AND ${expression.value(high)}) OR begins_with(pk, ${expression.value(CONVERSATION_MARKER_PREFIX)}))`,
+    )
+  return {
+    matches,
+    query: false,
+    requests: [withValues({FilterExpression: clauses.join(' AND ') || undefined}, expression)],
+  }
 }
 
 function withValues(request: ReadRequest, expression: Expression): ReadRequest {
   const out: ReadRequest = {}
-  for (const [name, value] of Object.entries(request)) if (value !== undefined) (out as Record<string, unknown>)[name] = value
+  for (const [name, value] of Object.entries(request))
+    if (value !== undefined) (out as Record<string, unknown>)[name] = value
   if (Object.keys(expression.values).length > 0) out.ExpressionAttributeValues = expression.values
   return out
 }

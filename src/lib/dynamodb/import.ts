@@ -16,8 +16,14 @@ export interface CheckedFile {
 }
 
 /** The items of a file with their line numbers (empty lines skipped). */
-async function* fileItems(path: string, format: ItemFormat | undefined): AsyncGenerator<{item: RawItem; line: number; format: ItemFormat}> {
-  const lines = createInterface({crlfDelay: Number.POSITIVE_INFINITY, input: createReadStream(path, {encoding: 'utf8'})})
+async function* fileItems(
+  path: string,
+  format: ItemFormat | undefined,
+): AsyncGenerator<{item: RawItem; line: number; format: ItemFormat}> {
+  const lines = createInterface({
+    crlfDelay: Number.POSITIVE_INFINITY,
+    input: createReadStream(path, {encoding: 'utf8'}),
+  })
   let number = 0
   let detected = format
   for await (const line of lines) {
@@ -27,7 +33,11 @@ async function* fileItems(path: string, format: ItemFormat | undefined): AsyncGe
     try {
       yield {format: detected, item: parseLine(line, detected), line: number}
     } catch (error) {
-      if (error instanceof LineError) throw new CruddurError('INVALID_INPUT', `Line ${number}: ${error.message}. Nothing was written: fix the line and import again.`)
+      if (error instanceof LineError)
+        throw new CruddurError(
+          'INVALID_INPUT',
+          `Line ${number}: ${error.message}. Nothing was written: fix the line and import again.`,
+        )
       throw error
     }
   }
@@ -49,7 +59,12 @@ export async function checkFile(path: string, format?: ItemFormat): Promise<Chec
  * Writes a checked file's items with the shared batched writer, a chunk at a time. Puts replace whole items,
  * so importing a file twice leaves the same table; a key given twice keeps its last line, as Puts in order would.
  */
-export async function writeFile(table: MessagesTable, path: string, format: ItemFormat, options: BatchWriteOptions = {}): Promise<number> {
+export async function writeFile(
+  table: MessagesTable,
+  path: string,
+  format: ItemFormat,
+  options: BatchWriteOptions = {},
+): Promise<number> {
   let written = 0
   let chunk = new Map<string, Record<string, unknown>>()
   const flush = async () => {

@@ -104,7 +104,9 @@ export function conversationRow(input: {
   }
 }
 
-export const isMessageItem = (item: {pk?: unknown}): boolean => typeof item.pk === 'string' && item.pk.startsWith(MESSAGE_PREFIX)
-export const isConversationRow = (item: {pk?: unknown}): boolean => typeof item.pk === 'string' && item.pk.startsWith(GROUP_PREFIX)
+export const isMessageItem = (item: {pk?: unknown}): boolean =>
+  typeof item.pk === 'string' && item.pk.startsWith(MESSAGE_PREFIX)
+export const isConversationRow = (item: {pk?: unknown}): boolean =>
+  typeof item.pk === 'string' && item.pk.startsWith(GROUP_PREFIX)
 
 export const isDeletedMessage = (item: {deleted_at?: unknown}): boolean => typeof item.deleted_at === 'string'

@@ -29,8 +29,7 @@ export interface KeyTime {
   suffix?: string
 }
 
-const KEY_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?(?:#(.*))?$/
+const KEY_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?(?:#(.*))?$/
 
 /** Reads the time at the front of a sort key in any of the forms above; undefined when it holds none. */
 export function parseKeyTime(sk: string): KeyTime | undefined {

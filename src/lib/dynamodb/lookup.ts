@@ -7,8 +7,18 @@ import type {RawItem} from './typed-json.js'
 import type {MessagesTable} from './messages-table.js'
 
 /** One item by its keys, exactly as stored; undefined when there is none. */
-export async function getItem(table: MessagesTable, key: {pk: string; sk: string}, options: {consistent?: boolean} = {}): Promise<RawItem | undefined> {
-  const output = await table.client.send(new GetItemCommand({ConsistentRead: options.consistent, Key: {[PARTITION_KEY]: {S: key.pk}, [SORT_KEY]: {S: key.sk}}, TableName: table.name}))
+export async function getItem(
+  table: MessagesTable,
+  key: {pk: string; sk: string},
+  options: {consistent?: boolean} = {},
+): Promise<RawItem | undefined> {
+  const output = await table.client.send(
+    new GetItemCommand({
+      ConsistentRead: options.consistent,
+      Key: {[PARTITION_KEY]: {S: key.pk}, [SORT_KEY]: {S: key.sk}},
+      TableName: table.name,
+    }),
+  )
   return output.Item as RawItem | undefined
 }
 
@@ -31,11 +41,18 @@ const INDEX_KEYS: Record<string, string> = {[GROUP_INDEX]: GROUP_INDEX_PARTITION
 /** The request of one page, apart from sending it. */
 export function queryRequest(table: MessagesTable, options: QueryOptions) {
   if (options.index !== undefined && !(options.index in INDEX_KEYS)) {
-    throw new CruddurError('INVALID_INPUT', `There is no index "${options.index}": the table's index is ${Object.keys(INDEX_KEYS).join(', ')}.`)
+    throw new CruddurError(
+      'INVALID_INPUT',
+      `There is no index "${options.index}": the table's index is ${Object.keys(INDEX_KEYS).join(', ')}.`,
+    )
   }
 
   // DynamoDB refuses strongly consistent reads on a global secondary index.
-  if (options.index && options.consistent) throw new CruddurError('INVALID_INPUT', '--consistent does not work with --index (a global index is eventually consistent): leave out one of them.')
+  if (options.index && options.consistent)
+    throw new CruddurError(
+      'INVALID_INPUT',
+      '--consistent does not work with --index (a global index is eventually consistent): leave out one of them.',
+    )
   const partitionKey = options.index ? INDEX_KEYS[options.index] : PARTITION_KEY
   const values: Record<string, AttributeValue> = {':partition': {S: options.partition}}
   let condition = `#partition = :partition`
@@ -45,7 +62,11 @@ export function queryRequest(table: MessagesTable, options: QueryOptions) {
       condition += ' AND begins_with(#sort, :a)'
       values[':a'] = {S: sortKey.beginsWith}
     } else if ('between' in sortKey) {
-      if (sortKey.between[0] > sortKey.between[1]) throw new CruddurError('INVALID_INPUT', `--sk-between "${sortKey.between[0]}" "${sortKey.between[1]}": the first bound is after the second; swap them.`)
+      if (sortKey.between[0] > sortKey.between[1])
+        throw new CruddurError(
+          'INVALID_INPUT',
+          `--sk-between "${sortKey.between[0]}" "${sortKey.between[1]}": the first bound is after the second; swap them.`,
+        )
       condition += ' AND #sort BETWEEN :a AND :b'
       values[':a'] = {S: sortKey.between[0]}
       values[':b'] = {S: sortKey.between[1]}
@@ -86,7 +107,10 @@ function startKey(options: QueryOptions): RawItem | undefined {
   } catch {}
 
   if (typeof key.pk !== 'string' || typeof key.sk !== 'string') {
-    throw new CruddurError('INVALID_INPUT', `The cursor "${options.cursor.slice(0, 40)}" is malformed: pass a nextCursor printed by the same query, or none for the first page.`)
+    throw new CruddurError(
+      'INVALID_INPUT',
+      `The cursor "${options.cursor.slice(0, 40)}" is malformed: pass a nextCursor printed by the same query, or none for the first page.`,
+    )
   }
 
   return {[INDEX_KEYS[options.index]]: {S: options.partition}, pk: {S: key.pk as string}, sk: {S: key.sk as string}}
@@ -96,13 +120,18 @@ function startKey(options: QueryOptions): RawItem | undefined {
  * One page of a Query. As the patterns' pages: it asks for one item more than the page, so a cursor is given
  * only when another item follows, and queries on past DynamoDB's 1 MB stop until the page is full.
  */
-export async function queryPage(table: MessagesTable, options: QueryOptions): Promise<{items: RawItem[]; nextCursor: string | null}> {
+export async function queryPage(
+  table: MessagesTable,
+  options: QueryOptions,
+): Promise<{items: RawItem[]; nextCursor: string | null}> {
   const limit = requirePageSize(options.limit)
   const request = queryRequest(table, options)
   const items: RawItem[] = []
   let exclusiveStartKey = startKey(options)
   do {
-    const output = await table.client.send(new QueryCommand({...request, ExclusiveStartKey: exclusiveStartKey, Limit: limit + 1 - items.length}))
+    const output = await table.client.send(
+      new QueryCommand({...request, ExclusiveStartKey: exclusiveStartKey, Limit: limit + 1 - items.length}),
+    )
     items.push(...((output.Items ?? []) as RawItem[]))
     exclusiveStartKey = output.LastEvaluatedKey as RawItem | undefined
   } while (exclusiveStartKey && items.length <= limit)

@@ -18,10 +18,12 @@ export class MessagesTable {
   private readonly lowLevel?: DynamoDBClient
 
   constructor(options: {name: string; doc?: DynamoDBDocumentClient; client?: DynamoDBClient; cache?: CacheStore}) {
-    if (!options.doc && !options.client) throw new Error('A MessagesTable needs a document client or a DynamoDB client.')
+    if (!options.doc && !options.client)
+      throw new Error('A MessagesTable needs a document client or a DynamoDB client.')
     this.name = options.name
     this.lowLevel = options.client
-    this.doc = options.doc ?? DynamoDBDocumentClient.from(options.client!, {marshallOptions: {removeUndefinedValues: true}})
+    this.doc =
+      options.doc ?? DynamoDBDocumentClient.from(options.client!, {marshallOptions: {removeUndefinedValues: true}})
     this.cache = options.cache
   }
 

@@ -31,9 +31,17 @@ export async function* readRawItems(table: MessagesTable, options: ScanOptions =
   const segments = plan.query ? 1 : (options.segments ?? 1)
   const limit = options.limit ?? Number.POSITIVE_INFINITY
   const filtered = plan.requests.some((request) => request.FilterExpression)
-  const pageSize = Math.min(options.pageSize ?? 1000, Number.isFinite(limit) && !filtered ? limit : Number.POSITIVE_INFINITY)
+  const pageSize = Math.min(
+    options.pageSize ?? 1000,
+    Number.isFinite(limit) && !filtered ? limit : Number.POSITIVE_INFINITY,
+  )
   const names = options.attributes?.map((attribute, i) => [`#a${i}`, attribute] as const)
-  const projection = names ? {ExpressionAttributeNames: Object.fromEntries(names), ProjectionExpression: names.map(([name]) => name).join(', ')} : {}
+  const projection = names
+    ? {
+        ExpressionAttributeNames: Object.fromEntries(names),
+        ProjectionExpression: names.map(([name]) => name).join(', '),
+      }
+    : {}
   const readers = plan.requests.flatMap((request) =>
     Array.from({length: segments}, (_, segment) =>
       pages(client, {
@@ -58,7 +66,10 @@ export async function* readRawItems(table: MessagesTable, options: ScanOptions =
       }
 
       options.onPage?.()
-      pending.set(index, readers[index].next().then((next) => ({index, result: next})))
+      pending.set(
+        index,
+        readers[index].next().then((next) => ({index, result: next})),
+      )
       for (const item of result.value) {
         if (!plan.matches(item)) continue
         yield item
@@ -72,7 +83,10 @@ export async function* readRawItems(table: MessagesTable, options: ScanOptions =
 }
 
 /** The same items as plain JSON, as the document client reads them. */
-export async function* scanItems(table: MessagesTable, options: ScanOptions = {}): AsyncGenerator<Record<string, unknown>> {
+export async function* scanItems(
+  table: MessagesTable,
+  options: ScanOptions = {},
+): AsyncGenerator<Record<string, unknown>> {
   for await (const item of readRawItems(table, options)) yield plainItem(item)
 }
 
@@ -90,7 +104,9 @@ async function* pages(client: DynamoDBClient, request: PageRequest): AsyncGenera
   let startKey: RawItem | undefined
   do {
     const input = {...request, ExclusiveStartKey: startKey}
-    const output = request.KeyConditionExpression ? await client.send(new QueryCommand(input)) : await client.send(new ScanCommand(input))
+    const output = request.KeyConditionExpression
+      ? await client.send(new QueryCommand(input))
+      : await client.send(new ScanCommand(input))
     yield (output.Items ?? []) as RawItem[]
     startKey = output.LastEvaluatedKey as RawItem | undefined
   } while (startKey)

@@ -19,7 +19,12 @@ export interface TableOptions {
 export function messagesTableDefinition(options: TableOptions): CreateTableCommandInput {
   const provisioned = options.billing === 'provisioned'
   const throughput = provisioned
-    ? {ProvisionedThroughput: {ReadCapacityUnits: options.readCapacity ?? 5, WriteCapacityUnits: options.writeCapacity ?? 5}}
+    ? {
+        ProvisionedThroughput: {
+          ReadCapacityUnits: options.readCapacity ?? 5,
+          WriteCapacityUnits: options.writeCapacity ?? 5,
+        },
+      }
     : {}
   return {
     AttributeDefinitions: [

@@ -19,7 +19,11 @@ export async function seedUsers(pool: pg.Pool, handles: string[] | undefined): P
     const found = await findUsersByHandles(pool, handles)
     const missing = handles.filter((handle) => !found.has(normalizeHandle(handle).toLowerCase()))
     if (missing.length > 0) {
-      throw new CruddurError('NOT_FOUND', `No users with handle ${missing.map((h) => `@${normalizeHandle(h)}`).join(', ')} in PostgreSQL`, {hint: {step: 'create-users'}})
+      throw new CruddurError(
+        'NOT_FOUND',
+        `No users with handle ${missing.map((h) => `@${normalizeHandle(h)}`).join(', ')} in PostgreSQL`,
+        {hint: {step: 'create-users'}},
+      )
     }
 
     users = [...found.values()]
@@ -28,7 +32,9 @@ export async function seedUsers(pool: pg.Pool, handles: string[] | undefined): P
   }
 
   if (users.length < 2) {
-    throw new CruddurError('NOT_FOUND', `Seeding needs at least two users in PostgreSQL, found ${users.length}`, {hint: {step: 'create-users'}})
+    throw new CruddurError('NOT_FOUND', `Seeding needs at least two users in PostgreSQL, found ${users.length}`, {
+      hint: {step: 'create-users'},
+    })
   }
 
   return users.map(participant)
@@ -58,6 +64,9 @@ export async function seedFromUsers(
       messagesPerConversation: options.messagesPerConversation ?? DEFAULT_MESSAGES_PER_CONVERSATION,
       now,
     })
-  const result = await seedTable(table, plan, options.now ?? new Date(), {...options.write, onPlanned: options.onPlanned})
+  const result = await seedTable(table, plan, options.now ?? new Date(), {
+    ...options.write,
+    onPlanned: options.onPlanned,
+  })
   return {...result, users: users.length}
 }

@@ -139,7 +139,12 @@ export async function seedTable(
   const started = Date.now()
   const retryMs = options.retryMs ?? timeouts().retryMs
   const first = plan(now)
-  const read = <T>(call: () => Promise<T>) => retryTransient(call, () => Date.now() + retryMs, (error) => gaveUp(error, 0, undefined, retryMs))
+  const read = <T>(call: () => Promise<T>) =>
+    retryTransient(
+      call,
+      () => Date.now() + retryMs,
+      (error) => gaveUp(error, 0, undefined, retryMs),
+    )
   const found = await mapLimit(first, 8, (conversation) => findConversation(table, conversation, read))
 
   const offsets = first.map((conversation, index) => earlierRunOffset(conversation, found[index]))
@@ -171,8 +176,16 @@ export async function seedTable(
   const total = messages.length + rows.length
   options.onPlanned?.(total)
   const write = {concurrency: options.concurrency, onWritten: options.onWritten, retryMs, total}
-  let itemsWritten = await batchWriteAll(table.doc, table.name, messages as unknown as Array<Record<string, unknown>>, write)
-  itemsWritten += await batchWriteAll(table.doc, table.name, rows as unknown as Array<Record<string, unknown>>, {...write, writtenBefore: itemsWritten})
+  let itemsWritten = await batchWriteAll(
+    table.doc,
+    table.name,
+    messages as unknown as Array<Record<string, unknown>>,
+    write,
+  )
+  itemsWritten += await batchWriteAll(table.doc, table.name, rows as unknown as Array<Record<string, unknown>>, {
+    ...write,
+    writtenBefore: itemsWritten,
+  })
   const seconds = (Date.now() - started) / 1000
   return {
     completedConversations: completed,

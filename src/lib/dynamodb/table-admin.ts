@@ -29,10 +29,15 @@ export async function describeTable(client: DynamoDBClient, tableName: string): 
 }
 
 const isActive = (table: TableDescription | undefined) =>
-  table?.TableStatus === 'ACTIVE' && (table.GlobalSecondaryIndexes ?? []).every((index) => index.IndexStatus === 'ACTIVE')
+  table?.TableStatus === 'ACTIVE' &&
+  (table.GlobalSecondaryIndexes ?? []).every((index) => index.IndexStatus === 'ACTIVE')
 
 /** Waits until the table and every index are ACTIVE (AWS takes a while; DynamoDB Local is instant). */
-export async function waitUntilActive(client: DynamoDBClient, tableName: string, timeoutMs = 10 * 60_000): Promise<TableDescription> {
+export async function waitUntilActive(
+  client: DynamoDBClient,
+  tableName: string,
+  timeoutMs = 10 * 60_000,
+): Promise<TableDescription> {
   const deadline = Date.now() + timeoutMs
   for (let delay = 200; ; delay = Math.min(delay * 2, 5000)) {
     const table = await findTable(client, tableName)
@@ -68,17 +73,28 @@ export interface SchemaLoadResult {
  */
 export async function loadTableSchema(
   client: DynamoDBClient,
-  options: TableOptions & {recreate?: boolean; onWait?: (what: string) => void; confirm?: (changes: string[]) => Promise<void>},
+  options: TableOptions & {
+    recreate?: boolean
+    onWait?: (what: string) => void
+    confirm?: (changes: string[]) => Promise<void>
+  },
 ): Promise<SchemaLoadResult> {
   const existing = await findTable(client, options.tableName)
   if (existing && !options.recreate) {
     const {checkShape, fixShape, requireKeySchema} = await import('./doctor/shape.js')
     const problems = checkShape(existing)
     requireKeySchema(options.tableName, problems)
-    if (problems.length === 0) return {changes: [], created: false, description: existing, recreated: false, table: options.tableName}
+    if (problems.length === 0)
+      return {changes: [], created: false, description: existing, recreated: false, table: options.tableName}
     await options.confirm?.(problems.map((problem) => problem.detail))
     const changes = await fixShape(client, options.tableName, problems, options.onWait)
-    return {changes, created: false, description: await waitUntilActive(client, options.tableName), recreated: false, table: options.tableName}
+    return {
+      changes,
+      created: false,
+      description: await waitUntilActive(client, options.tableName),
+      recreated: false,
+      table: options.tableName,
+    }
   }
 
   if (existing) await dropTable(client, options.tableName, {ifExists: true, onWait: options.onWait})
@@ -103,7 +119,10 @@ export async function dropTable(
   } catch (error) {
     if ((error as Error).name !== 'ResourceNotFoundException') throw error
     if (options.ifExists) return {dropped: false, table: tableName}
-    throw new CruddurError('TABLE_MISSING', `Table ${tableName} does not exist, so there is nothing to drop`, {cause: error, hint: {step: 'drop-if-exists'}})
+    throw new CruddurError('TABLE_MISSING', `Table ${tableName} does not exist, so there is nothing to drop`, {
+      cause: error,
+      hint: {step: 'drop-if-exists'},
+    })
   }
 
   options.onWait?.(`waiting for ${tableName} to be deleted`)
@@ -116,7 +135,9 @@ export function summarizeTable(table: TableDescription) {
   const keys = (schema: TableDescription['KeySchema']) =>
     (schema ?? []).map((key) => `${key.AttributeName} (${key.KeyType === 'HASH' ? 'partition' : 'sort'})`).join(', ')
   return {
-    billing: table.BillingModeSummary?.BillingMode ?? (table.ProvisionedThroughput?.ReadCapacityUnits ? 'PROVISIONED' : 'PAY_PER_REQUEST'),
+    billing:
+      table.BillingModeSummary?.BillingMode ??
+      (table.ProvisionedThroughput?.ReadCapacityUnits ? 'PROVISIONED' : 'PAY_PER_REQUEST'),
     indexes: (table.GlobalSecondaryIndexes ?? []).map((index) => ({
       keys: keys(index.KeySchema),
       name: index.IndexName,

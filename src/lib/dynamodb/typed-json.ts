@@ -86,7 +86,8 @@ export function parseLine(line: string, format: ItemFormat): RawItem {
 
   let item: RawItem
   if (format === 'dynamodb-json') {
-    if (!isObject(parsed) || !isObject(parsed.Item) || Object.keys(parsed).length !== 1) throw new LineError('expected {"Item": {…}} (DynamoDB JSON)')
+    if (!isObject(parsed) || !isObject(parsed.Item) || Object.keys(parsed).length !== 1)
+      throw new LineError('expected {"Item": {…}} (DynamoDB JSON)')
     item = {}
     for (const [name, value] of Object.entries(parsed.Item)) item[name] = attributeValue(value, name)
   } else {
@@ -106,7 +107,8 @@ export function parseLine(line: string, format: ItemFormat): RawItem {
 
 /** Typed JSON → AttributeValue, checking that each value fits its type. */
 function attributeValue(value: unknown, path: string): AttributeValue {
-  if (!isObject(value) || Object.keys(value).length !== 1) throw new LineError(`"${path}" must be one typed value like {"S": "…"}`)
+  if (!isObject(value) || Object.keys(value).length !== 1)
+    throw new LineError(`"${path}" must be one typed value like {"S": "…"}`)
   const [type] = Object.keys(value)
   const inner = value[type]
   const bad = (what: string) => new LineError(`"${path}" is ${type} but ${what}`)
@@ -141,8 +143,16 @@ function attributeValue(value: unknown, path: string): AttributeValue {
     case 'BS': {
       if (!Array.isArray(inner) || inner.length === 0) throw bad('not a non-empty array')
       if (new Set(inner).size !== inner.length) throw bad('holds duplicates')
-      const check = type === 'SS' ? (e: unknown) => typeof e === 'string' : type === 'NS' ? (e: unknown) => typeof e === 'string' && NUMBER.test(e) : (e: unknown) => typeof e === 'string' && BASE64.test(e)
-      if (!inner.every(check)) throw bad(`holds an element that is not ${type === 'SS' ? 'a string' : type === 'NS' ? 'a number in a string' : 'base64'}`)
+      const check =
+        type === 'SS'
+          ? (e: unknown) => typeof e === 'string'
+          : type === 'NS'
+            ? (e: unknown) => typeof e === 'string' && NUMBER.test(e)
+            : (e: unknown) => typeof e === 'string' && BASE64.test(e)
+      if (!inner.every(check))
+        throw bad(
+          `holds an element that is not ${type === 'SS' ? 'a string' : type === 'NS' ? 'a number in a string' : 'base64'}`,
+        )
       if (type === 'BS') return {BS: (inner as string[]).map((element) => Buffer.from(element, 'base64'))}
       return type === 'SS' ? {SS: inner as string[]} : {NS: inner as string[]}
     }

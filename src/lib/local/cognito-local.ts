@@ -17,7 +17,10 @@ function cognitoLocalBin(): string {
   try {
     manifest = require.resolve('cognito-local/package.json')
   } catch {
-    throw new CruddurError('MISSING_TOOL', 'cognito-local is not installed: run `npm install` in the cruddur directory.')
+    throw new CruddurError(
+      'MISSING_TOOL',
+      'cognito-local is not installed: run `npm install` in the cruddur directory.',
+    )
   }
 
   const {bin} = require(manifest) as {bin: string | Record<string, string>}
@@ -42,13 +45,20 @@ export async function startCognitoLocal(options: StartCognitoLocalOptions): Prom
   chmodSync(home, 0o700)
   const config = join(configDir, 'config.json')
   // No username attributes: usernames are plain handles, as Cruddur signs people in by handle.
-  if (!existsSync(config)) writeFileSync(config, JSON.stringify({UserPoolDefaults: {UsernameAttributes: []}}, null, 2) + '\n', {mode: 0o600})
+  if (!existsSync(config))
+    writeFileSync(config, JSON.stringify({UserPoolDefaults: {UsernameAttributes: []}}, null, 2) + '\n', {mode: 0o600})
 
   const log = join(options.dir, 'cognito.log')
   const endpoint = `http://127.0.0.1:${options.port}`
   const pid = spawnDetached(process.execPath, [cognitoLocalBin()], {
     cwd: home,
-    env: {...process.env, AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1', DEBUG: '', HOST: '127.0.0.1', PORT: String(options.port)},
+    env: {
+      ...process.env,
+      AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1',
+      DEBUG: '',
+      HOST: '127.0.0.1',
+      PORT: String(options.port),
+    },
     log,
   })
   const started = identityOf(pid)
@@ -56,7 +66,10 @@ export async function startCognitoLocal(options: StartCognitoLocalOptions): Prom
     await waitForPort(options.port, {protocol: 'http', stillRunning: () => isAlive(pid), timeoutMs: 30_000})
   } catch (error) {
     await stopProcess(pid, started)
-    throw new CruddurError('FAILED', `cognito-local did not start on port ${options.port} (${(error as Error).message}): see ${log}. ${logTail(log, 3)}`)
+    throw new CruddurError(
+      'FAILED',
+      `cognito-local did not start on port ${options.port} (${(error as Error).message}): see ${log}. ${logTail(log, 3)}`,
+    )
   }
 
   const record: CognitoRecord = {...identityOf(pid), endpoint, log, pid, port: options.port}
@@ -69,7 +82,11 @@ export async function startCognitoLocal(options: StartCognitoLocalOptions): Prom
   } catch (error) {
     // Unrecorded, it could not be stopped later: stop it now.
     await stopProcess(pid, started)
-    throw new CruddurError('FAILED', `cognito-local started but the local user pool could not be created (${(error as Error).message}): see ${log}.`, {cause: error})
+    throw new CruddurError(
+      'FAILED',
+      `cognito-local started but the local user pool could not be created (${(error as Error).message}): see ${log}.`,
+      {cause: error},
+    )
   } finally {
     client.destroy()
   }

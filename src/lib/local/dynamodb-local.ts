@@ -37,7 +37,10 @@ export function ensureDynamoDbLocal(cacheDir: string, version = DYNAMODB_LOCAL_V
   if (existsSync(join(home, '.complete'))) return lib
 
   if (!hasProgram('mvn', ['-v'])) {
-    throw new CruddurError('MISSING_TOOL', 'Maven is needed once to fetch DynamoDB Local from Maven Central: install it (e.g. `apt-get install maven`), then run `cruddur local start` again.')
+    throw new CruddurError(
+      'MISSING_TOOL',
+      'Maven is needed once to fetch DynamoDB Local from Maven Central: install it (e.g. `apt-get install maven`), then run `cruddur local start` again.',
+    )
   }
 
   // Fetch into a private directory and rename it into place, so concurrent starts never see half a download.
@@ -45,11 +48,19 @@ export function ensureDynamoDbLocal(cacheDir: string, version = DYNAMODB_LOCAL_V
   rmSync(staging, {force: true, recursive: true})
   mkdirSync(staging, {recursive: true})
   writeFileSync(join(staging, 'pom.xml'), pom(version))
-  const fetch = spawnSync('mvn', ['-q', '-B', 'dependency:copy-dependencies', '-DoutputDirectory=lib'], {cwd: staging, encoding: 'utf8'})
+  const fetch = spawnSync('mvn', ['-q', '-B', 'dependency:copy-dependencies', '-DoutputDirectory=lib'], {
+    cwd: staging,
+    encoding: 'utf8',
+  })
   if (fetch.status !== 0) {
     rmSync(staging, {force: true, recursive: true})
-    const reason = `${fetch.stdout ?? ''}${fetch.stderr ?? ''}`.split('\n').find((line) => line.includes('ERROR')) ?? `exit code ${fetch.status}`
-    throw new CruddurError('MISSING_TOOL', `Could not download DynamoDB Local ${version} from Maven Central (${reason.trim()}): check your network or Maven settings, then retry.`)
+    const reason =
+      `${fetch.stdout ?? ''}${fetch.stderr ?? ''}`.split('\n').find((line) => line.includes('ERROR')) ??
+      `exit code ${fetch.status}`
+    throw new CruddurError(
+      'MISSING_TOOL',
+      `Could not download DynamoDB Local ${version} from Maven Central (${reason.trim()}): check your network or Maven settings, then retry.`,
+    )
   }
 
   // sqlite4java looks for its native library under its plain name, Maven stores it with a version.
@@ -106,7 +117,9 @@ export function ensureLoopbackRunner(lib: string): string | undefined {
   rmSync(staging, {force: true, recursive: true})
   mkdirSync(staging, {recursive: true})
   writeFileSync(join(staging, `${LOOPBACK_CLASS}.java`), loopbackSource)
-  const compile = spawnSync('javac', ['-cp', `${lib}/*`, '-d', staging, join(staging, `${LOOPBACK_CLASS}.java`)], {encoding: 'utf8'})
+  const compile = spawnSync('javac', ['-cp', `${lib}/*`, '-d', staging, join(staging, `${LOOPBACK_CLASS}.java`)], {
+    encoding: 'utf8',
+  })
   if (compile.status !== 0) {
     rmSync(staging, {force: true, recursive: true})
     return undefined
@@ -124,7 +137,8 @@ export function ensureLoopbackRunner(lib: string): string | undefined {
 export const ALL_INTERFACES_WARNING =
   'DynamoDB Local listens on every network interface (its release has no option for the address, and the loopback-only runner needs a Java compiler): anyone who reaches this machine can read and drop its tables. Install a JDK (e.g. `apt-get install openjdk-17-jdk-headless`) and restart the stack.'
 
-const JAVA_NEEDED = 'Java 17 or newer is needed to run DynamoDB Local: install it (e.g. `apt-get install openjdk-17-jre-headless`)'
+const JAVA_NEEDED =
+  'Java 17 or newer is needed to run DynamoDB Local: install it (e.g. `apt-get install openjdk-17-jre-headless`)'
 
 /** The major version `java -version` reports ("1.8.0_392" is 8, "17.0.15" is 17), or undefined. */
 export function javaMajorVersion(versionOutput: string): number | undefined {
@@ -138,7 +152,11 @@ export function checkJava(): void {
   const result = spawnSync('java', ['-version'], {encoding: 'utf8'})
   if (result.error) throw new CruddurError('MISSING_TOOL', `${JAVA_NEEDED}.`)
   const major = javaMajorVersion(`${result.stderr}${result.stdout}`)
-  if (major !== undefined && major < 17) throw new CruddurError('MISSING_TOOL', `${JAVA_NEEDED}; \`java\` here is Java ${major} (set JAVA_HOME or PATH to a newer one).`)
+  if (major !== undefined && major < 17)
+    throw new CruddurError(
+      'MISSING_TOOL',
+      `${JAVA_NEEDED}; \`java\` here is Java ${major} (set JAVA_HOME or PATH to a newer one).`,
+    )
 }
 
 export interface StartDynamoDbLocalOptions {
@@ -161,7 +179,18 @@ export async function startDynamoDbLocal(options: StartDynamoDbLocalOptions): Pr
   const classPath = loopback ? `${lib}/*:${loopback}` : `${lib}/*`
   const pid = spawnDetached(
     'java',
-    [`-Djava.library.path=${lib}`, '-Xms64m', '-cp', classPath, loopback ? LOOPBACK_CLASS : MAIN_CLASS, '-port', String(options.port), '-sharedDb', '-disableTelemetry', ...storage],
+    [
+      `-Djava.library.path=${lib}`,
+      '-Xms64m',
+      '-cp',
+      classPath,
+      loopback ? LOOPBACK_CLASS : MAIN_CLASS,
+      '-port',
+      String(options.port),
+      '-sharedDb',
+      '-disableTelemetry',
+      ...storage,
+    ],
     {cwd: options.dir, log},
   )
   const started = identityOf(pid)
@@ -169,7 +198,10 @@ export async function startDynamoDbLocal(options: StartDynamoDbLocalOptions): Pr
     await waitForPort(options.port, {protocol: 'http', stillRunning: () => isAlive(pid), timeoutMs: 60_000})
   } catch (error) {
     await stopProcess(pid, started)
-    throw new CruddurError('FAILED', `DynamoDB Local did not start on port ${options.port} (${(error as Error).message}): see ${log}. ${logTail(log, 3)}`)
+    throw new CruddurError(
+      'FAILED',
+      `DynamoDB Local did not start on port ${options.port} (${(error as Error).message}): see ${log}. ${logTail(log, 3)}`,
+    )
   }
 
   return {

@@ -17,7 +17,11 @@ function standinMain(): string {
   let dir = dirname(fileURLToPath(import.meta.url))
   while (!existsSync(join(dir, 'package.json')) || !existsSync(join(dir, 'dist', 'lib', 'momento'))) {
     const parent = dirname(dir)
-    if (parent === dir) throw new CruddurError('FAILED', 'The Momento stand-in is not built: run `npm run build` in the cruddur directory.')
+    if (parent === dir)
+      throw new CruddurError(
+        'FAILED',
+        'The Momento stand-in is not built: run `npm run build` in the cruddur directory.',
+      )
     dir = parent
   }
 
@@ -36,16 +40,25 @@ export interface StartMomentoLocalOptions {
 export async function startMomentoLocal(options: StartMomentoLocalOptions): Promise<MomentoRecord> {
   const log = join(options.dir, 'momento.log')
   const caches = options.caches ?? [DEFAULT_CACHE_NAME]
-  const args = [standinMain(), '--host', '127.0.0.1', '--port', String(options.port), ...caches.flatMap((name) => ['--create-cache', name])]
+  const args = [
+    standinMain(),
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(options.port),
+    ...caches.flatMap((name) => ['--create-cache', name]),
+  ]
   const pid = spawnDetached(process.execPath, args, {cwd: options.dir, log})
   const started = identityOf(pid)
   try {
     await waitForPort(options.port, {protocol: 'grpc', stillRunning: () => isAlive(pid), timeoutMs: 20_000})
   } catch (error) {
     await stopProcess(pid, started)
-    throw new CruddurError('FAILED', `The Momento stand-in did not start on port ${options.port} (${(error as Error).message}): see ${log}. ${logTail(log, 3)}`)
+    throw new CruddurError(
+      'FAILED',
+      `The Momento stand-in did not start on port ${options.port} (${(error as Error).message}): see ${log}. ${logTail(log, 3)}`,
+    )
   }
 
   return {...identityOf(pid), endpoint: `127.0.0.1:${options.port}`, log, pid, port: options.port}
 }
-

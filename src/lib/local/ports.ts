@@ -58,7 +58,10 @@ export function answers(port: number, protocol: Protocol, timeoutMs = 2000): Pro
 }
 
 /** Waits until the service answers a real request, failing early when `stillRunning` says the process died. */
-export async function waitForPort(port: number, options: {timeoutMs: number; stillRunning: () => boolean; protocol: Protocol}): Promise<void> {
+export async function waitForPort(
+  port: number,
+  options: {timeoutMs: number; stillRunning: () => boolean; protocol: Protocol},
+): Promise<void> {
   const deadline = Date.now() + options.timeoutMs
   while (Date.now() < deadline) {
     if (await answers(port, options.protocol)) return
@@ -73,11 +76,17 @@ export async function waitForPort(port: number, options: {timeoutMs: number; sti
  * The port to start a service on: the one asked for (an error if taken), else the default, else — when
  * the default is taken by something else — a free one.
  */
-export async function choosePort(service: string, requested: number | undefined, defaultPort: number): Promise<{port: number; note?: string}> {
+export async function choosePort(
+  service: string,
+  requested: number | undefined,
+  defaultPort: number,
+): Promise<{port: number; note?: string}> {
   if (requested !== undefined) {
     if (requested === 0) return {port: await freePort()}
     if (!(await isPortFree(requested))) {
-      throw new PortTakenError(`Port ${requested} for ${service} is already in use: pick another port, or stop what uses it.`)
+      throw new PortTakenError(
+        `Port ${requested} for ${service} is already in use: pick another port, or stop what uses it.`,
+      )
     }
 
     return {port: requested}

@@ -31,7 +31,10 @@ async function binaries(): Promise<Binaries> {
   try {
     return (await import(platformPackage)) as Binaries
   } catch {
-    throw new CruddurError('MISSING_TOOL', `No PostgreSQL binaries for ${process.platform}-${process.arch} (${platformPackage}): run \`npm install\` in the cruddur directory.`)
+    throw new CruddurError(
+      'MISSING_TOOL',
+      `No PostgreSQL binaries for ${process.platform}-${process.arch} (${platformPackage}): run \`npm install\` in the cruddur directory.`,
+    )
   }
 }
 
@@ -48,7 +51,11 @@ function postgresUserIds(): {uid: number; gid: number} | undefined {
     uid = id('-u')
   }
 
-  if (Number.isNaN(uid)) throw new CruddurError('FAILED', 'PostgreSQL cannot run as root and no `postgres` user could be created: run cruddur as a normal user.')
+  if (Number.isNaN(uid))
+    throw new CruddurError(
+      'FAILED',
+      'PostgreSQL cannot run as root and no `postgres` user could be created: run cruddur as a normal user.',
+    )
   return {gid: id('-g'), uid}
 }
 
@@ -105,14 +112,28 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Post
     try {
       await cluster.initialise()
     } catch (error) {
-      throw new CruddurError('FAILED', `Could not initialise PostgreSQL in ${dataDir}: ${(error as Error).message.split('\n')[0]}`)
+      throw new CruddurError(
+        'FAILED',
+        `Could not initialise PostgreSQL in ${dataDir}: ${(error as Error).message.split('\n')[0]}`,
+      )
     }
   }
 
   // pg_ctl daemonises the server and waits until it accepts connections.
   const start = spawnSync(
     bins.pg_ctl,
-    ['start', '-w', '-t', '60', '-D', dataDir, '-l', log, '-o', `-p ${options.port} -k ${options.home} -c listen_addresses=localhost`],
+    [
+      'start',
+      '-w',
+      '-t',
+      '60',
+      '-D',
+      dataDir,
+      '-l',
+      log,
+      '-o',
+      `-p ${options.port} -k ${options.home} -c listen_addresses=localhost`,
+    ],
     asPostgres,
   )
   if (start.status !== 0) {

@@ -5,7 +5,11 @@ import {processIdentity, type ProcessIdentity} from '../process-identity.js'
 import {sleep} from '../sleep.js'
 
 /** Starts a program in the background, detached from this process, its output appended to a private log file. */
-export function spawnDetached(command: string, args: string[], options: {log: string; cwd?: string; env?: NodeJS.ProcessEnv}): number {
+export function spawnDetached(
+  command: string,
+  args: string[],
+  options: {log: string; cwd?: string; env?: NodeJS.ProcessEnv},
+): number {
   const out = openSync(options.log, 'a', 0o600)
   chmodSync(options.log, 0o600)
   try {

@@ -48,9 +48,13 @@ export interface ServiceStatus {
 }
 
 /** What status and start show about a running service, beyond its process. */
-function detailsOf(service: ServiceName, state: LocalStackState): Pick<ServiceStatus, 'clientId' | 'endpoint' | 'userPoolId'> {
+function detailsOf(
+  service: ServiceName,
+  state: LocalStackState,
+): Pick<ServiceStatus, 'clientId' | 'endpoint' | 'userPoolId'> {
   if (service === 'dynamodb') return {endpoint: state.dynamodb?.endpoint}
-  if (service === 'cognito') return {clientId: state.cognito?.clientId, endpoint: state.cognito?.endpoint, userPoolId: state.cognito?.userPoolId}
+  if (service === 'cognito')
+    return {clientId: state.cognito?.clientId, endpoint: state.cognito?.endpoint, userPoolId: state.cognito?.userPoolId}
   if (service === 'momento') return {endpoint: state.momento?.endpoint}
   return {endpoint: state.postgres ? maskUrl(state.postgres.url) : undefined}
 }
@@ -66,7 +70,8 @@ function staleNote(file: string, service: ServiceName, pid: number, verdict: 'go
   const why = {
     gone: 'no longer runs',
     other: 'now belongs to another program (after a reboot?), left alone',
-    unverified: 'runs but was recorded without its start time and command line (an older cruddur), so it is left alone (stop it by hand if it is that service)',
+    unverified:
+      'runs but was recorded without its start time and command line (an older cruddur), so it is left alone (stop it by hand if it is that service)',
   }[verdict]
   return `${file} recorded ${SERVICE_LABELS[service]} as pid ${pid}, which ${why}: record removed`
 }
@@ -87,7 +92,14 @@ async function startUnderLock(options: StartOptions): Promise<ServiceStatus[]> {
     if (existing) {
       const verdict = recordedProcess(existing)
       if (verdict === 'ours') {
-        results.push({...detailsOf(service, state), log: existing.log, pid: existing.pid, port: existing.port, service, state: 'running'})
+        results.push({
+          ...detailsOf(service, state),
+          log: existing.log,
+          pid: existing.pid,
+          port: existing.port,
+          service,
+          state: 'running',
+        })
         continue
       }
 
@@ -114,7 +126,12 @@ async function startUnderLock(options: StartOptions): Promise<ServiceStatus[]> {
       const umask = process.umask(0o077)
       try {
         if (service === 'dynamodb') {
-          state.dynamodb = await startDynamoDbLocal({cacheDir: options.cacheDir, dir: options.stateDir, inMemory: options.inMemory, port})
+          state.dynamodb = await startDynamoDbLocal({
+            cacheDir: options.cacheDir,
+            dir: options.stateDir,
+            inMemory: options.inMemory,
+            port,
+          })
           if (!state.dynamodb.loopbackOnly) options.onNote?.(ALL_INTERFACES_WARNING)
         } else if (service === 'cognito') {
           state.cognito = await startCognitoLocal({dir: options.stateDir, port})
@@ -129,13 +146,25 @@ async function startUnderLock(options: StartOptions): Promise<ServiceStatus[]> {
     // Record each service as soon as it runs, so a failure later still lets `stop` clean it up.
     writeState(options.stateDir, state)
     const record = state[service]!
-    results.push({...detailsOf(service, state), log: record.log, pid: record.pid, port: record.port, service, state: 'started'})
+    results.push({
+      ...detailsOf(service, state),
+      log: record.log,
+      pid: record.pid,
+      port: record.port,
+      service,
+      state: 'started',
+    })
   }
 
   return results
 }
 
-const PROTOCOLS: Record<ServiceName, Protocol> = {cognito: 'http', dynamodb: 'http', momento: 'grpc', postgres: 'postgres'}
+const PROTOCOLS: Record<ServiceName, Protocol> = {
+  cognito: 'http',
+  dynamodb: 'http',
+  momento: 'grpc',
+  postgres: 'postgres',
+}
 
 /** Each service's state: 'running' only when its recorded process lives and answers a real request in time. */
 export async function localStackStatus(stateDir: string, timeoutMs = 2000): Promise<ServiceStatus[]> {
@@ -162,7 +191,10 @@ export async function localStackStatus(stateDir: string, timeoutMs = 2000): Prom
  * process that was recorded (same start time and command line). A state file that cannot be read is an
  * error, never taken for "nothing running".
  */
-export async function stopLocalStack(stateDir: string, options: {onNote?: (message: string) => void} = {}): Promise<ServiceStatus[]> {
+export async function stopLocalStack(
+  stateDir: string,
+  options: {onNote?: (message: string) => void} = {},
+): Promise<ServiceStatus[]> {
   if (!existsSync(stateFile(stateDir))) {
     readState(stateDir) // a state dir that is a file is still an error
     return SERVICES.map((service) => ({service, state: 'stopped'}))

@@ -11,7 +11,11 @@ import {ensureStateDir} from '../stack-state.js'
  * concurrent `local start`/`stop` never record over each other. A lock whose holder is gone is stale and is
  * taken over. Waiting is asynchronous, so Ctrl-C still ends a waiting command.
  */
-export async function withStateLock<T>(stateDir: string, work: () => Promise<T>, options: {timeoutMs?: number; onWait?: (message: string) => void} = {}): Promise<T> {
+export async function withStateLock<T>(
+  stateDir: string,
+  work: () => Promise<T>,
+  options: {timeoutMs?: number; onWait?: (message: string) => void} = {},
+): Promise<T> {
   ensureStateDir(stateDir)
   const lock = join(stateDir, 'state.lock')
   const me = JSON.stringify({pid: process.pid, startTime: processIdentity(process.pid)?.startTime})
@@ -38,10 +42,14 @@ export async function withStateLock<T>(stateDir: string, work: () => Promise<T>,
     }
 
     if (Date.now() > deadline) {
-      throw new CruddurError('CONFLICT', `Another cruddur (pid ${holder}) holds the local stack's lock ${lock}: wait for it to finish, or stop it.`)
+      throw new CruddurError(
+        'CONFLICT',
+        `Another cruddur (pid ${holder}) holds the local stack's lock ${lock}: wait for it to finish, or stop it.`,
+      )
     }
 
-    if (!told && holder !== 'unknown') options.onWait?.(`waiting for another cruddur (pid ${holder}) working on ${stateDir}`)
+    if (!told && holder !== 'unknown')
+      options.onWait?.(`waiting for another cruddur (pid ${holder}) working on ${stateDir}`)
     told = true
     await sleep(100)
   }

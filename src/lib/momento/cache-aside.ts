@@ -62,7 +62,11 @@ const SLOW = Symbol('slow')
  * cache error falls back to the loader; only the loader's own errors reach the caller. A cache that has not
  * answered within CACHE_HEDGE_MS races the loader: whichever answers first is the read.
  */
-export async function readThrough<T>(cache: CacheStore | undefined, key: string, loader: () => Promise<T>): Promise<Cached<T>> {
+export async function readThrough<T>(
+  cache: CacheStore | undefined,
+  key: string,
+  loader: () => Promise<T>,
+): Promise<Cached<T>> {
   if (!cache || !cacheUsable()) return {fromCache: false, value: await loader()}
   // A cache error or an unreadable value is a miss (reported once), never a failed read.
   const cached = cache
@@ -73,7 +77,10 @@ export async function readThrough<T>(cache: CacheStore | undefined, key: string,
       return undefined
     })
   let timer: NodeJS.Timeout | undefined
-  const quick = await Promise.race([cached, new Promise<typeof SLOW>((resolve) => (timer = setTimeout(resolve, CACHE_HEDGE_MS, SLOW)))])
+  const quick = await Promise.race([
+    cached,
+    new Promise<typeof SLOW>((resolve) => (timer = setTimeout(resolve, CACHE_HEDGE_MS, SLOW))),
+  ])
   clearTimeout(timer)
   if (quick !== SLOW) {
     if (quick !== undefined) return {fromCache: true, value: quick}
@@ -87,12 +94,19 @@ export async function readThrough<T>(cache: CacheStore | undefined, key: string,
   // waits for the database. Nothing is stored: a cache this slow is better left alone.
   const loading = loader()
   const fromLoader = loading.then((value): Cached<T> => ({fromCache: false, value}))
-  const fromCache = cached.then((hit): Cached<T> | Promise<Cached<T>> => (hit === undefined ? fromLoader : {fromCache: true, value: hit}))
+  const fromCache = cached.then((hit): Cached<T> | Promise<Cached<T>> =>
+    hit === undefined ? fromLoader : {fromCache: true, value: hit},
+  )
   fromLoader.catch(() => {}) // if the cache wins, a failing loader is nobody's error
   return Promise.race([fromLoader, fromCache])
 }
 
-async function store<T>(cache: CacheStore, key: string, value: T, options: {ifAbsent?: boolean} = {}): Promise<boolean> {
+async function store<T>(
+  cache: CacheStore,
+  key: string,
+  value: T,
+  options: {ifAbsent?: boolean} = {},
+): Promise<boolean> {
   try {
     const text = JSON.stringify(value)
     if (options.ifAbsent) await cache.setIfAbsent(key, text)
@@ -140,13 +154,19 @@ export interface PageRequest {
 }
 
 /** Only the first page at the default size is cached; any other page goes straight to the database. */
-const isCacheablePage = (page: PageRequest) => !page.cursor && (page.limit === undefined || page.limit === CACHED_PAGE_SIZE)
+const isCacheablePage = (page: PageRequest) =>
+  !page.cursor && (page.limit === undefined || page.limit === CACHED_PAGE_SIZE)
 
 /**
  * A read pattern's page through the cache: the first page at the default size is read through (cache-aside),
  * any other page goes straight to `load`. The read patterns call this when their table has a cache.
  */
-export async function readPageThrough<T>(cache: CacheStore, key: string, page: PageRequest, load: () => Promise<T>): Promise<Cached<T>> {
+export async function readPageThrough<T>(
+  cache: CacheStore,
+  key: string,
+  page: PageRequest,
+  load: () => Promise<T>,
+): Promise<Cached<T>> {
   if (!isCacheablePage(page)) return {fromCache: false, value: await load()}
   return readThrough(cache, key, load)
 }
@@ -180,8 +200,14 @@ export async function refreshAfterMessage(
   const group = message.messageGroupUuid
   const conversation = once(() => loaders.getConversation(group))
   const jobs: Array<[string, () => Promise<unknown>]> = [
-    ...participants.map((uuid): [string, () => Promise<unknown>] => [cacheKeys.conversations(uuid), () => loaders.listConversations(uuid)]),
-    ...[undefined, ...participants].map((reader): [string, () => Promise<unknown>] => [cacheKeys.messages(group, reader), conversation]),
+    ...participants.map((uuid): [string, () => Promise<unknown>] => [
+      cacheKeys.conversations(uuid),
+      () => loaders.listConversations(uuid),
+    ]),
+    ...[undefined, ...participants].map((reader): [string, () => Promise<unknown>] => [
+      cacheKeys.messages(group, reader),
+      conversation,
+    ]),
   ]
   await Promise.all(
     jobs.map(([key, load]) =>

@@ -49,10 +49,16 @@ export function momentoCredentials(target: MomentoTarget, env: NodeJS.ProcessEnv
     return CredentialProvider.fromString({apiKey: key})
   } catch (error) {
     if (/v2 API key/.test(String((error as Error)?.message)) && !env.MOMENTO_ENDPOINT) {
-      throw new CruddurError('INVALID_INPUT', `${name} holds a v2 API key, which needs its endpoint: set MOMENTO_ENDPOINT (e.g. cell-4-us-west-2-1.prod.a.momentohq.com) from the Momento console.`)
+      throw new CruddurError(
+        'INVALID_INPUT',
+        `${name} holds a v2 API key, which needs its endpoint: set MOMENTO_ENDPOINT (e.g. cell-4-us-west-2-1.prod.a.momentohq.com) from the Momento console.`,
+      )
     }
 
-    throw new CruddurError('INVALID_INPUT', `${name} is not a valid Momento API key: copy a key from the Momento console (a v2 key also needs MOMENTO_ENDPOINT).`)
+    throw new CruddurError(
+      'INVALID_INPUT',
+      `${name} is not a valid Momento API key: copy a key from the Momento console (a v2 key also needs MOMENTO_ENDPOINT).`,
+    )
   }
 }
 
@@ -67,7 +73,11 @@ export function createMomentoClient(target: MomentoTarget, env: NodeJS.ProcessEn
     .withClientTimeoutMillis(CACHE_TIMEOUT_MS)
     .withThrowOnErrors(true)
     .withRetryStrategy(new FixedCountRetryStrategy({loggerFactory, maxAttempts: 0}))
-  return new CacheClient({configuration, credentialProvider: momentoCredentials(target, env), defaultTtlSeconds: target.ttlSeconds})
+  return new CacheClient({
+    configuration,
+    credentialProvider: momentoCredentials(target, env),
+    defaultTtlSeconds: target.ttlSeconds,
+  })
 }
 
 const clients = new Map<string, CacheClient>()
@@ -115,7 +125,9 @@ export function cacheStoreOver(client: CacheClient, name: string, ttlSeconds: nu
       orThrow(await client.set(name, key, value, {ttl}))
     },
     async setIfAbsent(key, value) {
-      return orThrow(await client.setIfAbsent(name, key, value, {ttl: ttlSeconds})).type === CacheSetIfAbsentResponse.Stored
+      return (
+        orThrow(await client.setIfAbsent(name, key, value, {ttl: ttlSeconds})).type === CacheSetIfAbsentResponse.Stored
+      )
     },
     ttlSeconds,
   }
@@ -132,7 +144,12 @@ export async function createCache(client: CacheClient, name: string): Promise<{c
 
 export async function listCaches(client: CacheClient): Promise<string[]> {
   const response = orThrow(await client.listCaches(controlOptions()))
-  return response.type === ListCachesResponse.Success ? response.getCaches().map((cache) => cache.getName()).sort() : []
+  return response.type === ListCachesResponse.Success
+    ? response
+        .getCaches()
+        .map((cache) => cache.getName())
+        .sort()
+    : []
 }
 
 export async function deleteCache(client: CacheClient, name: string): Promise<void> {
@@ -153,11 +170,18 @@ export function translateMomentoError(error: unknown, target: MomentoTarget): Cr
   switch (code) {
     case MomentoErrorCode.AUTHENTICATION_ERROR:
     case MomentoErrorCode.PERMISSION_ERROR: {
-      return new CruddurError('AUTH_FAILED', `Momento rejected the API key (${code}): check MOMENTO_API_KEY (or MOMENTO_AUTH_TOKEN) and its permissions.`, {cause: error})
+      return new CruddurError(
+        'AUTH_FAILED',
+        `Momento rejected the API key (${code}): check MOMENTO_API_KEY (or MOMENTO_AUTH_TOKEN) and its permissions.`,
+        {cause: error},
+      )
     }
 
     case MomentoErrorCode.CACHE_NOT_FOUND_ERROR: {
-      return new CruddurError('NOT_FOUND', `Cache ${target.cacheName} does not exist on ${where}`, {cause: error, hint: {cache: target.cacheName, prod: target.kind === 'prod', step: 'create-cache'}})
+      return new CruddurError('NOT_FOUND', `Cache ${target.cacheName} does not exist on ${where}`, {
+        cause: error,
+        hint: {cache: target.cacheName, prod: target.kind === 'prod', step: 'create-cache'},
+      })
     }
 
     case MomentoErrorCode.LIMIT_EXCEEDED_ERROR: {
@@ -166,16 +190,37 @@ export function translateMomentoError(error: unknown, target: MomentoTarget): Cr
 
     case MomentoErrorCode.INVALID_ARGUMENT_ERROR:
     case MomentoErrorCode.BAD_REQUEST_ERROR: {
-      return new CruddurError('INVALID_INPUT', `Momento rejected the request: ${(error as SdkError).message.split('\n')[0]}`, {cause: error})
+      return new CruddurError(
+        'INVALID_INPUT',
+        `Momento rejected the request: ${(error as SdkError).message.split('\n')[0]}`,
+        {cause: error},
+      )
     }
 
     default: {
-      if (aborted || code === MomentoErrorCode.SERVER_UNAVAILABLE || code === MomentoErrorCode.CONNECTION_ERROR || code === MomentoErrorCode.TIMEOUT_ERROR || code === MomentoErrorCode.CANCELLED_ERROR) {
-        const next = target.kind === 'prod' ? {actions: ['check your network and MOMENTO_ENDPOINT']} : {hint: {flag: '--momento-endpoint', step: 'start-local-stack'} as const}
-        return new CruddurError('UNREACHABLE', `Momento is not reachable at ${target.endpoint ?? 'Momento'} (${code ?? 'timeout'})`, {cause: error, ...next})
+      if (
+        aborted ||
+        code === MomentoErrorCode.SERVER_UNAVAILABLE ||
+        code === MomentoErrorCode.CONNECTION_ERROR ||
+        code === MomentoErrorCode.TIMEOUT_ERROR ||
+        code === MomentoErrorCode.CANCELLED_ERROR
+      ) {
+        const next =
+          target.kind === 'prod'
+            ? {actions: ['check your network and MOMENTO_ENDPOINT']}
+            : {hint: {flag: '--momento-endpoint', step: 'start-local-stack'} as const}
+        return new CruddurError(
+          'UNREACHABLE',
+          `Momento is not reachable at ${target.endpoint ?? 'Momento'} (${code ?? 'timeout'})`,
+          {cause: error, ...next},
+        )
       }
 
-      return new CruddurError('FAILED', `Momento error${code ? ` ${code}` : ''}: ${String((error as Error)?.message ?? error).split('\n')[0]}`, {cause: error})
+      return new CruddurError(
+        'FAILED',
+        `Momento error${code ? ` ${code}` : ''}: ${String((error as Error)?.message ?? error).split('\n')[0]}`,
+        {cause: error},
+      )
     }
   }
 }

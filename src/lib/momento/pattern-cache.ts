@@ -1,4 +1,3 @@
-
 import {type MessageItem, messageGroupUuidOf} from '../dynamodb/items.js'
 import {type ApplyResult, getConversation, listConversations, requireMembers} from '../dynamodb/patterns/index.js'
 import type {LocalStackState} from '../stack-state.js'
@@ -19,7 +18,12 @@ export function cacheRequested(flag: boolean | undefined, env: NodeJS.ProcessEnv
  * The cache for a command's reads, or undefined when none is requested. A cache that cannot be set up
  * (no key with --prod, a bad setting) is reported once and reads go to DynamoDB: a cache never fails a read.
  */
-export async function openPatternCache(options: {flag?: boolean; prod?: boolean; localStack: LocalStackState; env?: NodeJS.ProcessEnv}): Promise<CacheStore | undefined> {
+export async function openPatternCache(options: {
+  flag?: boolean
+  prod?: boolean
+  localStack: LocalStackState
+  env?: NodeJS.ProcessEnv
+}): Promise<CacheStore | undefined> {
   const env = options.env ?? process.env
   if (!cacheRequested(options.flag, env)) return undefined
   try {
@@ -44,19 +48,30 @@ export interface ConversationChange {
  * stream handler (through `refreshAfterApply`) and every write command (create-message, update-message-group,
  * delete-message, delete-conversation, erase-user) call this one function. Never throws.
  */
-export async function refreshConversationPages(cache: CacheStore, table: MessagesTable, change: ConversationChange): Promise<RefreshResult> {
+export async function refreshConversationPages(
+  cache: CacheStore,
+  table: MessagesTable,
+  change: ConversationChange,
+): Promise<RefreshResult> {
   let {participantUuids} = change
   // A writer that knows only one participant (a send into a group): the rows name both.
   if (new Set(participantUuids).size < 2) {
-    participantUuids = await requireMembers(table, change.messageGroupUuid, participantUuids).then((members) => members.participants.map((p) => p.uuid), () => participantUuids)
+    participantUuids = await requireMembers(table, change.messageGroupUuid, participantUuids).then(
+      (members) => members.participants.map((p) => p.uuid),
+      () => participantUuids,
+    )
   }
 
   // The refreshed pages are read from the table itself, never through a cache.
   const fromTable = table.withCache(undefined)
-  return refreshAfterMessage(cache, {messageGroupUuid: change.messageGroupUuid, participantUuids}, {
-    getConversation: (group) => getConversation(fromTable, group),
-    listConversations: (user) => listConversations(fromTable, user),
-  })
+  return refreshAfterMessage(
+    cache,
+    {messageGroupUuid: change.messageGroupUuid, participantUuids},
+    {
+      getConversation: (group) => getConversation(fromTable, group),
+      listConversations: (user) => listConversations(fromTable, user),
+    },
+  )
 }
 
 /**
@@ -67,7 +82,10 @@ export function refreshAfterApply(cache: CacheStore, table: MessagesTable) {
   return async (message: MessageItem, result: Partial<ApplyResult>): Promise<void> => {
     const messageGroupUuid = result.messageGroupUuid ?? messageGroupUuidOf(message)
     // Each conversation row names the other participant, so the two rows name both.
-    const participantUuids = result.rows?.length === 2 ? result.rows.map((row) => row.user_uuid) : (await requireMembers(table, messageGroupUuid)).participants.map((p) => p.uuid)
+    const participantUuids =
+      result.rows?.length === 2
+        ? result.rows.map((row) => row.user_uuid)
+        : (await requireMembers(table, messageGroupUuid)).participants.map((p) => p.uuid)
     await refreshConversationPages(cache, table, {messageGroupUuid, participantUuids})
   }
 }
@@ -101,7 +119,11 @@ export function cacheRefresherFromEnvironment(table: MessagesTable, env: NodeJS.
   if (!cacheRequested(undefined, env)) return undefined
   let refresher: Promise<ReturnType<typeof refreshAfterApply> | undefined> | undefined
   return async (message: MessageItem, result: Partial<ApplyResult>): Promise<void> => {
-    refresher ??= openPatternCache({env, localStack: {}, prod: !env.MOMENTO_LOCAL_ENDPOINT}).then((cache) => cache && refreshAfterApply(cache, table))
-    await (await refresher)?.(message, result)
+    refresher ??= openPatternCache({env, localStack: {}, prod: !env.MOMENTO_LOCAL_ENDPOINT}).then(
+      (cache) => cache && refreshAfterApply(cache, table),
+    )
+    await (
+      await refresher
+    )?.(message, result)
   }
 }

@@ -76,15 +76,26 @@ export async function startStandin(options: StandinOptions): Promise<Standin> {
     return entry
   }
 
-  const Get: Unary<InstanceType<typeof data._GetRequest>, InstanceType<typeof data._GetResponse>> = (call, callback) => {
+  const Get: Unary<InstanceType<typeof data._GetRequest>, InstanceType<typeof data._GetResponse>> = (
+    call,
+    callback,
+  ) => {
     log('Get', cacheNameOf(call))
     const items = itemsFor(call)
     if (items instanceof Error) return callback(items)
     const entry = live(items, keyOf(call.request.cache_key))
-    callback(null, entry ? new data._GetResponse({cache_body: entry.value, result: data.ECacheResult.Hit}) : new data._GetResponse({result: data.ECacheResult.Miss}))
+    callback(
+      null,
+      entry
+        ? new data._GetResponse({cache_body: entry.value, result: data.ECacheResult.Hit})
+        : new data._GetResponse({result: data.ECacheResult.Miss}),
+    )
   }
 
-  const Set: Unary<InstanceType<typeof data._SetRequest>, InstanceType<typeof data._SetResponse>> = (call, callback) => {
+  const Set: Unary<InstanceType<typeof data._SetRequest>, InstanceType<typeof data._SetResponse>> = (
+    call,
+    callback,
+  ) => {
     log('Set', cacheNameOf(call))
     const items = itemsFor(call)
     if (items instanceof Error) return callback(items)
@@ -95,20 +106,28 @@ export async function startStandin(options: StandinOptions): Promise<Standin> {
   }
 
   // Only the condition the tool uses (absent): cache-aside readers store without overwriting a newer page.
-  const SetIf: Unary<InstanceType<typeof data._SetIfRequest>, InstanceType<typeof data._SetIfResponse>> = (call, callback) => {
+  const SetIf: Unary<InstanceType<typeof data._SetIfRequest>, InstanceType<typeof data._SetIfResponse>> = (
+    call,
+    callback,
+  ) => {
     log('SetIf', cacheNameOf(call))
     const items = itemsFor(call)
     if (items instanceof Error) return callback(items)
-    if (!call.request.has_absent) return callback(failure(status.UNIMPLEMENTED, 'the stand-in supports SetIf with the absent condition only'))
+    if (!call.request.has_absent)
+      return callback(failure(status.UNIMPLEMENTED, 'the stand-in supports SetIf with the absent condition only'))
     const ttl = call.request.ttl_milliseconds
     if (!(ttl > 0)) return callback(failure(status.INVALID_ARGUMENT, 'ttl_milliseconds must be above 0'))
     const key = keyOf(call.request.cache_key)
-    if (live(items, key)) return callback(null, new data._SetIfResponse({not_stored: new data._SetIfResponse._NotStored()}))
+    if (live(items, key))
+      return callback(null, new data._SetIfResponse({not_stored: new data._SetIfResponse._NotStored()}))
     items.set(key, {expiresAt: Date.now() + ttl, value: call.request.cache_body})
     callback(null, new data._SetIfResponse({stored: new data._SetIfResponse._Stored()}))
   }
 
-  const Delete: Unary<InstanceType<typeof data._DeleteRequest>, InstanceType<typeof data._DeleteResponse>> = (call, callback) => {
+  const Delete: Unary<InstanceType<typeof data._DeleteRequest>, InstanceType<typeof data._DeleteResponse>> = (
+    call,
+    callback,
+  ) => {
     log('Delete', cacheNameOf(call))
     const items = itemsFor(call)
     if (items instanceof Error) return callback(items)
@@ -116,7 +135,10 @@ export async function startStandin(options: StandinOptions): Promise<Standin> {
     callback(null, new data._DeleteResponse())
   }
 
-  const CreateCache: Unary<InstanceType<typeof controlPlane._CreateCacheRequest>, InstanceType<typeof controlPlane._CreateCacheResponse>> = (call, callback) => {
+  const CreateCache: Unary<
+    InstanceType<typeof controlPlane._CreateCacheRequest>,
+    InstanceType<typeof controlPlane._CreateCacheResponse>
+  > = (call, callback) => {
     const name = call.request.cache_name
     log('CreateCache', name)
     if (!name) return callback(failure(status.INVALID_ARGUMENT, 'cache_name is empty'))
@@ -125,14 +147,20 @@ export async function startStandin(options: StandinOptions): Promise<Standin> {
     callback(null, new controlPlane._CreateCacheResponse())
   }
 
-  const DeleteCache: Unary<InstanceType<typeof controlPlane._DeleteCacheRequest>, InstanceType<typeof controlPlane._DeleteCacheResponse>> = (call, callback) => {
+  const DeleteCache: Unary<
+    InstanceType<typeof controlPlane._DeleteCacheRequest>,
+    InstanceType<typeof controlPlane._DeleteCacheResponse>
+  > = (call, callback) => {
     const name = call.request.cache_name
     log('DeleteCache', name)
     if (!caches.delete(name)) return callback(failure(status.NOT_FOUND, `Cache not found: ${name}`))
     callback(null, new controlPlane._DeleteCacheResponse())
   }
 
-  const FlushCache: Unary<InstanceType<typeof controlPlane._FlushCacheRequest>, InstanceType<typeof controlPlane._FlushCacheResponse>> = (call, callback) => {
+  const FlushCache: Unary<
+    InstanceType<typeof controlPlane._FlushCacheRequest>,
+    InstanceType<typeof controlPlane._FlushCacheResponse>
+  > = (call, callback) => {
     const name = call.request.cache_name
     log('FlushCache', name)
     const items = caches.get(name)
@@ -141,13 +169,19 @@ export async function startStandin(options: StandinOptions): Promise<Standin> {
     callback(null, new controlPlane._FlushCacheResponse())
   }
 
-  const ListCaches: Unary<InstanceType<typeof controlPlane._ListCachesRequest>, InstanceType<typeof controlPlane._ListCachesResponse>> = (_call, callback) => {
+  const ListCaches: Unary<
+    InstanceType<typeof controlPlane._ListCachesRequest>,
+    InstanceType<typeof controlPlane._ListCachesResponse>
+  > = (_call, callback) => {
     log('ListCaches')
     const list = [...caches.keys()].sort().map((name) => new controlPlane._Cache({cache_name: name}))
     callback(null, new controlPlane._ListCachesResponse({cache: list, next_token: ''}))
   }
 
-  const Ping: Unary<InstanceType<typeof ping.cache_client._PingRequest>, InstanceType<typeof ping.cache_client._PingResponse>> = (_call, callback) => {
+  const Ping: Unary<
+    InstanceType<typeof ping.cache_client._PingRequest>,
+    InstanceType<typeof ping.cache_client._PingResponse>
+  > = (_call, callback) => {
     callback(null, new ping.cache_client._PingResponse())
   }
 
@@ -160,7 +194,11 @@ export async function startStandin(options: StandinOptions): Promise<Standin> {
   add(ping.cache_client.UnimplementedPingService.definition, {Ping})
 
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${options.host ?? '127.0.0.1'}:${options.port}`, ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound)))
+    server.bindAsync(
+      `${options.host ?? '127.0.0.1'}:${options.port}`,
+      ServerCredentials.createInsecure(),
+      (error, bound) => (error ? reject(error) : resolve(bound)),
+    )
   })
 
   // Expired items go on read; the sweep keeps memory bounded for keys nobody reads again.

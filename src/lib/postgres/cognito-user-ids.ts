@@ -21,7 +21,10 @@ interface UserRow {
 }
 
 /** Cognito users by handle. Handles are unique whatever their case, so matching ignores case too. */
-function indexByHandle(cognitoUsers: CognitoUser[]): {byHandle: Map<string, CognitoUser>; withoutHandle: CognitoUser[]} {
+function indexByHandle(cognitoUsers: CognitoUser[]): {
+  byHandle: Map<string, CognitoUser>
+  withoutHandle: CognitoUser[]
+} {
   const byHandle = new Map<string, CognitoUser>()
   const withoutHandle: CognitoUser[] = []
   for (const user of cognitoUsers) {
@@ -33,7 +36,10 @@ function indexByHandle(cognitoUsers: CognitoUser[]): {byHandle: Map<string, Cogn
     const key = user.preferredUsername.toLowerCase()
     const other = byHandle.get(key)
     if (other) {
-      throw new CruddurError('CONFLICT', `Cognito users ${other.username} and ${user.username} both have preferred_username "${user.preferredUsername}", and handles are unique whatever their case: give one of them another preferred_username; nothing was changed.`)
+      throw new CruddurError(
+        'CONFLICT',
+        `Cognito users ${other.username} and ${user.username} both have preferred_username "${user.preferredUsername}", and handles are unique whatever their case: give one of them another preferred_username; nothing was changed.`,
+      )
     }
 
     byHandle.set(key, user)
@@ -47,7 +53,11 @@ function indexByHandle(cognitoUsers: CognitoUser[]): {byHandle: Map<string, Cogn
  * handle. All in one transaction: a failure on any user (a `sub` another user already holds) changes
  * nothing. A dry run does the same work and rolls it back.
  */
-export async function updateCognitoUserIds(pool: pg.Pool, cognitoUsers: CognitoUser[], options: {dryRun: boolean}): Promise<CognitoLinkReport> {
+export async function updateCognitoUserIds(
+  pool: pg.Pool,
+  cognitoUsers: CognitoUser[],
+  options: {dryRun: boolean},
+): Promise<CognitoLinkReport> {
   const {byHandle, withoutHandle} = indexByHandle(cognitoUsers)
   const report: CognitoLinkReport = {
     alreadyCorrect: [],
@@ -82,7 +92,10 @@ export async function updateCognitoUserIds(pool: pg.Pool, cognitoUsers: CognitoU
     }
 
     // Clear first, so users swapping ids never collide with each other on the unique index.
-    await client.query('UPDATE users SET cognito_user_id = NULL WHERE uuid = ANY($1::uuid[]) AND cognito_user_id IS NOT NULL', [changes.map((row) => row.uuid)])
+    await client.query(
+      'UPDATE users SET cognito_user_id = NULL WHERE uuid = ANY($1::uuid[]) AND cognito_user_id IS NOT NULL',
+      [changes.map((row) => row.uuid)],
+    )
     for (const [index, row] of changes.entries()) {
       const {cognitoUserId} = report.updated[index]
       try {
@@ -92,7 +105,10 @@ export async function updateCognitoUserIds(pool: pg.Pool, cognitoUsers: CognitoU
         await client.query('ROLLBACK')
         // The sub is held either by a user this run just linked (two Cognito users share it) or by one already stored.
         const earlier = report.updated.slice(0, index).find((u) => u.cognitoUserId === cognitoUserId)?.handle
-        const holder = earlier ?? (await pool.query<{handle: string}>('SELECT handle FROM users WHERE cognito_user_id = $1', [cognitoUserId])).rows[0]?.handle
+        const holder =
+          earlier ??
+          (await pool.query<{handle: string}>('SELECT handle FROM users WHERE cognito_user_id = $1', [cognitoUserId]))
+            .rows[0]?.handle
         throw new CruddurError(
           'CONFLICT',
           `Cognito sub ${cognitoUserId} would link @${row.handle}, but @${holder ?? '(another user)'} ${earlier ? 'gets it too' : 'already has it'}: fix the Cognito users' sub/preferred_username or that user's cognito_user_id; nothing was changed.`,
@@ -109,7 +125,10 @@ export async function updateCognitoUserIds(pool: pg.Pool, cognitoUsers: CognitoU
     client.release()
   }
 
-  report.cognitoUsersWithoutHandle = [...withoutHandle, ...cognitoUsers.filter((user) => user.preferredUsername && !matched.has(user.username))]
+  report.cognitoUsersWithoutHandle = [
+    ...withoutHandle,
+    ...cognitoUsers.filter((user) => user.preferredUsername && !matched.has(user.username)),
+  ]
     .map((user) => ({preferredUsername: user.preferredUsername, sub: user.sub, username: user.username}))
     .sort((a, b) => (a.preferredUsername ?? a.username).localeCompare(b.preferredUsername ?? b.username))
   return report

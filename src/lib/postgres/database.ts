@@ -13,7 +13,11 @@ export function databaseName(url: string): string {
     name = decodeURIComponent(new URL(url).pathname.replace(/^\//, ''))
   } catch {}
 
-  if (!name) throw new CruddurError('INVALID_INPUT', 'The PostgreSQL URL names no database: end it with the database, e.g. postgresql://postgres:password@localhost:5432/cruddur.')
+  if (!name)
+    throw new CruddurError(
+      'INVALID_INPUT',
+      'The PostgreSQL URL names no database: end it with the database, e.g. postgresql://postgres:password@localhost:5432/cruddur.',
+    )
   return name
 }
 
@@ -36,7 +40,10 @@ export async function withMaintenancePool<R>(url: string, work: (admin: pg.Pool)
 
 function checkManaged(name: string): void {
   if (SYSTEM_DATABASES.has(name)) {
-    throw new CruddurError('INVALID_INPUT', `${name} is a PostgreSQL system database: point --database-url at Cruddur's database (e.g. …/cruddur).`)
+    throw new CruddurError(
+      'INVALID_INPUT',
+      `${name} is a PostgreSQL system database: point --database-url at Cruddur's database (e.g. …/cruddur).`,
+    )
   }
 }
 
@@ -64,13 +71,20 @@ export async function createDatabase(admin: pg.Pool, name: string): Promise<{dat
  * Drops the database; a missing one is not an error (`dropped: false`). `force` disconnects the sessions
  * still connected to it (PostgreSQL 13+); without it PostgreSQL refuses while any are.
  */
-export async function dropDatabase(admin: pg.Pool, name: string, options: {force: boolean}): Promise<{database: string; dropped: boolean}> {
+export async function dropDatabase(
+  admin: pg.Pool,
+  name: string,
+  options: {force: boolean},
+): Promise<{database: string; dropped: boolean}> {
   checkManaged(name)
   try {
     await admin.query(`DROP DATABASE IF EXISTS ${escapeIdentifier(name)}${options.force ? ' WITH (FORCE)' : ''}`)
   } catch (error) {
     if ((error as {code?: string}).code === '55006') {
-      throw new CruddurError('CONFLICT', `Other sessions connected to ${name} while it was being dropped`, {cause: error, hint: {step: 'db-sessions'}})
+      throw new CruddurError('CONFLICT', `Other sessions connected to ${name} while it was being dropped`, {
+        cause: error,
+        hint: {step: 'db-sessions'},
+      })
     }
 
     throw error

@@ -58,7 +58,10 @@ export async function loadSchema(pool: pg.Pool): Promise<SchemaLoadResult> {
       await client.query('BEGIN')
       try {
         await client.query(migration.sql)
-        await client.query('INSERT INTO schema_migrations (version, description) VALUES ($1, $2)', [migration.version, migration.description])
+        await client.query('INSERT INTO schema_migrations (version, description) VALUES ($1, $2)', [
+          migration.version,
+          migration.description,
+        ])
         await client.query('COMMIT')
       } catch (error) {
         await client.query('ROLLBACK')

@@ -29,7 +29,10 @@ export async function generateUsers(count: number, seed?: number): Promise<SeedU
   while (users.length < count) {
     const firstName = faker.person.firstName()
     const lastName = faker.person.lastName()
-    const base = faker.internet.username({firstName, lastName}).toLowerCase().replaceAll(/[^a-z0-9_]/g, '_')
+    const base = faker.internet
+      .username({firstName, lastName})
+      .toLowerCase()
+      .replaceAll(/[^a-z0-9_]/g, '_')
     let handle = base
     for (let n = 2; taken.has(handle); n++) handle = `${base}${n}`
     taken.add(handle)

@@ -10,7 +10,8 @@ export interface User {
   cognitoUserId: string | null
 }
 
-const SELECT_USER = 'SELECT uuid, handle, display_name AS "displayName", email, cognito_user_id AS "cognitoUserId" FROM users'
+const SELECT_USER =
+  'SELECT uuid, handle, display_name AS "displayName", email, cognito_user_id AS "cognitoUserId" FROM users'
 
 /** Handles are written with or without the leading @; case does not matter. */
 export const normalizeHandle = (handle: string) => handle.trim().replace(/^@/, '')
@@ -28,7 +29,11 @@ export async function requireUserByHandle(pool: pg.Pool, handle: string): Promis
   if (!name) throw new CruddurError('INVALID_INPUT', 'The handle is empty: pass a user handle such as andrewbrown.')
   const users = await findUsersByHandles(pool, [name])
   const user = users.get(name.toLowerCase())
-  if (!user) throw new CruddurError('NOT_FOUND', `No user with handle @${name}`, {actions: ['check the spelling'], hint: {step: 'create-users'}})
+  if (!user)
+    throw new CruddurError('NOT_FOUND', `No user with handle @${name}`, {
+      actions: ['check the spelling'],
+      hint: {step: 'create-users'},
+    })
   return user
 }
 

@@ -1,5 +1,16 @@
 import {createHash} from 'node:crypto'
-import {chmodSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import {dirname, join} from 'node:path'
 
 import {CruddurError} from '../errors.js'
@@ -62,12 +73,20 @@ export class CheckpointStore {
   private data: CheckpointFile
   private locked = false
 
-  constructor(stateDir: string, readonly identity: StreamIdentity) {
+  constructor(
+    stateDir: string,
+    readonly identity: StreamIdentity,
+  ) {
     const key = checkpointKey(identity.streamArn)
     const directory = checkpointDirectory(stateDir)
     this.file = join(directory, `${key}.json`)
     this.lockFile = join(directory, `${key}.lock`)
-    this.data = {...identity, endpoint: endpointLabel(identity.endpoint), shards: {}, updatedAt: new Date().toISOString()}
+    this.data = {
+      ...identity,
+      endpoint: endpointLabel(identity.endpoint),
+      shards: {},
+      updatedAt: new Date().toISOString(),
+    }
     if (existsSync(this.file)) this.data.shards = readCheckpoint(this.file).shards
   }
 
@@ -94,15 +113,22 @@ export class CheckpointStore {
       const owner = readPid(this.lockFile)
       if (owner === undefined) continue // released meanwhile
       if (owner === process.pid ? heldLocks.has(this.lockFile) : isAlive(owner)) {
-        throw new CruddurError('CONFLICT', `Another \`cruddur ddb stream process\` (pid ${owner}) is processing the stream of table ${this.identity.table}: stop it first, or let it do the work.`)
+        throw new CruddurError(
+          'CONFLICT',
+          `Another \`cruddur ddb stream process\` (pid ${owner}) is processing the stream of table ${this.identity.table}: stop it first, or let it do the work.`,
+        )
       }
 
       const takeover = this.removeStaleLock(owner)
       if (takeover === 'done') continue
-      if (!told && takeover !== undefined) onWait?.(`waiting for pid ${takeover}, which is taking over the stale lock ${this.lockFile} (Ctrl-C to stop)`)
+      if (!told && takeover !== undefined)
+        onWait?.(`waiting for pid ${takeover}, which is taking over the stale lock ${this.lockFile} (Ctrl-C to stop)`)
       told = true
       if (Date.now() > deadline) {
-        throw new CruddurError('CONFLICT', `The lock ${this.lockFile}.takeover has been held for ${TAKEOVER_WAIT_MS / 1000} s: if no \`cruddur ddb stream process\` is starting, delete it.`)
+        throw new CruddurError(
+          'CONFLICT',
+          `The lock ${this.lockFile}.takeover has been held for ${TAKEOVER_WAIT_MS / 1000} s: if no \`cruddur ddb stream process\` is starting, delete it.`,
+        )
       }
 
       await sleep(5, signal) // another processor is taking the stale lock over
@@ -215,14 +241,18 @@ export function retireStaleCheckpoints(stateDir: string, current: StreamIdentity
     }
 
     const legacy = name !== `${checkpointKey(data.streamArn)}.json`
-    const replaced = data.table === current.table && data.streamArn !== current.streamArn && endpointLabel(data.endpoint) === endpoint
+    const replaced =
+      data.table === current.table && data.streamArn !== current.streamArn && endpointLabel(data.endpoint) === endpoint
     const expired = Date.now() - statSync(file).mtimeMs > STREAM_RETENTION_MS
     if (!legacy && !replaced && !expired) continue
     const lockFile = file.replace(/\.json$/, '.lock')
     const owner = readPidQuietly(lockFile)
     if (owner !== undefined && owner !== process.pid && isAlive(owner)) continue
     // Adopted under the new name, with the endpoint as now stored (the old files kept it as typed, password and all).
-    if (legacy && data.streamArn === current.streamArn && !existsSync(currentFile)) writeFileSync(currentFile, JSON.stringify({...data, endpoint: endpointLabel(data.endpoint)}, null, 2) + '\n', {mode: 0o600})
+    if (legacy && data.streamArn === current.streamArn && !existsSync(currentFile))
+      writeFileSync(currentFile, JSON.stringify({...data, endpoint: endpointLabel(data.endpoint)}, null, 2) + '\n', {
+        mode: 0o600,
+      })
     rmSync(file, {force: true})
     rmSync(lockFile, {force: true})
   }
@@ -231,7 +261,10 @@ export function retireStaleCheckpoints(stateDir: string, current: StreamIdentity
 const checkpointKey = (streamArn: string) => createHash('sha256').update(streamArn).digest('hex').slice(0, 16)
 
 const corruptCheckpoint = (file: string, problem: string) =>
-  new CruddurError('CONFLICT', `The stream checkpoint ${file} is corrupt (${problem}): delete it to process the stream from its start again (Pattern D is idempotent).`)
+  new CruddurError(
+    'CONFLICT',
+    `The stream checkpoint ${file} is corrupt (${problem}): delete it to process the stream from its start again (Pattern D is idempotent).`,
+  )
 
 /** A checkpoint file, checked: a position DynamoDB would reject, or one that reads nothing, is named here. */
 function readCheckpoint(file: string): CheckpointFile {
@@ -243,14 +276,23 @@ function readCheckpoint(file: string): CheckpointFile {
     throw corruptCheckpoint(file, 'not JSON')
   }
 
-  if (typeof data !== 'object' || data === null || typeof data.shards !== 'object' || data.shards === null || typeof data.streamArn !== 'string') {
+  if (
+    typeof data !== 'object' ||
+    data === null ||
+    typeof data.shards !== 'object' ||
+    data.shards === null ||
+    typeof data.streamArn !== 'string'
+  ) {
     throw corruptCheckpoint(file, 'no streamArn and shards')
   }
 
   for (const [shardId, position] of Object.entries(data.shards)) {
-    if (typeof position !== 'object' || position === null) throw corruptCheckpoint(file, `shard ${shardId} has no position`)
-    if (position.after !== undefined && !/^\d{1,40}$/.test(String(position.after))) throw corruptCheckpoint(file, `shard ${shardId}: "after" is not a sequence number`)
-    if (position.finished !== undefined && typeof position.finished !== 'boolean') throw corruptCheckpoint(file, `shard ${shardId}: "finished" is not true or false`)
+    if (typeof position !== 'object' || position === null)
+      throw corruptCheckpoint(file, `shard ${shardId} has no position`)
+    if (position.after !== undefined && !/^\d{1,40}$/.test(String(position.after)))
+      throw corruptCheckpoint(file, `shard ${shardId}: "after" is not a sequence number`)
+    if (position.finished !== undefined && typeof position.finished !== 'boolean')
+      throw corruptCheckpoint(file, `shard ${shardId}: "finished" is not true or false`)
   }
 
   return data as CheckpointFile
@@ -262,7 +304,10 @@ export function ensurePrivateDirectory(directory: string): void {
     makeDirectories(directory)
     chmodSync(directory, 0o700)
   } catch (error) {
-    throw new CruddurError('INVALID_INPUT', `Cannot write to ${directory} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): pass a writable --state-dir.`)
+    throw new CruddurError(
+      'INVALID_INPUT',
+      `Cannot write to ${directory} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): pass a writable --state-dir.`,
+    )
   }
 }
 
@@ -311,7 +356,10 @@ function readPid(file: string): number | undefined {
   }
 
   if (!/^\s*\d{1,10}\s*$/.test(text) || Number(text) < 1) {
-    throw new CruddurError('CONFLICT', `The stream lock ${file} is corrupt (it holds no process id): if no \`cruddur ddb stream process\` is running, delete it.`)
+    throw new CruddurError(
+      'CONFLICT',
+      `The stream lock ${file} is corrupt (it holds no process id): if no \`cruddur ddb stream process\` is running, delete it.`,
+    )
   }
 
   return Number(text)

@@ -19,7 +19,10 @@ export interface StreamLogEntry {
   [field: string]: unknown
 }
 
-export type ApplyMessage = (table: MessagesTable, message: MessageItem) => Promise<Pick<ApplyResult, 'updated'> & Partial<ApplyResult>>
+export type ApplyMessage = (
+  table: MessagesTable,
+  message: MessageItem,
+) => Promise<Pick<ApplyResult, 'updated'> & Partial<ApplyResult>>
 
 export interface StreamHandlerDependencies {
   table: MessagesTable
@@ -45,7 +48,10 @@ export interface StreamBatchOutcome extends StreamBatchResponse {
 
 export const jsonLog = (entry: StreamLogEntry) => console.log(JSON.stringify(entry))
 
-const errorFields = (error: unknown) => ({errorName: (error as Error)?.name ?? 'Error', errorMessage: (error as Error)?.message ?? String(error)})
+const errorFields = (error: unknown) => ({
+  errorName: (error as Error)?.name ?? 'Error',
+  errorMessage: (error as Error)?.message ?? String(error),
+})
 
 /**
  * The stream handler, shared by the Lambda and `cruddur ddb stream process`: applies Pattern D for every new
@@ -57,7 +63,9 @@ const errorFields = (error: unknown) => ({errorName: (error as Error)?.name ?? '
  * independent and updated in parallel; within one conversation the records go in stream order, and after a
  * failure the rest of that conversation waits for the redelivery instead of racing ahead.
  */
-export function createStreamHandler(dependencies: StreamHandlerDependencies): (event: StreamEvent) => Promise<StreamBatchOutcome> {
+export function createStreamHandler(
+  dependencies: StreamHandlerDependencies,
+): (event: StreamEvent) => Promise<StreamBatchOutcome> {
   const {afterApply, table} = dependencies
   const apply = dependencies.apply ?? applyMessageToConversation
   const log = dependencies.log ?? jsonLog
@@ -99,7 +107,15 @@ export function createStreamHandler(dependencies: StreamHandlerDependencies): (e
           }
         } catch (error) {
           const {pk, sk} = keysOf(record)
-          log({event: 'recordFailed', level: 'error', messageGroupUuid: pk ? messageGroupUuidOf({pk}) : undefined, pk, sequenceNumber, sk, ...errorFields(error)})
+          log({
+            event: 'recordFailed',
+            level: 'error',
+            messageGroupUuid: pk ? messageGroupUuidOf({pk}) : undefined,
+            pk,
+            sequenceNumber,
+            sk,
+            ...errorFields(error),
+          })
           // A record without a sequence number cannot be named: an empty identifier fails the whole batch.
           failed.push(sequenceNumber ?? '')
           outcome.skipped += queue.length - index - 1

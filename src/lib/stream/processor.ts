@@ -77,13 +77,26 @@ export async function processStream(options: ProcessStreamOptions): Promise<Proc
   const batchSize = options.batchSize ?? 100
   const maxRetries = options.maxRetries ?? 3
   const {signal} = options
-  const progress: StreamProgress = {applied: 0, batches: 0, caughtUp: false, failed: [], ignored: 0, lagSeconds: null, records: 0, retries: 0, rowsUpdated: 0}
+  const progress: StreamProgress = {
+    applied: 0,
+    batches: 0,
+    caughtUp: false,
+    failed: [],
+    ignored: 0,
+    lagSeconds: null,
+    records: 0,
+    retries: 0,
+    rowsUpdated: 0,
+  }
   const open = async (streamArn: string) => {
     const identity = {endpoint: options.endpoint, streamArn, table: options.table}
     retireStaleCheckpoints(options.stateDir, identity)
     const store = new CheckpointStore(options.stateDir, identity)
     await store.lock(signal, options.onLockWait)
-    return {checkpoints: store, reader: new StreamReader(options.streams, streamArn, {batchSize, positions: store.shards, start: 'trim-horizon'})}
+    return {
+      checkpoints: store,
+      reader: new StreamReader(options.streams, streamArn, {batchSize, positions: store.shards, start: 'trim-horizon'}),
+    }
   }
 
   let checkpoints: CheckpointStore
@@ -126,7 +139,12 @@ export async function processStream(options: ProcessStreamOptions): Promise<Proc
       pending = pending.slice(failedAt)
       if (attempts >= maxRetries) {
         const [given] = pending
-        progress.failed.push({attempts: attempts + 1, sequenceNumber: given.dynamodb!.SequenceNumber!, shardId, ...keysOf(given)})
+        progress.failed.push({
+          attempts: attempts + 1,
+          sequenceNumber: given.dynamodb!.SequenceNumber!,
+          shardId,
+          ...keysOf(given),
+        })
         checkpoints.advance(shardId, given.dynamodb!.SequenceNumber!)
         progress.records++
         pending = pending.slice(1)
@@ -159,7 +177,8 @@ export async function processStream(options: ProcessStreamOptions): Promise<Proc
         streamGone = error as Error
       }
 
-      for (const [shardId, position] of reader.positions) if (position.finished && !checkpoints.shards[shardId]?.finished) checkpoints.finish(shardId)
+      for (const [shardId, position] of reader.positions)
+        if (position.finished && !checkpoints.shards[shardId]?.finished) checkpoints.finish(shardId)
       if (!streamGone) checkpoints.prune(reader.shardIds)
       if (signal?.aborted) break
       // An empty page proves nothing yet: read on, without a pause, until every open shard is drained.
@@ -167,7 +186,11 @@ export async function processStream(options: ProcessStreamOptions): Promise<Proc
       const latest = await currentStreamArn(options.client, options.table)
       if (latest === undefined) {
         checkpoints.retire()
-        throw new CruddurError('TABLE_MISSING', `Table ${options.table} was deleted while its stream was being processed (its checkpoints are removed)`, {hint: {step: 'recreate-table'}})
+        throw new CruddurError(
+          'TABLE_MISSING',
+          `Table ${options.table} was deleted while its stream was being processed (its checkpoints are removed)`,
+          {hint: {step: 'recreate-table'}},
+        )
       }
 
       if (latest !== reader.streamArn) {
@@ -217,7 +240,9 @@ export function firstFailure(records: StreamRecord[], response: StreamBatchRespo
   if (failures.length === 0) return records.length
   let lowest = records.length
   for (const {itemIdentifier} of failures) {
-    const index = itemIdentifier ? records.findIndex((record) => record.dynamodb?.SequenceNumber === itemIdentifier) : -1
+    const index = itemIdentifier
+      ? records.findIndex((record) => record.dynamodb?.SequenceNumber === itemIdentifier)
+      : -1
     if (index === -1) return 0
     lowest = Math.min(lowest, index)
   }

@@ -60,7 +60,15 @@ export function messageOf(record: StreamRecord): MessageItem {
   const image = record.dynamodb?.NewImage
   if (!image) throw new Error('the record has no NewImage: the stream must be NEW_IMAGE or NEW_AND_OLD_IMAGES')
   const item = unmarshall(image) as Partial<MessageItem>
-  for (const name of ['pk', 'sk', 'message_uuid', 'message', 'user_uuid', 'user_handle', 'user_display_name'] as const) {
+  for (const name of [
+    'pk',
+    'sk',
+    'message_uuid',
+    'message',
+    'user_uuid',
+    'user_handle',
+    'user_display_name',
+  ] as const) {
     if (typeof item[name] !== 'string') throw new Error(`the message item has no string attribute ${name}`)
   }
 

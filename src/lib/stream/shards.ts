@@ -16,7 +16,9 @@ export async function latestStreamArn(client: DynamoDBClient, table: string): Pr
   const {Table: description} = await client.send(new DescribeTableCommand({TableName: table}))
   const arn = description?.LatestStreamArn
   if (!arn || description?.StreamSpecification?.StreamEnabled === false) {
-    throw new CruddurError('CONFLICT', `Table ${table} has no stream (the tables cruddur makes have one, NEW_IMAGE)`, {hint: {step: 'enable-stream'}})
+    throw new CruddurError('CONFLICT', `Table ${table} has no stream (the tables cruddur makes have one, NEW_IMAGE)`, {
+      hint: {step: 'enable-stream'},
+    })
   }
 
   return arn
@@ -27,7 +29,9 @@ export async function listShards(streams: DynamoDBStreamsClient, streamArn: stri
   const shards: Shard[] = []
   let exclusiveStartShardId: string | undefined
   do {
-    const {StreamDescription: description} = await streams.send(new DescribeStreamCommand({ExclusiveStartShardId: exclusiveStartShardId, StreamArn: streamArn}))
+    const {StreamDescription: description} = await streams.send(
+      new DescribeStreamCommand({ExclusiveStartShardId: exclusiveStartShardId, StreamArn: streamArn}),
+    )
     shards.push(...(description?.Shards ?? []))
     exclusiveStartShardId = description?.LastEvaluatedShardId
   } while (exclusiveStartShardId)
@@ -41,7 +45,9 @@ export async function listShards(streams: DynamoDBStreamsClient, streamArn: stri
 export function readyShards(shards: Shard[], finished: (shardId: string) => boolean): Shard[] {
   const listed = new Set(shards.map((shard) => shard.ShardId))
   return shards.filter(
-    (shard) => !finished(shard.ShardId!) && (!shard.ParentShardId || !listed.has(shard.ParentShardId) || finished(shard.ParentShardId)),
+    (shard) =>
+      !finished(shard.ShardId!) &&
+      (!shard.ParentShardId || !listed.has(shard.ParentShardId) || finished(shard.ParentShardId)),
   )
 }
 
@@ -71,7 +77,10 @@ export const EMPTY_PAGES_CAUGHT_UP = 3
 
 /** A stored position the stream contradicts: a live shard marked finished, or a sequence number it rejects. */
 export class ShardPositionError extends Error {
-  constructor(readonly shardId: string, readonly problem: string) {
+  constructor(
+    readonly shardId: string,
+    readonly problem: string,
+  ) {
     super(`shard ${shardId}: ${problem}`)
   }
 }
@@ -111,7 +120,9 @@ export class StreamReader {
 
   /** Every listed shard is finished, or open and answered EMPTY_PAGES_CAUGHT_UP empty pages in a row. */
   get caughtUp(): boolean {
-    return this.shardIds.every((shardId) => this.finished(shardId) || (this.emptyPages.get(shardId) ?? 0) >= EMPTY_PAGES_CAUGHT_UP)
+    return this.shardIds.every(
+      (shardId) => this.finished(shardId) || (this.emptyPages.get(shardId) ?? 0) >= EMPTY_PAGES_CAUGHT_UP,
+    )
   }
 
   /**
@@ -119,7 +130,10 @@ export class StreamReader {
    * handled (or throws to stop). Returns how many records were read; an open shard's turn ends at its first
    * empty page, so only `caughtUp` after a pass that read nothing says the stream is drained.
    */
-  async poll(deliver: (shardId: string, records: StreamRecord[]) => Promise<void>, signal?: AbortSignal): Promise<number> {
+  async poll(
+    deliver: (shardId: string, records: StreamRecord[]) => Promise<void>,
+    signal?: AbortSignal,
+  ): Promise<number> {
     let read = 0
     let relist = true
     while (relist && !signal?.aborted) {
@@ -127,7 +141,11 @@ export class StreamReader {
       const shards = await this.list()
       const done = new Set<string>()
       // Finishing a parent can make its children ready in the same pass.
-      for (let ready = readyShards(shards, this.finished); ready.length > 0; ready = readyShards(shards, this.finished).filter((shard) => !done.has(shard.ShardId!))) {
+      for (
+        let ready = readyShards(shards, this.finished);
+        ready.length > 0;
+        ready = readyShards(shards, this.finished).filter((shard) => !done.has(shard.ShardId!))
+      ) {
         for (const shard of ready) {
           if (signal?.aborted) return read
           done.add(shard.ShardId!)
@@ -152,19 +170,25 @@ export class StreamReader {
       for (const shard of shards) {
         if (this.positions.has(shard.ShardId!)) continue
         this.positions.set(shard.ShardId!, shard.SequenceNumberRange?.EndingSequenceNumber ? {finished: true} : {})
-        if (!shard.SequenceNumberRange?.EndingSequenceNumber) this.iterators.set(shard.ShardId!, await this.iterator(shard.ShardId!, 'LATEST'))
+        if (!shard.SequenceNumberRange?.EndingSequenceNumber)
+          this.iterators.set(shard.ShardId!, await this.iterator(shard.ShardId!, 'LATEST'))
       }
     }
 
     this.firstListing = false
     for (const shard of shards) {
-      if (!shard.SequenceNumberRange?.EndingSequenceNumber && this.finished(shard.ShardId!)) throw new ShardPositionError(shard.ShardId!, 'marked finished, but the shard is open')
+      if (!shard.SequenceNumberRange?.EndingSequenceNumber && this.finished(shard.ShardId!))
+        throw new ShardPositionError(shard.ShardId!, 'marked finished, but the shard is open')
     }
 
     return shards
   }
 
-  private async readShard(shard: Shard, deliver: (shardId: string, records: StreamRecord[]) => Promise<void>, signal?: AbortSignal): Promise<number> {
+  private async readShard(
+    shard: Shard,
+    deliver: (shardId: string, records: StreamRecord[]) => Promise<void>,
+    signal?: AbortSignal,
+  ): Promise<number> {
     const shardId = shard.ShardId!
     const closed = Boolean(shard.SequenceNumberRange?.EndingSequenceNumber)
     let read = 0
@@ -172,7 +196,9 @@ export class StreamReader {
     while (iterator && !signal?.aborted) {
       let output
       try {
-        output = await this.streams.send(new GetRecordsCommand({Limit: this.options.batchSize, ShardIterator: iterator}))
+        output = await this.streams.send(
+          new GetRecordsCommand({Limit: this.options.batchSize, ShardIterator: iterator}),
+        )
       } catch (error) {
         // Iterators live 15 minutes; an idle one is simply renewed from the position.
         if ((error as Error).name !== 'ExpiredIteratorException') throw error
@@ -212,14 +238,24 @@ export class StreamReader {
     } catch (error) {
       // The checkpoint fell out of the 24-hour window: everything after it that is left starts at the horizon.
       if ((error as Error).name === 'TrimmedDataAccessException') return this.iterator(shardId, 'TRIM_HORIZON')
-      if ((error as Error).name === 'ValidationException') throw new ShardPositionError(shardId, `the shard has no sequence number ${after}`)
+      if ((error as Error).name === 'ValidationException')
+        throw new ShardPositionError(shardId, `the shard has no sequence number ${after}`)
       throw error
     }
   }
 
-  private async iterator(shardId: string, type: 'TRIM_HORIZON' | 'LATEST' | 'AFTER_SEQUENCE_NUMBER', sequenceNumber?: string): Promise<string> {
+  private async iterator(
+    shardId: string,
+    type: 'TRIM_HORIZON' | 'LATEST' | 'AFTER_SEQUENCE_NUMBER',
+    sequenceNumber?: string,
+  ): Promise<string> {
     const output = await this.streams.send(
-      new GetShardIteratorCommand({SequenceNumber: sequenceNumber, ShardId: shardId, ShardIteratorType: type, StreamArn: this.streamArn}),
+      new GetShardIteratorCommand({
+        SequenceNumber: sequenceNumber,
+        ShardId: shardId,
+        ShardIteratorType: type,
+        StreamArn: this.streamArn,
+      }),
     )
     return output.ShardIterator!
   }

@@ -1,7 +1,16 @@
 import {CruddurError} from '../errors.js'
 import {maskUrl} from '../mask.js'
 import type {LocalStackState} from '../stack-state.js'
-import {checkUrl, describeEndpoint, firstLocal, LOCAL_REGION, prodRegion, type TargetFlags, type TargetSource, targetOrigin} from './shared.js'
+import {
+  checkUrl,
+  describeEndpoint,
+  firstLocal,
+  LOCAL_REGION,
+  prodRegion,
+  type TargetFlags,
+  type TargetSource,
+  targetOrigin,
+} from './shared.js'
 
 export const DEFAULT_TABLE = 'cruddur-messages'
 export const DEFAULT_DYNAMODB_ENDPOINT = 'http://localhost:8000'
@@ -29,7 +38,10 @@ export function resolveDynamoDbTarget(
   const table = flags.table || env.DDB_MESSAGE_TABLE || DEFAULT_TABLE
   if (flags.prod) {
     if (flags.endpoint) {
-      throw new CruddurError('INVALID_INPUT', '--prod and --endpoint contradict each other: use --prod for AWS, or --endpoint for another DynamoDB.')
+      throw new CruddurError(
+        'INVALID_INPUT',
+        '--prod and --endpoint contradict each other: use --prod for AWS, or --endpoint for another DynamoDB.',
+      )
     }
 
     return {
@@ -42,7 +54,12 @@ export function resolveDynamoDbTarget(
     }
   }
 
-  const {source, value} = firstLocal(flags.endpoint, env.AWS_ENDPOINT_URL_DYNAMODB, () => localStack.dynamodb?.endpoint, DEFAULT_DYNAMODB_ENDPOINT)
+  const {source, value} = firstLocal(
+    flags.endpoint,
+    env.AWS_ENDPOINT_URL_DYNAMODB,
+    () => localStack.dynamodb?.endpoint,
+    DEFAULT_DYNAMODB_ENDPOINT,
+  )
   return {
     kind: 'local',
     endpoint: checkUrl(value, 'The DynamoDB endpoint', DEFAULT_DYNAMODB_ENDPOINT),
@@ -60,5 +77,10 @@ export function describeDynamoDbTarget(target: DynamoDbTarget): string {
 
 /** The target as `--json` output shows it: no secrets. */
 export function dynamoDbTargetJson(target: DynamoDbTarget) {
-  return {kind: target.kind, endpoint: target.endpoint ? maskUrl(target.endpoint) : null, region: target.region, table: target.table}
+  return {
+    kind: target.kind,
+    endpoint: target.endpoint ? maskUrl(target.endpoint) : null,
+    region: target.region,
+    table: target.table,
+  }
 }

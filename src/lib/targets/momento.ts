@@ -27,7 +27,10 @@ export interface MomentoFlags {
 export function cacheNameFrom(flag: string | undefined, env: NodeJS.ProcessEnv): string {
   const name = (flag ?? env.MOMENTO_CACHE_NAME ?? '').trim() || DEFAULT_CACHE_NAME
   if (!/^[\w.-]{1,255}$/.test(name)) {
-    throw new CruddurError('INVALID_INPUT', `"${name}" is not a valid cache name: use letters, digits, "-", "_" or "." (e.g. ${DEFAULT_CACHE_NAME}).`)
+    throw new CruddurError(
+      'INVALID_INPUT',
+      `"${name}" is not a valid cache name: use letters, digits, "-", "_" or "." (e.g. ${DEFAULT_CACHE_NAME}).`,
+    )
   }
 
   return name
@@ -38,16 +41,25 @@ export function ttlSecondsFrom(env: NodeJS.ProcessEnv): number {
   if (!raw) return DEFAULT_TTL_SECONDS
   const ttl = Number(raw)
   if (!Number.isInteger(ttl) || ttl <= 0) {
-    throw new CruddurError('INVALID_INPUT', `MOMENTO_TTL_SECONDS="${raw}" is not a whole number of seconds above 0: set it like MOMENTO_TTL_SECONDS=${DEFAULT_TTL_SECONDS}.`)
+    throw new CruddurError(
+      'INVALID_INPUT',
+      `MOMENTO_TTL_SECONDS="${raw}" is not a whole number of seconds above 0: set it like MOMENTO_TTL_SECONDS=${DEFAULT_TTL_SECONDS}.`,
+    )
   }
 
   return ttl
 }
 
 function checkEndpoint(endpoint: string): string {
-  const bare = endpoint.trim().replace(/^(https?|grpc):\/\//, '').replace(/\/+$/, '')
+  const bare = endpoint
+    .trim()
+    .replace(/^(https?|grpc):\/\//, '')
+    .replace(/\/+$/, '')
   if (!/^[\w.-]+:\d{1,5}$/.test(bare)) {
-    throw new CruddurError('INVALID_INPUT', `The Momento endpoint "${maskUrl(endpoint)}" is not host:port: pass one like ${DEFAULT_MOMENTO_LOCAL_ENDPOINT}.`)
+    throw new CruddurError(
+      'INVALID_INPUT',
+      `The Momento endpoint "${maskUrl(endpoint)}" is not host:port: pass one like ${DEFAULT_MOMENTO_LOCAL_ENDPOINT}.`,
+    )
   }
 
   return bare
@@ -58,18 +70,30 @@ function checkEndpoint(endpoint: string): string {
  * `--momento-endpoint` · `MOMENTO_LOCAL_ENDPOINT` · the running local stack's stand-in · localhost:9230.
  * Like DynamoDB, the cloud is used only with `--prod`: a key in the environment never redirects a local command.
  */
-export function resolveMomentoTarget(flags: MomentoFlags, env: NodeJS.ProcessEnv, localStack: LocalStackState): MomentoTarget {
+export function resolveMomentoTarget(
+  flags: MomentoFlags,
+  env: NodeJS.ProcessEnv,
+  localStack: LocalStackState,
+): MomentoTarget {
   const cacheName = cacheNameFrom(flags.cache, env)
   const ttlSeconds = ttlSecondsFrom(env)
   if (flags.prod) {
     if (flags['momento-endpoint']) {
-      throw new CruddurError('INVALID_INPUT', '--prod and --momento-endpoint contradict each other: use --prod for Momento, or --momento-endpoint for a local stand-in.')
+      throw new CruddurError(
+        'INVALID_INPUT',
+        '--prod and --momento-endpoint contradict each other: use --prod for Momento, or --momento-endpoint for a local stand-in.',
+      )
     }
 
     return {cacheName, kind: 'prod', source: 'prod', ttlSeconds}
   }
 
-  const {source, value} = firstLocal(flags['momento-endpoint'], env.MOMENTO_LOCAL_ENDPOINT, () => localStack.momento?.endpoint, DEFAULT_MOMENTO_LOCAL_ENDPOINT)
+  const {source, value} = firstLocal(
+    flags['momento-endpoint'],
+    env.MOMENTO_LOCAL_ENDPOINT,
+    () => localStack.momento?.endpoint,
+    DEFAULT_MOMENTO_LOCAL_ENDPOINT,
+  )
   return {cacheName, endpoint: checkEndpoint(value), kind: 'local', source, ttlSeconds}
 }
 

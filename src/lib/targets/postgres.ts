@@ -24,10 +24,17 @@ function checkPostgresUrl(url: string): string {
   try {
     parsed = new URL(url)
   } catch {
-    throw invalid('is not a URL', url.includes('@') ? `${ENCODE_HINT}, or pass one like ${DEFAULT_DATABASE_URL}` : undefined)
+    throw invalid(
+      'is not a URL',
+      url.includes('@') ? `${ENCODE_HINT}, or pass one like ${DEFAULT_DATABASE_URL}` : undefined,
+    )
   }
 
-  if (!/^postgres(ql)?:$/.test(parsed.protocol)) throw invalid(`is not a PostgreSQL URL (${parsed.protocol.slice(0, -1)})`, `pass a postgresql:// URL, like ${DEFAULT_DATABASE_URL}`)
+  if (!/^postgres(ql)?:$/.test(parsed.protocol))
+    throw invalid(
+      `is not a PostgreSQL URL (${parsed.protocol.slice(0, -1)})`,
+      `pass a postgresql:// URL, like ${DEFAULT_DATABASE_URL}`,
+    )
   // An unencoded # in a password starts a fragment: the server, port and database after it would be lost.
   if (parsed.hash) throw invalid('holds a #', ENCODE_HINT)
   if (!parsed.hostname && !parsed.searchParams.get('host')) throw invalid('names no server')
@@ -43,10 +50,18 @@ export function resolvePostgresTarget(
   if (flags['database-url']) return {kind, url: checkPostgresUrl(flags['database-url']), source: 'flag'}
   if (flags.prod) {
     if (env.PROD_CONNECTION_URL) return {kind, url: checkPostgresUrl(env.PROD_CONNECTION_URL), source: 'env'}
-    throw new CruddurError('INVALID_INPUT', '--prod needs the production database: set PROD_CONNECTION_URL or pass --database-url.')
+    throw new CruddurError(
+      'INVALID_INPUT',
+      '--prod needs the production database: set PROD_CONNECTION_URL or pass --database-url.',
+    )
   }
 
-  const {source, value} = firstLocal(undefined, env.CONNECTION_URL, () => localStack.postgres?.url, DEFAULT_DATABASE_URL)
+  const {source, value} = firstLocal(
+    undefined,
+    env.CONNECTION_URL,
+    () => localStack.postgres?.url,
+    DEFAULT_DATABASE_URL,
+  )
   // Only a URL from the environment is checked here: the flag was above, the others are cruddur's own.
   return {kind, url: source === 'env' ? checkPostgresUrl(value) : value, source}
 }

@@ -28,7 +28,12 @@ export interface TargetFlags {
  * service, then the default. Returns the value with the rule that chose it. The local stack is read only
  * when asked for (a function), so a flag or variable works whatever the state file holds.
  */
-export function firstLocal(flag: string | undefined, env: string | undefined, localStack: () => string | undefined, fallback: string): {value: string; source: Exclude<TargetSource, 'prod'>} {
+export function firstLocal(
+  flag: string | undefined,
+  env: string | undefined,
+  localStack: () => string | undefined,
+  fallback: string,
+): {value: string; source: Exclude<TargetSource, 'prod'>} {
   if (flag) return {source: 'flag', value: flag}
   if (env) return {source: 'env', value: env}
   const recorded = localStack()
@@ -42,7 +47,10 @@ export function checkUrl(url: string, what: string, example: string): string {
     const parsed = new URL(url)
     if (!/^https?:$/.test(parsed.protocol)) throw new Error('protocol')
   } catch {
-    throw new CruddurError('INVALID_INPUT', `${what} "${maskUrl(url)}" is not an http(s) URL: pass one like ${example}.`)
+    throw new CruddurError(
+      'INVALID_INPUT',
+      `${what} "${maskUrl(url)}" is not an http(s) URL: pass one like ${example}.`,
+    )
   }
 
   return url.replace(/\/+$/, '')
@@ -76,7 +84,10 @@ export function prodRegion(flags: TargetFlags, env: NodeJS.ProcessEnv): string {
   const profile = flags.profile || env.AWS_PROFILE || 'default'
   const region = flags.region || env.AWS_REGION || env.AWS_DEFAULT_REGION || profileRegion(profile, env)
   if (!region) {
-    throw new CruddurError('INVALID_INPUT', `No AWS region for --prod: pass --region, set AWS_REGION, or set a region in profile ${profile}.`)
+    throw new CruddurError(
+      'INVALID_INPUT',
+      `No AWS region for --prod: pass --region, set AWS_REGION, or set a region in profile ${profile}.`,
+    )
   }
 
   return region
@@ -104,6 +115,7 @@ export interface Located {
  */
 export function describeEndpoint(target: Located): string {
   if (target.url !== undefined) return `${target.kind} ${maskUrl(target.url)}`
-  if (target.cacheName !== undefined) return `${target.kind} ${target.endpoint ? `momento ${target.endpoint}` : 'Momento'}`
+  if (target.cacheName !== undefined)
+    return `${target.kind} ${target.endpoint ? `momento ${target.endpoint}` : 'Momento'}`
   return `${target.kind} ${target.endpoint ? maskUrl(target.endpoint) : `AWS ${target.region}${target.profile ? ` (profile ${target.profile})` : ''}`}`
 }

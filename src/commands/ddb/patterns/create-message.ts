@@ -8,7 +8,12 @@ import {dynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
 import {MAX_MESSAGE_LENGTH} from '../../../lib/dynamodb/patterns/input.js'
 import {shownText} from '../../../lib/dynamodb/patterns/views.js'
 import {refreshCacheFlag} from '../../../cache-flags.js'
-import {createMessage, requireMessageText, requireOtherRecipient, requireUuid} from '../../../lib/dynamodb/patterns/index.js'
+import {
+  createMessage,
+  requireMessageText,
+  requireOtherRecipient,
+  requireUuid,
+} from '../../../lib/dynamodb/patterns/index.js'
 import {findUsersByHandles, normalizeHandle} from '../../../lib/postgres/users.js'
 import {refreshAfterWrite} from '../../../lib/momento/pattern-cache.js'
 
@@ -30,10 +35,18 @@ With --to it starts a conversation with that user (both conversation rows and th
   static override flags = {
     from: Flags.string({description: 'The sender (a handle).', helpValue: 'HANDLE', required: true}),
     // Declared on --to alone: on both, oclif would report a missing destination twice.
-    to: Flags.string({description: 'The recipient (a handle): starts or continues your conversation with them.', exactlyOne: ['to', 'group'], helpValue: 'HANDLE'}),
-    group: Flags.string({description: 'An existing conversation (its message_group_uuid) you are in.', helpValue: 'MESSAGE_GROUP_UUID'}),
+    to: Flags.string({
+      description: 'The recipient (a handle): starts or continues your conversation with them.',
+      exactlyOne: ['to', 'group'],
+      helpValue: 'HANDLE',
+    }),
+    group: Flags.string({
+      description: 'An existing conversation (its message_group_uuid) you are in.',
+      helpValue: 'MESSAGE_GROUP_UUID',
+    }),
     'idempotency-key': Flags.string({
-      description: 'Send at most once per sender and key: a retry with the same key writes nothing and returns the first message (duplicate: true).',
+      description:
+        'Send at most once per sender and key: a retry with the same key writes nothing and returns the first message (duplicate: true).',
       helpValue: 'KEY',
     }),
     cache: refreshCacheFlag,
@@ -45,7 +58,8 @@ With --to it starts a conversation with that user (both conversation rows and th
     const group = this.flags.group === undefined ? undefined : requireUuid(this.flags.group, 'The conversation id')
     const from = normalizeHandle(this.flags.from)
     const to = this.flags.to === undefined ? undefined : normalizeHandle(this.flags.to)
-    if (!from || to === '') throw new CruddurError('INVALID_INPUT', 'A handle is empty: pass handles such as andrewbrown.')
+    if (!from || to === '')
+      throw new CruddurError('INVALID_INPUT', 'A handle is empty: pass handles such as andrewbrown.')
     if (to !== undefined) requireOtherRecipient({handle: from}, {handle: to})
 
     const target = this.dynamoDbTarget
@@ -53,7 +67,10 @@ With --to it starts a conversation with that user (both conversation rows and th
     const users = await findUsersByHandles(await this.postgres(), to === undefined ? [from] : [from, to])
     const missing = [from, ...(to === undefined ? [] : [to])].filter((handle) => !users.has(handle.toLowerCase()))
     if (missing.length > 0) {
-      throw new CruddurError('NOT_FOUND', `No user with handle ${missing.map((h) => `@${h}`).join(', ')}: check the spelling, or create the users with \`cruddur db setup\`.`)
+      throw new CruddurError(
+        'NOT_FOUND',
+        `No user with handle ${missing.map((h) => `@${h}`).join(', ')}: check the spelling, or create the users with \`cruddur db setup\`.`,
+      )
     }
 
     const participant = (handle: string) => {
@@ -71,11 +88,30 @@ With --to it starts a conversation with that user (both conversation rows and th
     })
     const {message} = result
     const participantUuids = [message.sender.uuid, ...(to === undefined ? [] : [participant(to).uuid])]
-    await refreshAfterWrite({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}, table, [{messageGroupUuid: result.messageGroupUuid, participantUuids}])
-    this.log(renderTable(['from', 'time', 'message', 'message_group_uuid'], [[`@${message.sender.handle}`, message.createdAt, shownText(message.text), result.messageGroupUuid]]))
-    if (result.duplicate) this.info(chalk.yellow(`Already sent with this idempotency key: nothing was written · message ${message.messageUuid}`))
-    else this.info(`${result.newConversation ? chalk.green('New conversation') : 'Added to the conversation'} · message ${message.messageUuid}`)
-    return {duplicate: result.duplicate, message, messageGroupUuid: result.messageGroupUuid, newConversation: result.newConversation, target: dynamoDbTargetJson(target)}
+    await refreshAfterWrite({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}, table, [
+      {messageGroupUuid: result.messageGroupUuid, participantUuids},
+    ])
+    this.log(
+      renderTable(
+        ['from', 'time', 'message', 'message_group_uuid'],
+        [[`@${message.sender.handle}`, message.createdAt, shownText(message.text), result.messageGroupUuid]],
+      ),
+    )
+    if (result.duplicate)
+      this.info(
+        chalk.yellow(`Already sent with this idempotency key: nothing was written · message ${message.messageUuid}`),
+      )
+    else
+      this.info(
+        `${result.newConversation ? chalk.green('New conversation') : 'Added to the conversation'} · message ${message.messageUuid}`,
+      )
+    return {
+      duplicate: result.duplicate,
+      message,
+      messageGroupUuid: result.messageGroupUuid,
+      newConversation: result.newConversation,
+      target: dynamoDbTargetJson(target),
+    }
   }
 }
 

@@ -18,7 +18,11 @@ The messages go first, the rows and the marker last (in one transaction), so an 
   ]
 
   static override args = {
-    messageGroupUuid: Args.string({description: 'The conversation (its message_group_uuid).', name: 'MESSAGE_GROUP_UUID', required: true}),
+    messageGroupUuid: Args.string({
+      description: 'The conversation (its message_group_uuid).',
+      name: 'MESSAGE_GROUP_UUID',
+      required: true,
+    }),
   }
 
   static override flags = {
@@ -31,8 +35,12 @@ The messages go first, the rows and the marker last (in one transaction), so an 
     await this.confirmProd(`delete conversation ${group} (every message, both rows) in table ${target.table}`, target)
     const table = await this.messagesTable()
     const result = await deleteConversation(table, group)
-    await refreshAfterWrite({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}, table, [result])
-    this.log(`Deleted conversation ${group}: ${result.messagesDeleted} message${result.messagesDeleted === 1 ? '' : 's'}, ${result.rowsDeleted} conversation row${result.rowsDeleted === 1 ? '' : 's'}${result.markerDeleted ? ' and its marker' : ''}.`)
+    await refreshAfterWrite({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}, table, [
+      result,
+    ])
+    this.log(
+      `Deleted conversation ${group}: ${result.messagesDeleted} message${result.messagesDeleted === 1 ? '' : 's'}, ${result.rowsDeleted} conversation row${result.rowsDeleted === 1 ? '' : 's'}${result.markerDeleted ? ' and its marker' : ''}.`,
+    )
     // participantUuids is for the cache refresh, not part of the output.
     return {...result, participantUuids: undefined, target: dynamoDbTargetJson(target)}
   }

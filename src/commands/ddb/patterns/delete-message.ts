@@ -22,12 +22,23 @@ By default the message becomes a tombstone: its text is removed and deleted_at s
   ]
 
   static override args = {
-    messageGroupUuid: Args.string({description: 'The conversation (its message_group_uuid).', name: 'MESSAGE_GROUP_UUID', required: true}),
-    messageUuid: Args.string({description: 'The message (its message_uuid, from get-conversation --json).', name: 'MESSAGE_UUID', required: true}),
+    messageGroupUuid: Args.string({
+      description: 'The conversation (its message_group_uuid).',
+      name: 'MESSAGE_GROUP_UUID',
+      required: true,
+    }),
+    messageUuid: Args.string({
+      description: 'The message (its message_uuid, from get-conversation --json).',
+      name: 'MESSAGE_UUID',
+      required: true,
+    }),
   }
 
   static override flags = {
-    as: Flags.string({description: 'Delete as this user (a handle): refused unless they sent the message.', helpValue: 'HANDLE'}),
+    as: Flags.string({
+      description: 'Delete as this user (a handle): refused unless they sent the message.',
+      helpValue: 'HANDLE',
+    }),
     hard: Flags.boolean({description: 'Remove the message instead of leaving a tombstone.'}),
     cache: refreshCacheFlag,
   }
@@ -36,7 +47,10 @@ By default the message becomes a tombstone: its text is removed and deleted_at s
     const group = requireUuid(this.args.messageGroupUuid, 'The conversation id')
     const messageUuid = requireUuid(this.args.messageUuid, 'The message id')
     const target = this.dynamoDbTarget
-    await this.confirmProd(`${this.flags.hard ? 'remove' : 'delete'} message ${messageUuid} of conversation ${group} in table ${target.table}`, target)
+    await this.confirmProd(
+      `${this.flags.hard ? 'remove' : 'delete'} message ${messageUuid} of conversation ${group} in table ${target.table}`,
+      target,
+    )
     let asUser: {uuid: string; handle: string} | undefined
     if (this.flags.as !== undefined) {
       asUser = await requireUserByHandle(await this.postgres(), this.flags.as)
@@ -44,11 +58,20 @@ By default the message becomes a tombstone: its text is removed and deleted_at s
 
     const table = await this.messagesTable()
     const result = await deleteMessage(table, {asUser, hard: this.flags.hard, messageGroupUuid: group, messageUuid})
-    await refreshAfterWrite({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}, table, [result])
+    await refreshAfterWrite({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}, table, [
+      result,
+    ])
     if (result.alreadyDeleted) this.log(`Message ${messageUuid} was deleted already: nothing changed.`)
-    else this.log(`${result.hard ? 'Removed' : 'Deleted'} message ${messageUuid} (sent by @${result.message.sender.handle})${result.hard ? '' : ': its text is gone, a tombstone keeps its place'}.`)
-    if (result.conversationRemoved) this.info('It was the last message: the conversation rows and marker were removed too.')
-    else if (result.rowsUpdated > 0) this.info(`It was the newest message: ${result.rowsUpdated} conversation row${result.rowsUpdated === 1 ? '' : 's'} ${result.hard ? 'moved back to the newest remaining message' : 'now show it as deleted'}.`)
+    else
+      this.log(
+        `${result.hard ? 'Removed' : 'Deleted'} message ${messageUuid} (sent by @${result.message.sender.handle})${result.hard ? '' : ': its text is gone, a tombstone keeps its place'}.`,
+      )
+    if (result.conversationRemoved)
+      this.info('It was the last message: the conversation rows and marker were removed too.')
+    else if (result.rowsUpdated > 0)
+      this.info(
+        `It was the newest message: ${result.rowsUpdated} conversation row${result.rowsUpdated === 1 ? '' : 's'} ${result.hard ? 'moved back to the newest remaining message' : 'now show it as deleted'}.`,
+      )
     // participantUuids is for the cache refresh, not part of the output.
     return {...result, participantUuids: undefined, target: dynamoDbTargetJson(target)}
   }

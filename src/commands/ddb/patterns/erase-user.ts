@@ -35,7 +35,11 @@ Only DynamoDB: the user's row in PostgreSQL is not touched, and the conversation
     const target = this.dynamoDbTarget
     const user = await requireUserByHandle(await this.postgres(), this.args.handle)
     const dryRun = this.flags['dry-run']
-    if (!dryRun) await this.confirmProd(`erase every message @${user.handle} sent${this.flags.hard ? ' (removed)' : ''} in table ${target.table}`, target)
+    if (!dryRun)
+      await this.confirmProd(
+        `erase every message @${user.handle} sent${this.flags.hard ? ' (removed)' : ''} in table ${target.table}`,
+        target,
+      )
     const table = await this.messagesTable()
     const result = await eraseUser(table, user, {
       dryRun,
@@ -43,15 +47,30 @@ Only DynamoDB: the user's row in PostgreSQL is not touched, and the conversation
       onConversation: (done, total) => this.info(`conversation ${done}/${total}`),
     })
     if (!dryRun) {
-      await refreshAfterWrite({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}, table, result.conversations)
+      await refreshAfterWrite(
+        {flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod},
+        table,
+        result.conversations,
+      )
     }
 
     if (result.conversations.length > 0) {
-      this.log(renderTable(['conversation', 'messages', 'rows updated'], result.conversations.map((c) => [c.messageGroupUuid + (c.removed ? ' (removed)' : ''), String(c.messages), String(c.rowsUpdated)])))
+      this.log(
+        renderTable(
+          ['conversation', 'messages', 'rows updated'],
+          result.conversations.map((c) => [
+            c.messageGroupUuid + (c.removed ? ' (removed)' : ''),
+            String(c.messages),
+            String(c.rowsUpdated),
+          ]),
+        ),
+      )
     }
 
     const verb = dryRun ? 'Would erase' : this.flags.hard ? 'Removed' : 'Erased'
-    this.log(`${verb} ${result.messages} message${result.messages === 1 ? '' : 's'} of @${user.handle} in ${result.conversations.length} of their ${result.conversationsSeen} conversations; ${result.rowsUpdated} conversation row${result.rowsUpdated === 1 ? '' : 's'} ${dryRun ? 'would be ' : ''}updated.`)
+    this.log(
+      `${verb} ${result.messages} message${result.messages === 1 ? '' : 's'} of @${user.handle} in ${result.conversations.length} of their ${result.conversationsSeen} conversations; ${result.rowsUpdated} conversation row${result.rowsUpdated === 1 ? '' : 's'} ${dryRun ? 'would be ' : ''}updated.`,
+    )
     this.info(`The user's PostgreSQL row was not touched (remove it separately if the request covers it).`)
     return {
       ...result,

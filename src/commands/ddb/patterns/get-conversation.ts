@@ -22,14 +22,25 @@ One Query on the conversation's partition, a page at a time: when more messages 
   ]
 
   static override args = {
-    messageGroupUuid: Args.string({description: 'The conversation (its message_group_uuid, from list-conversations).', name: 'MESSAGE_GROUP_UUID', required: true}),
+    messageGroupUuid: Args.string({
+      description: 'The conversation (its message_group_uuid, from list-conversations).',
+      name: 'MESSAGE_GROUP_UUID',
+      required: true,
+    }),
   }
 
   static override flags = {
-    as: Flags.string({description: 'Read as this user (a handle): refused unless they are in the conversation.', helpValue: 'HANDLE'}),
+    as: Flags.string({
+      description: 'Read as this user (a handle): refused unless they are in the conversation.',
+      helpValue: 'HANDLE',
+    }),
     limit: Flags.integer({default: DEFAULT_PAGE_SIZE, description: 'Messages per page.', max: MAX_PAGE_SIZE, min: 1}),
     cursor: Flags.string({description: 'Continue from the page that printed this cursor.'}),
-    cache: Flags.boolean({allowNo: true, description: 'Read the first page through the Momento cache (default: when MOMENTO_CACHE_NAME is set); --no-cache reads DynamoDB.'}),
+    cache: Flags.boolean({
+      allowNo: true,
+      description:
+        'Read the first page through the Momento cache (default: when MOMENTO_CACHE_NAME is set); --no-cache reads DynamoDB.',
+    }),
   }
 
   async run() {
@@ -40,12 +51,19 @@ One Query on the conversation's partition, a page at a time: when more messages 
       asUser = await requireUserByHandle(await this.postgres(), this.flags.as)
     }
 
-    const table = (await this.messagesTable()).withCache(await openPatternCache({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}))
+    const table = (await this.messagesTable()).withCache(
+      await openPatternCache({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}),
+    )
     const page = await getConversation(table, group, {asUser, cursor: this.flags.cursor, limit: this.flags.limit})
     const fromCache = page.fromCache ?? false
     if (fromCache) this.info('(from the cache)')
     if (page.messages.length > 0) {
-      this.log(renderTable(['from', 'time', 'message'], page.messages.map((m) => [`@${m.sender.handle}`, m.createdAt, shownText(m.text)])))
+      this.log(
+        renderTable(
+          ['from', 'time', 'message'],
+          page.messages.map((m) => [`@${m.sender.handle}`, m.createdAt, shownText(m.text)]),
+        ),
+      )
     } else {
       this.info('No messages.')
     }

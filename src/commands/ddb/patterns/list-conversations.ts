@@ -21,19 +21,34 @@ The handle is looked up in PostgreSQL (one query), then one Query reads the user
   ]
 
   static override args = {
-    handle: Args.string({description: 'Whose conversations (a handle, with or without @).', name: 'HANDLE', required: true}),
+    handle: Args.string({
+      description: 'Whose conversations (a handle, with or without @).',
+      name: 'HANDLE',
+      required: true,
+    }),
   }
 
   static override flags = {
-    limit: Flags.integer({default: DEFAULT_PAGE_SIZE, description: 'Conversations per page.', max: MAX_PAGE_SIZE, min: 1}),
+    limit: Flags.integer({
+      default: DEFAULT_PAGE_SIZE,
+      description: 'Conversations per page.',
+      max: MAX_PAGE_SIZE,
+      min: 1,
+    }),
     cursor: Flags.string({description: 'Continue from the page that printed this cursor.'}),
-    cache: Flags.boolean({allowNo: true, description: 'Read the first page through the Momento cache (default: when MOMENTO_CACHE_NAME is set); --no-cache reads DynamoDB.'}),
+    cache: Flags.boolean({
+      allowNo: true,
+      description:
+        'Read the first page through the Momento cache (default: when MOMENTO_CACHE_NAME is set); --no-cache reads DynamoDB.',
+    }),
   }
 
   async run() {
     const target = this.dynamoDbTarget
     const user = await requireUserByHandle(await this.postgres(), this.args.handle)
-    const table = (await this.messagesTable()).withCache(await openPatternCache({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}))
+    const table = (await this.messagesTable()).withCache(
+      await openPatternCache({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}),
+    )
     const page = await listConversations(table, user.uuid, {cursor: this.flags.cursor, limit: this.flags.limit})
     const fromCache = page.fromCache ?? false
     if (fromCache) this.info('(from the cache)')
@@ -41,7 +56,12 @@ The handle is looked up in PostgreSQL (one query), then one Query reads the user
       this.log(
         renderTable(
           ['with', 'last message at', 'last message', 'message_group_uuid'],
-          page.conversations.map((c) => [`${c.with.displayName} @${c.with.handle}`, c.lastMessageAt, shownText(c.lastMessage), c.messageGroupUuid]),
+          page.conversations.map((c) => [
+            `${c.with.displayName} @${c.with.handle}`,
+            c.lastMessageAt,
+            shownText(c.lastMessage),
+            c.messageGroupUuid,
+          ]),
         ),
       )
     } else {

@@ -5,7 +5,12 @@ import {renderTable} from '../../../output.js'
 import {shownText} from '../../../lib/dynamodb/patterns/views.js'
 import {refreshCacheFlag} from '../../../cache-flags.js'
 import {dynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
-import {conversationFromRow, ownerUuidOf, requireUuid, updateMessageGroup} from '../../../lib/dynamodb/patterns/index.js'
+import {
+  conversationFromRow,
+  ownerUuidOf,
+  requireUuid,
+  updateMessageGroup,
+} from '../../../lib/dynamodb/patterns/index.js'
 import {refreshAfterWrite} from '../../../lib/momento/pattern-cache.js'
 
 export default class UpdateMessageGroup extends TargetCommand<typeof UpdateMessageGroup> {
@@ -20,7 +25,11 @@ The stream handler does this for every new message; this command is the repair f
   }
 
   static override args = {
-    messageGroupUuid: Args.string({description: 'The conversation (its message_group_uuid).', name: 'MESSAGE_GROUP_UUID', required: true}),
+    messageGroupUuid: Args.string({
+      description: 'The conversation (its message_group_uuid).',
+      name: 'MESSAGE_GROUP_UUID',
+      required: true,
+    }),
   }
 
   async run() {
@@ -29,17 +38,35 @@ The stream handler does this for every new message; this command is the repair f
     await this.confirmProd(`update the conversation rows of ${group} in table ${target.table}`, target)
     const table = await this.messagesTable()
     const result = await updateMessageGroup(table, group)
-    await refreshAfterWrite({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}, table, [{messageGroupUuid: group, participantUuids: result.rows.map((row) => row.user_uuid)}])
+    await refreshAfterWrite({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}, table, [
+      {messageGroupUuid: group, participantUuids: result.rows.map((row) => row.user_uuid)},
+    ])
     const conversations = result.rows.map((row) => ({owner: ownerUuidOf(row), ...conversationFromRow(row)}))
     this.log(
       renderTable(
         ['row of', 'with', 'last message at', 'last message'],
-        conversations.map((c) => [`@${conversations.find((o) => o.with.uuid === c.owner)?.with.handle ?? c.owner}`, `@${c.with.handle}`, c.lastMessageAt, shownText(c.lastMessage)]),
+        conversations.map((c) => [
+          `@${conversations.find((o) => o.with.uuid === c.owner)?.with.handle ?? c.owner}`,
+          `@${c.with.handle}`,
+          c.lastMessageAt,
+          shownText(c.lastMessage),
+        ]),
       ),
     )
     const extras = result.removed > 0 ? `; deleted ${result.removed} extra row(s)` : ''
-    this.info(result.updated === 0 && result.removed === 0 ? 'Both rows already showed the newest message: nothing changed.' : `Updated ${result.updated} of ${result.rows.length} rows${extras}.`)
-    return {conversations, lastMessage: result.lastMessage, messageGroupUuid: result.messageGroupUuid, removed: result.removed, target: dynamoDbTargetJson(target), updated: result.updated}
+    this.info(
+      result.updated === 0 && result.removed === 0
+        ? 'Both rows already showed the newest message: nothing changed.'
+        : `Updated ${result.updated} of ${result.rows.length} rows${extras}.`,
+    )
+    return {
+      conversations,
+      lastMessage: result.lastMessage,
+      messageGroupUuid: result.messageGroupUuid,
+      removed: result.removed,
+      target: dynamoDbTargetJson(target),
+      updated: result.updated,
+    }
   }
 }
 

@@ -26,16 +26,37 @@ Reads the stream of DynamoDB Local (every shard, parents before children), hands
 
   static override flags = {
     once: Flags.boolean({description: 'Process what the stream holds, then exit.'}),
-    'batch-size': Flags.integer({default: 100, description: 'Records per handler invocation (the mapping\'s BatchSize).', max: 1000, min: 1}),
-    'max-retries': Flags.integer({default: 3, description: 'Retries of a failing record before it is given up (the mapping\'s MaximumRetryAttempts).', max: 100, min: 0}),
-    'poll-interval': Flags.integer({default: 250, description: 'Milliseconds between reads of a caught-up stream.', min: 10}),
-    cache: Flags.boolean({allowNo: true, description: 'Refresh the read patterns\' cached first pages after each message (default: when MOMENTO_CACHE_NAME is set).'}),
+    'batch-size': Flags.integer({
+      default: 100,
+      description: "Records per handler invocation (the mapping's BatchSize).",
+      max: 1000,
+      min: 1,
+    }),
+    'max-retries': Flags.integer({
+      default: 3,
+      description: "Retries of a failing record before it is given up (the mapping's MaximumRetryAttempts).",
+      max: 100,
+      min: 0,
+    }),
+    'poll-interval': Flags.integer({
+      default: 250,
+      description: 'Milliseconds between reads of a caught-up stream.',
+      min: 10,
+    }),
+    cache: Flags.boolean({
+      allowNo: true,
+      description:
+        "Refresh the read patterns' cached first pages after each message (default: when MOMENTO_CACHE_NAME is set).",
+    }),
   }
 
   async run() {
     // Refused from the flag alone: no production setting is even read.
     if (this.flags.prod) {
-      throw new CruddurError('INVALID_INPUT', 'In production the Lambda processes the stream (see infra/): `stream process` is for local targets; `cruddur ddb stream tail --prod` shows the production stream.')
+      throw new CruddurError(
+        'INVALID_INPUT',
+        'In production the Lambda processes the stream (see infra/): `stream process` is for local targets; `cruddur ddb stream tail --prod` shows the production stream.',
+      )
     }
 
     const target = this.dynamoDbTarget
@@ -75,17 +96,32 @@ Reads the stream of DynamoDB Local (every shard, parents before children), hands
       })
       status.done()
       const failed = result.failed.map((record) => ({...record, error: errors.get(record.sequenceNumber) ?? null}))
-      this.info(`${count(result.records, 'record')} processed: ${count(result.applied, 'message')} applied (${count(result.rowsUpdated, 'conversation row')} moved), ${count(result.ignored, 'other record')} passed over, ${count(result.batches, 'batch', 'batches')}${result.retries ? `, ${count(result.retries, 'retry', 'retries')}` : ''}`)
+      this.info(
+        `${count(result.records, 'record')} processed: ${count(result.applied, 'message')} applied (${count(result.rowsUpdated, 'conversation row')} moved), ${count(result.ignored, 'other record')} passed over, ${count(result.batches, 'batch', 'batches')}${result.retries ? `, ${count(result.retries, 'retry', 'retries')}` : ''}`,
+      )
       for (const record of failed) {
-        const repair = record.pk !== undefined && isMessageItem(record) ? `; repair with \`cruddur ddb patterns update-message-group ${messageGroupUuidOf({pk: record.pk})}\`` : ''
-        this.logToStderr(chalk.red(`gave up on ${record.pk} ${record.sk} (shard ${record.shardId}, sequence ${record.sequenceNumber}) after ${record.attempts} attempts: ${record.error ?? 'the handler failed'}${repair}`))
+        const repair =
+          record.pk !== undefined && isMessageItem(record)
+            ? `; repair with \`cruddur ddb patterns update-message-group ${messageGroupUuidOf({pk: record.pk})}\``
+            : ''
+        this.logToStderr(
+          chalk.red(
+            `gave up on ${record.pk} ${record.sk} (shard ${record.shardId}, sequence ${record.sequenceNumber}) after ${record.attempts} attempts: ${record.error ?? 'the handler failed'}${repair}`,
+          ),
+        )
       }
 
       // Kept like production's on-failure queue, so nothing given up is lost with the terminal's scrollback.
       if (failed.length > 0) {
         const file = join(this.stateDir, 'stream-given-up.ndjson')
         ensurePrivateDirectory(this.stateDir)
-        appendFileSync(file, failed.map((record) => JSON.stringify({...record, at: new Date().toISOString(), table: target.table})).join('\n') + '\n', {mode: 0o600})
+        appendFileSync(
+          file,
+          failed
+            .map((record) => JSON.stringify({...record, at: new Date().toISOString(), table: target.table}))
+            .join('\n') + '\n',
+          {mode: 0o600},
+        )
         this.logToStderr(`given-up records appended to ${file}`)
       }
 

@@ -21,9 +21,17 @@ Starts at the end of the stream (--from now) and prints new records until Ctrl-C
   ]
 
   static override flags = {
-    from: Flags.option({description: 'Where to start: the beginning of the stream, or new records only (default: now; start with --once).', options: ['start', 'now'] as const})(),
+    from: Flags.option({
+      description:
+        'Where to start: the beginning of the stream, or new records only (default: now; start with --once).',
+      options: ['start', 'now'] as const,
+    })(),
     once: Flags.boolean({description: 'Print the records there are, then exit.'}),
-    'poll-interval': Flags.integer({default: 250, description: 'Milliseconds between reads of a caught-up stream.', min: 10}),
+    'poll-interval': Flags.integer({
+      default: 250,
+      description: 'Milliseconds between reads of a caught-up stream.',
+      min: 10,
+    }),
   }
 
   private printedRecords = false
@@ -31,13 +39,17 @@ Starts at the end of the stream (--from now) and prints new records until Ctrl-C
   async run() {
     const target = this.dynamoDbTarget
     const {client} = await this.dynamodb()
-    const [{tailStream}, {createStreamsClient}] = await Promise.all([import('../../../lib/stream/tail.js'), import('../../../lib/stream/clients.js')])
+    const [{tailStream}, {createStreamsClient}] = await Promise.all([
+      import('../../../lib/stream/tail.js'),
+      import('../../../lib/stream/clients.js'),
+    ])
     const streams = createStreamsClient(target)
     const from = this.flags.from ?? (this.flags.once ? 'start' : 'now')
     const interrupt = abortOnSignals()
     const json = this.jsonEnabled()
     try {
-      if (!this.flags.once) this.info(chalk.dim(`tailing ${from === 'now' ? 'new records' : 'from the start'} · Ctrl-C to stop`))
+      if (!this.flags.once)
+        this.info(chalk.dim(`tailing ${from === 'now' ? 'new records' : 'from the start'} · Ctrl-C to stop`))
       const {records, streamArn} = await tailStream({
         client,
         from: from === 'start' ? 'trim-horizon' : 'latest',

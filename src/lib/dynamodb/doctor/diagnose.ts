@@ -52,7 +52,16 @@ export interface Diagnosis {
   nonCanonicalMessages: Array<{pk: string; sk: string}>
 }
 
-const ROW_ATTRIBUTES = ['pk', 'sk', 'message_group_uuid', 'message', 'last_message_sk', 'user_uuid', 'user_handle', 'user_display_name']
+const ROW_ATTRIBUTES = [
+  'pk',
+  'sk',
+  'message_group_uuid',
+  'message',
+  'last_message_sk',
+  'user_uuid',
+  'user_handle',
+  'user_display_name',
+]
 const MESSAGE_ATTRIBUTES = ['pk', 'sk', 'user_uuid', 'user_handle', 'user_display_name']
 
 const participantOf = (item: {user_uuid: string; user_handle?: string; user_display_name?: string}): Participant => ({
@@ -62,7 +71,11 @@ const participantOf = (item: {user_uuid: string; user_handle?: string; user_disp
 })
 
 /** Runs `work` over every item with at most `concurrency` in flight. */
-export async function forEachConcurrently<T>(items: Iterable<T>, concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+export async function forEachConcurrently<T>(
+  items: Iterable<T>,
+  concurrency: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   const iterator = items[Symbol.iterator]()
   const worker = async () => {
     for (let next = iterator.next(); !next.done; next = iterator.next()) await work(next.value)
@@ -72,7 +85,11 @@ export async function forEachConcurrently<T>(items: Iterable<T>, concurrency: nu
 }
 
 /** The conversation's last message by key: one Query, descending, Limit 1 (a Query of one partition, never a Scan). */
-export async function lastMessageByKey(table: MessagesTable, messageGroupUuid: string, consistent = false): Promise<MessageItem | undefined> {
+export async function lastMessageByKey(
+  table: MessagesTable,
+  messageGroupUuid: string,
+  consistent = false,
+): Promise<MessageItem | undefined> {
   const output = await table.doc.send(
     new QueryCommand({
       ConsistentRead: consistent,
@@ -93,41 +110,77 @@ export async function lastMessageByKey(table: MessagesTable, messageGroupUuid: s
 export function rowShowsNewest(row: ConversationRowItem, newest: MessageItem): boolean {
   const rowTime = parseKeyTime(row.sk)
   const newestTime = parseKeyTime(newest.sk)?.micros
-  return row.last_message_sk === newest.sk && row.message === newest.message && rowTime !== undefined && (newestTime === undefined || rowTime.micros >= newestTime)
+  return (
+    row.last_message_sk === newest.sk &&
+    row.message === newest.message &&
+    rowTime !== undefined &&
+    (newestTime === undefined || rowTime.micros >= newestTime)
+  )
 }
 
-export const rowIsCurrent = (row: ConversationRowItem, newest: MessageItem) => rowShowsNewest(row, newest) && Boolean(parseKeyTime(row.sk)?.canonical)
+export const rowIsCurrent = (row: ConversationRowItem, newest: MessageItem) =>
+  rowShowsNewest(row, newest) && Boolean(parseKeyTime(row.sk)?.canonical)
 
 /** The findings of one conversation's rows against its newest message. */
-export function checkConversation(messageGroupUuid: string, rows: ConversationRowItem[], newest: MessageItem | undefined): Finding[] {
+export function checkConversation(
+  messageGroupUuid: string,
+  rows: ConversationRowItem[],
+  newest: MessageItem | undefined,
+): Finding[] {
   const findings: Finding[] = []
   const owners = new Map<string, number>()
   for (const row of rows) owners.set(ownerUuidOf(row), (owners.get(ownerUuidOf(row)) ?? 0) + 1)
   const participants = new Set([...owners.keys(), ...rows.map((row) => row.user_uuid)])
   if (!newest) {
     if (rows.length === 0) return []
-    return [{detail: `${rows.length} row(s) of a conversation without messages`, id: messageGroupUuid, kind: 'empty-conversation'}]
+    return [
+      {
+        detail: `${rows.length} row(s) of a conversation without messages`,
+        id: messageGroupUuid,
+        kind: 'empty-conversation',
+      },
+    ]
   }
 
   for (const [owner, count] of owners) {
-    if (count > 1) findings.push({detail: `user ${owner} has ${count} rows for it`, id: messageGroupUuid, kind: 'duplicate-rows'})
+    if (count > 1)
+      findings.push({detail: `user ${owner} has ${count} rows for it`, id: messageGroupUuid, kind: 'duplicate-rows'})
   }
 
   if (participants.size > 2) {
-    findings.push({detail: `its rows name ${participants.size} users, not a pair`, id: messageGroupUuid, kind: 'duplicate-rows'})
+    findings.push({
+      detail: `its rows name ${participants.size} users, not a pair`,
+      id: messageGroupUuid,
+      kind: 'duplicate-rows',
+    })
   } else {
     for (const participant of participants) {
-      if (!owners.has(participant)) findings.push({detail: `user ${participant} has no row for it`, id: messageGroupUuid, kind: 'missing-row'})
+      if (!owners.has(participant))
+        findings.push({detail: `user ${participant} has no row for it`, id: messageGroupUuid, kind: 'missing-row'})
     }
   }
 
   for (const row of rows) {
     if (!rowShowsNewest(row, newest)) {
-      const why = row.last_message_sk === undefined ? 'has no last_message_sk' : row.last_message_sk === newest.sk ? 'shows other text' : `shows ${row.last_message_sk}`
-      findings.push({detail: `the row of ${ownerUuidOf(row)} (${row.sk}) ${why}, the newest message is ${newest.sk}`, id: messageGroupUuid, kind: 'stale-row'})
+      const why =
+        row.last_message_sk === undefined
+          ? 'has no last_message_sk'
+          : row.last_message_sk === newest.sk
+            ? 'shows other text'
+            : `shows ${row.last_message_sk}`
+      findings.push({
+        detail: `the row of ${ownerUuidOf(row)} (${row.sk}) ${why}, the newest message is ${newest.sk}`,
+        id: messageGroupUuid,
+        kind: 'stale-row',
+      })
     }
 
-    if (!parseKeyTime(row.sk)?.canonical) findings.push({detail: `the row of ${ownerUuidOf(row)} has key ${row.sk}`, id: messageGroupUuid, kind: 'row-key-layout'})
+    if (!parseKeyTime(row.sk)?.canonical)
+      findings.push({
+        detail: `the row of ${ownerUuidOf(row)} has key ${row.sk}`,
+        id: messageGroupUuid,
+        kind: 'row-key-layout',
+      })
   }
 
   return findings
@@ -166,11 +219,18 @@ export async function diagnose(table: MessagesTable, options: DiagnoseOptions = 
   }
   if (shape.some((problem) => problem.kind === 'table-keys')) return diagnosis
 
-  const hasIndex = description.GlobalSecondaryIndexes?.some((index) => index.IndexName === GROUP_INDEX && index.IndexStatus === 'ACTIVE')
+  const hasIndex = description.GlobalSecondaryIndexes?.some(
+    (index) => index.IndexName === GROUP_INDEX && index.IndexStatus === 'ACTIVE',
+  )
   const groups = new Map<string, ConversationRowItem[]>()
   progress?.phase(hasIndex ? 'reading conversation rows (index)' : 'reading conversation rows (table: no index)')
   const onPage = () => diagnosis.requests++
-  const rowPages = scanItems(table, {attributes: ROW_ATTRIBUTES, onPage, segments, ...(hasIndex ? {indexName: GROUP_INDEX} : {type: 'conversations'})})
+  const rowPages = scanItems(table, {
+    attributes: ROW_ATTRIBUTES,
+    onPage,
+    segments,
+    ...(hasIndex ? {indexName: GROUP_INDEX} : {type: 'conversations'}),
+  })
   for await (const item of rowPages) {
     const row = item as unknown as ConversationRowItem
     if (typeof row.message_group_uuid !== 'string') continue
@@ -188,7 +248,12 @@ export async function diagnose(table: MessagesTable, options: DiagnoseOptions = 
     let newest = await lastMessageByKey(table, group)
     diagnosis.requests++
     // Key order is time order among canonical keys only: where this conversation shows others, read by instant.
-    if (newest && [newest.sk, ...rows.flatMap((row) => [row.sk, row.last_message_sk ?? ''])].some((sk) => !parseKeyTime(sk)?.canonical)) {
+    if (
+      newest &&
+      [newest.sk, ...rows.flatMap((row) => [row.sk, row.last_message_sk ?? ''])].some(
+        (sk) => !parseKeyTime(sk)?.canonical,
+      )
+    ) {
       newest = await newestMessage(table, group)
       diagnosis.requests += 2
     }
@@ -206,7 +271,11 @@ export async function diagnose(table: MessagesTable, options: DiagnoseOptions = 
   for (const [pair, pairGroups] of pairs) {
     if (pairGroups.length < 2) continue
     diagnosis.splitPairs.set(pair, pairGroups.sort())
-    diagnosis.findings.push({detail: `users ${pair.replace(':', ' and ')} have ${pairGroups.length} conversations: ${pairGroups.join(', ')}`, id: pair, kind: 'split-pair'})
+    diagnosis.findings.push({
+      detail: `users ${pair.replace(':', ' and ')} have ${pairGroups.length} conversations: ${pairGroups.join(', ')}`,
+      id: pair,
+      kind: 'split-pair',
+    })
   }
 
   if (options.deep) await scanMessages(table, groups, diagnosis, segments, progress)
@@ -214,7 +283,13 @@ export async function diagnose(table: MessagesTable, options: DiagnoseOptions = 
 }
 
 /** --deep: every message's key, and the conversations that have messages but no rows. Flat: nothing per message is kept. */
-async function scanMessages(table: MessagesTable, groups: Map<string, unknown>, diagnosis: Diagnosis, segments: number, progress?: DoctorProgress) {
+async function scanMessages(
+  table: MessagesTable,
+  groups: Map<string, unknown>,
+  diagnosis: Diagnosis,
+  segments: number,
+  progress?: DoctorProgress,
+) {
   progress?.phase('scanning the table (--deep)', diagnosis.description.ItemCount || undefined)
   const onPage = () => diagnosis.requests++
   for await (const item of scanItems(table, {attributes: MESSAGE_ATTRIBUTES, onPage, segments})) {
@@ -236,6 +311,10 @@ async function scanMessages(table: MessagesTable, groups: Map<string, unknown>, 
   }
 
   for (const [group, senders] of diagnosis.orphans) {
-    diagnosis.findings.push({detail: `messages from ${senders.map((s) => `@${s.handle}`).join(', ') || 'unknown senders'} and no rows`, id: group, kind: 'orphan-messages'})
+    diagnosis.findings.push({
+      detail: `messages from ${senders.map((s) => `@${s.handle}`).join(', ') || 'unknown senders'} and no rows`,
+      id: group,
+      kind: 'orphan-messages',
+    })
   }
 }

@@ -3,11 +3,11 @@
  * earlier versions of this CLI can have. Each finding names the item or conversation it is about.
  */
 export const FINDING_KINDS = {
-  'shape': 'the table differs from cruddur\'s shape (keys, index, stream)',
+  shape: "the table differs from cruddur's shape (keys, index, stream)",
   'duplicate-rows': 'an owner has several rows for one conversation',
   'missing-row': 'a participant has no row for a conversation',
-  'stale-row': 'a row does not show its conversation\'s newest message (text, time, last_message_sk)',
-  'row-key-layout': 'a row\'s key is not the canonical time of the message it shows',
+  'stale-row': "a row does not show its conversation's newest message (text, time, last_message_sk)",
+  'row-key-layout': "a row's key is not the canonical time of the message it shows",
   'empty-conversation': 'rows of a conversation that has no messages',
   'orphan-messages': 'messages of a conversation that has no rows (--deep)',
   'split-pair': 'a pair of users has several conversations (fixed with --merge-conversations)',

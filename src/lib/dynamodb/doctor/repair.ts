@@ -23,19 +23,26 @@ const backoff = (attempt: number) => sleep(Math.random() * Math.min(500, 10 * 2 
 function failedConditions(error: unknown): number[] | undefined {
   const {CancellationReasons: reasons, name} = error as {name?: string; CancellationReasons?: Array<{Code?: string}>}
   if (name !== 'TransactionCanceledException') return undefined
-  if ((reasons ?? []).some((reason) => reason.Code === 'TransactionConflict' || reason.Code === 'ThrottlingError')) return []
+  if ((reasons ?? []).some((reason) => reason.Code === 'TransactionConflict' || reason.Code === 'ThrottlingError'))
+    return []
   return (reasons ?? []).flatMap((reason, index) => (reason.Code === 'ConditionalCheckFailed' ? [index] : []))
 }
 
 const isConditionFailed = (error: unknown) => (error as {name?: string}).name === 'ConditionalCheckFailedException'
 
 async function getItem(table: MessagesTable, key: Key): Promise<Item | undefined> {
-  const output = await table.doc.send(new GetCommand({ConsistentRead: true, Key: {pk: key.pk, sk: key.sk}, TableName: table.name}))
+  const output = await table.doc.send(
+    new GetCommand({ConsistentRead: true, Key: {pk: key.pk, sk: key.sk}, TableName: table.name}),
+  )
   return output.Item as Item | undefined
 }
 
 /** The condition that an item is still exactly what was read: its identity and the attributes a repair rewrites. */
-function unchanged(item: Item): {ConditionExpression: string; ExpressionAttributeNames: Record<string, string>; ExpressionAttributeValues?: Record<string, unknown>} {
+function unchanged(item: Item): {
+  ConditionExpression: string
+  ExpressionAttributeNames: Record<string, string>
+  ExpressionAttributeValues?: Record<string, unknown>
+} {
   const names: Record<string, string> = {'#pk': 'pk'}
   const values: Record<string, unknown> = {}
   const parts = ['attribute_exists(#pk)']
@@ -49,12 +56,17 @@ function unchanged(item: Item): {ConditionExpression: string; ExpressionAttribut
     }
   }
 
-  return {ConditionExpression: parts.join(' AND '), ExpressionAttributeNames: names, ...(Object.keys(values).length > 0 ? {ExpressionAttributeValues: values} : {})}
+  return {
+    ConditionExpression: parts.join(' AND '),
+    ExpressionAttributeNames: names,
+    ...(Object.keys(values).length > 0 ? {ExpressionAttributeValues: values} : {}),
+  }
 }
 
 /** Whether the item at a key is the same message or the same conversation's row as `item` (a copy made before). */
 const sameThing = (a: Item, b: Item) =>
-  (a.message_uuid !== undefined && a.message_uuid === b.message_uuid) || (a.message_group_uuid !== undefined && a.message_group_uuid === b.message_group_uuid && a.pk === b.pk)
+  (a.message_uuid !== undefined && a.message_uuid === b.message_uuid) ||
+  (a.message_group_uuid !== undefined && a.message_group_uuid === b.message_group_uuid && a.pk === b.pk)
 
 /**
  * Moves an item to another key: Put of the new key (only if free) and Delete of the old one (only if unchanged)
@@ -72,7 +84,10 @@ async function moveItem(table: MessagesTable, item: Item, to: Item): Promise<str
     }
 
     try {
-      if (there) await table.doc.send(new DeleteCommand({Key: {pk: item.pk, sk: item.sk}, TableName: table.name, ...unchanged(item)}))
+      if (there)
+        await table.doc.send(
+          new DeleteCommand({Key: {pk: item.pk, sk: item.sk}, TableName: table.name, ...unchanged(item)}),
+        )
       else {
         await table.doc.send(
           new TransactWriteCommand({
@@ -130,7 +145,9 @@ function rowAt(messageGroupUuid: string, owner: string, other: Participant, newe
 async function createRow(table: MessagesTable, row: Item): Promise<void> {
   for (let sk = row.sk; ; sk = formatKeyTime(keyMicros(sk) + 1n)) {
     try {
-      await table.doc.send(new PutCommand({ConditionExpression: 'attribute_not_exists(pk)', Item: {...row, sk}, TableName: table.name}))
+      await table.doc.send(
+        new PutCommand({ConditionExpression: 'attribute_not_exists(pk)', Item: {...row, sk}, TableName: table.name}),
+      )
       return
     } catch (error) {
       if (!isConditionFailed(error)) throw error
@@ -142,7 +159,9 @@ async function createRow(table: MessagesTable, row: Item): Promise<void> {
 
 async function deleteRow(table: MessagesTable, row: ConversationRowItem): Promise<void> {
   try {
-    await table.doc.send(new DeleteCommand({Key: {pk: row.pk, sk: row.sk}, TableName: table.name, ...unchanged(row as unknown as Item)}))
+    await table.doc.send(
+      new DeleteCommand({Key: {pk: row.pk, sk: row.sk}, TableName: table.name, ...unchanged(row as unknown as Item)}),
+    )
   } catch (error) {
     // Changed since read: the next round reads it again.
     if (!isConditionFailed(error)) throw error
@@ -150,7 +169,8 @@ async function deleteRow(table: MessagesTable, row: ConversationRowItem): Promis
 }
 
 /** A participant's name as found in rows or messages; the uuid alone when nothing names them. */
-const participant = (directory: Map<string, Participant>, uuid: string): Participant => directory.get(uuid) ?? {displayName: uuid, handle: uuid, uuid}
+const participant = (directory: Map<string, Participant>, uuid: string): Participant =>
+  directory.get(uuid) ?? {displayName: uuid, handle: uuid, uuid}
 
 /**
  * Brings one conversation's rows to exactly one per participant at its newest message, in the canonical key
@@ -158,7 +178,12 @@ const participant = (directory: Map<string, Participant>, uuid: string): Partici
  * newest message's text, time and key; a conversation without messages loses its rows. Reads the rows from the
  * table (consistently) each round, and ends when a check of what it reads finds nothing.
  */
-export async function repairConversation(table: MessagesTable, group: string, users: string[], directory: Map<string, Participant>): Promise<boolean> {
+export async function repairConversation(
+  table: MessagesTable,
+  group: string,
+  users: string[],
+  directory: Map<string, Participant>,
+): Promise<boolean> {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     if (attempt > 0) await backoff(attempt)
     const newest = await newestMessage(table, group)
@@ -185,12 +210,19 @@ export async function repairConversation(table: MessagesTable, group: string, us
     }
 
     for (const row of rows) {
-      const wanted = {...row, ...rowAt(group, ownerUuidOf(row), participant(directory, row.user_uuid), newest), user_display_name: row.user_display_name, user_handle: row.user_handle}
+      const wanted = {
+        ...row,
+        ...rowAt(group, ownerUuidOf(row), participant(directory, row.user_uuid), newest),
+        user_display_name: row.user_display_name,
+        user_handle: row.user_handle,
+      }
       if (rowIsCurrent(row, newest)) continue
       if (wanted.sk === row.sk) {
-        await table.doc.send(new PutCommand({Item: wanted, TableName: table.name, ...unchanged(row as unknown as Item)})).catch((error) => {
-          if (!isConditionFailed(error)) throw error
-        })
+        await table.doc
+          .send(new PutCommand({Item: wanted, TableName: table.name, ...unchanged(row as unknown as Item)}))
+          .catch((error) => {
+            if (!isConditionFailed(error)) throw error
+          })
       } else await moveItem(table, row as unknown as Item, wanted)
     }
   }
@@ -199,7 +231,12 @@ export async function repairConversation(table: MessagesTable, group: string, us
 }
 
 /** A conversation with messages and no rows gets both rows, when its messages name both participants. */
-async function adoptOrphan(table: MessagesTable, group: string, senders: Participant[], directory: Map<string, Participant>): Promise<boolean> {
+async function adoptOrphan(
+  table: MessagesTable,
+  group: string,
+  senders: Participant[],
+  directory: Map<string, Participant>,
+): Promise<boolean> {
   if (senders.length !== 2) return false
   const newest = await newestMessage(table, group)
   if (!newest) return true
@@ -214,36 +251,69 @@ async function adoptOrphan(table: MessagesTable, group: string, senders: Partici
  * target's rows first (so the pair stays visible as split until the end), then each message moved (copy and
  * delete in one transaction, same uuid and time), then the old rows, then the target's rows brought up to date.
  */
-async function mergePair(table: MessagesTable, pair: string, groups: string[], directory: Map<string, Participant>): Promise<boolean> {
+async function mergePair(
+  table: MessagesTable,
+  pair: string,
+  groups: string[],
+  directory: Map<string, Participant>,
+): Promise<boolean> {
   const [a, b] = pair.split(':')
   const target = conversationUuidFor(a, b)
   const sources = groups.filter((group) => group !== target)
-  await table.doc.send(new PutCommand({ConditionExpression: 'attribute_not_exists(pk)', Item: conversationMarker(target, a, b, formatKeyTime(BigInt(Date.now()) * 1000n)), TableName: table.name})).catch((error) => {
-    if (!isConditionFailed(error)) throw error
-  })
-  const newestOfAll = (await Promise.all(groups.map((group) => newestMessage(table, group)))).filter((m): m is MessageItem => Boolean(m))
+  await table.doc
+    .send(
+      new PutCommand({
+        ConditionExpression: 'attribute_not_exists(pk)',
+        Item: conversationMarker(target, a, b, formatKeyTime(BigInt(Date.now()) * 1000n)),
+        TableName: table.name,
+      }),
+    )
+    .catch((error) => {
+      if (!isConditionFailed(error)) throw error
+    })
+  const newestOfAll = (await Promise.all(groups.map((group) => newestMessage(table, group)))).filter(
+    (m): m is MessageItem => Boolean(m),
+  )
   newestOfAll.sort((x, y) => (keyMicros(x.sk) < keyMicros(y.sk) ? 1 : -1))
   const targetRows = await queryGroupRowsConsistently(table, target, [a, b])
   if (newestOfAll[0]) {
     const newest = {...newestOfAll[0], sk: formatKeyTime(keyMicros(newestOfAll[0].sk))}
-    for (const [owner, other] of [[a, b], [b, a]]) {
-      if (!targetRows.some((row) => ownerUuidOf(row) === owner)) await createRow(table, rowAt(target, owner, participant(directory, other), newest))
+    for (const [owner, other] of [
+      [a, b],
+      [b, a],
+    ]) {
+      if (!targetRows.some((row) => ownerUuidOf(row) === owner))
+        await createRow(table, rowAt(target, owner, participant(directory, other), newest))
     }
   }
 
   for (const source of sources) {
-    const pages = paginateQuery({client: table.doc, pageSize: 100}, {ConsistentRead: true, ExpressionAttributeValues: {':pk': messagePk(source)}, KeyConditionExpression: 'pk = :pk', TableName: table.name})
+    const pages = paginateQuery(
+      {client: table.doc, pageSize: 100},
+      {
+        ConsistentRead: true,
+        ExpressionAttributeValues: {':pk': messagePk(source)},
+        KeyConditionExpression: 'pk = :pk',
+        TableName: table.name,
+      },
+    )
     for await (const page of pages) {
       for (const message of (page.Items ?? []) as Item[]) {
         const time = parseKeyTime(message.sk)
         if (!time) return false
-        if (!(await moveItem(table, message, {...message, pk: messagePk(target), sk: formatKeyTime(time.micros)}))) return false
+        if (!(await moveItem(table, message, {...message, pk: messagePk(target), sk: formatKeyTime(time.micros)})))
+          return false
       }
     }
 
     if (await newestMessage(table, source)) return false
     for (const row of await queryGroupRowsConsistently(table, source, [a, b])) await deleteRow(table, row)
-    await table.doc.send(new DeleteCommand({Key: {pk: `${CONVERSATION_MARKER_PREFIX}${source}`, sk: CONVERSATION_MARKER_SK}, TableName: table.name}))
+    await table.doc.send(
+      new DeleteCommand({
+        Key: {pk: `${CONVERSATION_MARKER_PREFIX}${source}`, sk: CONVERSATION_MARKER_SK},
+        TableName: table.name,
+      }),
+    )
   }
 
   return repairConversation(table, target, [a, b], directory)
@@ -262,7 +332,11 @@ export interface RepairOptions {
  * Each step reads before it writes and writes conditionally, so running it again (after a crash, or on a
  * healthy table) only finishes what is left. Returns what changed in the table's shape.
  */
-export async function repair(table: MessagesTable, diagnosis: Diagnosis, options: RepairOptions = {}): Promise<string[]> {
+export async function repair(
+  table: MessagesTable,
+  diagnosis: Diagnosis,
+  options: RepairOptions = {},
+): Promise<string[]> {
   const {directory} = diagnosis
   const concurrency = options.concurrency ?? 16
   const progress = options.progress
@@ -270,7 +344,10 @@ export async function repair(table: MessagesTable, diagnosis: Diagnosis, options
   const mark = (kind: FindingKind, id: string, ok: boolean) => fixed.set(`${kind} ${id}`, ok)
 
   const unfixableShape = diagnosis.shape.some((problem) => !problem.fixable)
-  const changes = diagnosis.shape.length > 0 && !unfixableShape ? await fixShape(table.client, table.name, diagnosis.shape, options.onWait) : []
+  const changes =
+    diagnosis.shape.length > 0 && !unfixableShape
+      ? await fixShape(table.client, table.name, diagnosis.shape, options.onWait)
+      : []
   mark('shape', table.name, !unfixableShape)
   if (!unfixableShape) {
     const repairGroups = new Set(diagnosis.rowRepairs)
@@ -286,11 +363,19 @@ export async function repair(table: MessagesTable, diagnosis: Diagnosis, options
     progress?.phase('repairing conversation rows', groups.length)
     await forEachConcurrently(groups, concurrency, async (group) => {
       const ok = await repairConversation(table, group, diagnosis.groupUsers.get(group) ?? [], directory)
-      for (const kind of ['empty-conversation', 'duplicate-rows', 'missing-row', 'stale-row', 'row-key-layout'] as const) mark(kind, group, ok)
+      for (const kind of [
+        'empty-conversation',
+        'duplicate-rows',
+        'missing-row',
+        'stale-row',
+        'row-key-layout',
+      ] as const)
+        mark(kind, group, ok)
       progress?.tick()
     })
 
-    for (const [group, senders] of diagnosis.orphans) mark('orphan-messages', group, await adoptOrphan(table, group, senders, directory))
+    for (const [group, senders] of diagnosis.orphans)
+      mark('orphan-messages', group, await adoptOrphan(table, group, senders, directory))
     if (options.mergeConversations) {
       progress?.phase('merging conversations', diagnosis.splitPairs.size)
       for (const [pair, pairGroups] of diagnosis.splitPairs) {

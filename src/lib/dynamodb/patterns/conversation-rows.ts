@@ -68,7 +68,11 @@ export async function queryGroupRows(table: MessagesTable, messageGroupUuid: str
  * the given participants, then of the participants their rows name, keeping the group's rows: a fallback
  * costing a user's whole list, not the first read.
  */
-export async function queryGroupRowsConsistently(table: MessagesTable, messageGroupUuid: string, participantUuids: string[]): Promise<ConversationRowItem[]> {
+export async function queryGroupRowsConsistently(
+  table: MessagesTable,
+  messageGroupUuid: string,
+  participantUuids: string[],
+): Promise<ConversationRowItem[]> {
   const rows = new Map<string, ConversationRowItem>()
   const toRead = [...new Set(participantUuids)]
   for (let i = 0; i < toRead.length; i++) {
@@ -119,7 +123,11 @@ export function membersOf(messageGroupUuid: string, rows: ConversationRowItem[])
   if (rowsA.some((row) => row.user_uuid !== ownerB) || rowsB.some((row) => row.user_uuid !== ownerA)) return undefined
   const newest = (owned: ConversationRowItem[]) => [...owned].sort(compareRows).at(-1)!
   const [first, second] = [newest(rowsA), newest(rowsB)]
-  const participant = (row: ConversationRowItem): Participant => ({displayName: row.user_display_name, handle: row.user_handle, uuid: row.user_uuid})
+  const participant = (row: ConversationRowItem): Participant => ({
+    displayName: row.user_display_name,
+    handle: row.user_handle,
+    uuid: row.user_uuid,
+  })
   return {
     extras: rows.filter((row) => row !== first && row !== second),
     messageGroupUuid,
@@ -128,34 +136,52 @@ export function membersOf(messageGroupUuid: string, rows: ConversationRowItem[])
   }
 }
 
-export const isParticipant = (members: ConversationMembers, userUuid: string) => members.participants.some((p) => p.uuid === userUuid)
+export const isParticipant = (members: ConversationMembers, userUuid: string) =>
+  members.participants.some((p) => p.uuid === userUuid)
 
 /**
  * The members of an existing conversation, or NOT_FOUND. A group whose rows are malformed (not two owners,
  * or not mirroring each other) is a CONFLICT: `update-message-group` cannot repair it either. Given
  * participants to start from, rows the index does not show as a pair yet are read from the table.
  */
-export async function requireMembers(table: MessagesTable, messageGroupUuid: string, participantUuids: string[] = []): Promise<ConversationMembers> {
+export async function requireMembers(
+  table: MessagesTable,
+  messageGroupUuid: string,
+  participantUuids: string[] = [],
+): Promise<ConversationMembers> {
   let rows = await queryGroupRows(table, messageGroupUuid)
   if (!membersOf(messageGroupUuid, rows) && participantUuids.length > 0) {
     rows = await queryGroupRowsConsistently(table, messageGroupUuid, participantUuids)
   }
   if (rows.length === 0) {
-    throw new CruddurError('NOT_FOUND', `No conversation ${messageGroupUuid} in table ${table.name}`, {hint: {step: 'list-conversations'}})
+    throw new CruddurError('NOT_FOUND', `No conversation ${messageGroupUuid} in table ${table.name}`, {
+      hint: {step: 'list-conversations'},
+    })
   }
 
   const members = membersOf(messageGroupUuid, rows)
   if (!members) {
-    throw new CruddurError('CONFLICT', `Conversation ${messageGroupUuid} has ${rows.length} conversation rows that do not form one pair of participants`, {hint: {step: 'inspect-conversations'}})
+    throw new CruddurError(
+      'CONFLICT',
+      `Conversation ${messageGroupUuid} has ${rows.length} conversation rows that do not form one pair of participants`,
+      {hint: {step: 'inspect-conversations'}},
+    )
   }
 
   return members
 }
 
 /** Refuses a user who is not one of the conversation's two participants. */
-export function requireParticipant(members: ConversationMembers, user: Pick<Participant, 'uuid'> & {handle?: string}, action: string): void {
+export function requireParticipant(
+  members: ConversationMembers,
+  user: Pick<Participant, 'uuid'> & {handle?: string},
+  action: string,
+): void {
   if (isParticipant(members, user.uuid)) return
   const who = user.handle ? `@${user.handle}` : `User ${user.uuid}`
   const between = members.participants.map((p) => `@${p.handle}`).join(' and ')
-  throw new CruddurError('CONFLICT', `${who} is not a participant of conversation ${members.messageGroupUuid} (between ${between}): only its participants can ${action}.`)
+  throw new CruddurError(
+    'CONFLICT',
+    `${who} is not a participant of conversation ${members.messageGroupUuid} (between ${between}): only its participants can ${action}.`,
+  )
 }

@@ -6,7 +6,14 @@ import {CruddurError} from '../../errors.js'
 import {conversationRow, groupPk, type MessageItem, messageItem, type Participant} from '../items.js'
 import {formatKeyTime, type Micros, microsOfDate, nextKeyTime, nowMicros} from '../key-time.js'
 import {conversationUuidFor} from './conversation-uuid.js'
-import {compareRows, type ConversationMembers, type ConversationRowItem, queryGroupRows, requireMembers, requireParticipant} from './conversation-rows.js'
+import {
+  compareRows,
+  type ConversationMembers,
+  type ConversationRowItem,
+  queryGroupRows,
+  requireMembers,
+  requireParticipant,
+} from './conversation-rows.js'
 import {requireMessageText, requireOtherRecipient, requireUuid} from './input.js'
 import {findSentMessage, idempotencyMarkerPut, idempotentMessageUuid} from './idempotency.js'
 import {applyMessageToConversation} from './update-message-group.js'
@@ -30,7 +37,12 @@ export interface ConversationMarker {
   created_at: string
 }
 
-export const conversationMarker = (messageGroupUuid: string, a: string, b: string, createdAt: string): ConversationMarker => ({
+export const conversationMarker = (
+  messageGroupUuid: string,
+  a: string,
+  b: string,
+  createdAt: string,
+): ConversationMarker => ({
   created_at: createdAt,
   participant_uuids: [a, b].sort() as [string, string],
   pk: `${CONVERSATION_MARKER_PREFIX}${messageGroupUuid}`,
@@ -82,13 +94,17 @@ export async function createMessage(table: MessagesTable, input: CreateMessageIn
   const sender = requireParticipantInput(input.sender, 'sender')
   const text = requireMessageText(input.text)
   if ((input.recipient === undefined) === (input.messageGroupUuid === undefined)) {
-    throw new CruddurError('INVALID_INPUT', 'A message goes either to a person or into a conversation: give a recipient or a message_group_uuid, not both or neither.')
+    throw new CruddurError(
+      'INVALID_INPUT',
+      'A message goes either to a person or into a conversation: give a recipient or a message_group_uuid, not both or neither.',
+    )
   }
 
   const createdAt = input.now ? microsOfDate(input.now) : nowMicros()
   const idempotent = input.idempotencyKey !== undefined
   const messageUuid = idempotent ? idempotentMessageUuid(sender.uuid, input.idempotencyKey!) : randomUUID()
-  const item = (messageGroupUuid: string, at: Micros = createdAt) => messageItem({createdAt: formatKeyTime(at), messageGroupUuid, messageUuid, sender, text})
+  const item = (messageGroupUuid: string, at: Micros = createdAt) =>
+    messageItem({createdAt: formatKeyTime(at), messageGroupUuid, messageUuid, sender, text})
   // A retry finds the first attempt's message; racing retries are settled by the marker's conditional put.
   const duplicate = idempotent
     ? async (): Promise<CreateMessageResult | undefined> => {
@@ -96,7 +112,13 @@ export async function createMessage(table: MessagesTable, input: CreateMessageIn
         if (!sent) return undefined
         // The first attempt may have died before Pattern D: applying its message again repairs the rows.
         if (sent.item && !sent.message.deleted) await applyMessageToConversation(table, sent.item)
-        return {duplicate: true, item: sent.item!, message: sent.message, messageGroupUuid: sent.messageGroupUuid, newConversation: false}
+        return {
+          duplicate: true,
+          item: sent.item!,
+          message: sent.message,
+          messageGroupUuid: sent.messageGroupUuid,
+          newConversation: false,
+        }
       }
     : undefined
 
@@ -125,8 +147,26 @@ export async function createMessage(table: MessagesTable, input: CreateMessageIn
     if (existing) return addMessage(table, existing, item(existing.messageGroupUuid), duplicate)
     const first = item(group, createdAt + messageBump)
     const rows: ConversationRowItem[] = [
-      {...conversationRow({lastMessage: text, lastMessageAt: formatKeyTime(createdAt + rowBumps[0]), messageGroupUuid: group, other: recipient, owner: sender}), last_message_sk: first.sk},
-      {...conversationRow({lastMessage: text, lastMessageAt: formatKeyTime(createdAt + rowBumps[1]), messageGroupUuid: group, other: sender, owner: recipient}), last_message_sk: first.sk},
+      {
+        ...conversationRow({
+          lastMessage: text,
+          lastMessageAt: formatKeyTime(createdAt + rowBumps[0]),
+          messageGroupUuid: group,
+          other: recipient,
+          owner: sender,
+        }),
+        last_message_sk: first.sk,
+      },
+      {
+        ...conversationRow({
+          lastMessage: text,
+          lastMessageAt: formatKeyTime(createdAt + rowBumps[1]),
+          messageGroupUuid: group,
+          other: sender,
+          owner: recipient,
+        }),
+        last_message_sk: first.sk,
+      },
     ]
     try {
       await table.doc.send(
@@ -139,16 +179,26 @@ export async function createMessage(table: MessagesTable, input: CreateMessageIn
           ],
         }),
       )
-      return {duplicate: false, item: first, message: messageFromItem(first), messageGroupUuid: group, newConversation: true}
+      return {
+        duplicate: false,
+        item: first,
+        message: messageFromItem(first),
+        messageGroupUuid: group,
+        newConversation: true,
+      }
     } catch (error) {
-      const {CancellationReasons: reasons, name} = error as {name?: string; CancellationReasons?: Array<{Code?: string}>}
+      const {CancellationReasons: reasons, name} = error as {
+        name?: string
+        CancellationReasons?: Array<{Code?: string}>
+      }
       if (name !== 'TransactionCanceledException') throw error
       const taken = (index: number) => reasons?.[index]?.Code === 'ConditionalCheckFailed'
       // The idempotency marker exists: a retry of this send got there first.
       const sent = duplicate && taken(4) ? await duplicate() : undefined
       if (sent) return sent
       // The marker exists: someone started this pair's conversation since we looked. Add to theirs.
-      if (taken(0)) return addMessage(table, await requireMembers(table, group, [sender.uuid, recipient.uuid]), first, duplicate)
+      if (taken(0))
+        return addMessage(table, await requireMembers(table, group, [sender.uuid, recipient.uuid]), first, duplicate)
       // An owner already has a row at this time (another conversation): that row's time moves on.
       if (taken(1) || taken(2) || taken(3)) {
         if (taken(1)) rowBumps[0]++
@@ -163,7 +213,10 @@ export async function createMessage(table: MessagesTable, input: CreateMessageIn
     }
   }
 
-  throw new CruddurError('CONFLICT', `Could not start a conversation between @${sender.handle} and @${recipient.handle}: its keys stayed taken for ${MAX_KEY_TRIES} tries. Try again.`)
+  throw new CruddurError(
+    'CONFLICT',
+    `Could not start a conversation between @${sender.handle} and @${recipient.handle}: its keys stayed taken for ${MAX_KEY_TRIES} tries. Try again.`,
+  )
 }
 
 function requireParticipantInput(participant: Participant, role: string): Participant {
@@ -181,7 +234,14 @@ async function putMessage(table: MessagesTable, message: MessageItem): Promise<M
   let item = message
   for (let tries = 0; tries < MAX_KEY_TRIES; tries++) {
     try {
-      await table.doc.send(new PutCommand({ConditionExpression: 'attribute_not_exists(pk)', Item: item, ReturnValuesOnConditionCheckFailure: 'ALL_OLD', TableName: table.name}))
+      await table.doc.send(
+        new PutCommand({
+          ConditionExpression: 'attribute_not_exists(pk)',
+          Item: item,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          TableName: table.name,
+        }),
+      )
       return item
     } catch (error) {
       const {Item: holder, name} = error as {name?: string; Item?: {message_uuid?: string | {S?: string}}}
@@ -193,7 +253,10 @@ async function putMessage(table: MessagesTable, message: MessageItem): Promise<M
     }
   }
 
-  throw new CruddurError('CONFLICT', `Could not save message ${message.message_uuid}: ${MAX_KEY_TRIES} keys from ${message.sk} on were taken. Try again.`)
+  throw new CruddurError(
+    'CONFLICT',
+    `Could not save message ${message.message_uuid}: ${MAX_KEY_TRIES} keys from ${message.sk} on were taken. Try again.`,
+  )
 }
 
 /**
@@ -210,10 +273,20 @@ async function putIdempotentMessage(
   let item = message
   for (let tries = 0; tries < MAX_KEY_TRIES; tries++) {
     try {
-      await table.doc.send(new TransactWriteCommand({TransactItems: [{Put: {ConditionExpression: 'attribute_not_exists(pk)', Item: item, TableName: table.name}}, idempotencyMarkerPut(table, item)]}))
+      await table.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {Put: {ConditionExpression: 'attribute_not_exists(pk)', Item: item, TableName: table.name}},
+            idempotencyMarkerPut(table, item),
+          ],
+        }),
+      )
       return item
     } catch (error) {
-      const {CancellationReasons: reasons, name} = error as {name?: string; CancellationReasons?: Array<{Code?: string}>}
+      const {CancellationReasons: reasons, name} = error as {
+        name?: string
+        CancellationReasons?: Array<{Code?: string}>
+      }
       if (name !== 'TransactionCanceledException') throw error
       if (reasons?.[1]?.Code === 'ConditionalCheckFailed' || reasons?.[1]?.Code === 'TransactionConflict') {
         const first = await duplicate()
@@ -225,7 +298,10 @@ async function putIdempotentMessage(
     }
   }
 
-  throw new CruddurError('CONFLICT', `Could not save message ${message.message_uuid}: ${MAX_KEY_TRIES} tries lost to other writers. Try again with the same idempotency key.`)
+  throw new CruddurError(
+    'CONFLICT',
+    `Could not save message ${message.message_uuid}: ${MAX_KEY_TRIES} tries lost to other writers. Try again with the same idempotency key.`,
+  )
 }
 
 /** Writes one message into an existing conversation; with `duplicate`, idempotently. */
@@ -242,10 +318,20 @@ async function addMessage(
     await applyMessageToConversation(table, message)
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error)
-    throw new CruddurError('FAILED', `Message ${message.message_uuid} was saved in conversation ${members.messageGroupUuid}, but its conversation rows were not updated (${reason})`, {cause: error, hint: {messageGroupUuid: members.messageGroupUuid, step: 'refresh-conversation'}})
+    throw new CruddurError(
+      'FAILED',
+      `Message ${message.message_uuid} was saved in conversation ${members.messageGroupUuid}, but its conversation rows were not updated (${reason})`,
+      {cause: error, hint: {messageGroupUuid: members.messageGroupUuid, step: 'refresh-conversation'}},
+    )
   }
 
-  return {duplicate: false, item: message, message: messageFromItem(message), messageGroupUuid: members.messageGroupUuid, newConversation: false}
+  return {
+    duplicate: false,
+    item: message,
+    message: messageFromItem(message),
+    messageGroupUuid: members.messageGroupUuid,
+    newConversation: false,
+  }
 }
 
 /**

@@ -3,10 +3,25 @@ import {GetCommand, paginateQuery, TransactWriteCommand} from '@aws-sdk/lib-dyna
 import {CruddurError} from '../../errors.js'
 import {isDeletedMessage, type MessageItem, messagePk, type Participant} from '../items.js'
 import {type Micros, parseKeyTime} from '../key-time.js'
-import {type ConversationMembers, type ConversationRowItem, membersOf, queryGroupRowsConsistently, requireMembers} from './conversation-rows.js'
+import {
+  type ConversationMembers,
+  type ConversationRowItem,
+  membersOf,
+  queryGroupRowsConsistently,
+  requireMembers,
+} from './conversation-rows.js'
 import {CONVERSATION_MARKER_PREFIX, CONVERSATION_MARKER_SK} from './create-message.js'
 import {requireUuid} from './input.js'
-import {isContention, messageAsApplied, newestMessage, type OwnerPlan, planOwner, takenKeys, type TransactItem, unchangedCondition} from './update-message-group.js'
+import {
+  isContention,
+  messageAsApplied,
+  newestMessage,
+  type OwnerPlan,
+  planOwner,
+  takenKeys,
+  type TransactItem,
+  unchangedCondition,
+} from './update-message-group.js'
 import {type Message, messageFromItem} from './views.js'
 import {sleep} from '../../sleep.js'
 import type {MessagesTable} from '../messages-table.js'
@@ -45,7 +60,11 @@ export interface DeleteMessageResult {
  * A message of a conversation by its uuid: keys hold only its time, so this reads the conversation's
  * partition (consistently, newest first) for the one item with that message_uuid.
  */
-export async function findMessage(table: MessagesTable, messageGroupUuid: string, messageUuid: string): Promise<MessageItem | undefined> {
+export async function findMessage(
+  table: MessagesTable,
+  messageGroupUuid: string,
+  messageUuid: string,
+): Promise<MessageItem | undefined> {
   const pages = paginateQuery(
     {client: table.doc, pageSize: 500},
     {
@@ -90,12 +109,19 @@ export async function deleteMessage(table: MessagesTable, input: DeleteMessageIn
   const members = await requireMembers(table, group)
   const message = await findMessage(table, group, messageUuid)
   if (!message) {
-    throw new CruddurError('NOT_FOUND', `No message ${messageUuid} in conversation ${group}${input.hard ? ' (a message already removed with --hard is gone too)' : ''}`, {hint: {messageGroupUuid: group, step: 'read-conversation'}})
+    throw new CruddurError(
+      'NOT_FOUND',
+      `No message ${messageUuid} in conversation ${group}${input.hard ? ' (a message already removed with --hard is gone too)' : ''}`,
+      {hint: {messageGroupUuid: group, step: 'read-conversation'}},
+    )
   }
 
   if (input.asUser && input.asUser.uuid !== message.user_uuid) {
     const who = input.asUser.handle ? `@${input.asUser.handle}` : `User ${input.asUser.uuid}`
-    throw new CruddurError('CONFLICT', `${who} did not send message ${messageUuid} (@${message.user_handle} did): only its sender can delete it; drop --as to delete as an operator.`)
+    throw new CruddurError(
+      'CONFLICT',
+      `${who} did not send message ${messageUuid} (@${message.user_handle} did): only its sender can delete it; drop --as to delete as an operator.`,
+    )
   }
 
   return removeMessage(table, members, message, {hard: Boolean(input.hard), now: input.now})
@@ -115,7 +141,9 @@ export async function removeMessage(
     alreadyDeleted,
     conversationRemoved,
     hard: options.hard,
-    message: messageFromItem(options.hard ? message : {...stripText(message), deleted_at: message.deleted_at ?? deletedAt}),
+    message: messageFromItem(
+      options.hard ? message : {...stripText(message), deleted_at: message.deleted_at ?? deletedAt},
+    ),
     messageGroupUuid: members.messageGroupUuid,
     messageUuid: message.message_uuid,
     participantUuids,
@@ -127,20 +155,31 @@ export async function removeMessage(
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     if (attempt > 0) {
       await backoff(attempt)
-      current = (await table.doc.send(new GetCommand({ConsistentRead: true, Key: key, TableName: table.name}))).Item as MessageItem | undefined
+      current = (await table.doc.send(new GetCommand({ConsistentRead: true, Key: key, TableName: table.name}))).Item as
+        MessageItem | undefined
       if (!current) return result(true, 0) // removed by someone else, with its rows
     }
 
     // From the table, not the index: a row the index still shows elsewhere may already show this message.
-    const now = membersOf(members.messageGroupUuid, await queryGroupRowsConsistently(table, members.messageGroupUuid, participantUuids))
+    const now = membersOf(
+      members.messageGroupUuid,
+      await queryGroupRowsConsistently(table, members.messageGroupUuid, participantUuids),
+    )
     if (!now) continue // a row caught in the middle of its move: read again
     const shows = (row: ConversationRowItem) => rowShows(row, current!)
     const tombstone: MessageItem = {...stripText(current), deleted_at: current.deleted_at ?? deletedAt}
-    const previous = options.hard && now.rows.some(shows) ? await newestMessage(table, members.messageGroupUuid, {except: current.sk}) : undefined
+    const previous =
+      options.hard && now.rows.some(shows)
+        ? await newestMessage(table, members.messageGroupUuid, {except: current.sk})
+        : undefined
     const plans: OwnerPlan[] = []
     const others: TransactItem[] = []
-    const unchanged = (row: ConversationRowItem): TransactItem => ({ConditionCheck: {Key: {pk: row.pk, sk: row.sk}, TableName: table.name, ...unchangedCondition(row)}})
-    const remove = (row: ConversationRowItem): TransactItem => ({Delete: {Key: {pk: row.pk, sk: row.sk}, TableName: table.name, ...unchangedCondition(row)}})
+    const unchanged = (row: ConversationRowItem): TransactItem => ({
+      ConditionCheck: {Key: {pk: row.pk, sk: row.sk}, TableName: table.name, ...unchangedCondition(row)},
+    })
+    const remove = (row: ConversationRowItem): TransactItem => ({
+      Delete: {Key: {pk: row.pk, sk: row.sk}, TableName: table.name, ...unchangedCondition(row)},
+    })
     let rowsUpdated = 0
     for (const keeper of now.rows) {
       const extras = now.extras.filter((row) => row.pk === keeper.pk)
@@ -167,16 +206,33 @@ export async function removeMessage(
     if (options.hard) {
       messageWrites = [{Delete: {ConditionExpression: 'attribute_exists(pk)', Key: key, TableName: table.name}}]
       // The row's new message must still be there, deleted or not as read (another delete may be removing it).
-      if (previous) messageWrites.push({ConditionCheck: {...messageAsApplied(table, previous).ConditionCheck!, ConditionExpression: `attribute_exists(pk) AND ${messageAsApplied(table, previous).ConditionCheck!.ConditionExpression}`}})
-      if (conversationRemoved) messageWrites.push({Delete: {Key: {pk: `${CONVERSATION_MARKER_PREFIX}${members.messageGroupUuid}`, sk: CONVERSATION_MARKER_SK}, TableName: table.name}})
+      if (previous)
+        messageWrites.push({
+          ConditionCheck: {
+            ...messageAsApplied(table, previous).ConditionCheck!,
+            ConditionExpression: `attribute_exists(pk) AND ${messageAsApplied(table, previous).ConditionCheck!.ConditionExpression}`,
+          },
+        })
+      if (conversationRemoved)
+        messageWrites.push({
+          Delete: {
+            Key: {pk: `${CONVERSATION_MARKER_PREFIX}${members.messageGroupUuid}`, sk: CONVERSATION_MARKER_SK},
+            TableName: table.name,
+          },
+        })
     } else {
-      if (isDeletedMessage(current) && plans.length === 0 && others.every((write) => !write.Delete)) return result(true, 0)
+      if (isDeletedMessage(current) && plans.length === 0 && others.every((write) => !write.Delete))
+        return result(true, 0)
       messageWrites = [{Put: {ConditionExpression: 'attribute_exists(pk)', Item: tombstone, TableName: table.name}}]
     }
 
     try {
       // The plans first: their indexes in a cancellation tell which new row key was taken.
-      await table.doc.send(new TransactWriteCommand({TransactItems: [...plans.flatMap((plan) => plan.writes), ...others, ...messageWrites]}))
+      await table.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [...plans.flatMap((plan) => plan.writes), ...others, ...messageWrites],
+        }),
+      )
     } catch (error) {
       if (!isContention(error)) throw error
       for (const ownerPk of takenKeys(error, plans)) bumps.set(ownerPk, (bumps.get(ownerPk) ?? 0n) + 1n)
@@ -186,7 +242,10 @@ export async function removeMessage(
     return result(false, rowsUpdated, conversationRemoved)
   }
 
-  throw new CruddurError('CONFLICT', `Could not delete message ${message.message_uuid}: other writers kept changing conversation ${members.messageGroupUuid} for ${MAX_ATTEMPTS} attempts. Run the command again.`)
+  throw new CruddurError(
+    'CONFLICT',
+    `Could not delete message ${message.message_uuid}: other writers kept changing conversation ${members.messageGroupUuid} for ${MAX_ATTEMPTS} attempts. Run the command again.`,
+  )
 }
 
 const stripText = ({message: _text, ...rest}: MessageItem): MessageItem => rest as MessageItem

@@ -40,7 +40,11 @@ export interface EraseUserResult {
 /** Every item of a Query, read consistently. */
 async function queryAll<T>(table: MessagesTable, input: Omit<QueryCommandInput, 'TableName'>): Promise<T[]> {
   const items: T[] = []
-  for await (const page of paginateQuery({client: table.doc, pageSize: 500}, {ConsistentRead: true, TableName: table.name, ...input})) items.push(...((page.Items ?? []) as T[]))
+  for await (const page of paginateQuery(
+    {client: table.doc, pageSize: 500},
+    {ConsistentRead: true, TableName: table.name, ...input},
+  ))
+    items.push(...((page.Items ?? []) as T[]))
   return items
 }
 
@@ -53,12 +57,28 @@ async function queryAll<T>(table: MessagesTable, input: Omit<QueryCommandInput, 
  * Resumable: what was erased is not found again (soft: only messages with text are read), so a run killed
  * half-way and started again finishes the rest. The user's PostgreSQL row is not touched.
  */
-export async function eraseUser(table: MessagesTable, user: Pick<Participant, 'handle' | 'uuid'>, options: EraseUserOptions = {}): Promise<EraseUserResult> {
+export async function eraseUser(
+  table: MessagesTable,
+  user: Pick<Participant, 'handle' | 'uuid'>,
+  options: EraseUserOptions = {},
+): Promise<EraseUserResult> {
   const userUuid = requireUuid(user.uuid, 'The user id')
   const hard = Boolean(options.hard)
-  const ownRows = await queryAll<ConversationRowItem>(table, {ExpressionAttributeValues: {':pk': groupPk(userUuid)}, KeyConditionExpression: 'pk = :pk'})
+  const ownRows = await queryAll<ConversationRowItem>(table, {
+    ExpressionAttributeValues: {':pk': groupPk(userUuid)},
+    KeyConditionExpression: 'pk = :pk',
+  })
   const groups = [...new Set(ownRows.map((row) => row.message_group_uuid))]
-  const result: EraseUserResult = {conversations: [], conversationsSeen: groups.length, dryRun: Boolean(options.dryRun), hard, messages: 0, postgres: 'untouched', rowsUpdated: 0, user: {handle: user.handle, uuid: userUuid}}
+  const result: EraseUserResult = {
+    conversations: [],
+    conversationsSeen: groups.length,
+    dryRun: Boolean(options.dryRun),
+    hard,
+    messages: 0,
+    postgres: 'untouched',
+    rowsUpdated: 0,
+    user: {handle: user.handle, uuid: userUuid},
+  }
 
   for (const [index, group] of groups.entries()) {
     const members = await requireMembers(table, group, [userUuid])
@@ -69,7 +89,13 @@ export async function eraseUser(table: MessagesTable, user: Pick<Participant, 'h
       KeyConditionExpression: 'pk = :pk',
     })
     const participantUuids = members.participants.map((p) => p.uuid)
-    const done: ErasedConversation = {messageGroupUuid: group, messages: 0, participantUuids, removed: false, rowsUpdated: 0}
+    const done: ErasedConversation = {
+      messageGroupUuid: group,
+      messages: 0,
+      participantUuids,
+      removed: false,
+      rowsUpdated: 0,
+    }
     if (options.dryRun) {
       const rows = await queryGroupRowsConsistently(table, group, participantUuids)
       done.messages = sent.length

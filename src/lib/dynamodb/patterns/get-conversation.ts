@@ -1,4 +1,3 @@
-
 import {type MessageItem, messagePk} from '../items.js'
 import {requireMembers, requireParticipant} from './conversation-rows.js'
 import {decodeCursor, requirePageSize, requireUuid} from './input.js'
@@ -21,16 +20,29 @@ export interface ConversationPage {
  * without, it reads as an operator. With a cache on the table, the first page is read cache-aside, under the
  * reader's own key (a hit needs no membership check: the entry exists only once the reader passed it).
  */
-export async function getConversation(table: MessagesTable, messageGroupUuid: string, options: ConversationPageOptions = {}): Promise<ConversationPage> {
+export async function getConversation(
+  table: MessagesTable,
+  messageGroupUuid: string,
+  options: ConversationPageOptions = {},
+): Promise<ConversationPage> {
   if (!table.cache) return readConversation(table, messageGroupUuid, options)
   const reader = typeof options.asUser === 'string' ? options.asUser : options.asUser?.uuid
-  const {fromCache, value} = await readPageThrough(table.cache, cacheKeys.messages(messageGroupUuid, reader), options, () => readConversation(table, messageGroupUuid, options))
+  const {fromCache, value} = await readPageThrough(
+    table.cache,
+    cacheKeys.messages(messageGroupUuid, reader),
+    options,
+    () => readConversation(table, messageGroupUuid, options),
+  )
   return {...value, fromCache}
 }
 
 type ConversationPageOptions = Page & {asUser?: string | {uuid: string; handle?: string}}
 
-async function readConversation(table: MessagesTable, messageGroupUuid: string, options: ConversationPageOptions): Promise<ConversationPage> {
+async function readConversation(
+  table: MessagesTable,
+  messageGroupUuid: string,
+  options: ConversationPageOptions,
+): Promise<ConversationPage> {
   const group = requireUuid(messageGroupUuid, 'The conversation id')
   requirePageSize(options.limit)
   decodeCursor(options.cursor, messagePk(group))

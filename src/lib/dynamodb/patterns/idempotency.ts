@@ -31,7 +31,10 @@ export interface IdempotencyMarker {
 /** The message uuid an idempotency key stands for: UUID v5 of the sender and the key. */
 export function idempotentMessageUuid(senderUuid: string, key: string): string {
   if (key.trim() === '' || key.length > MAX_KEY_LENGTH) {
-    throw new CruddurError('INVALID_INPUT', `The idempotency key is ${key.trim() === '' ? 'empty' : `${key.length} characters long`}: pass 1–${MAX_KEY_LENGTH} characters, the same on every retry (e.g. \${CI_PIPELINE_ID}-notify).`)
+    throw new CruddurError(
+      'INVALID_INPUT',
+      `The idempotency key is ${key.trim() === '' ? 'empty' : `${key.length} characters long`}: pass 1–${MAX_KEY_LENGTH} characters, the same on every retry (e.g. \${CI_PIPELINE_ID}-notify).`,
+    )
   }
 
   return uuidV5(`${senderUuid.toLowerCase()}:${key}`, IDEMPOTENCY_NAMESPACE)
@@ -41,7 +44,12 @@ const markerKey = (messageUuid: string) => ({pk: `${IDEMPOTENCY_PREFIX}${message
 
 /** The marker's conditional Put, to go in the message's own transaction. */
 export function idempotencyMarkerPut(table: MessagesTable, message: MessageItem): TransactItem {
-  const item: IdempotencyMarker = {...markerKey(message.message_uuid), message_pk: message.pk, message_sk: message.sk, message_uuid: message.message_uuid}
+  const item: IdempotencyMarker = {
+    ...markerKey(message.message_uuid),
+    message_pk: message.pk,
+    message_sk: message.sk,
+    message_uuid: message.message_uuid,
+  }
   return {Put: {ConditionExpression: 'attribute_not_exists(pk)', Item: item, TableName: table.name}}
 }
 
@@ -54,11 +62,30 @@ export async function findSentMessage(
   messageUuid: string,
   sender: Participant,
 ): Promise<{item?: MessageItem; message: Message; messageGroupUuid: string} | undefined> {
-  const marker = (await table.doc.send(new GetCommand({ConsistentRead: true, Key: markerKey(messageUuid), TableName: table.name}))).Item as IdempotencyMarker | undefined
+  const marker = (
+    await table.doc.send(new GetCommand({ConsistentRead: true, Key: markerKey(messageUuid), TableName: table.name}))
+  ).Item as IdempotencyMarker | undefined
   if (!marker) return undefined
-  const item = (await table.doc.send(new GetCommand({ConsistentRead: true, Key: {pk: marker.message_pk, sk: marker.message_sk}, TableName: table.name}))).Item as MessageItem | undefined
+  const item = (
+    await table.doc.send(
+      new GetCommand({
+        ConsistentRead: true,
+        Key: {pk: marker.message_pk, sk: marker.message_sk},
+        TableName: table.name,
+      }),
+    )
+  ).Item as MessageItem | undefined
   if (item) return {item, message: messageFromItem(item), messageGroupUuid: messageFromItem(item).messageGroupUuid}
-  const message = messageFromItem({deleted_at: '', message: '', message_uuid: messageUuid, pk: marker.message_pk, sk: marker.message_sk, user_display_name: sender.displayName, user_handle: sender.handle, user_uuid: sender.uuid})
+  const message = messageFromItem({
+    deleted_at: '',
+    message: '',
+    message_uuid: messageUuid,
+    pk: marker.message_pk,
+    sk: marker.message_sk,
+    user_display_name: sender.displayName,
+    user_handle: sender.handle,
+    user_uuid: sender.uuid,
+  })
   delete message.deletedAt // removed with --hard: when is not known
   return {message, messageGroupUuid: message.messageGroupUuid}
 }

@@ -11,7 +11,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 export function requireUuid(value: string, what: string): string {
   const trimmed = value.trim()
   if (!UUID.test(trimmed)) {
-    throw new CruddurError('INVALID_INPUT', `${what} "${value}" is not a uuid: pass one like 5ae290ed-55d1-47a0-bc6d-fe2bc2700399.`)
+    throw new CruddurError(
+      'INVALID_INPUT',
+      `${what} "${value}" is not a uuid: pass one like 5ae290ed-55d1-47a0-bc6d-fe2bc2700399.`,
+    )
   }
 
   return trimmed.toLowerCase()
@@ -22,22 +25,35 @@ export function requireMessageText(text: string): string {
   if (text.trim() === '') throw new CruddurError('INVALID_INPUT', 'The message is empty: pass some text.')
   const length = [...text].length
   if (length > MAX_MESSAGE_LENGTH) {
-    throw new CruddurError('INVALID_INPUT', `The message is ${length} characters long; the limit is ${MAX_MESSAGE_LENGTH}: shorten it.`)
+    throw new CruddurError(
+      'INVALID_INPUT',
+      `The message is ${length} characters long; the limit is ${MAX_MESSAGE_LENGTH}: shorten it.`,
+    )
   }
 
   return text
 }
 
 /** A message goes to someone else: the same user (by uuid when both are known, else by handle, in any case) is refused. */
-export function requireOtherRecipient(sender: {handle: string; uuid?: string}, recipient: {handle: string; uuid?: string}): void {
-  const same = sender.uuid !== undefined && recipient.uuid !== undefined ? sender.uuid === recipient.uuid : sender.handle.toLowerCase() === recipient.handle.toLowerCase()
-  if (same) throw new CruddurError('INVALID_INPUT', `@${sender.handle} cannot message themselves: pick another recipient.`)
+export function requireOtherRecipient(
+  sender: {handle: string; uuid?: string},
+  recipient: {handle: string; uuid?: string},
+): void {
+  const same =
+    sender.uuid !== undefined && recipient.uuid !== undefined
+      ? sender.uuid === recipient.uuid
+      : sender.handle.toLowerCase() === recipient.handle.toLowerCase()
+  if (same)
+    throw new CruddurError('INVALID_INPUT', `@${sender.handle} cannot message themselves: pick another recipient.`)
 }
 
 export function requirePageSize(limit: number | undefined): number {
   const size = limit ?? DEFAULT_PAGE_SIZE
   if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
-    throw new CruddurError('INVALID_INPUT', `The page size ${limit} is out of range: pass --limit between 1 and ${MAX_PAGE_SIZE}.`)
+    throw new CruddurError(
+      'INVALID_INPUT',
+      `The page size ${limit} is out of range: pass --limit between 1 and ${MAX_PAGE_SIZE}.`,
+    )
   }
 
   return size
@@ -59,7 +75,10 @@ export function encodeCursor(lastEvaluatedKey: Record<string, unknown> | undefin
 export function decodeCursor(cursor: string | undefined, partitionKey: string): Key | undefined {
   if (cursor === undefined) return undefined
   const invalid = () =>
-    new CruddurError('INVALID_INPUT', `The cursor "${cursor.length > 40 ? cursor.slice(0, 40) + '…' : cursor}" is malformed or belongs to another listing: pass a nextCursor printed by the same command, or none for the first page.`)
+    new CruddurError(
+      'INVALID_INPUT',
+      `The cursor "${cursor.length > 40 ? cursor.slice(0, 40) + '…' : cursor}" is malformed or belongs to another listing: pass a nextCursor printed by the same command, or none for the first page.`,
+    )
   if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw invalid()
   let key: unknown
   try {
@@ -70,6 +89,13 @@ export function decodeCursor(cursor: string | undefined, partitionKey: string): 
 
   if (!key || typeof key !== 'object') throw invalid()
   const {pk, sk} = key as Partial<Key>
-  if (typeof pk !== 'string' || typeof sk !== 'string' || pk !== partitionKey || sk === '' || Object.keys(key).length !== 2) throw invalid()
+  if (
+    typeof pk !== 'string' ||
+    typeof sk !== 'string' ||
+    pk !== partitionKey ||
+    sk === '' ||
+    Object.keys(key).length !== 2
+  )
+    throw invalid()
   return {pk, sk}
 }

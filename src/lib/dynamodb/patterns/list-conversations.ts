@@ -1,4 +1,3 @@
-
 import {groupPk} from '../items.js'
 import type {ConversationRowItem} from './conversation-rows.js'
 import {requireUuid} from './input.js'
@@ -19,13 +18,23 @@ export interface ConversationListPage {
  * table (`pk = GRP#<user>`, descending sk, which starts with the last message's time), no time filter.
  * With a cache on the table, the first page is read cache-aside.
  */
-export async function listConversations(table: MessagesTable, userUuid: string, options: Page = {}): Promise<ConversationListPage> {
+export async function listConversations(
+  table: MessagesTable,
+  userUuid: string,
+  options: Page = {},
+): Promise<ConversationListPage> {
   if (!table.cache) return readConversationList(table, userUuid, options)
-  const {fromCache, value} = await readPageThrough(table.cache, cacheKeys.conversations(userUuid), options, () => readConversationList(table, userUuid, options))
+  const {fromCache, value} = await readPageThrough(table.cache, cacheKeys.conversations(userUuid), options, () =>
+    readConversationList(table, userUuid, options),
+  )
   return {...value, fromCache}
 }
 
-async function readConversationList(table: MessagesTable, userUuid: string, options: Page): Promise<ConversationListPage> {
+async function readConversationList(
+  table: MessagesTable,
+  userUuid: string,
+  options: Page,
+): Promise<ConversationListPage> {
   const user = requireUuid(userUuid, 'The user id')
   const page = await queryPartitionPage<ConversationRowItem>(table, groupPk(user), options)
   return {conversations: page.items.map(conversationFromRow), nextCursor: page.nextCursor}

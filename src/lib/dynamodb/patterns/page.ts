@@ -11,7 +11,12 @@ export interface Page {
 }
 
 /** The Query for up to `limit` items of a partition, newest first, from `startKey` on: built apart from sending it. */
-export function partitionPageRequest(table: MessagesTable, partitionKey: string, limit: number, startKey?: Record<string, unknown>): QueryCommandInput {
+export function partitionPageRequest(
+  table: MessagesTable,
+  partitionKey: string,
+  limit: number,
+  startKey?: Record<string, unknown>,
+): QueryCommandInput {
   return {
     ExclusiveStartKey: startKey,
     ExpressionAttributeValues: {':pk': partitionKey},
@@ -39,12 +44,18 @@ export async function queryPartitionPage<T extends {pk: string; sk: string}>(
   const items: T[] = []
   let exclusiveStartKey: Record<string, unknown> | undefined = startKey
   do {
-    const output = await table.doc.send(new QueryCommand(partitionPageRequest(table, partitionKey, limit + 1 - items.length, exclusiveStartKey)))
+    const output = await table.doc.send(
+      new QueryCommand(partitionPageRequest(table, partitionKey, limit + 1 - items.length, exclusiveStartKey)),
+    )
     items.push(...((output.Items ?? []) as T[]))
     exclusiveStartKey = output.LastEvaluatedKey
   } while (exclusiveStartKey && items.length <= limit)
   const more = items.length > limit
   const pageItems = more ? items.slice(0, limit) : items
   const last = pageItems.at(-1)
-  return {firstPage: !startKey, items: pageItems, nextCursor: more && last ? encodeCursor({pk: last.pk, sk: last.sk}) : null}
+  return {
+    firstPage: !startKey,
+    items: pageItems,
+    nextCursor: more && last ? encodeCursor({pk: last.pk, sk: last.sk}) : null,
+  }
 }

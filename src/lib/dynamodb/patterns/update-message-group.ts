@@ -5,7 +5,16 @@ export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems'
 import {CruddurError} from '../../errors.js'
 import {isDeletedMessage, isMessageItem, type MessageItem, messageGroupUuidOf, messagePk} from '../items.js'
 import {compareKeys, formatKeyTime, keyMicros, type Micros, parseKeyTime} from '../key-time.js'
-import {type ConversationRowItem, isNewerThanRow, lastMessageSkOf, membersOf, ownerUuidOf, queryGroupRows, queryGroupRowsConsistently, requireMembers} from './conversation-rows.js'
+import {
+  type ConversationRowItem,
+  isNewerThanRow,
+  lastMessageSkOf,
+  membersOf,
+  ownerUuidOf,
+  queryGroupRows,
+  queryGroupRowsConsistently,
+  requireMembers,
+} from './conversation-rows.js'
 import {requireUuid} from './input.js'
 import {type Message, messageFromItem} from './views.js'
 import {sleep} from '../../sleep.js'
@@ -75,12 +84,15 @@ export function planOwner(
   /** The sort key of a message removed by this move (a hard delete moving the row back from it). */
   removing?: string,
 ): OwnerPlan {
-  const deletes = (rows: ConversationRowItem[]): TransactItem[] => rows.map((row) => ({Delete: {Key: {pk: row.pk, sk: row.sk}, TableName: table.name, ...unchangedCondition(row)}}))
+  const deletes = (rows: ConversationRowItem[]): TransactItem[] =>
+    rows.map((row) => ({Delete: {Key: {pk: row.pk, sk: row.sk}, TableName: table.name, ...unchangedCondition(row)}}))
   if (!move) return {ownerPk: keeper.pk, writes: deletes(extras)}
   const sk = formatKeyTime(keyMicros(message.sk) + bump)
   const moved: ConversationRowItem = {...keeper, last_message_sk: message.sk, message: message.message, sk}
   // Only removed messages newer than the one shown can still be applied by a late record: the rest go.
-  const removed = [...(keeper.removed_sks ?? []), ...(removing ? [removing] : [])].filter((removedSk) => compareKeys(removedSk, message.sk) > 0)
+  const removed = [...(keeper.removed_sks ?? []), ...(removing ? [removing] : [])].filter(
+    (removedSk) => compareKeys(removedSk, message.sk) > 0,
+  )
   if (removed.length > 0) moved.removed_sks = new Set(removed)
   else delete moved.removed_sks
   // A row showing a deleted message shows the tombstone's state, never text.
@@ -94,8 +106,21 @@ export function planOwner(
   // A transaction touches an item once: a row already at the new key is overwritten in place, not deleted.
   const inPlace = [keeper, ...extras].find((row) => row.sk === sk)
   const others = [keeper, ...extras].filter((row) => row !== inPlace)
-  if (inPlace) return {moved, ownerPk: keeper.pk, writes: [{Put: {Item: moved, TableName: table.name, ...unchangedCondition(inPlace)}}, ...deletes(others)]}
-  return {moved, newKeyWrite: 0, ownerPk: keeper.pk, writes: [{Put: {ConditionExpression: 'attribute_not_exists(pk)', Item: moved, TableName: table.name}}, ...deletes(others)]}
+  if (inPlace)
+    return {
+      moved,
+      ownerPk: keeper.pk,
+      writes: [{Put: {Item: moved, TableName: table.name, ...unchangedCondition(inPlace)}}, ...deletes(others)],
+    }
+  return {
+    moved,
+    newKeyWrite: 0,
+    ownerPk: keeper.pk,
+    writes: [
+      {Put: {ConditionExpression: 'attribute_not_exists(pk)', Item: moved, TableName: table.name}},
+      ...deletes(others),
+    ],
+  }
 }
 
 /**
@@ -103,7 +128,9 @@ export function planOwner(
  * not) unlike the row, as when `update-message-group` repairs rows after a delete.
  */
 export const needsMessage = (row: ConversationRowItem, message: MessageItem) =>
-  !row.removed_sks?.has(message.sk) && (isNewerThanRow(message.sk, row) || (lastMessageSkOf(row) === message.sk && isDeletedMessage(row) !== isDeletedMessage(message)))
+  !row.removed_sks?.has(message.sk) &&
+  (isNewerThanRow(message.sk, row) ||
+    (lastMessageSkOf(row) === message.sk && isDeletedMessage(row) !== isDeletedMessage(message)))
 
 /**
  * The check that goes with every move: the message is not deleted since it was read (a tombstone moving a
@@ -111,10 +138,15 @@ export const needsMessage = (row: ConversationRowItem, message: MessageItem) =>
  * then cancels the move. (A message removed with --hard is refused by the rows' `removed_sks` instead: an
  * absent item passes this check, as records of items never read back do.)
  */
-export function messageAsApplied(table: MessagesTable, message: Pick<MessageItem, 'pk' | 'sk' | 'deleted_at'>): TransactItem {
+export function messageAsApplied(
+  table: MessagesTable,
+  message: Pick<MessageItem, 'pk' | 'sk' | 'deleted_at'>,
+): TransactItem {
   return {
     ConditionCheck: {
-      ConditionExpression: isDeletedMessage(message) ? 'attribute_exists(deleted_at)' : 'attribute_not_exists(deleted_at)',
+      ConditionExpression: isDeletedMessage(message)
+        ? 'attribute_exists(deleted_at)'
+        : 'attribute_not_exists(deleted_at)',
       Key: {pk: message.pk, sk: message.sk},
       TableName: table.name,
     },
@@ -132,7 +164,8 @@ export function takenKeys(error: unknown, plans: OwnerPlan[]): string[] {
   const taken: string[] = []
   let offset = 0
   for (const plan of plans) {
-    if (plan.newKeyWrite !== undefined && reasons[offset + plan.newKeyWrite]?.Code === 'ConditionalCheckFailed') taken.push(plan.ownerPk)
+    if (plan.newKeyWrite !== undefined && reasons[offset + plan.newKeyWrite]?.Code === 'ConditionalCheckFailed')
+      taken.push(plan.ownerPk)
     offset += plan.writes.length
   }
 
@@ -149,11 +182,22 @@ export function takenKeys(error: unknown, plans: OwnerPlan[]): string[] {
  * `updateMessageGroup` calls it with the newest message to repair stale rows.
  */
 export async function applyMessageToConversation(table: MessagesTable, message: MessageItem): Promise<ApplyResult> {
-  if (!isMessageItem(message) || typeof message.sk !== 'string' || (typeof message.message !== 'string' && !isDeletedMessage(message))) {
-    throw new CruddurError('INVALID_INPUT', `Not a message item (pk ${String(message.pk)}): Pattern D applies messages only.`)
+  if (
+    !isMessageItem(message) ||
+    typeof message.sk !== 'string' ||
+    (typeof message.message !== 'string' && !isDeletedMessage(message))
+  ) {
+    throw new CruddurError(
+      'INVALID_INPUT',
+      `Not a message item (pk ${String(message.pk)}): Pattern D applies messages only.`,
+    )
   }
 
-  if (!parseKeyTime(message.sk)) throw new CruddurError('INVALID_INPUT', `Message sort key "${message.sk}" holds no time: Pattern D orders messages by their time.`)
+  if (!parseKeyTime(message.sk))
+    throw new CruddurError(
+      'INVALID_INPUT',
+      `Message sort key "${message.sk}" holds no time: Pattern D orders messages by their time.`,
+    )
   const messageGroupUuid = messageGroupUuidOf(message)
   const bumps = new Map<string, Micros>()
   let malformed: ConversationRowItem[] | undefined
@@ -164,7 +208,10 @@ export async function applyMessageToConversation(table: MessagesTable, message: 
     // The index is eventually consistent: when it shows no pair of rows (a conversation just created, a row
     // just moved) or keeps losing races, the rows are read from the table itself, starting at the sender's.
     const rows = consistent
-      ? await queryGroupRowsConsistently(table, messageGroupUuid, [message.user_uuid, ...malformed?.flatMap((row) => [ownerUuidOf(row), row.user_uuid]) ?? []])
+      ? await queryGroupRowsConsistently(table, messageGroupUuid, [
+          message.user_uuid,
+          ...(malformed?.flatMap((row) => [ownerUuidOf(row), row.user_uuid]) ?? []),
+        ])
       : await queryGroupRows(table, messageGroupUuid)
     const members = membersOf(messageGroupUuid, rows)
     if (!members) {
@@ -176,7 +223,15 @@ export async function applyMessageToConversation(table: MessagesTable, message: 
 
     malformed = undefined
     const plans = members.rows
-      .map((keeper) => planOwner(table, keeper, members.extras.filter((row) => row.pk === keeper.pk), message, bumps.get(keeper.pk) ?? 0n))
+      .map((keeper) =>
+        planOwner(
+          table,
+          keeper,
+          members.extras.filter((row) => row.pk === keeper.pk),
+          message,
+          bumps.get(keeper.pk) ?? 0n,
+        ),
+      )
       .filter((plan) => plan.writes.length > 0)
     if (plans.length === 0) return {messageGroupUuid, removed: 0, rows: members.rows, updated: 0}
     const writes = plans.flatMap((plan) => plan.writes)
@@ -186,25 +241,42 @@ export async function applyMessageToConversation(table: MessagesTable, message: 
     } catch (error) {
       if (!isContention(error)) throw error
       // The message was deleted (or tombstoned) since it was written: applying it would undo the delete.
-      if (cancellationCode(error, writes.length) === 'ConditionalCheckFailed') return {messageGroupUuid, removed: 0, rows: members.rows, updated: 0}
+      if (cancellationCode(error, writes.length) === 'ConditionalCheckFailed')
+        return {messageGroupUuid, removed: 0, rows: members.rows, updated: 0}
       for (const ownerPk of takenKeys(error, plans)) bumps.set(ownerPk, (bumps.get(ownerPk) ?? 0n) + 1n)
       if (attempt + 1 >= INDEX_ATTEMPTS) consistent = true
       continue
     }
 
     const current = members.rows.map((row) => plans.find((plan) => plan.ownerPk === row.pk)?.moved ?? row)
-    return {messageGroupUuid, removed: members.extras.length, rows: current, updated: plans.filter((plan) => plan.moved).length}
+    return {
+      messageGroupUuid,
+      removed: members.extras.length,
+      rows: current,
+      updated: plans.filter((plan) => plan.moved).length,
+    }
   }
 
   if (malformed?.length === 0) {
-    throw new CruddurError('NOT_FOUND', `No conversation rows for ${messageGroupUuid} in table ${table.name}: the conversation does not exist, or its rows were deleted.`)
+    throw new CruddurError(
+      'NOT_FOUND',
+      `No conversation rows for ${messageGroupUuid} in table ${table.name}: the conversation does not exist, or its rows were deleted.`,
+    )
   }
 
   if (malformed) {
-    throw new CruddurError('CONFLICT', `Conversation ${messageGroupUuid} has ${malformed.length} conversation rows that do not form one pair of participants`, {hint: {step: 'inspect-conversations'}})
+    throw new CruddurError(
+      'CONFLICT',
+      `Conversation ${messageGroupUuid} has ${malformed.length} conversation rows that do not form one pair of participants`,
+      {hint: {step: 'inspect-conversations'}},
+    )
   }
 
-  throw new CruddurError('CONFLICT', `Could not update conversation ${messageGroupUuid}: other writers kept changing its rows for ${MAX_ATTEMPTS} attempts`, {hint: {messageGroupUuid, step: 'refresh-conversation'}})
+  throw new CruddurError(
+    'CONFLICT',
+    `Could not update conversation ${messageGroupUuid}: other writers kept changing its rows for ${MAX_ATTEMPTS} attempts`,
+    {hint: {messageGroupUuid, step: 'refresh-conversation'}},
+  )
 }
 
 /** The widest UTC offset (+14:00): a key's local wall-clock time is at most this far from its instant. */
@@ -215,7 +287,11 @@ const MAX_OFFSET_MICROS = 14n * 3_600_000_000n
  * takes the last key by string and then reads every key whose wall-clock text could still be a later instant
  * (within the widest UTC offset of it): usually a handful of messages, never the whole conversation.
  */
-export async function newestMessage(table: MessagesTable, messageGroupUuid: string, options: {except?: string} = {}): Promise<MessageItem | undefined> {
+export async function newestMessage(
+  table: MessagesTable,
+  messageGroupUuid: string,
+  options: {except?: string} = {},
+): Promise<MessageItem | undefined> {
   // `except`: the newest but this one (a message being removed).
   const kept = (item: MessageItem) => item.sk !== options.except
   const output = await table.doc.send(
@@ -242,7 +318,8 @@ export async function newestMessage(table: MessagesTable, messageGroupUuid: stri
     },
   )
   for await (const page of pages) {
-    for (const item of (page.Items ?? []) as MessageItem[]) if (kept(item) && compareKeys(item.sk, newest.sk) > 0) newest = item
+    for (const item of (page.Items ?? []) as MessageItem[])
+      if (kept(item) && compareKeys(item.sk, newest.sk) > 0) newest = item
   }
 
   return newest
@@ -253,7 +330,8 @@ export async function newestMessage(table: MessagesTable, messageGroupUuid: stri
  * row per participant, at the newest message by instant, extra rows deleted. The same as
  * `updateMessageGroup`, under the name of what it does for a repair tool.
  */
-export const reconcileConversationRows = (table: MessagesTable, messageGroupUuid: string) => updateMessageGroup(table, messageGroupUuid)
+export const reconcileConversationRows = (table: MessagesTable, messageGroupUuid: string) =>
+  updateMessageGroup(table, messageGroupUuid)
 
 export interface UpdateMessageGroupResult extends ApplyResult {
   lastMessage: Message
@@ -264,13 +342,19 @@ export interface UpdateMessageGroupResult extends ApplyResult {
  * so rows left stale (say, after a stream outage, or moved back by the course's Lambda) catch up, and an
  * owner's extra rows are deleted.
  */
-export async function updateMessageGroup(table: MessagesTable, messageGroupUuid: string): Promise<UpdateMessageGroupResult> {
+export async function updateMessageGroup(
+  table: MessagesTable,
+  messageGroupUuid: string,
+): Promise<UpdateMessageGroupResult> {
   const group = requireUuid(messageGroupUuid, 'The conversation id')
   const newest = await newestMessage(table, group)
   if (!newest) {
     // Tells an unknown conversation (NOT_FOUND) from one without messages.
     await requireMembers(table, group)
-    throw new CruddurError('NOT_FOUND', `Conversation ${group} has no messages yet: there is nothing to bring its rows up to.`)
+    throw new CruddurError(
+      'NOT_FOUND',
+      `Conversation ${group} has no messages yet: there is nothing to bring its rows up to.`,
+    )
   }
 
   return {...(await applyMessageToConversation(table, newest)), lastMessage: messageFromItem(newest)}

@@ -1,4 +1,11 @@
-import {type ConversationRow, isDeletedMessage, type MessageItem, messageGroupUuidOf, type Participant, sortKeyTime} from '../items.js'
+import {
+  type ConversationRow,
+  isDeletedMessage,
+  type MessageItem,
+  messageGroupUuidOf,
+  type Participant,
+  sortKeyTime,
+} from '../items.js'
 import {canonicalKeyTime} from '../key-time.js'
 
 /** What people see in place of a deleted message's text. */
