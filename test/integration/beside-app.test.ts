@@ -4,7 +4,7 @@ import pg from 'pg'
 import {QueryCommand, ScanCommand} from '@aws-sdk/lib-dynamodb'
 import {DateTime} from 'luxon'
 
-import {createDynamoDbClients, type DynamoDbClients} from '../../src/lib/dynamodb/client.js'
+import {type DynamoDbClients} from '../../src/lib/dynamodb/client.js'
 import {type MessageItem, type Participant} from '../../src/lib/dynamodb/items.js'
 import {formatKeyTime, keyMicros} from '../../src/lib/dynamodb/key-time.js'
 import {
@@ -14,10 +14,10 @@ import {
   getConversation,
   updateMessageGroup,
 } from '../../src/lib/dynamodb/patterns/index.js'
-import {dropTable, loadTableSchema} from '../../src/lib/dynamodb/table-admin.js'
 import {loadSchema} from '../../src/lib/postgres/schema.js'
 import {testStack} from '../hooks.js'
 import {appConversation, appMessage, appTime, micros, putAppItems} from '../support/app-items.js'
+import {createTestTable} from '../support/tables.js'
 import {cli, cliJson} from '../support/cli.js'
 import {MessagesTable} from '../../src/lib/dynamodb/messages-table.js'
 
@@ -30,6 +30,7 @@ describe('beside the Cruddur app', () => {
   const users = {} as Record<(typeof names)[number], Participant>
   let ddb: DynamoDbClients
   let messagesTable: MessagesTable
+  let fresh: Awaited<ReturnType<typeof createTestTable>>
 
   before(async () => {
     const pool = new pg.Pool({connectionString: testStack().databaseUrl})
@@ -48,23 +49,11 @@ describe('beside the Cruddur app', () => {
       await pool.end()
     }
 
-    ddb = createDynamoDbClients({
-      endpoint: testStack().dynamodbEndpoint,
-      ignoredEnv: [],
-      kind: 'local',
-      region: 'us-east-1',
-      source: 'flag',
-      table,
-    })
-
-    messagesTable = new MessagesTable({client: ddb.client, doc: ddb.doc, name: table})
-    await loadTableSchema(ddb.client, {tableName: table})
+    fresh = await createTestTable(table)
+    ;({ddb, messagesTable} = fresh)
   })
 
-  after(async () => {
-    await dropTable(ddb.client, table, {ifExists: true})
-    ddb.client.destroy()
-  })
+  after(() => fresh.drop())
 
   /** Every conversation row of a group, read from the table (the index may lag). */
   async function groupRows(group: string, owners: Participant[]): Promise<ConversationRowItem[]> {

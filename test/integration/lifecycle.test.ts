@@ -4,7 +4,7 @@ import pg from 'pg'
 import {BatchWriteCommand, PutCommand, QueryCommand, ScanCommand, TransactWriteCommand} from '@aws-sdk/lib-dynamodb'
 import {marshall} from '@aws-sdk/util-dynamodb'
 
-import {createDynamoDbClients, type DynamoDbClients} from '../../src/lib/dynamodb/client.js'
+import {type DynamoDbClients} from '../../src/lib/dynamodb/client.js'
 import {groupPk, messageItem, type MessageItem, type Participant, timestamp} from '../../src/lib/dynamodb/items.js'
 import {
   type ConversationRowItem,
@@ -14,11 +14,11 @@ import {
 import {deleteConversation} from '../../src/lib/dynamodb/patterns/delete-conversation.js'
 import {deleteMessage} from '../../src/lib/dynamodb/patterns/delete-message.js'
 import {eraseUser} from '../../src/lib/dynamodb/patterns/erase-user.js'
-import {dropTable, loadTableSchema} from '../../src/lib/dynamodb/table-admin.js'
 import {loadSchema} from '../../src/lib/postgres/schema.js'
 import {createStreamHandler} from '../../src/lib/stream/handler.js'
 import type {StreamRecord} from '../../src/lib/stream/records.js'
 import {testStack} from '../hooks.js'
+import {createTestTable} from '../support/tables.js'
 import {cli, cliJson, errorLines} from '../support/cli.js'
 import {MessagesTable} from '../../src/lib/dynamodb/messages-table.js'
 
@@ -59,6 +59,7 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
   const flags = ['--table', table]
   let ddb: DynamoDbClients
   let messagesTable: MessagesTable
+  let fresh: Awaited<ReturnType<typeof createTestTable>>
   let clock = Date.UTC(2026, 0, 1, 12, 0, 0)
   /** Strictly increasing message times: the tests decide which message is the newest. */
   const tick = () => new Date((clock += 1000))
@@ -154,23 +155,11 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
       await pool.end()
     }
 
-    ddb = createDynamoDbClients({
-      endpoint: testStack().dynamodbEndpoint,
-      ignoredEnv: [],
-      kind: 'local',
-      region: 'us-east-1',
-      source: 'flag',
-      table,
-    })
-
-    messagesTable = new MessagesTable({client: ddb.client, doc: ddb.doc, name: table})
-    await loadTableSchema(ddb.client, {tableName: table})
+    fresh = await createTestTable(table)
+    ;({ddb, messagesTable} = fresh)
   })
 
-  after(async () => {
-    await dropTable(ddb.client, table, {ifExists: true})
-    ddb.client.destroy()
-  })
+  after(() => fresh.drop())
 
   describe('delete-message', () => {
     it('soft-deletes a middle message: a tombstone without text, shown as deleted, the rows untouched', async () => {

@@ -4,7 +4,7 @@ import pg from 'pg'
 import {PutCommand, QueryCommand, ScanCommand} from '@aws-sdk/lib-dynamodb'
 
 import {batchWriteAll} from '../../src/lib/dynamodb/batch-write.js'
-import {createDynamoDbClients, type DynamoDbClients} from '../../src/lib/dynamodb/client.js'
+import {type DynamoDbClients} from '../../src/lib/dynamodb/client.js'
 import {
   conversationRow,
   groupPk,
@@ -25,10 +25,10 @@ import {
   updateMessageGroup,
 } from '../../src/lib/dynamodb/patterns/index.js'
 import {uuidV5} from '../../src/lib/dynamodb/patterns/conversation-uuid.js'
-import {dropTable, loadTableSchema} from '../../src/lib/dynamodb/table-admin.js'
 import {CruddurError} from '../../src/lib/errors.js'
 import {loadSchema} from '../../src/lib/postgres/schema.js'
 import {testStack} from '../hooks.js'
+import {createTestTable} from '../support/tables.js'
 import {cli, cliJson, errorLines} from '../support/cli.js'
 import {MessagesTable} from '../../src/lib/dynamodb/messages-table.js'
 
@@ -54,6 +54,7 @@ describe('cruddur ddb patterns', () => {
   const users = {} as Record<(typeof names)[number], Participant>
   let ddb: DynamoDbClients
   let messagesTable: MessagesTable
+  let fresh: Awaited<ReturnType<typeof createTestTable>>
 
   const flags = ['--table', table]
 
@@ -144,23 +145,11 @@ describe('cruddur ddb patterns', () => {
       await pool.end()
     }
 
-    ddb = createDynamoDbClients({
-      endpoint: testStack().dynamodbEndpoint,
-      ignoredEnv: [],
-      kind: 'local',
-      region: 'us-east-1',
-      source: 'flag',
-      table,
-    })
-
-    messagesTable = new MessagesTable({client: ddb.client, doc: ddb.doc, name: table})
-    await loadTableSchema(ddb.client, {tableName: table})
+    fresh = await createTestTable(table)
+    ;({ddb, messagesTable} = fresh)
   })
 
-  after(async () => {
-    await dropTable(ddb.client, table, {ifExists: true})
-    ddb.client.destroy()
-  })
+  after(() => fresh.drop())
 
   describe('library', () => {
     it('derives one conversation id per pair, whoever starts it (RFC 9562 v5)', () => {

@@ -6,12 +6,13 @@ import {join} from 'node:path'
 import {PutCommand} from '@aws-sdk/lib-dynamodb'
 
 import {batchWriteAll} from '../../src/lib/dynamodb/batch-write.js'
-import {createDynamoDbClients, type DynamoDbClients} from '../../src/lib/dynamodb/client.js'
+import {type DynamoDbClients} from '../../src/lib/dynamodb/client.js'
 import {messageItem, timestamp} from '../../src/lib/dynamodb/items.js'
 import {dropTable, loadTableSchema} from '../../src/lib/dynamodb/table-admin.js'
 import {databaseName} from '../../src/lib/postgres/database.js'
 import {readState} from '../../src/lib/stack-state.js'
 import {testStack} from '../hooks.js'
+import {testDynamoDbClients} from '../support/tables.js'
 import {cli, cliInTerminal, cliJson, errorLines, ROOT} from '../support/cli.js'
 import {createTestDatabase, testDatabaseUrl, type TestDatabase} from '../support/database.js'
 
@@ -209,14 +210,7 @@ describe('robustness: the exit-code contract, masking and terminal safety', () =
     let ddb: DynamoDbClients
 
     before(async () => {
-      ddb = createDynamoDbClients({
-        endpoint: testStack().dynamodbEndpoint,
-        ignoredEnv: [],
-        kind: 'local',
-        region: 'us-east-1',
-        source: 'flag',
-        table,
-      })
+      ddb = testDynamoDbClients(table)
       await loadTableSchema(ddb.client, {tableName: table})
       const sender = {displayName: 'Mallory\u001B[31m', handle: 'mallory\u202E', uuid: randomUUID()}
       const item = messageItem({
@@ -274,14 +268,7 @@ describe('robustness: the exit-code contract, masking and terminal safety', () =
 
     before(async function () {
       this.timeout(120_000)
-      ddb = createDynamoDbClients({
-        endpoint: testStack().dynamodbEndpoint,
-        ignoredEnv: [],
-        kind: 'local',
-        region: 'us-east-1',
-        source: 'flag',
-        table,
-      })
+      ddb = testDynamoDbClients(table)
       await loadTableSchema(ddb.client, {tableName: table})
       // More than a pipe holds (64 KiB), so the writer is still writing when the reader goes away.
       const filler = 'x'.repeat(200)

@@ -2,7 +2,7 @@ import {BatchWriteCommand, type DynamoDBDocumentClient} from '@aws-sdk/lib-dynam
 
 import {CruddurError} from '../errors.js'
 import {timeouts} from '../timeouts.js'
-import {sleep} from '../sleep.js'
+import {jitterMs, sleep} from '../sleep.js'
 
 /** BatchWriteItem takes at most 25 items a request. */
 export const BATCH_SIZE = 25
@@ -22,8 +22,8 @@ export interface BatchWriteOptions {
   delete?: boolean
 }
 
-/** Full-jitter exponential backoff, capped: spreads retries so throttled writers do not retry in step. */
-const backoff = (round: number) => Math.random() * Math.min(5000, 50 * 2 ** round)
+/** Throttled writers back off longer than racing ones: DynamoDB needs time to admit them. */
+const backoff = (round: number) => jitterMs(round, {baseMs: 50, capMs: 5000})
 
 const THROTTLES = new Set([
   'ProvisionedThroughputExceededException',

@@ -9,7 +9,7 @@ import {newestMessage, reconcileConversationRows} from '../patterns/update-messa
 import {checkConversation, type Diagnosis, type DoctorProgress, forEachConcurrently, rowIsCurrent} from './diagnose.js'
 import {type FindingKind} from './findings.js'
 import {fixShape} from './shape.js'
-import {sleep} from '../../sleep.js'
+import {backoff} from '../../sleep.js'
 import type {MessagesTable} from '../messages-table.js'
 
 type Key = {pk: string; sk: string}
@@ -17,7 +17,6 @@ type Item = Record<string, unknown> & Key
 
 /** Rounds of read-decide-write before a repair gives up on an item other writers keep changing. */
 const ATTEMPTS = 8
-const backoff = (attempt: number) => sleep(Math.random() * Math.min(500, 10 * 2 ** attempt))
 
 /** Which of a cancelled transaction's items failed their condition (by position), or undefined for another error. */
 function failedConditions(error: unknown): number[] | undefined {

@@ -23,11 +23,10 @@ import {
   unchangedCondition,
 } from './update-message-group.js'
 import {type Message, messageFromItem} from './views.js'
-import {sleep} from '../../sleep.js'
+import {backoff} from '../../sleep.js'
 import type {MessagesTable} from '../messages-table.js'
 
 const MAX_ATTEMPTS = 30
-const backoff = (attempt: number) => sleep(Math.random() * Math.min(500, 10 * 2 ** attempt))
 
 export interface DeleteMessageInput {
   messageGroupUuid: string

@@ -17,7 +17,7 @@ import {
 } from './conversation-rows.js'
 import {requireUuid} from './input.js'
 import {type Message, messageFromItem} from './views.js'
-import {sleep} from '../../sleep.js'
+import {backoff} from '../../sleep.js'
 import type {MessagesTable} from '../messages-table.js'
 
 export interface ApplyResult {
@@ -39,8 +39,6 @@ const INDEX_ATTEMPTS = 3
  * new key not yet seen).
  */
 const CONSISTENT_MALFORMED_READS = 4
-/** Full jitter: concurrent appliers that collided spread out instead of colliding again. */
-const backoff = (attempt: number) => sleep(Math.random() * Math.min(500, 10 * 2 ** attempt))
 
 /** The errors that mean "someone changed the rows since we read them": read again and retry. */
 export function isContention(error: unknown): boolean {
