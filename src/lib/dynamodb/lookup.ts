@@ -1,7 +1,8 @@
 import {type AttributeValue, GetItemCommand, QueryCommand} from '@aws-sdk/client-dynamodb'
 
 import {CruddurError} from '../errors.js'
-import {decodeCursor, encodeCursor, requirePageSize} from './patterns/input.js'
+import {decodeCursor, requirePageSize} from './patterns/input.js'
+import {readQueryPage, type SendQuery} from './patterns/page.js'
 import {GROUP_INDEX, GROUP_INDEX_PARTITION_KEY, PARTITION_KEY, SORT_KEY} from './schema.js'
 import type {RawItem} from './typed-json.js'
 import type {MessagesTable} from './messages-table.js'
@@ -91,52 +92,24 @@ export function queryRequest(table: MessagesTable, options: QueryOptions) {
 }
 
 /**
- * The cursor of the patterns (base64url of the last key): on the table that key is {pk, sk}; on the index it
- * also needs the index's partition key, which is the queried value, so the cursor stays the same two fields.
+ * The cursor of the patterns (base64url of the last item's table key): on the table that key is {pk, sk}; on
+ * the index it also needs the index's partition key, which is the queried value, so the cursor stays the same.
  */
 function startKey(options: QueryOptions): RawItem | undefined {
-  if (options.cursor === undefined) return undefined
-  if (!options.index) {
-    const key = decodeCursor(options.cursor, options.partition)
-    return key && {pk: {S: key.pk}, sk: {S: key.sk}}
-  }
-
-  let key: {pk?: unknown; sk?: unknown} = {}
-  try {
-    key = JSON.parse(Buffer.from(options.cursor, 'base64url').toString('utf8')) as typeof key
-  } catch {}
-
-  if (typeof key.pk !== 'string' || typeof key.sk !== 'string') {
-    throw new CruddurError(
-      'INVALID_INPUT',
-      `The cursor "${options.cursor.slice(0, 40)}" is malformed: pass a nextCursor printed by the same query, or none for the first page.`,
-    )
-  }
-
-  return {[INDEX_KEYS[options.index]]: {S: options.partition}, pk: {S: key.pk as string}, sk: {S: key.sk as string}}
+  const key = decodeCursor(options.cursor, options.index ? undefined : options.partition)
+  if (!key) return undefined
+  const tableKey = {[PARTITION_KEY]: {S: key.pk}, [SORT_KEY]: {S: key.sk}}
+  return options.index ? {[INDEX_KEYS[options.index]]: {S: options.partition}, ...tableKey} : tableKey
 }
 
-/**
- * One page of a Query. As the patterns' pages: it asks for one item more than the page, so a cursor is given
- * only when another item follows, and queries on past DynamoDB's 1 MB stop until the page is full.
- */
+/** One page of a Query, read as the patterns' pages are (readQueryPage). */
 export async function queryPage(
   table: MessagesTable,
   options: QueryOptions,
 ): Promise<{items: RawItem[]; nextCursor: string | null}> {
   const limit = requirePageSize(options.limit)
   const request = queryRequest(table, options)
-  const items: RawItem[] = []
-  let exclusiveStartKey = startKey(options)
-  do {
-    const output = await table.client.send(
-      new QueryCommand({...request, ExclusiveStartKey: exclusiveStartKey, Limit: limit + 1 - items.length}),
-    )
-    items.push(...((output.Items ?? []) as RawItem[]))
-    exclusiveStartKey = output.LastEvaluatedKey as RawItem | undefined
-  } while (exclusiveStartKey && items.length <= limit)
-  const more = items.length > limit
-  const page = more ? items.slice(0, limit) : items
-  const last = page.at(-1)
-  return {items: page, nextCursor: more && last ? encodeCursor({pk: last.pk.S, sk: last.sk.S}) : null}
+  const send: SendQuery<RawItem, RawItem> = (ExclusiveStartKey, Limit) =>
+    table.client.send(new QueryCommand({...request, ExclusiveStartKey, Limit}))
+  return readQueryPage(send, limit, startKey(options), (item) => ({pk: item[PARTITION_KEY].S, sk: item[SORT_KEY].S}))
 }

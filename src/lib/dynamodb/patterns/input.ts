@@ -69,10 +69,11 @@ export function encodeCursor(lastEvaluatedKey: Record<string, unknown> | undefin
 }
 
 /**
- * The ExclusiveStartKey a cursor stands for. It must have come from the same listing (same partition):
+ * The table key {pk, sk} a cursor stands for. It must have come from the same listing (same partition):
  * DynamoDB would otherwise start somewhere meaningless or reject the request with an obscure message.
+ * `partitionKey` undefined: a cursor of an index Query, whose items' table keys lie in any partition.
  */
-export function decodeCursor(cursor: string | undefined, partitionKey: string): Key | undefined {
+export function decodeCursor(cursor: string | undefined, partitionKey: string | undefined): Key | undefined {
   if (cursor === undefined) return undefined
   const invalid = () =>
     new CruddurError(
@@ -92,7 +93,7 @@ export function decodeCursor(cursor: string | undefined, partitionKey: string): 
   if (
     typeof pk !== 'string' ||
     typeof sk !== 'string' ||
-    pk !== partitionKey ||
+    (partitionKey !== undefined && pk !== partitionKey) ||
     sk === '' ||
     Object.keys(key).length !== 2
   )

@@ -10,6 +10,39 @@ export interface Page {
   cursor?: string
 }
 
+/** Sends one Query from `startKey` for at most `limit` items (the document or the low-level client). */
+export type SendQuery<Item, Key> = (
+  startKey: Key | undefined,
+  limit: number,
+) => Promise<{Items?: Item[]; LastEvaluatedKey?: Key}>
+
+/**
+ * One page of `limit` items of a Query, for the patterns and `ddb query` alike (so their cursors are one
+ * format). It asks for one item more than the page so the cursor is only given when another item really
+ * follows (DynamoDB's own LastEvaluatedKey would also be set when the page ends exactly at the last item,
+ * leading to an empty page). A Query also stops at 1 MB read, so it queries on from LastEvaluatedKey until the
+ * page is full or the partition ends: otherwise a big page of long messages would come back short with no
+ * cursor, leaving older items unreachable. `tableKey` reads an item's table key {pk, sk}, which the cursor holds.
+ */
+export async function readQueryPage<Item, Key>(
+  send: SendQuery<Item, Key>,
+  limit: number,
+  startKey: Key | undefined,
+  tableKey: (item: Item) => {pk: unknown; sk: unknown},
+): Promise<{items: Item[]; nextCursor: string | null}> {
+  const items: Item[] = []
+  let exclusiveStartKey = startKey
+  do {
+    const output = await send(exclusiveStartKey, limit + 1 - items.length)
+    items.push(...(output.Items ?? []))
+    exclusiveStartKey = output.LastEvaluatedKey
+  } while (exclusiveStartKey && items.length <= limit)
+  const more = items.length > limit
+  const pageItems = more ? items.slice(0, limit) : items
+  const last = pageItems.at(-1)
+  return {items: pageItems, nextCursor: more && last ? encodeCursor(tableKey(last)) : null}
+}
+
 /** The Query for up to `limit` items of a partition, newest first, from `startKey` on: built apart from sending it. */
 export function partitionPageRequest(
   table: MessagesTable,
@@ -27,13 +60,7 @@ export function partitionPageRequest(
   }
 }
 
-/**
- * One page of a partition, newest (highest sk) first. It asks for one item more than the page so the
- * cursor is only given when another item really follows (DynamoDB's own LastEvaluatedKey would also be set
- * when the page ends exactly at the last item, leading to an empty page). A Query also stops at 1 MB read,
- * so it queries on from LastEvaluatedKey until the page is full or the partition ends: otherwise a big page
- * of long messages would come back short with no cursor, leaving older items unreachable.
- */
+/** One page of a partition, newest (highest sk) first (see readQueryPage). */
 export async function queryPartitionPage<T extends {pk: string; sk: string}>(
   table: MessagesTable,
   partitionKey: string,
@@ -41,21 +68,11 @@ export async function queryPartitionPage<T extends {pk: string; sk: string}>(
 ): Promise<{items: T[]; nextCursor: string | null; firstPage: boolean}> {
   const limit = requirePageSize(page.limit)
   const startKey = decodeCursor(page.cursor, partitionKey)
-  const items: T[] = []
-  let exclusiveStartKey: Record<string, unknown> | undefined = startKey
-  do {
-    const output = await table.doc.send(
-      new QueryCommand(partitionPageRequest(table, partitionKey, limit + 1 - items.length, exclusiveStartKey)),
-    )
-    items.push(...((output.Items ?? []) as T[]))
-    exclusiveStartKey = output.LastEvaluatedKey
-  } while (exclusiveStartKey && items.length <= limit)
-  const more = items.length > limit
-  const pageItems = more ? items.slice(0, limit) : items
-  const last = pageItems.at(-1)
-  return {
-    firstPage: !startKey,
-    items: pageItems,
-    nextCursor: more && last ? encodeCursor({pk: last.pk, sk: last.sk}) : null,
-  }
+  const send: SendQuery<T, Record<string, unknown>> = async (key, size) =>
+    (await table.doc.send(new QueryCommand(partitionPageRequest(table, partitionKey, size, key)))) as {
+      Items?: T[]
+      LastEvaluatedKey?: Record<string, unknown>
+    }
+  const {items, nextCursor} = await readQueryPage(send, limit, startKey, (item) => item)
+  return {firstPage: !startKey, items, nextCursor}
 }
