@@ -1,9 +1,12 @@
-import {type Command, Flags} from '@oclif/core'
+import {Args, type Command, Flags} from '@oclif/core'
 import type {CacheClient} from '@gomomento/sdk'
 
 import {describeMomentoTarget, type MomentoTarget, resolveMomentoTarget} from './lib/targets/momento.js'
 import {TargetCommand} from './target-command.js'
 import type {ErrorContext} from './translate-error.js'
+
+/** The KEY argument of the commands that read or write one cached value. */
+export const cacheKeyArgument = Args.string({description: 'The cache key.', required: true})
 
 /**
  * A `cruddur momento` command: the local stand-in by default, Momento itself with `--prod`, the cache

@@ -1,4 +1,4 @@
-import {type Command, Flags} from '@oclif/core'
+import {Args, type Command, Flags} from '@oclif/core'
 import chalk from 'chalk'
 import {createInterface} from 'node:readline/promises'
 
@@ -13,6 +13,11 @@ import type {DynamoDbClients} from './lib/dynamodb/client.js'
 import type {MessagesTable} from './lib/dynamodb/messages-table.js'
 import type {CapacityMeter} from './lib/dynamodb/consumed-capacity.js'
 import type {Pool} from 'pg'
+
+/** The TABLE argument of the commands that work on any table: it wins over --table (see dynamoDbTarget). */
+export const tableArgument = Args.string({
+  description: 'Table name (default: --table, DDB_MESSAGE_TABLE, cruddur-messages).',
+})
 
 /**
  * A command that talks to the data: `--prod`, the endpoints, the table. Clients are created on first use

@@ -1,6 +1,4 @@
-import {Args} from '@oclif/core'
-
-import {TargetCommand} from '../../target-command.js'
+import {tableArgument, TargetCommand} from '../../target-command.js'
 import {renderTable} from '../../output.js'
 import {dynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
 import {describeTable, summarizeTable} from '../../lib/dynamodb/table-admin.js'
@@ -15,7 +13,7 @@ export default class DescribeTable extends TargetCommand<typeof DescribeTable> {
   ]
 
   static override args = {
-    table: Args.string({description: 'Table name (default: --table, DDB_MESSAGE_TABLE, cruddur-messages).'}),
+    table: tableArgument,
   }
 
   async run() {

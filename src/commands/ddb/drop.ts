@@ -1,6 +1,6 @@
-import {Args, Flags, ux} from '@oclif/core'
+import {Flags, ux} from '@oclif/core'
 
-import {TargetCommand} from '../../target-command.js'
+import {tableArgument, TargetCommand} from '../../target-command.js'
 import {dynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
 import {describeEndpoint} from '../../lib/targets/shared.js'
 import {dropTable} from '../../lib/dynamodb/table-admin.js'
@@ -15,7 +15,7 @@ export default class Drop extends TargetCommand<typeof Drop> {
   ]
 
   static override args = {
-    table: Args.string({description: 'Table name (default: --table, DDB_MESSAGE_TABLE, cruddur-messages).'}),
+    table: tableArgument,
   }
 
   static override flags = {

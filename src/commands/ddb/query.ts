@@ -1,10 +1,10 @@
 import {Flags} from '@oclif/core'
 
 import {TargetCommand} from '../../target-command.js'
+import {pageFlags} from '../../page-flags.js'
 import {CruddurError} from '../../lib/errors.js'
 import {renderTable} from '../../output.js'
 import {dynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
-import {DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE} from '../../lib/dynamodb/patterns/input.js'
 import type {SortKeyCondition} from '../../lib/dynamodb/lookup.js'
 
 const SORT_KEY_FLAGS = ['sk-begins-with', 'sk-between', 'sk-after', 'sk-before']
@@ -37,8 +37,7 @@ export default class Query extends TargetCommand<typeof Query> {
     index: Flags.string({description: 'Query the index instead of the table (message-group-sk-index).'}),
     descending: Flags.boolean({description: 'Highest sort key first.'}),
     consistent: Flags.boolean({description: 'Strongly consistent read (table only).'}),
-    limit: Flags.integer({default: DEFAULT_PAGE_SIZE, description: 'Items per page.', max: MAX_PAGE_SIZE, min: 1}),
-    cursor: Flags.string({description: 'Continue from the page that printed this cursor.'}),
+    ...pageFlags('Items per page.'),
     output: Flags.option({
       default: 'table' as const,
       description: 'A table for people, or one JSON item per line.',

@@ -1,6 +1,4 @@
-import {Args} from '@oclif/core'
-
-import {MomentoCommand} from '../../momento-command.js'
+import {cacheKeyArgument, MomentoCommand} from '../../momento-command.js'
 import {momentoTargetJson} from '../../lib/targets/momento.js'
 import {momentoCacheStore} from '../../lib/momento/client.js'
 
@@ -9,7 +7,7 @@ export default class MomentoDelete extends MomentoCommand<typeof MomentoDelete> 
     'Delete one cached value, so the next read of it goes to DynamoDB. Deleting a key that is not there is fine.'
 
   static override args = {
-    key: Args.string({description: 'The cache key.', required: true}),
+    key: cacheKeyArgument,
   }
 
   static override examples = [

@@ -1,6 +1,4 @@
-import {Args} from '@oclif/core'
-
-import {MomentoCommand} from '../../momento-command.js'
+import {cacheKeyArgument, MomentoCommand} from '../../momento-command.js'
 import {momentoTargetJson} from '../../lib/targets/momento.js'
 import {visible} from '../../lib/terminal-text.js'
 import {momentoCacheStore} from '../../lib/momento/client.js'
@@ -10,7 +8,7 @@ export default class MomentoGet extends MomentoCommand<typeof MomentoGet> {
 conversations:<user_uuid>:first-page and messages:<message_group_uuid>:first-page. A miss prints nothing (hit: false in --json).`
 
   static override args = {
-    key: Args.string({description: 'The cache key.', required: true}),
+    key: cacheKeyArgument,
   }
 
   static override examples = [

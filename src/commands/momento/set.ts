@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import {MomentoCommand} from '../../momento-command.js'
+import {cacheKeyArgument, MomentoCommand} from '../../momento-command.js'
 import {momentoTargetJson} from '../../lib/targets/momento.js'
 import {momentoCacheStore} from '../../lib/momento/client.js'
 
@@ -8,7 +8,7 @@ export default class MomentoSet extends MomentoCommand<typeof MomentoSet> {
   static override description = `Store one value, for debugging: for instance a page under a read pattern's key, to see what a reader does with it. The TTL defaults to the cache's (MOMENTO_TTL_SECONDS, else 600 s).`
 
   static override args = {
-    key: Args.string({description: 'The cache key.', required: true}),
+    key: cacheKeyArgument,
     value: Args.string({description: 'The value (stored as given).', required: true}),
   }
 

@@ -52,19 +52,15 @@ function cacheNameOf(call: ServerUnaryCall<unknown, unknown>): string {
   return value === undefined ? '' : String(value)
 }
 
+/** The SDK maps NOT_FOUND to CACHE_NOT_FOUND. */
+const cacheNotFound = (name: string) => failure(status.NOT_FOUND, `Cache not found: ${name}`)
+
 const keyOf = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64')
 
 export async function startStandin(options: StandinOptions): Promise<Standin> {
   const caches = new Map<string, Map<string, Entry>>()
   for (const name of options.caches ?? []) caches.set(name, new Map())
   const log = options.onRequest ?? (() => {})
-
-  /** The items of the call's cache, or an error the SDK maps to CACHE_NOT_FOUND. */
-  const itemsFor = (call: ServerUnaryCall<unknown, unknown>): Map<string, Entry> | Error => {
-    const name = cacheNameOf(call)
-    const items = caches.get(name)
-    return items ?? failure(status.NOT_FOUND, `Cache not found: ${name}`)
-  }
 
   const live = (items: Map<string, Entry>, key: string): Entry | undefined => {
     const entry = items.get(key)
@@ -76,107 +72,101 @@ export async function startStandin(options: StandinOptions): Promise<Standin> {
     return entry
   }
 
-  const Get: Unary<InstanceType<typeof data._GetRequest>, InstanceType<typeof data._GetResponse>> = (
-    call,
-    callback,
-  ) => {
-    log('Get', cacheNameOf(call))
-    const items = itemsFor(call)
-    if (items instanceof Error) return callback(items)
-    const entry = live(items, keyOf(call.request.cache_key))
-    callback(
-      null,
-      entry
-        ? new data._GetResponse({cache_body: entry.value, result: data.ECacheResult.Hit})
-        : new data._GetResponse({result: data.ECacheResult.Miss}),
+  /** A handler that logs the call under `method` with the cache it names; a failure `answer` throws is the reply. */
+  const handler =
+    <Req, Res>(
+      method: string,
+      cacheName: (call: ServerUnaryCall<Req, Res>) => string | undefined,
+      answer: (call: ServerUnaryCall<Req, Res>) => Res,
+    ): Unary<Req, Res> =>
+    (call, callback) => {
+      log(method, cacheName(call))
+      try {
+        callback(null, answer(call))
+      } catch (error) {
+        callback(error as Error)
+      }
+    }
+
+  /** A data-plane handler, given the items of the call's cache and the call's key. */
+  const onItem = <Req extends {cache_key: Uint8Array}, Res>(
+    method: string,
+    answer: (request: Req, items: Map<string, Entry>, key: string) => Res,
+  ) =>
+    handler<Req, Res>(method, cacheNameOf, (call) => {
+      const name = cacheNameOf(call)
+      const items = caches.get(name)
+      if (!items) throw cacheNotFound(name)
+      return answer(call.request, items, keyOf(call.request.cache_key))
+    })
+
+  /** A control-plane handler of the cache the request names. */
+  const onCache = <Res>(method: string, answer: (name: string) => Res) =>
+    handler<{cache_name: string}, Res>(
+      method,
+      (call) => call.request.cache_name,
+      (call) => answer(call.request.cache_name),
     )
+
+  const ttlOf = (request: {ttl_milliseconds: number}): number => {
+    if (!(request.ttl_milliseconds > 0)) throw failure(status.INVALID_ARGUMENT, 'ttl_milliseconds must be above 0')
+    return request.ttl_milliseconds
   }
 
-  const Set: Unary<InstanceType<typeof data._SetRequest>, InstanceType<typeof data._SetResponse>> = (
-    call,
-    callback,
-  ) => {
-    log('Set', cacheNameOf(call))
-    const items = itemsFor(call)
-    if (items instanceof Error) return callback(items)
-    const ttl = call.request.ttl_milliseconds
-    if (!(ttl > 0)) return callback(failure(status.INVALID_ARGUMENT, 'ttl_milliseconds must be above 0'))
-    items.set(keyOf(call.request.cache_key), {expiresAt: Date.now() + ttl, value: call.request.cache_body})
-    callback(null, new data._SetResponse())
-  }
+  const Get = onItem('Get', (_request: InstanceType<typeof data._GetRequest>, items, key) => {
+    const entry = live(items, key)
+    return entry
+      ? new data._GetResponse({cache_body: entry.value, result: data.ECacheResult.Hit})
+      : new data._GetResponse({result: data.ECacheResult.Miss})
+  })
+
+  const Set = onItem('Set', (request: InstanceType<typeof data._SetRequest>, items, key) => {
+    items.set(key, {expiresAt: Date.now() + ttlOf(request), value: request.cache_body})
+    return new data._SetResponse()
+  })
 
   // Only the condition the tool uses (absent): cache-aside readers store without overwriting a newer page.
-  const SetIf: Unary<InstanceType<typeof data._SetIfRequest>, InstanceType<typeof data._SetIfResponse>> = (
-    call,
-    callback,
-  ) => {
-    log('SetIf', cacheNameOf(call))
-    const items = itemsFor(call)
-    if (items instanceof Error) return callback(items)
-    if (!call.request.has_absent)
-      return callback(failure(status.UNIMPLEMENTED, 'the stand-in supports SetIf with the absent condition only'))
-    const ttl = call.request.ttl_milliseconds
-    if (!(ttl > 0)) return callback(failure(status.INVALID_ARGUMENT, 'ttl_milliseconds must be above 0'))
-    const key = keyOf(call.request.cache_key)
-    if (live(items, key))
-      return callback(null, new data._SetIfResponse({not_stored: new data._SetIfResponse._NotStored()}))
-    items.set(key, {expiresAt: Date.now() + ttl, value: call.request.cache_body})
-    callback(null, new data._SetIfResponse({stored: new data._SetIfResponse._Stored()}))
-  }
+  const SetIf = onItem('SetIf', (request: InstanceType<typeof data._SetIfRequest>, items, key) => {
+    if (!request.has_absent)
+      throw failure(status.UNIMPLEMENTED, 'the stand-in supports SetIf with the absent condition only')
+    const ttl = ttlOf(request)
+    if (live(items, key)) return new data._SetIfResponse({not_stored: new data._SetIfResponse._NotStored()})
+    items.set(key, {expiresAt: Date.now() + ttl, value: request.cache_body})
+    return new data._SetIfResponse({stored: new data._SetIfResponse._Stored()})
+  })
 
-  const Delete: Unary<InstanceType<typeof data._DeleteRequest>, InstanceType<typeof data._DeleteResponse>> = (
-    call,
-    callback,
-  ) => {
-    log('Delete', cacheNameOf(call))
-    const items = itemsFor(call)
-    if (items instanceof Error) return callback(items)
-    items.delete(keyOf(call.request.cache_key))
-    callback(null, new data._DeleteResponse())
-  }
+  const Delete = onItem('Delete', (_request: InstanceType<typeof data._DeleteRequest>, items, key) => {
+    items.delete(key)
+    return new data._DeleteResponse()
+  })
 
-  const CreateCache: Unary<
-    InstanceType<typeof controlPlane._CreateCacheRequest>,
-    InstanceType<typeof controlPlane._CreateCacheResponse>
-  > = (call, callback) => {
-    const name = call.request.cache_name
-    log('CreateCache', name)
-    if (!name) return callback(failure(status.INVALID_ARGUMENT, 'cache_name is empty'))
-    if (caches.has(name)) return callback(failure(status.ALREADY_EXISTS, `Cache already exists: ${name}`))
+  const CreateCache = onCache('CreateCache', (name) => {
+    if (!name) throw failure(status.INVALID_ARGUMENT, 'cache_name is empty')
+    if (caches.has(name)) throw failure(status.ALREADY_EXISTS, `Cache already exists: ${name}`)
     caches.set(name, new Map())
-    callback(null, new controlPlane._CreateCacheResponse())
-  }
+    return new controlPlane._CreateCacheResponse()
+  })
 
-  const DeleteCache: Unary<
-    InstanceType<typeof controlPlane._DeleteCacheRequest>,
-    InstanceType<typeof controlPlane._DeleteCacheResponse>
-  > = (call, callback) => {
-    const name = call.request.cache_name
-    log('DeleteCache', name)
-    if (!caches.delete(name)) return callback(failure(status.NOT_FOUND, `Cache not found: ${name}`))
-    callback(null, new controlPlane._DeleteCacheResponse())
-  }
+  const DeleteCache = onCache('DeleteCache', (name) => {
+    if (!caches.delete(name)) throw cacheNotFound(name)
+    return new controlPlane._DeleteCacheResponse()
+  })
 
-  const FlushCache: Unary<
-    InstanceType<typeof controlPlane._FlushCacheRequest>,
-    InstanceType<typeof controlPlane._FlushCacheResponse>
-  > = (call, callback) => {
-    const name = call.request.cache_name
-    log('FlushCache', name)
+  const FlushCache = onCache('FlushCache', (name) => {
     const items = caches.get(name)
-    if (!items) return callback(failure(status.NOT_FOUND, `Cache not found: ${name}`))
+    if (!items) throw cacheNotFound(name)
     items.clear()
-    callback(null, new controlPlane._FlushCacheResponse())
-  }
+    return new controlPlane._FlushCacheResponse()
+  })
 
-  const ListCaches: Unary<
-    InstanceType<typeof controlPlane._ListCachesRequest>,
-    InstanceType<typeof controlPlane._ListCachesResponse>
-  > = (_call, callback) => {
-    log('ListCaches')
-    const list = [...caches.keys()].sort().map((name) => new controlPlane._Cache({cache_name: name}))
-    callback(null, new controlPlane._ListCachesResponse({cache: list, next_token: ''}))
-  }
+  const ListCaches = handler(
+    'ListCaches',
+    () => undefined,
+    () => {
+      const list = [...caches.keys()].sort().map((name) => new controlPlane._Cache({cache_name: name}))
+      return new controlPlane._ListCachesResponse({cache: list, next_token: ''})
+    },
+  )
 
   const Ping: Unary<
     InstanceType<typeof ping.cache_client._PingRequest>,

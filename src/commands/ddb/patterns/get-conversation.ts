@@ -2,10 +2,11 @@ import {Args, Flags} from '@oclif/core'
 
 import {openPatternCache} from '../../../lib/momento/pattern-cache.js'
 import {TargetCommand} from '../../../target-command.js'
+import {readCacheFlag} from '../../../cache-flags.js'
+import {pageFlags} from '../../../page-flags.js'
 import {renderTable} from '../../../output.js'
 import {shownText} from '../../../lib/dynamodb/patterns/views.js'
 import {dynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
-import {DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE} from '../../../lib/dynamodb/patterns/input.js'
 import {getConversation, requireUuid} from '../../../lib/dynamodb/patterns/index.js'
 import {requireUserByHandle} from '../../../lib/postgres/users.js'
 
@@ -34,13 +35,8 @@ One Query on the conversation's partition, a page at a time: when more messages 
       description: 'Read as this user (a handle): refused unless they are in the conversation.',
       helpValue: 'HANDLE',
     }),
-    limit: Flags.integer({default: DEFAULT_PAGE_SIZE, description: 'Messages per page.', max: MAX_PAGE_SIZE, min: 1}),
-    cursor: Flags.string({description: 'Continue from the page that printed this cursor.'}),
-    cache: Flags.boolean({
-      allowNo: true,
-      description:
-        'Read the first page through the Momento cache (default: when MOMENTO_CACHE_NAME is set); --no-cache reads DynamoDB.',
-    }),
+    ...pageFlags('Messages per page.'),
+    cache: readCacheFlag,
   }
 
   async run() {

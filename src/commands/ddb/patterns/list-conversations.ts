@@ -1,11 +1,12 @@
-import {Args, Flags} from '@oclif/core'
+import {Args} from '@oclif/core'
 
 import {openPatternCache} from '../../../lib/momento/pattern-cache.js'
 import {TargetCommand} from '../../../target-command.js'
+import {readCacheFlag} from '../../../cache-flags.js'
+import {pageFlags} from '../../../page-flags.js'
 import {renderTable} from '../../../output.js'
 import {shownText} from '../../../lib/dynamodb/patterns/views.js'
 import {dynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
-import {DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE} from '../../../lib/dynamodb/patterns/input.js'
 import {requireUserByHandle} from '../../../lib/postgres/users.js'
 import {listConversations} from '../../../lib/dynamodb/patterns/index.js'
 
@@ -29,18 +30,8 @@ The handle is looked up in PostgreSQL (one query), then one Query reads the user
   }
 
   static override flags = {
-    limit: Flags.integer({
-      default: DEFAULT_PAGE_SIZE,
-      description: 'Conversations per page.',
-      max: MAX_PAGE_SIZE,
-      min: 1,
-    }),
-    cursor: Flags.string({description: 'Continue from the page that printed this cursor.'}),
-    cache: Flags.boolean({
-      allowNo: true,
-      description:
-        'Read the first page through the Momento cache (default: when MOMENTO_CACHE_NAME is set); --no-cache reads DynamoDB.',
-    }),
+    ...pageFlags('Conversations per page.'),
+    cache: readCacheFlag,
   }
 
   async run() {
