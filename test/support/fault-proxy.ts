@@ -9,8 +9,9 @@ import type {AddressInfo, Socket} from 'node:net'
  * - `partial`: for BatchWriteItem, forward only part of the batch and return the rest as UnprocessedItems
  * - `reset`: forward the request, then drop the connection before answering (written, but the writer cannot know)
  * - `freeze`: accept the request and never answer
+ * - `expiredIterator`: 400 ExpiredIteratorException (for GetRecords, as DynamoDB Streams answers a stale iterator)
  */
-export type Fault = 'throughput' | 'throttling' | 'error500' | 'partial' | 'reset' | 'freeze'
+export type Fault = 'throughput' | 'throttling' | 'error500' | 'partial' | 'reset' | 'freeze' | 'expiredIterator'
 
 export interface FaultProxyOptions {
   /** DynamoDB Local's endpoint, e.g. http://localhost:8000. */
@@ -27,19 +28,27 @@ export interface FaultProxyOptions {
 
 export interface FaultProxy {
   endpoint: string
-  /** Requests seen, and faults injected by kind. */
-  stats: {requests: number; faults: Partial<Record<Fault, number>>}
+  /** Requests seen (in all and by operation), and faults injected by kind. */
+  stats: {requests: number; operations: Record<string, number>; faults: Partial<Record<Fault, number>>}
   /** Changes the rates or the script for the requests to come. */
   configure(options: Pick<FaultProxyOptions, 'rates' | 'script' | 'operations'>): void
   close(): Promise<void>
 }
 
 const JSON_TYPE = 'application/x-amz-json-1.0'
-const ERRORS: Record<'throughput' | 'throttling' | 'error500', {status: number; type: string; message: string}> = {
+const ERRORS: Record<
+  'throughput' | 'throttling' | 'error500' | 'expiredIterator',
+  {status: number; type: string; message: string}
+> = {
   error500: {
     message: 'Internal server error',
     status: 500,
     type: 'com.amazonaws.dynamodb.v20120810#InternalServerError',
+  },
+  expiredIterator: {
+    message: 'Iterator expired. The iterator was created more than 15 minutes ago.',
+    status: 400,
+    type: 'com.amazonaws.dynamodb.v20120810#ExpiredIteratorException',
   },
   throttling: {
     message: 'Rate of requests exceeds the allowed throughput.',
@@ -72,7 +81,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   let {operations, rates = {}} = options
   let script = [...(options.script ?? [])]
   const next = random(options.seed ?? 1)
-  const stats: FaultProxy['stats'] = {faults: {}, requests: 0}
+  const stats: FaultProxy['stats'] = {faults: {}, operations: {}, requests: 0}
   const sockets = new Set<Socket>()
   const upstream = new http.Agent({keepAlive: true})
 
@@ -136,6 +145,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       String(req.headers['x-amz-target'] ?? '')
         .split('.')
         .pop() ?? ''
+    stats.operations[operation] = (stats.operations[operation] ?? 0) + 1
     let fault = pick(operation)
     if (fault === 'partial' && operation !== 'BatchWriteItem') fault = 'throughput'
     if (fault) stats.faults[fault] = (stats.faults[fault] ?? 0) + 1
@@ -147,7 +157,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
 
       case 'throughput':
       case 'throttling':
-      case 'error500': {
+      case 'error500':
+      case 'expiredIterator': {
         const {message, status, type} = ERRORS[fault]
         answer(
           res,

@@ -56,6 +56,8 @@ export interface ProcessStreamOptions {
   once?: boolean
   signal?: AbortSignal
   pollIntervalMs?: number
+  /** How often a caught-up processor asks whether its table was re-created or dropped (default 5000 ms). */
+  tableCheckIntervalMs?: number
   retryDelayMs?: number
   onProgress?: (progress: StreamProgress) => void
   /** Told once when the lock is being taken over by another processor and this one waits for it. */
@@ -88,6 +90,7 @@ export async function processStream(options: ProcessStreamOptions): Promise<Proc
     retries: 0,
     rowsUpdated: 0,
   }
+  let tableCheckedAt = Date.now()
   const open = async (streamArn: string) => {
     const identity = {endpoint: options.endpoint, streamArn, table: options.table}
     retireStaleCheckpoints(options.stateDir, identity)
@@ -183,30 +186,38 @@ export async function processStream(options: ProcessStreamOptions): Promise<Proc
       if (signal?.aborted) break
       // An empty page proves nothing yet: read on, without a pause, until every open shard is drained.
       if (read > 0 || (!streamGone && !reader.caughtUp)) continue
-      const latest = await currentStreamArn(options.client, options.table)
-      if (latest === undefined) {
-        checkpoints.retire()
-        throw new CruddurError(
-          'TABLE_MISSING',
-          `Table ${options.table} was deleted while its stream was being processed (its checkpoints are removed)`,
-          {hint: {step: 'recreate-table'}},
-        )
-      }
-
-      if (latest !== reader.streamArn) {
-        // The table was re-created: the old stream's records are of rows that are gone.
-        checkpoints.retire()
-        try {
-          ;({checkpoints, reader} = await open(latest))
-        } catch (error) {
-          if (error instanceof LockAborted) break
-          throw error
+      // A DescribeTable on every poll would be four a second all day: the table is asked after every few seconds,
+      // and at once when a read failed as reads of a replaced stream do.
+      const replacedSigns = reader.takeReplacedSigns()
+      const checkDue = Date.now() - tableCheckedAt >= (options.tableCheckIntervalMs ?? 5000)
+      if (streamGone || replacedSigns || checkDue || options.once) {
+        tableCheckedAt = Date.now()
+        const latest = await currentStreamArn(options.client, options.table)
+        if (latest === undefined) {
+          checkpoints.retire()
+          throw new CruddurError(
+            'TABLE_MISSING',
+            `Table ${options.table} was deleted while its stream was being processed (its checkpoints are removed)`,
+            {hint: {step: 'recreate-table'}},
+          )
         }
 
-        continue
+        if (latest !== reader.streamArn) {
+          // The table was re-created: the old stream's records are of rows that are gone.
+          checkpoints.retire()
+          try {
+            ;({checkpoints, reader} = await open(latest))
+          } catch (error) {
+            if (error instanceof LockAborted) break
+            throw error
+          }
+
+          continue
+        }
+
+        if (streamGone) throw streamGone
       }
 
-      if (streamGone) throw streamGone
       progress.caughtUp = true
       progress.lagSeconds = 0
       options.onProgress?.({...progress})

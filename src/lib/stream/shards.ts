@@ -104,6 +104,7 @@ export class StreamReader {
   /** Empty pages in a row per open shard: caught up only after EMPTY_PAGES_CAUGHT_UP of them. */
   private readonly emptyPages = new Map<string, number>()
   private firstListing = true
+  private replacedSigns = false
 
   constructor(
     private readonly streams: DynamoDBStreamsClient,
@@ -159,6 +160,16 @@ export class StreamReader {
     return read
   }
 
+  /**
+   * Whether a read met an expired iterator or trimmed data since the last call, as reads of a replaced stream
+   * may: the caller should ask at once whether its table was re-created. Asking clears it.
+   */
+  takeReplacedSigns(): boolean {
+    const seen = this.replacedSigns
+    this.replacedSigns = false
+    return seen
+  }
+
   private readonly finished = (shardId: string) => this.positions.get(shardId)?.finished === true
 
   private async list(): Promise<Shard[]> {
@@ -202,6 +213,7 @@ export class StreamReader {
       } catch (error) {
         // Iterators live 15 minutes; an idle one is simply renewed from the position.
         if ((error as Error).name !== 'ExpiredIteratorException') throw error
+        this.replacedSigns = true
         iterator = await this.iteratorFromPosition(shardId)
         continue
       }
@@ -237,7 +249,11 @@ export class StreamReader {
       return await this.iterator(shardId, 'AFTER_SEQUENCE_NUMBER', after)
     } catch (error) {
       // The checkpoint fell out of the 24-hour window: everything after it that is left starts at the horizon.
-      if ((error as Error).name === 'TrimmedDataAccessException') return this.iterator(shardId, 'TRIM_HORIZON')
+      if ((error as Error).name === 'TrimmedDataAccessException') {
+        this.replacedSigns = true
+        return this.iterator(shardId, 'TRIM_HORIZON')
+      }
+
       if ((error as Error).name === 'ValidationException')
         throw new ShardPositionError(shardId, `the shard has no sequence number ${after}`)
       throw error
