@@ -33,12 +33,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected args!: CommandArgs<T>
   protected flags!: CommandFlags<T>
   private cachedLocalStack?: LocalStackState
+  private stdoutClosed = false
 
   public override async init(): Promise<void> {
     await super.init()
-    // A reader that went away (`| head -1`) wants no more: end quietly, as other Unix tools do.
+    // A reader that went away (`| head -1`) wants no more: the command ends quietly with 0, as other Unix
+    // tools do, but through its own cleanup (clients closed, summaries on stderr), not by exiting on the spot.
     process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EPIPE') process.exit(0)
+      if (error.code === 'EPIPE') this.stdoutClosed = true
     })
     if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') chalk.level = 0
     const {args, flags} = await this.parse({
@@ -50,6 +52,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     })
     this.flags = flags as CommandFlags<T>
     this.args = args as CommandArgs<T>
+  }
+
+  /** A line of the result on stdout; once its reader went away, the command stops here and unwinds. */
+  public override log(message?: string, ...args: unknown[]): void {
+    if (this.stdoutClosed) throw new StdoutClosed()
+    super.log(message, ...args)
   }
 
   protected get debugEnabled(): boolean {
@@ -84,7 +92,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected override async catch(
     error: Error & {code?: string; exitCode?: number; oclif?: {exit?: number}},
   ): Promise<unknown> {
-    if (error.code === 'EPIPE') this.exit(0)
+    // Whatever the command met after its reader went away (a failed write, StdoutClosed) ends it with 0.
+    if (this.stdoutClosed) this.exit(0)
     // oclif's own exits (help, parse errors) keep their behaviour.
     if (error.oclif?.exit !== undefined && !(error instanceof CruddurError)) {
       if (error.oclif.exit === 0 || error.message.startsWith('EEXIT')) throw error
@@ -118,6 +127,13 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     else this.logToStderr(`${chalk.red('Error:')} ${visible(message)}`)
 
     this.exit(error.exitCode)
+  }
+}
+
+/** Thrown by `log` once stdout's reader went away, to end the command (with 0) at its next line. */
+class StdoutClosed extends Error {
+  constructor() {
+    super('stdout was closed by its reader')
   }
 }
 

@@ -291,6 +291,23 @@ describe('robustness: the exit-code contract, masking and terminal safety', () =
       expect(result.stderr).to.not.include('Error')
     })
 
+    it("ddb scan --output ndjson --consumed-capacity | head -1 still runs the command's cleanup", async () => {
+      const result = await firstLineThenClose([
+        'ddb',
+        'scan',
+        '--table',
+        table,
+        '--output',
+        'ndjson',
+        '--consumed-capacity',
+      ])
+      expect(result.code, result.stderr).to.equal(0)
+      expect(JSON.parse(result.line)).to.have.property('pk')
+      // Printed by the command's finally, where its clients are closed: a process.exit on EPIPE skipped it.
+      expect(result.stderr).to.include('consumed capacity (total: read')
+      expect(result.stderr).to.not.include('Error')
+    })
+
     it('ddb stream tail --json | head -1', async () => {
       const result = await firstLineThenClose(['ddb', 'stream', 'tail', '--table', table, '--from', 'start', '--json'])
       expect(result.code, result.stderr).to.equal(0)

@@ -1,10 +1,10 @@
 import {Flags} from '@oclif/core'
 import chalk from 'chalk'
-import {once} from 'node:events'
 
 import {TargetCommand} from '../../target-command.js'
 import {ITEM_FILTER_HELP, itemFilterFlags, resolveItemFilters} from '../../item-filter-flags.js'
 import {dynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
+import {writeWithBackpressure} from '../../lib/backpressure.js'
 import {ProgressBar} from '../../lib/progress.js'
 import {visible} from '../../lib/terminal-text.js'
 import {scanItems} from '../../lib/dynamodb/scan.js'
@@ -62,7 +62,7 @@ ${ITEM_FILTER_HELP}`
       if (json) items.push(item)
       // Wait for a slow reader (a pipe) instead of buffering the table in memory.
       else if (this.flags.output === 'ndjson') {
-        if (!process.stdout.write(JSON.stringify(item) + '\n')) await once(process.stdout, 'drain')
+        await writeWithBackpressure(process.stdout, JSON.stringify(item) + '\n')
       } else {
         if (count === 1) header()
         const [pk, sk, handle, message] = COLUMNS.map((column) => visible(String(item[column] ?? '')))

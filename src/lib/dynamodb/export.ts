@@ -1,6 +1,6 @@
-import {once} from 'node:events'
 import type {Writable} from 'node:stream'
 
+import {writeWithBackpressure} from '../backpressure.js'
 import {anonymizeItem} from './anonymize.js'
 import {readRawItems, type ScanOptions} from './scan.js'
 import {formatItem, type ItemFormat} from './typed-json.js'
@@ -39,12 +39,12 @@ export async function exportItems(
     items++
     options.onItem?.()
     if (options.sorted) sorted.push({line, pk: item.pk?.S ?? '', sk: item.sk?.S ?? ''})
-    else await write(out, line)
+    else await writeWithBackpressure(out, line)
   }
 
   if (options.sorted) {
     sorted.sort((a, b) => compare(a.pk, b.pk) || compare(a.sk, b.sk))
-    for (const {line} of sorted) await write(out, line)
+    for (const {line} of sorted) await writeWithBackpressure(out, line)
   }
 
   const seconds = (Date.now() - started) / 1000
@@ -52,7 +52,3 @@ export async function exportItems(
 }
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
-
-async function write(out: Writable, line: string): Promise<void> {
-  if (!out.write(line)) await once(out, 'drain')
-}

@@ -1,11 +1,11 @@
 import {Flags} from '@oclif/core'
 import chalk from 'chalk'
-import {once} from 'node:events'
 
 import {TargetCommand} from '../../../target-command.js'
 import {dynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
 import {abortOnSignals} from '../../../lib/interrupt.js'
 import type {StreamRecord} from '../../../lib/stream/records.js'
+import {writeWithBackpressure} from '../../../lib/backpressure.js'
 import {visible} from '../../../lib/terminal-text.js'
 import {isConversationRow, isMessageItem} from '../../../lib/dynamodb/items.js'
 
@@ -57,7 +57,7 @@ Starts at the end of the stream (--from now) and prints new records until Ctrl-C
         async onRecord(record) {
           const line = json ? JSON.stringify(record) : describeRecord(record)
           // Respect a slow reader instead of buffering the stream in memory.
-          if (!process.stdout.write(line + '\n')) await once(process.stdout, 'drain')
+          await writeWithBackpressure(process.stdout, line + '\n')
         },
         pollIntervalMs: this.flags['poll-interval'],
         signal: interrupt.signal,
