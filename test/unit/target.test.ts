@@ -183,8 +183,22 @@ describe('target resolution', () => {
       )
       const momento = resolveMomentoTarget({}, {}, {})
       expect(describeEndpoint(momento)).to.equal('local momento localhost:9230')
-      expect(describeMomentoTarget(momento)).to.equal('local momento localhost:9230 · cache cruddur')
+      expect(describeMomentoTarget(momento)).to.equal('local momento localhost:9230 · cache cruddur (from default)')
       expect(describeEndpoint(resolveMomentoTarget({prod: true}, {}, {}))).to.equal('prod Momento')
+    })
+
+    it('the Momento target line says where the cache came from, as the other targets do', () => {
+      const line = (flags: Parameters<typeof resolveMomentoTarget>[0], env = {}, local: LocalStackState = {}) =>
+        describeMomentoTarget(resolveMomentoTarget(flags, env, local))
+      expect(line({'momento-endpoint': 'localhost:9400', cache: 'c'})).to.equal(
+        'local momento localhost:9400 · cache c (from --momento-endpoint)',
+      )
+      expect(line({}, {MOMENTO_LOCAL_ENDPOINT: 'localhost:9500'})).to.equal(
+        'local momento localhost:9500 · cache cruddur (from MOMENTO_LOCAL_ENDPOINT)',
+      )
+      const running = {momento: {endpoint: '127.0.0.1:9231', log: '', pid: 3, port: 9231}} as LocalStackState
+      expect(line({}, {}, running)).to.equal('local momento 127.0.0.1:9231 · cache cruddur (from local stack)')
+      expect(line({prod: true}, {MOMENTO_CACHE_NAME: 'cruddur'})).to.equal('prod Momento · cache cruddur (from --prod)')
     })
   })
 })

@@ -1,7 +1,7 @@
 import {CruddurError} from '../errors.js'
 import {maskUrl} from '../mask.js'
 import type {LocalStackState} from '../stack-state.js'
-import {describeEndpoint, firstLocal, type TargetSource} from './shared.js'
+import {describeEndpoint, firstLocal, type TargetSource, targetOrigin} from './shared.js'
 
 export const DEFAULT_CACHE_NAME = 'cruddur'
 export const DEFAULT_TTL_SECONDS = 600
@@ -97,9 +97,10 @@ export function resolveMomentoTarget(
   return {cacheName, endpoint: checkEndpoint(value), kind: 'local', source, ttlSeconds}
 }
 
-/** One line naming where the cache is, e.g. `local momento 127.0.0.1:9230 · cache cruddur`. */
+/** One line naming where the cache is and whence: `local momento 127.0.0.1:9230 · cache cruddur (from local stack)`. */
 export function describeMomentoTarget(target: MomentoTarget): string {
-  return `${describeEndpoint(target)} · cache ${target.cacheName}`
+  const origin = targetOrigin(target.source, '--momento-endpoint', 'MOMENTO_LOCAL_ENDPOINT')
+  return `${describeEndpoint(target)} · cache ${target.cacheName} ${origin}`
 }
 
 /** The target as `--json` shows it: no key. */
