@@ -1,5 +1,6 @@
 // V8's code cache for the bundled CLI (dist/cli, CommonJS), on Node 20. Node 20 compiles every file from source
-// at each start (module.enableCompileCache only arrives in Node 22, and is used there instead); keeping the compiled code, including what got
+// at each start (module.enableCompileCache only arrives in Node 22, and is used there instead); keeping the compiled
+// code, including what got
 // compiled lazily during a run, takes most of the compile time off the next start. bin/run.js installs it
 // before loading the bundle. A cache serves only the source it was made from (by hash), and V8 rejects one
 // made by another version or flags; the file is then compiled from source as usual and the cache rewritten.

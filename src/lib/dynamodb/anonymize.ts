@@ -23,7 +23,9 @@ export const ANONYMIZED_ATTRIBUTES = ['message', 'user_display_name'] as const
 
 const SYLLABLES = ['ka', 'lo', 'mi', 'nu', 'pe', 'ra', 'so', 'ti', 'vu', 'ze', 'bo', 'da', 'fe', 'gu', 'hi', 'jo']
 
-/** A stream of pseudo-words, deterministic for a seed, not words of any language (so no source text is met by chance). */
+/**
+ * A stream of pseudo-words, deterministic for a seed, not words of any language (so no source text is met by chance).
+ */
 function* words(seed: string): Generator<string> {
   for (let block = 0; ; block++) {
     const digest = createHash('sha256').update(`${seed}:${block}`).digest()

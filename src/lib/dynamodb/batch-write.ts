@@ -12,7 +12,10 @@ export interface BatchWriteOptions {
   concurrency?: number
   /** Called with the number of items just confirmed written. */
   onWritten?: (count: number) => void
-  /** How long to keep retrying throttling, 500s, dropped connections and unprocessed items (default: CRUDDUR_RETRY_TIMEOUT). */
+  /**
+   * How long to keep retrying throttling, 500s, dropped connections and unprocessed items (default:
+   * CRUDDUR_RETRY_TIMEOUT).
+   */
   retryMs?: number
   /** Items written before this call, for the message when it gives up (seeding counts a whole run). */
   writtenBefore?: number

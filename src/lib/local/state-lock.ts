@@ -63,7 +63,10 @@ export async function withStateLock<T>(
   }
 }
 
-/** The pid holding the lock, 'stale' when that process is gone (or is another program), 'unknown' while it is being written. */
+/**
+ * The pid holding the lock, 'stale' when that process is gone (or is another program), 'unknown' while it is being
+ * written.
+ */
 function lockHolder(lock: string): number | 'stale' | 'unknown' {
   let text: string
   try {

@@ -179,9 +179,9 @@ export class CheckpointStore {
   }
 
   /**
-   * Removes a lock left by a dead process: 'done', or the pid of the process taking it over now. Takeovers go one at a time (through a
-   * second lock file), and the lock is removed only if it is still the dead one's: two processors finding the
-   * same stale lock would otherwise let the slower one delete the lock the faster one had just taken.
+   * Removes a lock left by a dead process: 'done', or the pid of the process taking it over now. Takeovers go one at a
+   * time (through a second lock file), and the lock is removed only if it is still the dead one's: two processors
+   * finding the same stale lock would otherwise let the slower one delete the lock the faster one had just taken.
    */
   private removeStaleLock(stalePid: number): 'done' | number | undefined {
     const takeover = `${this.lockFile}.takeover`

@@ -52,7 +52,10 @@ export interface ProcessStreamOptions {
   batchSize?: number
   /** Retries of a failing record before it is given up (as the mapping's MaximumRetryAttempts). */
   maxRetries?: number
-  /** Drain what the stream holds when it starts (every open shard read to its end), then return; otherwise poll until `signal` aborts. */
+  /**
+   * Drain what the stream holds when it starts (every open shard read to its end), then return; otherwise poll until
+   * `signal` aborts.
+   */
   once?: boolean
   signal?: AbortSignal
   pollIntervalMs?: number

@@ -70,7 +70,10 @@ export function resolveDynamoDbTarget(
   }
 }
 
-/** One line naming where a command works, e.g. `local http://127.0.0.1:8000 · table cruddur-messages (from local stack)`. */
+/**
+ * One line naming where a command works, e.g. `local http://127.0.0.1:8000 · table cruddur-messages (from local
+ * stack)`.
+ */
 export function describeDynamoDbTarget(target: DynamoDbTarget): string {
   return `${describeEndpoint(target)} · table ${target.table} ${targetOrigin(target.source, '--endpoint', 'AWS_ENDPOINT_URL_DYNAMODB')}`
 }

@@ -93,13 +93,18 @@ export function prodRegion(flags: TargetFlags, env: NodeJS.ProcessEnv): string {
   return region
 }
 
-/** Where a target came from, as the target line says it: which flag, which variable, the local stack, or the default. */
+/**
+ * Where a target came from, as the target line says it: which flag, which variable, the local stack, or the default.
+ */
 export function targetOrigin(source: TargetSource, flag: string, envName: string): string {
   const origins = {default: 'default', env: envName, flag, 'local-stack': 'local stack', prod: '--prod'}
   return `(from ${origins[source]})`
 }
 
-/** What describeEndpoint reads of any target: a URL (PostgreSQL), an endpoint, or an AWS region; a cache name marks Momento. */
+/**
+ * What describeEndpoint reads of any target: a URL (PostgreSQL), an endpoint, or an AWS region; a cache name marks
+ * Momento.
+ */
 export interface Located {
   kind: 'local' | 'prod'
   endpoint?: string

@@ -282,7 +282,9 @@ export async function diagnose(table: MessagesTable, options: DiagnoseOptions = 
   return diagnosis
 }
 
-/** --deep: every message's key, and the conversations that have messages but no rows. Flat: nothing per message is kept. */
+/**
+ * --deep: every message's key, and the conversations that have messages but no rows. Flat: nothing per message is kept.
+ */
 async function scanMessages(
   table: MessagesTable,
   groups: Map<string, unknown>,

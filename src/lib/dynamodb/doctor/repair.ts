@@ -140,7 +140,9 @@ function rowAt(messageGroupUuid: string, owner: string, other: Participant, newe
   }
 }
 
-/** Creates a participant's missing row (only if its key is free: an owner's other conversations are never overwritten). */
+/**
+ * Creates a participant's missing row (only if its key is free: an owner's other conversations are never overwritten).
+ */
 async function createRow(table: MessagesTable, row: Item): Promise<void> {
   for (let sk = row.sk; ; sk = formatKeyTime(keyMicros(sk) + 1n)) {
     try {

@@ -14,10 +14,10 @@ export interface ConversationPage {
 }
 
 /**
- * Pattern A: one page of a conversation's messages, newest first. One Query on the base table
- * (`pk = MSG#<group>`, descending sk), no time filter: every message of every year is reachable by paging.
- * With `asUser` (a user uuid, or the user with their handle for the error message) it reads on that user's behalf and refuses a conversation they are not in;
- * without, it reads as an operator. With a cache on the table, the first page is read cache-aside, under the
+ * Pattern A: one page of a conversation's messages, newest first. One Query on the base table (`pk = MSG#<group>`,
+ * descending sk), no time filter: every message of every year is reachable by paging. With `asUser` (a user uuid, or
+ * the user with their handle for the error message) it reads on that user's behalf and refuses a conversation they are
+ * not in; without, it reads as an operator. With a cache on the table, the first page is read cache-aside, under the
  * reader's own key (a hit needs no membership check: the entry exists only once the reader passed it).
  */
 export async function getConversation(

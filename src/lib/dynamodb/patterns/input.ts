@@ -34,7 +34,9 @@ export function requireMessageText(text: string): string {
   return text
 }
 
-/** A message goes to someone else: the same user (by uuid when both are known, else by handle, in any case) is refused. */
+/**
+ * A message goes to someone else: the same user (by uuid when both are known, else by handle, in any case) is refused.
+ */
 export function requireOtherRecipient(
   sender: {handle: string; uuid?: string},
   recipient: {handle: string; uuid?: string},
