@@ -14,7 +14,8 @@ export abstract class CognitoCommand<T extends typeof Command> extends TargetCom
     ...TargetCommand.baseFlags,
     'cognito-endpoint': Flags.string({
       description:
-        'Cognito endpoint URL (default: AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER, the running local stack, http://localhost:9229).',
+        'Cognito endpoint URL (default: AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER, the running ' +
+        'local stack, http://localhost:9229).',
       helpGroup: 'TARGET',
     }),
   }

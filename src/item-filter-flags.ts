@@ -14,19 +14,26 @@ export const itemFilterFlags = {
   })(),
   user: Flags.string({
     description:
-      "One user's items: their conversation rows, the messages they sent and the markers of their conversations. A uuid, or a handle (looked up in PostgreSQL).",
+      "One user's items: their conversation rows, the messages they sent and the markers of " +
+      'their conversations. A uuid, or a handle (looked up in PostgreSQL).',
   }),
   group: Flags.string({
     description: "One conversation's items: its messages, its two rows and its marker (read with Queries, not a Scan).",
   }),
   since: Flags.string({
     description:
-      'Items at or after this time (ISO-8601 or a date, UTC unless an offset is given): sort-key time, or created_at for markers.',
+      'Items at or after this time (ISO-8601 or a date, UTC unless an offset is given): sort-key ' +
+      'time, or created_at for markers.',
   }),
   until: Flags.string({description: 'Items at or before this time (as --since).'}),
 }
 
-export const ITEM_FILTER_HELP = `--user and --type are FilterExpressions (DynamoDB still reads, and charges for, the whole table; less crosses the wire); --group reads with Queries. Sort keys hold times in several forms that do not compare as strings, so --since/--until are sent as a range widened by 14 hours and applied exactly here, on each item's instant.`
+export const ITEM_FILTER_HELP =
+  `--user and --type are FilterExpressions (DynamoDB still ` +
+  `reads, and charges for, the whole table; less crosses the wire); --group reads with ` +
+  `Queries. Sort keys hold times in several forms that do not compare as strings, so ` +
+  `--since/--until are sent as a range widened by 14 hours and applied exactly here, on each ` +
+  `item's instant.`
 
 /** The flags' values resolved and checked; a handle is looked up in PostgreSQL (only then is it connected). */
 export async function resolveItemFilters(

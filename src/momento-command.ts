@@ -21,7 +21,8 @@ export abstract class MomentoCommand<T extends typeof Command> extends TargetCom
     }),
     'momento-endpoint': Flags.string({
       description:
-        'host:port of a local Momento stand-in (default: MOMENTO_LOCAL_ENDPOINT, the running local stack, localhost:9230). --prod uses Momento with MOMENTO_API_KEY.',
+        'host:port of a local Momento stand-in (default: MOMENTO_LOCAL_ENDPOINT, the running local ' +
+        'stack, localhost:9230). --prod uses Momento with MOMENTO_API_KEY.',
       helpGroup: 'MOMENTO',
     }),
   }

@@ -41,7 +41,8 @@ export abstract class TargetCommand<T extends typeof Command> extends BaseComman
     }),
     region: Flags.string({
       description:
-        'AWS region. With --prod: else AWS_REGION, AWS_DEFAULT_REGION, then the region of the profile (never guessed). Locally: us-east-1.',
+        'AWS region. With --prod: else AWS_REGION, AWS_DEFAULT_REGION, then the region of the ' +
+        'profile (never guessed). Locally: us-east-1.',
       helpGroup: 'TARGET',
     }),
     profile: Flags.string({description: 'AWS profile for --prod.', helpGroup: 'TARGET'}),
@@ -57,7 +58,8 @@ export abstract class TargetCommand<T extends typeof Command> extends BaseComman
     }),
     'consumed-capacity': Flags.boolean({
       description:
-        'Ask DynamoDB what each request consumed and print the read and write units per table and index at the end (stderr; consumedCapacity in --json).',
+        'Ask DynamoDB what each request consumed and print the read and write units per table and ' +
+        'index at the end (stderr; consumedCapacity in --json).',
       helpGroup: 'TARGET',
     }),
   }
@@ -166,7 +168,8 @@ export abstract class TargetCommand<T extends typeof Command> extends BaseComman
       `${onProd ? chalk.red.bold('Production:') : chalk.yellow.bold('Confirm:')} ${visible(action)}?`,
       {
         notConfirmed: `Not confirmed, nothing was changed: answer "yes" (or pass --yes) to ${action}.`,
-        noTerminal: `Refusing to ${action}${onProd ? ' on production' : ''} without confirmation: pass --yes to confirm.`,
+        noTerminal:
+          `Refusing to ${action}${onProd ? ' on production' : ''} without confirmation: ` + `pass --yes to confirm.`,
       },
     )
     this.confirmed = true

@@ -144,7 +144,8 @@ function wrongService(err: ErrorLike, service: string, where: string, flag: stri
   if (code.startsWith('HPE_')) {
     return new CruddurError(
       'UNREACHABLE',
-      `What answers at ${where} does not speak HTTP/1.1 (${code}: a gRPC port, like the Momento stand-in's?): point ${flag} at ${service}.`,
+      `What answers at ${where} does not speak HTTP/1.1 (${code}: a gRPC port, like the Momento ` +
+        `stand-in's?): point ${flag} at ${service}.`,
       {cause: err},
     )
   }
@@ -152,7 +153,9 @@ function wrongService(err: ErrorLike, service: string, where: string, flag: stri
   if (code === 'EPROTO' || code.startsWith('ERR_SSL_')) {
     return new CruddurError(
       'INVALID_INPUT',
-      `TLS failed at ${where} (${/wrong version number/.test(message) ? 'the server speaks plain HTTP' : code}): use http:// in ${flag}, or the server's https port.`,
+      `TLS failed at ${where} ` +
+        `(${/wrong version number/.test(message) ? 'the server speaks plain HTTP' : code}): use ` +
+        `http:// in ${flag}, or the server's https port.`,
       {cause: err},
     )
   }
@@ -164,7 +167,8 @@ function wrongService(err: ErrorLike, service: string, where: string, flag: stri
   ) {
     return new CruddurError(
       'UNREACHABLE',
-      `Something other than ${service} answers at ${where}${status ? ` (HTTP ${status})` : ''}: point ${flag} at ${service}.`,
+      `Something other than ${service} answers at ${where}${status ? ` (HTTP ${status})` : ''}: ` +
+        `point ${flag} at ${service}.`,
       {cause: err},
     )
   }
@@ -274,7 +278,8 @@ export function translateError(error: unknown, context: ErrorContext): CruddurEr
   if (err.name && AWS_THROTTLE_ERRORS.has(err.name)) {
     return new CruddurError(
       'THROTTLED',
-      `DynamoDB is throttling requests (${err.name}) even after retries: try again later, or raise the table's capacity.`,
+      `DynamoDB is throttling requests (${err.name}) even after retries: try again later, or ` +
+        `raise the table's capacity.`,
       {cause: error},
     )
   }

@@ -32,7 +32,9 @@ const hook: Hook<'command_not_found'> = async function ({argv = [], config, id})
   if (known) {
     const extra = words.slice(known.split(':').length)
     const command = `${bin} ${toConfiguredId(known, config)}`
-    message = `Unexpected argument${extra.length === 1 ? '' : 's'}: ${extra.join(' ')}: \`${command}\` takes none. See \`${command} --help\`.`
+    message =
+      `Unexpected argument${extra.length === 1 ? '' : 's'}: ${extra.join(' ')}: ` +
+      `\`${command}\` takes none. See \`${command} --help\`.`
   } else {
     const typed = toConfiguredId(id, config)
     const closest = config.commandIDs

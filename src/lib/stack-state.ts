@@ -62,7 +62,8 @@ export const SERVICE_LABELS: Record<ServiceName, string> = {
 export const LOCAL_PASSWORD = 'password'
 
 const UNREADABLE_FIX =
-  'stop what it started by hand if anything still runs (see its pids), delete the file, then run `cruddur local start`; or pass --endpoint/--database-url'
+  'stop what it started by hand if anything still runs (see its pids), delete the file, then ' +
+  'run `cruddur local start`; or pass --endpoint/--database-url'
 
 function unreadable(file: string, reason: string): CruddurError {
   return new CruddurError(
@@ -186,7 +187,10 @@ export function localStackView(stateDir: string, options: {explicit: boolean}): 
   }
 
   function recordedService(service: ServiceName, state: LocalStackState) {
-    const fix = `run \`cruddur local start${options.explicit ? ` --state-dir ${stateDir}` : ''}\`, or pass ${TARGET_FLAG[service]}`
+    const fix =
+      `run \`cruddur local ` +
+      `start${options.explicit ? ` --state-dir ${stateDir}` : ''}\`, or pass ` +
+      `${TARGET_FLAG[service]}`
     const record = state[service]
     if (!record) {
       if (!options.explicit) return undefined

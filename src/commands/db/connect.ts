@@ -35,7 +35,8 @@ The password is handed to psql through PGPASSWORD, never on its command line.`
           error.code === 'ENOENT'
             ? new CruddurError(
                 'MISSING_TOOL',
-                'psql is not installed: install the PostgreSQL client (e.g. `apt-get install postgresql-client`), then retry.',
+                'psql is not installed: install the PostgreSQL client (e.g. `apt-get install ' +
+                  'postgresql-client`), then retry.',
               )
             : error,
         ),

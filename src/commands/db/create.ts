@@ -3,9 +3,11 @@ import {describePostgresTarget, postgresTargetJson} from '../../lib/targets/post
 import {createDatabase, databaseName, withMaintenancePool} from '../../lib/postgres/database.js'
 
 export default class DbCreate extends TargetCommand<typeof DbCreate> {
-  static override description = `Create the PostgreSQL database the target URL names (cruddur by default).
+  static override description =
+    `Create the PostgreSQL database the target URL names (cruddur by default).
 
-Connects to the server's postgres maintenance database with the same login. A database that exists already is left alone.`
+Connects to the server's postgres maintenance database with the same login. A database ` +
+    `that exists already is left alone.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',

@@ -13,9 +13,13 @@ import {
 } from '../../lib/postgres/database.js'
 
 export default class DbDrop extends TargetCommand<typeof DbDrop> {
-  static override description = `Drop the PostgreSQL database the target URL names (cruddur by default), with all its data.
+  static override description =
+    `Drop the PostgreSQL database the target URL names (cruddur ` +
+    `by default), with all its data.
 
-On --prod it asks first (--yes without a terminal). Locally it asks only when other sessions are connected: it lists them, and with your yes (or --yes) disconnects them and drops the database anyway. A missing database is not an error.`
+On --prod it asks first (--yes without a terminal). Locally it asks only when other ` +
+    `sessions are connected: it lists them, and with your yes (or --yes) disconnects them and ` +
+    `drops the database anyway. A missing database is not an error.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -51,7 +55,10 @@ On --prod it asks first (--yes without a terminal). Locally it asks only when ot
     )
     if (confirmed) return
     const pids = sessions.map((s) => s.pid).join(', ')
-    const refusal = `${count} (pid ${pids}) ${sessions.length === 1 ? 'is' : 'are'} connected to ${name}, so nothing was dropped: close ${sessions.length === 1 ? 'it' : 'them'}, or pass --yes to disconnect ${sessions.length === 1 ? 'it' : 'them'} and drop anyway.`
+    const refusal =
+      `${count} (pid ${pids}) ${sessions.length === 1 ? 'is' : 'are'} connected ` +
+      `to ${name}, so nothing was dropped: close ${sessions.length === 1 ? 'it' : 'them'}, or ` +
+      `pass --yes to disconnect ${sessions.length === 1 ? 'it' : 'them'} and drop anyway.`
     await this.confirm(`${chalk.yellow('Disconnect them and drop')} ${name}?`, {
       notConfirmed: refusal,
       noTerminal: refusal,

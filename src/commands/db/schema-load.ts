@@ -3,9 +3,11 @@ import {postgresTargetJson} from '../../lib/targets/postgres.js'
 import {loadSchema} from '../../lib/postgres/schema.js'
 
 export default class DbSchemaLoad extends TargetCommand<typeof DbSchemaLoad> {
-  static override description = `Load the users schema (users, activities) into the PostgreSQL database.
+  static override description =
+    `Load the users schema (users, activities) into the PostgreSQL database.
 
-The schema is versioned: each run applies only the migrations the database does not have yet, so running it twice is safe and later versions migrate forward without dropping data.`
+The schema is versioned: each run applies only the migrations the database does not have ` +
+    `yet, so running it twice is safe and later versions migrate forward without dropping data.`
 
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --prod']
 

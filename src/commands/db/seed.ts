@@ -10,17 +10,25 @@ export const seedFlags = {
   seed: Flags.integer({
     default: 1,
     description:
-      'Seed for the generated users: the same seed makes the same users, so a rerun adds nothing; another seed, other users.',
+      'Seed for the generated users: the same seed makes the same users, so a rerun adds ' +
+      'nothing; another seed, other users.',
   }),
 }
 
 export const describeSeed = (result: SeedResult) =>
-  `Added ${result.inserted.length} user${result.inserted.length === 1 ? '' : 's'}${result.skipped ? ` (${result.skipped} there already)` : ''}; ${result.total} in all.`
+  `Added ${result.inserted.length} ` +
+  `user${result.inserted.length === 1 ? '' : 's'}${result.skipped ? ` (${result.skipped} there already)` : ''}; ` +
+  `${result.total} in all.`
 
 export default class DbSeed extends TargetCommand<typeof DbSeed> {
-  static override description = `Add Cruddur's seed users — Andrew Brown @andrewbrown, Andrew Bayko @bayko, Londo Mollari @londo — with cognito_user_id unset, and optionally generated ones.
+  static override description =
+    `Add Cruddur's seed users — Andrew Brown @andrewbrown, ` +
+    `Andrew Bayko @bayko, Londo Mollari @londo — with cognito_user_id unset, and optionally ` +
+    `generated ones.
 
-Users already there (same handle in any case, or same email) are skipped, so running it again adds nothing. Generated users come from --seed (default 1): the same seed makes the same users, another seed makes new ones.`
+Users already there (same handle in any case, or same email) are skipped, so running it ` +
+    `again adds nothing. Generated users come from --seed (default 1): the same seed makes the ` +
+    `same users, another seed makes new ones.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',

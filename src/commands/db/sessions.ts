@@ -5,7 +5,8 @@ import {databaseName, listSessions} from '../../lib/postgres/database.js'
 
 export default class DbSessions extends TargetCommand<typeof DbSessions> {
   static override description =
-    'List the open connections to the PostgreSQL database (other than this one): pid, user, client, application, state and when the current query started.'
+    'List the open connections to the PostgreSQL database (other than this one): pid, user, ' +
+    'client, application, state and when the current query started.'
 
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
 

@@ -7,7 +7,8 @@ import {seedUsers} from '../../lib/postgres/seed.js'
 
 export default class DbSetup extends TargetCommand<typeof DbSetup> {
   static override description =
-    'Create the PostgreSQL database if it is missing, load the schema and add the seed users: `db create`, `db schema-load` and `db seed` in one. Safe to run again.'
+    'Create the PostgreSQL database if it is missing, load the schema and add the seed users: ' +
+    '`db create`, `db schema-load` and `db seed` in one. Safe to run again.'
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',

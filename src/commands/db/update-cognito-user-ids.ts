@@ -8,9 +8,16 @@ import {type CognitoLinkReport, updateCognitoUserIds} from '../../lib/postgres/c
 import {listCognitoUsers} from '../../lib/cognito/users.js'
 
 export default class DbUpdateCognitoUserIds extends CognitoCommand<typeof DbUpdateCognitoUserIds> {
-  static override description = `Copy each Cognito user's sub into users.cognito_user_id, matching the user's preferred_username to users.handle.
+  static override description =
+    `Copy each Cognito user's sub into users.cognito_user_id, ` +
+    `matching the user's preferred_username to users.handle.
 
-Handles are unique whatever their case, so the match ignores case; it is otherwise literal. Every user of the pool is read (following ListUsers pagination), and all updates happen in one transaction: if one fails (a sub another user already holds), nothing is changed. The report lists users updated, already correct, Cognito users whose preferred_username matches no handle, and PostgreSQL users with no Cognito user (left as they are). Running it again changes nothing. --dry-run runs the same transaction and rolls it back.
+Handles are unique whatever their case, so the match ignores case; it is otherwise ` +
+    `literal. Every user of the pool is read (following ListUsers pagination), and all updates ` +
+    `happen in one transaction: if one fails (a sub another user already holds), nothing is ` +
+    `changed. The report lists users updated, already correct, Cognito users whose ` +
+    `preferred_username matches no handle, and PostgreSQL users with no Cognito user (left as ` +
+    `they are). Running it again changes nothing. --dry-run runs the same transaction and rolls it back.
 
 The pool is --user-pool-id, else AWS_COGNITO_USER_POOL_ID, else the local stack's pool.`
 
@@ -64,7 +71,10 @@ The pool is --user-pool-id, else AWS_COGNITO_USER_POOL_ID, else the local stack'
     ]
     if (rows.length > 0) this.log(renderTable(['result', 'handle', 'cognito user id (sub)'], rows))
     this.log(
-      `${report.updated.length} ${updated}, ${report.alreadyCorrect.length} already correct, ${report.cognitoUsersWithoutHandle.length} Cognito users without a matching handle, ${report.postgresUsersWithoutCognitoUser.length} PostgreSQL users without a Cognito user.${report.dryRun ? ' Dry run: nothing was written.' : ''}`,
+      `${report.updated.length} ${updated}, ${report.alreadyCorrect.length} already correct, ` +
+        `${report.cognitoUsersWithoutHandle.length} Cognito users without a matching handle, ` +
+        `${report.postgresUsersWithoutCognitoUser.length} PostgreSQL users without a Cognito ` +
+        `user.${report.dryRun ? ' Dry run: nothing was written.' : ''}`,
     )
   }
 }

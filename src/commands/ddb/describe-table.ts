@@ -5,7 +5,8 @@ import {describeTable, summarizeTable} from '../../lib/dynamodb/table-admin.js'
 
 export default class DescribeTable extends TargetCommand<typeof DescribeTable> {
   static override description =
-    'Show a table: status, keys, indexes, stream, billing, item count and size. --json gives the full DescribeTable description.'
+    'Show a table: status, keys, indexes, stream, billing, item count and size. --json gives ' +
+    'the full DescribeTable description.'
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',

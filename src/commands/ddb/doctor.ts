@@ -36,14 +36,21 @@ export interface DoctorResult {
 }
 
 export default class Doctor extends TargetCommand<typeof Doctor> {
-  static override description = `Check a whole table's health, and with --fix repair it: its shape, its conversations, and (--deep) every key.
+  static override description =
+    `Check a whole table's health, and with --fix repair it: its ` +
+    `shape, its conversations, and (--deep) every key.
 
 Shape: keys pk/sk, the index message-group-sk-index (projection ALL), a NEW_IMAGE stream, ACTIVE.
-Conversations: exactly one row per participant, each at the newest message (text, time, last_message_sk) in the canonical key layout; rows of conversations without messages; pairs with several conversations (the Cruddur app's random ids).
---deep also scans the table: message keys not in the canonical UTC form (offsets, naive times, the earlier "#<uuid>" suffix) and messages without rows.
+Conversations: exactly one row per participant, each at the newest message (text, time, ` +
+    `last_message_sk) in the canonical key layout; rows of conversations without messages; ` +
+    `pairs with several conversations (the Cruddur app's random ids).
+--deep also scans the table: message keys not in the canonical UTC form (offsets, naive ` +
+    `times, the earlier "#<uuid>" suffix) and messages without rows.
 
 Exits 0 when healthy and 10 when anything is found (with --fix: anything left unrepaired), so CI can gate on it.
---fix changes each item only if it is still as read, so it is safe beside the app and resumable: run it again after an interruption. On --prod it prints the plan and asks first; --dry-run prints the plan and changes nothing.`
+--fix changes each item only if it is still as read, so it is safe beside the app and ` +
+    `resumable: run it again after an interruption. On --prod it prints the plan and asks ` +
+    `first; --dry-run prints the plan and changes nothing.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -78,9 +85,11 @@ Exits 0 when healthy and 10 when anything is found (with --fix: anything left un
         .filter(([, count]) => count > 0)
         .map(([kind, count]) => `${count} ${kind}`)
         .join(', ')
-      this.info(
-        `Plan: repair ${plan}${this.flags['merge-conversations'] ? '' : counts['split-pair'] > 0 ? ' (split pairs only reported: add --merge-conversations)' : ''}.`,
-      )
+      const splitPairsNote =
+        this.flags['merge-conversations'] || counts['split-pair'] === 0
+          ? ''
+          : ' (split pairs only reported: add --merge-conversations)'
+      this.info(`Plan: repair ${plan}${splitPairsNote}.`)
       if (!this.flags['dry-run']) {
         await this.confirmProd(`repair table ${target.table} (${plan})`, target)
         shapeChanges = await repair(table, diagnosis, {
@@ -98,7 +107,8 @@ Exits 0 when healthy and 10 when anything is found (with --fix: anything left un
         unrepaired === 0
           ? chalk.green(`Repaired all ${diagnosis.findings.length} findings.`)
           : chalk.yellow(
-              `Repaired ${diagnosis.findings.length - unrepaired} of ${diagnosis.findings.length} findings; ${unrepaired} left (listed in --json).`,
+              `Repaired ${diagnosis.findings.length - unrepaired} of ${diagnosis.findings.length} ` +
+                `findings; ${unrepaired} left (listed in --json).`,
             ),
       )
     }

@@ -10,15 +10,24 @@ import {dynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
 import {exportItems} from '../../lib/dynamodb/export.js'
 
 export default class Export extends TargetCommand<typeof Export> {
-  static override description = `Write the table's items to a file or stdout, one item per line, as they are read.
+  static override description =
+    `Write the table's items to a file or stdout, one item per line, as they are read.
 
-Read-only (no confirmation on --prod). Parallel scan segments, memory flat whatever the table's size (except --sorted), a progress bar on stderr on a terminal, a summary at the end.
+Read-only (no confirmation on --prod). Parallel scan segments, memory flat whatever the ` +
+    `table's size (except --sorted), a progress bar on stderr on a terminal, a summary at the end.
 
---format ndjson (default) is plain JSON, as \`ddb scan --output ndjson\`: numbers become doubles, sets arrays, binaries base64. --format dynamodb-json is one {"Item": {…}} per line in DynamoDB's typed JSON (as DynamoDB's export to S3) and keeps every type exactly. \`ddb import\` reads both.
+--format ndjson (default) is plain JSON, as \`ddb scan --output ndjson\`: numbers become ` +
+    `doubles, sets arrays, binaries base64. --format dynamodb-json is one {"Item": {…}} per ` +
+    `line in DynamoDB's typed JSON (as DynamoDB's export to S3) and keeps every type exactly. ` +
+    `\`ddb import\` reads both.
 
---sorted writes in pk, sk order so two exports can be diffed: it holds the whole export in memory (about the size of the output) until the table is read.
+--sorted writes in pk, sk order so two exports can be diffed: it holds the whole export in ` +
+    `memory (about the size of the output) until the table is read.
 
---anonymize replaces message texts (\`message\` of messages and conversation rows) and display names (\`user_display_name\`) by generated text of the same length, the same in every export; keys, uuids, handles and times are kept, so the patterns work on the copy: \`cruddur ddb export --prod --anonymize | cruddur ddb import -\`.
+--anonymize replaces message texts (\`message\` of messages and conversation rows) and ` +
+    `display names (\`user_display_name\`) by generated text of the same length, the same in ` +
+    `every export; keys, uuids, handles and times are kept, so the patterns work on the copy: ` +
+    `\`cruddur ddb export --prod --anonymize | cruddur ddb import -\`.
 
 ${ITEM_FILTER_HELP}`
 
@@ -69,7 +78,8 @@ ${ITEM_FILTER_HELP}`
     progress.stop()
     this.info(
       chalk.dim(
-        `Exported ${result.items} items in ${result.seconds.toFixed(2)}s (${result.itemsPerSecond} items/s)${this.flags.output ? ` to ${this.flags.output}` : ''}.`,
+        `Exported ${result.items} items in ${result.seconds.toFixed(2)}s (${result.itemsPerSecond} ` +
+          `items/s)${this.flags.output ? ` to ${this.flags.output}` : ''}.`,
       ),
     )
     return {

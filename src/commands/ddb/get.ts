@@ -5,13 +5,17 @@ import {CruddurError} from '../../lib/errors.js'
 import {dynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
 
 export default class Get extends TargetCommand<typeof Get> {
-  static override description = `Print one item by its keys (read-only): a conversation marker, a conversation row, a message.
+  static override description =
+    `Print one item by its keys (read-only): a conversation ` +
+    `marker, a conversation row, a message.
 
-Plain JSON by default; --format dynamodb-json prints it in DynamoDB's typed JSON, every type exact. A missing item is exit 4.`
+Plain JSON by default; --format dynamodb-json prints it in DynamoDB's typed JSON, every ` +
+    `type exact. A missing item is exit 4.`
 
   static override examples = [
     "<%= config.bin %> <%= command.id %> 'CONV#5ae290ed-55d1-47a0-bc6d-fe2bc2700399' CONV",
-    "<%= config.bin %> <%= command.id %> 'MSG#5ae290ed-55d1-47a0-bc6d-fe2bc2700399' 2026-11-29T11:51:56.529847+00:00 --format dynamodb-json",
+    "<%= config.bin %> <%= command.id %> 'MSG#5ae290ed-55d1-47a0-bc6d-fe2bc2700399' " +
+      '2026-11-29T11:51:56.529847+00:00 --format dynamodb-json',
   ]
 
   static override args = {
@@ -39,7 +43,8 @@ Plain JSON by default; --format dynamodb-json prints it in DynamoDB's typed JSON
     if (!item)
       throw new CruddurError(
         'NOT_FOUND',
-        `No item with pk "${this.args.pk}" and sk "${this.args.sk}" in ${target.table}: check the keys with \`cruddur ddb query --pk '${this.args.pk}'\`.`,
+        `No item with pk "${this.args.pk}" and sk "${this.args.sk}" in ${target.table}: check the ` +
+          `keys with \`cruddur ddb query --pk '${this.args.pk}'\`.`,
       )
     this.log(formatItem(item, this.flags.format))
     return {

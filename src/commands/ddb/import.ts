@@ -11,9 +11,15 @@ import {checkFile, writeFile} from '../../lib/dynamodb/import.js'
 import {loadTableSchema} from '../../lib/dynamodb/table-admin.js'
 
 export default class Import extends TargetCommand<typeof Import> {
-  static override description = `Write the items of an export (a file, or - for stdin) into the table.
+  static override description =
+    `Write the items of an export (a file, or - for stdin) into the table.
 
-Reads either format of \`ddb export\` (told apart by the first line, or --format). The whole input is checked first: a line that is not JSON, an item without a string pk/sk or a value that does not fit its type stops the import with its line number (exit 2), and nothing is written. Then the items go 25 a BatchWriteItem, several in flight, unprocessed items retried until written, as \`ddb seed\`. Puts replace whole items, so importing a file twice leaves the same table. On --prod it asks first (or --yes).
+Reads either format of \`ddb export\` (told apart by the first line, or --format). The ` +
+    `whole input is checked first: a line that is not JSON, an item without a string pk/sk or a ` +
+    `value that does not fit its type stops the import with its line number (exit 2), and ` +
+    `nothing is written. Then the items go 25 a BatchWriteItem, several in flight, unprocessed ` +
+    `items retried until written, as \`ddb seed\`. Puts replace whole items, so importing a ` +
+    `file twice leaves the same table. On --prod it asks first (or --yes).
 
 Standard input is kept in a temporary file between the check and the writes, so memory stays flat.`
 
@@ -61,7 +67,8 @@ Standard input is kept in a temporary file between the check and the writes, so 
     const seconds = (Date.now() - started) / 1000
     const itemsPerSecond = Math.round(written / Math.max(seconds, 0.001))
     this.log(
-      `Imported ${written} items (${checked.format}) into ${target.table} in ${seconds.toFixed(2)}s (${itemsPerSecond} items/s).`,
+      `Imported ${written} items (${checked.format}) into ${target.table} in ` +
+        `${seconds.toFixed(2)}s (${itemsPerSecond} items/s).`,
     )
     return {
       createdTable: created,

@@ -11,14 +11,18 @@ const SORT_KEY_FLAGS = ['sk-begins-with', 'sk-between', 'sk-after', 'sk-before']
 const others = (flag: string) => SORT_KEY_FLAGS.filter((name) => name !== flag)
 
 export default class Query extends TargetCommand<typeof Query> {
-  static override description = `Read one partition a page at a time (read-only), in sort-key order.
+  static override description =
+    `Read one partition a page at a time (read-only), in sort-key order.
 
---pk is the partition key's value (on --index message-group-sk-index: a message_group_uuid). One sort-key condition at most. When more items follow, the cursor of the next page is printed on stderr (the same opaque cursor as the patterns).`
+--pk is the partition key's value (on --index message-group-sk-index: a ` +
+    `message_group_uuid). One sort-key condition at most. When more items follow, the cursor of ` +
+    `the next page is printed on stderr (the same opaque cursor as the patterns).`
 
   static override examples = [
     "<%= config.bin %> <%= command.id %> --pk 'MSG#5ae290ed-55d1-47a0-bc6d-fe2bc2700399' --descending --limit 5",
     "<%= config.bin %> <%= command.id %> --pk 'GRP#b6d9a7e1-8f3e-4a5c-9c3e-0a1b2c3d4e5f' --sk-after 2026-11-01",
-    '<%= config.bin %> <%= command.id %> --index message-group-sk-index --pk 5ae290ed-55d1-47a0-bc6d-fe2bc2700399 --output ndjson',
+    '<%= config.bin %> <%= command.id %> --index message-group-sk-index --pk ' +
+      '5ae290ed-55d1-47a0-bc6d-fe2bc2700399 --output ndjson',
   ]
 
   static override flags = {

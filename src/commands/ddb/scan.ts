@@ -12,9 +12,12 @@ import {scanItems} from '../../lib/dynamodb/scan.js'
 const COLUMNS = ['pk', 'sk', 'user_handle', 'message'] as const
 
 export default class Scan extends TargetCommand<typeof Scan> {
-  static override description = `Read the table page by page, printing as it goes, so memory stays flat however large the table is.
+  static override description =
+    `Read the table page by page, printing as it goes, so memory ` +
+    `stays flat however large the table is.
 
---output ndjson prints one item per line (for jq and pipes). --json gathers the items into one document: for large tables prefer ndjson.
+--output ndjson prints one item per line (for jq and pipes). --json gathers the items into ` +
+    `one document: for large tables prefer ndjson.
 
 ${ITEM_FILTER_HELP}`
 
@@ -67,7 +70,8 @@ ${ITEM_FILTER_HELP}`
         if (count === 1) header()
         const [pk, sk, handle, message] = COLUMNS.map((column) => visible(String(item[column] ?? '')))
         this.log(
-          `${pk.padEnd(42)} ${sk.padEnd(62)} ${handle.padEnd(16)} ${message.length > width ? message.slice(0, width - 1) + '…' : message}`,
+          `${pk.padEnd(42)} ${sk.padEnd(62)} ${handle.padEnd(16)} ` +
+            `${message.length > width ? message.slice(0, width - 1) + '…' : message}`,
         )
       }
     }

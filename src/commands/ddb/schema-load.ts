@@ -7,9 +7,14 @@ import {describeEndpoint} from '../../lib/targets/shared.js'
 import {loadTableSchema, summarizeTable} from '../../lib/dynamodb/table-admin.js'
 
 export default class SchemaLoad extends TargetCommand<typeof SchemaLoad> {
-  static override description = `Create the messages table: keys pk/sk, the GSI message-group-sk-index, and a NEW_IMAGE stream.
+  static override description =
+    `Create the messages table: keys pk/sk, the GSI ` +
+    `message-group-sk-index, and a NEW_IMAGE stream.
 
-Waits until the table and its index are ACTIVE. An existing table is checked as \`ddb doctor\` does and brought up to date in place, keeping its data: the stream enabled (NEW_IMAGE), a missing index created (asks first on --prod). Other keys are an error naming what differs. --recreate drops and creates it (asks first on --prod).`
+Waits until the table and its index are ACTIVE. An existing table is checked as \`ddb ` +
+    `doctor\` does and brought up to date in place, keeping its data: the stream enabled ` +
+    `(NEW_IMAGE), a missing index created (asks first on --prod). Other keys are an error ` +
+    `naming what differs. --recreate drops and creates it (asks first on --prod).`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -53,11 +58,13 @@ Waits until the table and its index are ACTIVE. An existing table is checked as 
     this.stopSpinner()
     if (result.created)
       this.log(
-        `${result.recreated ? 'Recreated' : 'Created'} table ${result.table} on ${describeEndpoint(target)} (index message-group-sk-index, stream NEW_IMAGE).`,
+        `${result.recreated ? 'Recreated' : 'Created'} table ${result.table} on ` +
+          `${describeEndpoint(target)} (index message-group-sk-index, stream NEW_IMAGE).`,
       )
     else if (result.changes.length > 0)
       this.log(
-        `Table ${result.table} already existed on ${describeEndpoint(target)}; in place, keeping its data: ${result.changes.join('; ')}.`,
+        `Table ${result.table} already existed on ${describeEndpoint(target)}; in place, keeping ` +
+          `its data: ${result.changes.join('; ')}.`,
       )
     else this.log(`Table ${result.table} already exists with the right shape; nothing changed.`)
     return {

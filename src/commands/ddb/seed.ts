@@ -8,9 +8,16 @@ import {seedFlags} from '../../seed-flags.js'
 import {seedFromUsers} from '../../lib/dynamodb/seed-from-users.js'
 
 export default class Seed extends TargetCommand<typeof Seed> {
-  static override description = `Write realistic conversations between the users in PostgreSQL.
+  static override description =
+    `Write realistic conversations between the users in PostgreSQL.
 
-Each conversation gets its messages (the newest at --now, never in the future) and its two conversation rows holding the last message. Writes go 25 items a BatchWriteItem, several in flight; throttling, 500s, dropped connections and unprocessed items are retried with backoff for up to CRUDDUR_RETRY_TIMEOUT seconds without progress (then exit 6, saying how much was written). The same --seed gives the same data. Seeding resumes: a conversation already complete is skipped, one an interrupted run left half-written is completed at that run's times (even without --now), so seeding twice adds nothing.`
+Each conversation gets its messages (the newest at --now, never in the future) and its two ` +
+    `conversation rows holding the last message. Writes go 25 items a BatchWriteItem, several ` +
+    `in flight; throttling, 500s, dropped connections and unprocessed items are retried with ` +
+    `backoff for up to CRUDDUR_RETRY_TIMEOUT seconds without progress (then exit 6, saying how ` +
+    `much was written). The same --seed gives the same data. Seeding resumes: a conversation ` +
+    `already complete is skipped, one an interrupted run left half-written is completed at that ` +
+    `run's times (even without --now), so seeding twice adds nothing.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -51,7 +58,9 @@ Each conversation gets its messages (the newest at --now, never in the future) a
     ].filter(Boolean)
     const skipped = notes.length > 0 ? chalk.dim(` (${notes.join('; ')})`) : ''
     this.log(
-      `Seeded ${result.conversations} conversations between ${result.users} users: ${result.itemsWritten} items in ${result.seconds.toFixed(2)}s (${result.itemsPerSecond} items/s)${skipped}.`,
+      `Seeded ${result.conversations} conversations between ${result.users} users: ` +
+        `${result.itemsWritten} items in ${result.seconds.toFixed(2)}s (${result.itemsPerSecond} ` +
+        `items/s)${skipped}.`,
     )
     return {...result, target: dynamoDbTargetJson(target)}
   }

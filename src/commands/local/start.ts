@@ -7,13 +7,22 @@ import {renderTable} from '../../output.js'
 import {describeLocalUserPool, startLocalStack} from '../../lib/local/stack.js'
 
 export default class LocalStart extends BaseCommand<typeof LocalStart> {
-  static override description = `Start the local stack in the background: DynamoDB Local (the official release, fetched once from Maven Central), PostgreSQL, cognito-local and a development stand-in for Momento (the cache; in memory, starts with a cruddur cache).
+  static override description =
+    `Start the local stack in the background: DynamoDB Local ` +
+    `(the official release, fetched once from Maven Central), PostgreSQL, cognito-local and a ` +
+    `development stand-in for Momento (the cache; in memory, starts with a cruddur cache).
 
-cognito-local gets a user pool and an app client (created once, kept across restarts) with a Cognito user for each seed handle (andrewbrown, bayko, londo); \`local status\` shows their ids.
+cognito-local gets a user pool and an app client (created once, kept across restarts) with ` +
+    `a Cognito user for each seed handle (andrewbrown, bayko, londo); \`local status\` shows their ids.
 
-Other commands find the running stack by itself, so no endpoint flags are needed afterwards. A default port that is taken moves to a free one (and says so); a port you ask for that is taken is an error. Running it again on a running stack changes nothing.
+Other commands find the running stack by itself, so no endpoint flags are needed ` +
+    `afterwards. A default port that is taken moves to a free one (and says so); a port you ask ` +
+    `for that is taken is an error. Running it again on a running stack changes nothing.
 
-It returns once every service answers a real request. Every service listens on 127.0.0.1 only; the state directory is private (0700, files 0600). Concurrent starts and stops on one state directory take turns (a lock file). A recorded service whose process is gone, or whose pid now belongs to another program (after a reboot), is noted, dropped and started anew.`
+It returns once every service answers a real request. Every service listens on 127.0.0.1 ` +
+    `only; the state directory is private (0700, files 0600). Concurrent starts and stops on ` +
+    `one state directory take turns (a lock file). A recorded service whose process is gone, or ` +
+    `whose pid now belongs to another program (after a reboot), is noted, dropped and started anew.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',

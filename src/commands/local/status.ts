@@ -4,9 +4,13 @@ import {renderTable} from '../../output.js'
 import {describeLocalUserPool, localStackStatus} from '../../lib/local/stack.js'
 
 export default class LocalStatus extends BaseCommand<typeof LocalStatus> {
-  static override description = `Show each local service: whether it runs and answers, its port, pid and endpoint, and the local Cognito user pool and app client ids.
+  static override description =
+    `Show each local service: whether it runs and answers, its ` +
+    `port, pid and endpoint, and the local Cognito user pool and app client ids.
 
-A service answers when it replies to a real request within 2 seconds (a frozen process still accepts connections). Exits 3 when any service is stopped or not answering, so CI can use it as a health check.`
+A service answers when it replies to a real request within 2 seconds (a frozen process ` +
+    `still accepts connections). Exits 3 when any service is stopped or not answering, so CI ` +
+    `can use it as a health check.`
 
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
 

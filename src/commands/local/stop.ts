@@ -5,9 +5,14 @@ import {renderTable} from '../../output.js'
 import {stopLocalStack} from '../../lib/local/stack.js'
 
 export default class LocalStop extends BaseCommand<typeof LocalStop> {
-  static override description = `Stop the services \`cruddur local start\` started (and nothing else). Data on disk is kept.
+  static override description =
+    `Stop the services \`cruddur local start\` started (and ` +
+    `nothing else). Data on disk is kept.
 
-A recorded pid is signalled only while it is still the process that was started (same start time and command line): a pid reused after a reboot is left alone and its record removed, with a note. A state file that cannot be read is an error naming it; nothing is signalled.`
+A recorded pid is signalled only while it is still the process that was started (same ` +
+    `start time and command line): a pid reused after a reboot is left alone and its record ` +
+    `removed, with a note. A state file that cannot be read is an error naming it; nothing is ` +
+    `signalled.`
 
   static override examples = ['<%= config.bin %> <%= command.id %>']
 

@@ -3,9 +3,13 @@ import {momentoTargetJson} from '../../lib/targets/momento.js'
 import {createCache} from '../../lib/momento/client.js'
 
 export default class MomentoCreateCache extends MomentoCommand<typeof MomentoCreateCache> {
-  static override description = `Create the cache (--cache, else MOMENTO_CACHE_NAME, else cruddur). A cache that exists already is fine.
+  static override description =
+    `Create the cache (--cache, else MOMENTO_CACHE_NAME, else ` +
+    `cruddur). A cache that exists already is fine.
 
-Locally this is the stand-in that \`cruddur local start\` runs (it starts with a cruddur cache); with --prod it is Momento itself, with the key in MOMENTO_API_KEY (or MOMENTO_AUTH_TOKEN).`
+Locally this is the stand-in that \`cruddur local start\` runs (it starts with a cruddur ` +
+    `cache); with --prod it is Momento itself, with the key in MOMENTO_API_KEY (or ` +
+    `MOMENTO_AUTH_TOKEN).`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',

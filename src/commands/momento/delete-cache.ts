@@ -3,7 +3,9 @@ import {describeMomentoTarget, momentoTargetJson} from '../../lib/targets/moment
 import {deleteCache} from '../../lib/momento/client.js'
 
 export default class MomentoDeleteCache extends MomentoCommand<typeof MomentoDeleteCache> {
-  static override description = `Delete the cache and everything in it. Asks first on a terminal, on any target; without one it needs --yes.
+  static override description =
+    `Delete the cache and everything in it. Asks first on a ` +
+    `terminal, on any target; without one it needs --yes.
 
 Reads fall back to DynamoDB while the cache is missing, so nothing breaks; \`create-cache\` brings it back empty.`
 

@@ -3,7 +3,9 @@ import {describeMomentoTarget, momentoTargetJson} from '../../lib/targets/moment
 import {flushCache} from '../../lib/momento/client.js'
 
 export default class MomentoFlush extends MomentoCommand<typeof MomentoFlush> {
-  static override description = `Empty the cache: every cached value goes, the cache stays. Asks first on a terminal, on any target; without one it needs --yes.
+  static override description =
+    `Empty the cache: every cached value goes, the cache stays. ` +
+    `Asks first on a terminal, on any target; without one it needs --yes.
 
 The next read of each page goes to DynamoDB and caches it again.`
 

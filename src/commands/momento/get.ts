@@ -4,8 +4,10 @@ import {visible} from '../../lib/terminal-text.js'
 import {momentoCacheStore} from '../../lib/momento/client.js'
 
 export default class MomentoGet extends MomentoCommand<typeof MomentoGet> {
-  static override description = `Print one cached value, for debugging: the read patterns cache their first pages under
-conversations:<user_uuid>:first-page and messages:<message_group_uuid>:first-page. A miss prints nothing (hit: false in --json).`
+  static override description =
+    `Print one cached value, for debugging: the read patterns cache their first pages under
+conversations:<user_uuid>:first-page and messages:<message_group_uuid>:first-page. A miss ` +
+    `prints nothing (hit: false in --json).`
 
   static override args = {
     key: cacheKeyArgument,

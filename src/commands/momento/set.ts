@@ -5,7 +5,10 @@ import {momentoTargetJson} from '../../lib/targets/momento.js'
 import {momentoCacheStore} from '../../lib/momento/client.js'
 
 export default class MomentoSet extends MomentoCommand<typeof MomentoSet> {
-  static override description = `Store one value, for debugging: for instance a page under a read pattern's key, to see what a reader does with it. The TTL defaults to the cache's (MOMENTO_TTL_SECONDS, else 600 s).`
+  static override description =
+    `Store one value, for debugging: for instance a page under a ` +
+    `read pattern's key, to see what a reader does with it. The TTL defaults to the cache's ` +
+    `(MOMENTO_TTL_SECONDS, else 600 s).`
 
   static override args = {
     key: cacheKeyArgument,
@@ -18,7 +21,9 @@ export default class MomentoSet extends MomentoCommand<typeof MomentoSet> {
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> greeting hello --ttl 60',
-    `<%= config.bin %> <%= command.id %> conversations:5ae290ed-55d1-47a0-bc6d-fe2bc2700399:first-page '{"conversations":[],"nextCursor":null}'`,
+    `<%= config.bin %> <%= command.id %> ` +
+      `conversations:5ae290ed-55d1-47a0-bc6d-fe2bc2700399:first-page ` +
+      `'{"conversations":[],"nextCursor":null}'`,
   ]
 
   async run() {

@@ -54,7 +54,9 @@ export function gaveUp(error: unknown, written: number, total: number | undefine
   const of = total === undefined ? '' : ` of ${total}`
   return new CruddurError(
     'THROTTLED',
-    `DynamoDB kept refusing requests for ${Math.round(retryMs / 1000)}s (${reason}): ${written}${of} items written. Run the command again later (a seed resumes where it stopped), raise CRUDDUR_RETRY_TIMEOUT, or raise the table's write capacity.`,
+    `DynamoDB kept refusing requests for ${Math.round(retryMs / 1000)}s (${reason}): ` +
+      `${written}${of} items written. Run the command again later (a seed resumes where it ` +
+      `stopped), raise CRUDDUR_RETRY_TIMEOUT, or raise the table's write capacity.`,
     {cause: error},
   )
 }

@@ -193,14 +193,18 @@ export function readPlan(filters: ItemFilters): ReadPlan {
   if (filters.userUuid) {
     const user = expression.value(filters.userUuid)
     clauses.push(
-      `(pk = ${expression.value(groupPk(filters.userUuid))} OR (begins_with(pk, ${expression.value(MESSAGE_PREFIX)}) AND user_uuid = ${user}) OR (begins_with(pk, ${expression.value(CONVERSATION_MARKER_PREFIX)}) AND contains(participant_uuids, ${user})))`,
+      `(pk = ${expression.value(groupPk(filters.userUuid))} OR (begins_with(pk, ` +
+        `${expression.value(MESSAGE_PREFIX)}) AND user_uuid = ${user}) OR (begins_with(pk, ` +
+        `${expression.value(CONVERSATION_MARKER_PREFIX)}) AND contains(participant_uuids, ` +
+        `${user})))`,
     )
   }
 
   // Markers keep their time in created_at, not in the key.
   if (timed)
     clauses.push(
-      `((sk BETWEEN ${expression.value(low)} AND ${expression.value(high)}) OR begins_with(pk, ${expression.value(CONVERSATION_MARKER_PREFIX)}))`,
+      `((sk BETWEEN ${expression.value(low)} AND ${expression.value(high)}) OR begins_with(pk, ` +
+        `${expression.value(CONVERSATION_MARKER_PREFIX)}))`,
     )
   return {
     matches,

@@ -66,7 +66,8 @@ export function queryRequest(table: MessagesTable, options: QueryOptions) {
       if (sortKey.between[0] > sortKey.between[1])
         throw new CruddurError(
           'INVALID_INPUT',
-          `--sk-between "${sortKey.between[0]}" "${sortKey.between[1]}": the first bound is after the second; swap them.`,
+          `--sk-between "${sortKey.between[0]}" "${sortKey.between[1]}": the first bound is after ` +
+            `the second; swap them.`,
         )
       condition += ' AND #sort BETWEEN :a AND :b'
       values[':a'] = {S: sortKey.between[0]}

@@ -42,7 +42,8 @@ export function planSeed(users: Participant[], options: SeedOptions): SeedConver
   if (options.conversations > pairs.length) {
     throw new CruddurError(
       'INVALID_INPUT',
-      `${options.conversations} conversations need ${options.conversations} pairs of users, but ${sorted.length} users make ${pairs.length}`,
+      `${options.conversations} conversations need ${options.conversations} pairs of users, but ` +
+        `${sorted.length} users make ${pairs.length}`,
       {actions: ['lower --conversations'], hint: {step: 'add-users'}},
     )
   }

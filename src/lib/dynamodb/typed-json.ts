@@ -151,7 +151,8 @@ function attributeValue(value: unknown, path: string): AttributeValue {
             : (e: unknown) => typeof e === 'string' && BASE64.test(e)
       if (!inner.every(check))
         throw bad(
-          `holds an element that is not ${type === 'SS' ? 'a string' : type === 'NS' ? 'a number in a string' : 'base64'}`,
+          `holds an element that is not ` +
+            `${type === 'SS' ? 'a string' : type === 'NS' ? 'a number in a string' : 'base64'}`,
         )
       if (type === 'BS') return {BS: (inner as string[]).map((element) => Buffer.from(element, 'base64'))}
       return type === 'SS' ? {SS: inner as string[]} : {NS: inner as string[]}

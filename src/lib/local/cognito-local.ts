@@ -68,7 +68,8 @@ export async function startCognitoLocal(options: StartCognitoLocalOptions): Prom
     await stopProcess(pid, started)
     throw new CruddurError(
       'FAILED',
-      `cognito-local did not start on port ${options.port} (${(error as Error).message}): see ${log}. ${logTail(log, 3)}`,
+      `cognito-local did not start on port ${options.port} (${(error as Error).message}): see ` +
+        `${log}. ${logTail(log, 3)}`,
     )
   }
 

@@ -39,7 +39,8 @@ export function ensureDynamoDbLocal(cacheDir: string, version = DYNAMODB_LOCAL_V
   if (!hasProgram('mvn', ['-v'])) {
     throw new CruddurError(
       'MISSING_TOOL',
-      'Maven is needed once to fetch DynamoDB Local from Maven Central: install it (e.g. `apt-get install maven`), then run `cruddur local start` again.',
+      'Maven is needed once to fetch DynamoDB Local from Maven Central: install it (e.g. ' +
+        '`apt-get install maven`), then run `cruddur local start` again.',
     )
   }
 
@@ -59,7 +60,8 @@ export function ensureDynamoDbLocal(cacheDir: string, version = DYNAMODB_LOCAL_V
       `exit code ${fetch.status}`
     throw new CruddurError(
       'MISSING_TOOL',
-      `Could not download DynamoDB Local ${version} from Maven Central (${reason.trim()}): check your network or Maven settings, then retry.`,
+      `Could not download DynamoDB Local ${version} from Maven Central (${reason.trim()}): check ` +
+        `your network or Maven settings, then retry.`,
     )
   }
 
@@ -135,7 +137,10 @@ export function ensureLoopbackRunner(lib: string): string | undefined {
 }
 
 export const ALL_INTERFACES_WARNING =
-  'DynamoDB Local listens on every network interface (its release has no option for the address, and the loopback-only runner needs a Java compiler): anyone who reaches this machine can read and drop its tables. Install a JDK (e.g. `apt-get install openjdk-17-jdk-headless`) and restart the stack.'
+  'DynamoDB Local listens on every network interface (its release has no option for the ' +
+  'address, and the loopback-only runner needs a Java compiler): anyone who reaches this ' +
+  'machine can read and drop its tables. Install a JDK (e.g. `apt-get install ' +
+  'openjdk-17-jdk-headless`) and restart the stack.'
 
 const JAVA_NEEDED =
   'Java 17 or newer is needed to run DynamoDB Local: install it (e.g. `apt-get install openjdk-17-jre-headless`)'
@@ -200,7 +205,8 @@ export async function startDynamoDbLocal(options: StartDynamoDbLocalOptions): Pr
     await stopProcess(pid, started)
     throw new CruddurError(
       'FAILED',
-      `DynamoDB Local did not start on port ${options.port} (${(error as Error).message}): see ${log}. ${logTail(log, 3)}`,
+      `DynamoDB Local did not start on port ${options.port} (${(error as Error).message}): see ` +
+        `${log}. ${logTail(log, 3)}`,
     )
   }
 

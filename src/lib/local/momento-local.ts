@@ -56,7 +56,8 @@ export async function startMomentoLocal(options: StartMomentoLocalOptions): Prom
     await stopProcess(pid, started)
     throw new CruddurError(
       'FAILED',
-      `The Momento stand-in did not start on port ${options.port} (${(error as Error).message}): see ${log}. ${logTail(log, 3)}`,
+      `The Momento stand-in did not start on port ${options.port} (${(error as Error).message}): ` +
+        `see ${log}. ${logTail(log, 3)}`,
     )
   }
 

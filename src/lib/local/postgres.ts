@@ -33,7 +33,8 @@ async function binaries(): Promise<Binaries> {
   } catch {
     throw new CruddurError(
       'MISSING_TOOL',
-      `No PostgreSQL binaries for ${process.platform}-${process.arch} (${platformPackage}): run \`npm install\` in the cruddur directory.`,
+      `No PostgreSQL binaries for ${process.platform}-${process.arch} (${platformPackage}): run ` +
+        `\`npm install\` in the cruddur directory.`,
     )
   }
 }

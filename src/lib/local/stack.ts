@@ -71,7 +71,8 @@ function staleNote(file: string, service: ServiceName, pid: number, verdict: 'go
     gone: 'no longer runs',
     other: 'now belongs to another program (after a reboot?), left alone',
     unverified:
-      'runs but was recorded without its start time and command line (an older cruddur), so it is left alone (stop it by hand if it is that service)',
+      'runs but was recorded without its start time and command line (an older cruddur), so it ' +
+      'is left alone (stop it by hand if it is that service)',
   }[verdict]
   return `${file} recorded ${SERVICE_LABELS[service]} as pid ${pid}, which ${why}: record removed`
 }

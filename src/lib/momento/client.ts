@@ -51,13 +51,15 @@ export function momentoCredentials(target: MomentoTarget, env: NodeJS.ProcessEnv
     if (/v2 API key/.test(String((error as Error)?.message)) && !env.MOMENTO_ENDPOINT) {
       throw new CruddurError(
         'INVALID_INPUT',
-        `${name} holds a v2 API key, which needs its endpoint: set MOMENTO_ENDPOINT (e.g. cell-4-us-west-2-1.prod.a.momentohq.com) from the Momento console.`,
+        `${name} holds a v2 API key, which needs its endpoint: set MOMENTO_ENDPOINT (e.g. ` +
+          `cell-4-us-west-2-1.prod.a.momentohq.com) from the Momento console.`,
       )
     }
 
     throw new CruddurError(
       'INVALID_INPUT',
-      `${name} is not a valid Momento API key: copy a key from the Momento console (a v2 key also needs MOMENTO_ENDPOINT).`,
+      `${name} is not a valid Momento API key: copy a key from the Momento console (a v2 key ` +
+        `also needs MOMENTO_ENDPOINT).`,
     )
   }
 }

@@ -21,6 +21,7 @@ export function momentoApiKey(env: NodeJS.ProcessEnv): {name: (typeof KEY_ENV)[n
 
   throw new CruddurError(
     'INVALID_INPUT',
-    'No Momento API key: set MOMENTO_API_KEY (or MOMENTO_AUTH_TOKEN) to a key from the Momento console, or drop --prod to use the local stand-in.',
+    'No Momento API key: set MOMENTO_API_KEY (or MOMENTO_AUTH_TOKEN) to a key from the Momento ' +
+      'console, or drop --prod to use the local stand-in.',
   )
 }

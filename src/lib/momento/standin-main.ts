@@ -16,7 +16,8 @@ const {values} = parseArgs({
 
 const standin = await startStandin({caches: values['create-cache'], host: values.host, port: Number(values.port ?? 0)})
 console.log(
-  `momento stand-in listening on ${values.host ?? '127.0.0.1'}:${standin.port} (development only: in memory, no authentication)`,
+  `momento stand-in listening on ${values.host ?? '127.0.0.1'}:${standin.port} (development ` +
+    `only: in memory, no authentication)`,
 )
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

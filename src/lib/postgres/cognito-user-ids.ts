@@ -38,7 +38,9 @@ function indexByHandle(cognitoUsers: CognitoUser[]): {
     if (other) {
       throw new CruddurError(
         'CONFLICT',
-        `Cognito users ${other.username} and ${user.username} both have preferred_username "${user.preferredUsername}", and handles are unique whatever their case: give one of them another preferred_username; nothing was changed.`,
+        `Cognito users ${other.username} and ${user.username} both have preferred_username ` +
+          `"${user.preferredUsername}", and handles are unique whatever their case: give one of them ` +
+          `another preferred_username; nothing was changed.`,
       )
     }
 
@@ -111,7 +113,9 @@ export async function updateCognitoUserIds(
             .rows[0]?.handle
         throw new CruddurError(
           'CONFLICT',
-          `Cognito sub ${cognitoUserId} would link @${row.handle}, but @${holder ?? '(another user)'} ${earlier ? 'gets it too' : 'already has it'}: fix the Cognito users' sub/preferred_username or that user's cognito_user_id; nothing was changed.`,
+          `Cognito sub ${cognitoUserId} would link @${row.handle}, but ` +
+            `@${holder ?? '(another user)'} ${earlier ? 'gets it too' : 'already has it'}: fix the ` +
+            `Cognito users' sub/preferred_username or that user's cognito_user_id; nothing was changed.`,
           {cause: error},
         )
       }

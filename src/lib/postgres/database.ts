@@ -16,7 +16,8 @@ export function databaseName(url: string): string {
   if (!name)
     throw new CruddurError(
       'INVALID_INPUT',
-      'The PostgreSQL URL names no database: end it with the database, e.g. postgresql://postgres:password@localhost:5432/cruddur.',
+      'The PostgreSQL URL names no database: end it with the database, e.g. ' +
+        'postgresql://postgres:password@localhost:5432/cruddur.',
     )
   return name
 }

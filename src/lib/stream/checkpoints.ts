@@ -115,7 +115,8 @@ export class CheckpointStore {
       if (owner === process.pid ? heldLocks.has(this.lockFile) : isAlive(owner)) {
         throw new CruddurError(
           'CONFLICT',
-          `Another \`cruddur ddb stream process\` (pid ${owner}) is processing the stream of table ${this.identity.table}: stop it first, or let it do the work.`,
+          `Another \`cruddur ddb stream process\` (pid ${owner}) is processing the stream of table ` +
+            `${this.identity.table}: stop it first, or let it do the work.`,
         )
       }
 
@@ -127,7 +128,8 @@ export class CheckpointStore {
       if (Date.now() > deadline) {
         throw new CruddurError(
           'CONFLICT',
-          `The lock ${this.lockFile}.takeover has been held for ${TAKEOVER_WAIT_MS / 1000} s: if no \`cruddur ddb stream process\` is starting, delete it.`,
+          `The lock ${this.lockFile}.takeover has been held for ${TAKEOVER_WAIT_MS / 1000} s: if no ` +
+            `\`cruddur ddb stream process\` is starting, delete it.`,
         )
       }
 
@@ -263,7 +265,8 @@ const checkpointKey = (streamArn: string) => createHash('sha256').update(streamA
 const corruptCheckpoint = (file: string, problem: string) =>
   new CruddurError(
     'CONFLICT',
-    `The stream checkpoint ${file} is corrupt (${problem}): delete it to process the stream from its start again (Pattern D is idempotent).`,
+    `The stream checkpoint ${file} is corrupt (${problem}): delete it to process the stream ` +
+      `from its start again (Pattern D is idempotent).`,
   )
 
 /** A checkpoint file, checked: a position DynamoDB would reject, or one that reads nothing, is named here. */
@@ -306,7 +309,9 @@ export function ensurePrivateDirectory(directory: string): void {
   } catch (error) {
     throw new CruddurError(
       'INVALID_INPUT',
-      `Cannot write to ${directory} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): pass a writable --state-dir.`,
+      `Cannot write to ${directory} ` +
+        `(${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): pass a writable ` +
+        `--state-dir.`,
     )
   }
 }
@@ -358,7 +363,8 @@ function readPid(file: string): number | undefined {
   if (!/^\s*\d{1,10}\s*$/.test(text) || Number(text) < 1) {
     throw new CruddurError(
       'CONFLICT',
-      `The stream lock ${file} is corrupt (it holds no process id): if no \`cruddur ddb stream process\` is running, delete it.`,
+      `The stream lock ${file} is corrupt (it holds no process id): if no \`cruddur ddb stream ` +
+        `process\` is running, delete it.`,
     )
   }
 

@@ -31,7 +31,8 @@ export function resolveCognitoTarget(
     if (flags['cognito-endpoint']) {
       throw new CruddurError(
         'INVALID_INPUT',
-        '--prod and --cognito-endpoint contradict each other: use --prod for AWS Cognito, or --cognito-endpoint for another one.',
+        '--prod and --cognito-endpoint contradict each other: use --prod for AWS Cognito, or ' +
+          '--cognito-endpoint for another one.',
       )
     }
 
@@ -53,7 +54,8 @@ export function resolveCognitoTarget(
 }
 
 export function describeCognitoTarget(target: CognitoTarget): string {
-  return `${describeEndpoint(target)} ${targetOrigin(target.source, '--cognito-endpoint', 'AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER')}`
+  const origin = targetOrigin(target.source, '--cognito-endpoint', 'AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER')
+  return `${describeEndpoint(target)} ${origin}`
 }
 
 export function cognitoTargetJson(target: CognitoTarget, userPoolId?: string) {

@@ -75,7 +75,8 @@ export function resolveDynamoDbTarget(
  * stack)`.
  */
 export function describeDynamoDbTarget(target: DynamoDbTarget): string {
-  return `${describeEndpoint(target)} · table ${target.table} ${targetOrigin(target.source, '--endpoint', 'AWS_ENDPOINT_URL_DYNAMODB')}`
+  const origin = targetOrigin(target.source, '--endpoint', 'AWS_ENDPOINT_URL_DYNAMODB')
+  return `${describeEndpoint(target)} · table ${target.table} ${origin}`
 }
 
 /** The target as `--json` output shows it: no secrets. */

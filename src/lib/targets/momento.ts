@@ -43,7 +43,8 @@ export function ttlSecondsFrom(env: NodeJS.ProcessEnv): number {
   if (!Number.isInteger(ttl) || ttl <= 0) {
     throw new CruddurError(
       'INVALID_INPUT',
-      `MOMENTO_TTL_SECONDS="${raw}" is not a whole number of seconds above 0: set it like MOMENTO_TTL_SECONDS=${DEFAULT_TTL_SECONDS}.`,
+      `MOMENTO_TTL_SECONDS="${raw}" is not a whole number of seconds above 0: set it like ` +
+        `MOMENTO_TTL_SECONDS=${DEFAULT_TTL_SECONDS}.`,
     )
   }
 
@@ -81,7 +82,8 @@ export function resolveMomentoTarget(
     if (flags['momento-endpoint']) {
       throw new CruddurError(
         'INVALID_INPUT',
-        '--prod and --momento-endpoint contradict each other: use --prod for Momento, or --momento-endpoint for a local stand-in.',
+        '--prod and --momento-endpoint contradict each other: use --prod for Momento, or ' +
+          '--momento-endpoint for a local stand-in.',
       )
     }
 

@@ -67,7 +67,8 @@ export function resolvePostgresTarget(
 }
 
 export function describePostgresTarget(target: PostgresTarget): string {
-  return `${describeEndpoint(target)} ${targetOrigin(target.source, '--database-url', target.kind === 'prod' ? 'PROD_CONNECTION_URL' : 'CONNECTION_URL')}`
+  const envName = target.kind === 'prod' ? 'PROD_CONNECTION_URL' : 'CONNECTION_URL'
+  return `${describeEndpoint(target)} ${targetOrigin(target.source, '--database-url', envName)}`
 }
 
 export function postgresTargetJson(target: PostgresTarget) {

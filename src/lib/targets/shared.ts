@@ -122,5 +122,6 @@ export function describeEndpoint(target: Located): string {
   if (target.url !== undefined) return `${target.kind} ${maskUrl(target.url)}`
   if (target.cacheName !== undefined)
     return `${target.kind} ${target.endpoint ? `momento ${target.endpoint}` : 'Momento'}`
-  return `${target.kind} ${target.endpoint ? maskUrl(target.endpoint) : `AWS ${target.region}${target.profile ? ` (profile ${target.profile})` : ''}`}`
+  if (target.endpoint) return `${target.kind} ${maskUrl(target.endpoint)}`
+  return `${target.kind} AWS ${target.region}${target.profile ? ` (profile ${target.profile})` : ''}`
 }

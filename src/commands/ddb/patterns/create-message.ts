@@ -18,14 +18,21 @@ import {findUsersByHandles, normalizeHandle} from '../../../lib/postgres/users.j
 import {refreshAfterWrite} from '../../../lib/momento/pattern-cache.js'
 
 export default class CreateMessage extends TargetCommand<typeof CreateMessage> {
-  static override description = `Send a message (Pattern C).
+  static override description =
+    `Send a message (Pattern C).
 
-With --to it starts a conversation with that user (both conversation rows and the first message in one transaction), or adds to the one the two already have: starting twice never makes two. With --group it adds to an existing conversation the sender is in. The text is at most ${MAX_MESSAGE_LENGTH} characters. Everything is checked before anything is written; the conversation rows are then brought up to this message (Pattern D).`
+With --to it starts a conversation with that user (both conversation rows and the first ` +
+    `message in one transaction), or adds to the one the two already have: starting twice never ` +
+    `makes two. With --group it adds to an existing conversation the sender is in. The text is ` +
+    `at most ${MAX_MESSAGE_LENGTH} characters. Everything is checked before anything is ` +
+    `written; the conversation rows are then brought up to this message (Pattern D).`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --from andrewbrown --to bayko "Are we still on for Friday?"',
-    '<%= config.bin %> <%= command.id %> --from bayko --group 5ae290ed-55d1-47a0-bc6d-fe2bc2700399 "Yes, see you then."',
-    '<%= config.bin %> <%= command.id %> --from ci-bot --to andrewbrown --idempotency-key "deploy-$CI_PIPELINE_ID" "Deployed."',
+    '<%= config.bin %> <%= command.id %> --from bayko --group ' +
+      '5ae290ed-55d1-47a0-bc6d-fe2bc2700399 "Yes, see you then."',
+    '<%= config.bin %> <%= command.id %> --from ci-bot --to andrewbrown --idempotency-key ' +
+      '"deploy-$CI_PIPELINE_ID" "Deployed."',
   ]
 
   static override args = {
@@ -46,7 +53,8 @@ With --to it starts a conversation with that user (both conversation rows and th
     }),
     'idempotency-key': Flags.string({
       description:
-        'Send at most once per sender and key: a retry with the same key writes nothing and returns the first message (duplicate: true).',
+        'Send at most once per sender and key: a retry with the same key writes nothing and ' +
+        'returns the first message (duplicate: true).',
       helpValue: 'KEY',
     }),
     cache: refreshCacheFlag,
@@ -69,7 +77,8 @@ With --to it starts a conversation with that user (both conversation rows and th
     if (missing.length > 0) {
       throw new CruddurError(
         'NOT_FOUND',
-        `No user with handle ${missing.map((h) => `@${h}`).join(', ')}: check the spelling, or create the users with \`cruddur db setup\`.`,
+        `No user with handle ${missing.map((h) => `@${h}`).join(', ')}: check the spelling, or ` +
+          `create the users with \`cruddur db setup\`.`,
       )
     }
 
@@ -103,7 +112,8 @@ With --to it starts a conversation with that user (both conversation rows and th
       )
     else
       this.info(
-        `${result.newConversation ? chalk.green('New conversation') : 'Added to the conversation'} · message ${message.messageUuid}`,
+        `${result.newConversation ? chalk.green('New conversation') : 'Added to the conversation'} ` +
+          `· message ${message.messageUuid}`,
       )
     return {
       duplicate: result.duplicate,

@@ -8,9 +8,12 @@ import {requireUuid} from '../../../lib/dynamodb/patterns/input.js'
 import {refreshAfterWrite} from '../../../lib/momento/pattern-cache.js'
 
 export default class DeleteConversation extends TargetCommand<typeof DeleteConversation> {
-  static override description = `Delete a whole conversation: every message, both participants' conversation rows and its marker.
+  static override description =
+    `Delete a whole conversation: every message, both ` +
+    `participants' conversation rows and its marker.
 
-The messages go first, the rows and the marker last (in one transaction), so an interrupted run leaves the conversation listed: run the command again and it finishes.`
+The messages go first, the rows and the marker last (in one transaction), so an ` +
+    `interrupted run leaves the conversation listed: run the command again and it finishes.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> 5ae290ed-55d1-47a0-bc6d-fe2bc2700399',
@@ -39,7 +42,9 @@ The messages go first, the rows and the marker last (in one transaction), so an 
       result,
     ])
     this.log(
-      `Deleted conversation ${group}: ${result.messagesDeleted} message${result.messagesDeleted === 1 ? '' : 's'}, ${result.rowsDeleted} conversation row${result.rowsDeleted === 1 ? '' : 's'}${result.markerDeleted ? ' and its marker' : ''}.`,
+      `Deleted conversation ${group}: ${result.messagesDeleted} ` +
+        `message${result.messagesDeleted === 1 ? '' : 's'}, ${result.rowsDeleted} conversation ` +
+        `row${result.rowsDeleted === 1 ? '' : 's'}${result.markerDeleted ? ' and its marker' : ''}.`,
     )
     // participantUuids is for the cache refresh, not part of the output.
     return {...result, participantUuids: undefined, target: dynamoDbTargetJson(target)}

@@ -9,11 +9,17 @@ import {eraseUser} from '../../../lib/dynamodb/patterns/erase-user.js'
 import {refreshAfterWrite} from '../../../lib/momento/pattern-cache.js'
 
 export default class EraseUser extends TargetCommand<typeof EraseUser> {
-  static override description = `Erase a user's messages from DynamoDB (a GDPR request).
+  static override description =
+    `Erase a user's messages from DynamoDB (a GDPR request).
 
-In every conversation the user is in (found through their own conversation rows: Queries, never a table scan), every message they sent becomes a tombstone (text removed), or with --hard is removed, and both participants' conversation rows are brought up to date, so no text of theirs is left. Resumable: killed half-way, run it again and it finishes. --dry-run reports what would change.
+In every conversation the user is in (found through their own conversation rows: Queries, ` +
+    `never a table scan), every message they sent becomes a tombstone (text removed), or with ` +
+    `--hard is removed, and both participants' conversation rows are brought up to date, so no ` +
+    `text of theirs is left. Resumable: killed half-way, run it again and it finishes. ` +
+    `--dry-run reports what would change.
 
-Only DynamoDB: the user's row in PostgreSQL is not touched, and the conversations stay (with the user's handle and name in the other participant's list).`
+Only DynamoDB: the user's row in PostgreSQL is not touched, and the conversations stay ` +
+    `(with the user's handle and name in the other participant's list).`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> bayko --dry-run',
@@ -69,7 +75,10 @@ Only DynamoDB: the user's row in PostgreSQL is not touched, and the conversation
 
     const verb = dryRun ? 'Would erase' : this.flags.hard ? 'Removed' : 'Erased'
     this.log(
-      `${verb} ${result.messages} message${result.messages === 1 ? '' : 's'} of @${user.handle} in ${result.conversations.length} of their ${result.conversationsSeen} conversations; ${result.rowsUpdated} conversation row${result.rowsUpdated === 1 ? '' : 's'} ${dryRun ? 'would be ' : ''}updated.`,
+      `${verb} ${result.messages} message${result.messages === 1 ? '' : 's'} of @${user.handle} ` +
+        `in ${result.conversations.length} of their ${result.conversationsSeen} conversations; ` +
+        `${result.rowsUpdated} conversation row${result.rowsUpdated === 1 ? '' : 's'} ` +
+        `${dryRun ? 'would be ' : ''}updated.`,
     )
     this.info(`The user's PostgreSQL row was not touched (remove it separately if the request covers it).`)
     return {

@@ -11,9 +11,12 @@ import {getConversation, requireUuid} from '../../../lib/dynamodb/patterns/index
 import {requireUserByHandle} from '../../../lib/postgres/users.js'
 
 export default class GetConversation extends TargetCommand<typeof GetConversation> {
-  static override description = `Show a conversation's messages, newest first (Pattern A).
+  static override description =
+    `Show a conversation's messages, newest first (Pattern A).
 
-One Query on the conversation's partition, a page at a time: when more messages follow, the command prints the cursor of the next (older) page on stderr. --as reads on behalf of a user and refuses a conversation they are not in; without it you read as an operator.`
+One Query on the conversation's partition, a page at a time: when more messages follow, ` +
+    `the command prints the cursor of the next (older) page on stderr. --as reads on behalf of ` +
+    `a user and refuses a conversation they are not in; without it you read as an operator.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> 5ae290ed-55d1-47a0-bc6d-fe2bc2700399',

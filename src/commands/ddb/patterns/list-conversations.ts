@@ -11,9 +11,12 @@ import {requireUserByHandle} from '../../../lib/postgres/users.js'
 import {listConversations} from '../../../lib/dynamodb/patterns/index.js'
 
 export default class ListConversations extends TargetCommand<typeof ListConversations> {
-  static override description = `List a user's conversations, the most recent first (Pattern B).
+  static override description =
+    `List a user's conversations, the most recent first (Pattern B).
 
-The handle is looked up in PostgreSQL (one query), then one Query reads the user's conversation rows a page at a time: when more follow, the cursor of the next page is printed on stderr.`
+The handle is looked up in PostgreSQL (one query), then one Query reads the user's ` +
+    `conversation rows a page at a time: when more follow, the cursor of the next page is ` +
+    `printed on stderr.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> andrewbrown',

@@ -14,9 +14,14 @@ import {
 import {refreshAfterWrite} from '../../../lib/momento/pattern-cache.js'
 
 export default class UpdateMessageGroup extends TargetCommand<typeof UpdateMessageGroup> {
-  static override description = `Bring both participants' conversation rows up to the conversation's newest message (Pattern D).
+  static override description =
+    `Bring both participants' conversation rows up to the ` +
+    `conversation's newest message (Pattern D).
 
-The stream handler does this for every new message; this command is the repair for rows left stale, for instance after a stream outage longer than the stream's 24-hour retention. It is safe to run any time: a row that already shows the newest message is left alone, and a concurrent update is never undone.`
+The stream handler does this for every new message; this command is the repair for rows ` +
+    `left stale, for instance after a stream outage longer than the stream's 24-hour retention. ` +
+    `It is safe to run any time: a row that already shows the newest message is left alone, and ` +
+    `a concurrent update is never undone.`
 
   static override examples = ['<%= config.bin %> <%= command.id %> 5ae290ed-55d1-47a0-bc6d-fe2bc2700399']
 

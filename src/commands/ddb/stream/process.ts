@@ -14,9 +14,16 @@ import {openPatternCache, refreshAfterApply} from '../../../lib/momento/pattern-
 import {ensurePrivateDirectory} from '../../../lib/stream/checkpoints.js'
 
 export default class StreamProcess extends TargetCommand<typeof StreamProcess> {
-  static override description = `Run Pattern D from the table's stream, locally, as the Lambda does in production.
+  static override description =
+    `Run Pattern D from the table's stream, locally, as the Lambda does in production.
 
-Reads the stream of DynamoDB Local (every shard, parents before children), hands new records to the same handler the Lambda runs in batches shaped like Lambda's, and keeps a checkpoint per shard in the state directory, so a restart continues after the last record it finished. A record that keeps failing is retried, then given up and reported (exit 1). --once drains what the stream holds and exits; otherwise it runs until Ctrl-C, showing the records processed and how far behind it is on stderr. In production the Lambda in infra/ does this work.`
+Reads the stream of DynamoDB Local (every shard, parents before children), hands new ` +
+    `records to the same handler the Lambda runs in batches shaped like Lambda's, and keeps a ` +
+    `checkpoint per shard in the state directory, so a restart continues after the last record ` +
+    `it finished. A record that keeps failing is retried, then given up and reported (exit 1). ` +
+    `--once drains what the stream holds and exits; otherwise it runs until Ctrl-C, showing the ` +
+    `records processed and how far behind it is on stderr. In production the Lambda in infra/ ` +
+    `does this work.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --once',
@@ -55,7 +62,8 @@ Reads the stream of DynamoDB Local (every shard, parents before children), hands
     if (this.flags.prod) {
       throw new CruddurError(
         'INVALID_INPUT',
-        'In production the Lambda processes the stream (see infra/): `stream process` is for local targets; `cruddur ddb stream tail --prod` shows the production stream.',
+        'In production the Lambda processes the stream (see infra/): `stream process` is for local ' +
+          'targets; `cruddur ddb stream tail --prod` shows the production stream.',
       )
     }
 
@@ -97,7 +105,11 @@ Reads the stream of DynamoDB Local (every shard, parents before children), hands
       status.done()
       const failed = result.failed.map((record) => ({...record, error: errors.get(record.sequenceNumber) ?? null}))
       this.info(
-        `${count(result.records, 'record')} processed: ${count(result.applied, 'message')} applied (${count(result.rowsUpdated, 'conversation row')} moved), ${count(result.ignored, 'other record')} passed over, ${count(result.batches, 'batch', 'batches')}${result.retries ? `, ${count(result.retries, 'retry', 'retries')}` : ''}`,
+        `${count(result.records, 'record')} processed: ${count(result.applied, 'message')} applied ` +
+          `(${count(result.rowsUpdated, 'conversation row')} moved), ` +
+          `${count(result.ignored, 'other record')} passed over, ` +
+          `${count(result.batches, 'batch', 'batches')}` +
+          `${result.retries ? `, ${count(result.retries, 'retry', 'retries')}` : ''}`,
       )
       for (const record of failed) {
         const repair =
@@ -106,7 +118,9 @@ Reads the stream of DynamoDB Local (every shard, parents before children), hands
             : ''
         this.logToStderr(
           chalk.red(
-            `gave up on ${record.pk} ${record.sk} (shard ${record.shardId}, sequence ${record.sequenceNumber}) after ${record.attempts} attempts: ${record.error ?? 'the handler failed'}${repair}`,
+            `gave up on ${record.pk} ${record.sk} (shard ${record.shardId}, sequence ` +
+              `${record.sequenceNumber}) after ${record.attempts} attempts: ` +
+              `${record.error ?? 'the handler failed'}${repair}`,
           ),
         )
       }
@@ -152,7 +166,9 @@ Reads the stream of DynamoDB Local (every shard, parents before children), hands
         last = now
         lastRecords = progress.records
         const behind = progress.caughtUp ? 'caught up' : `~${progress.lagSeconds ?? '?'}s behind`
-        const line = `${count(progress.records, 'record')} · ${count(progress.applied, 'message')} applied · ${behind}${progress.failed.length ? chalk.red(` · ${progress.failed.length} given up`) : ''}`
+        const line =
+          `${count(progress.records, 'record')} · ${count(progress.applied, 'message')} ` +
+          `applied · ${behind}${progress.failed.length ? chalk.red(` · ${progress.failed.length} given up`) : ''}`
         drawn = true
         if (tty) process.stderr.write(`\r\u001B[2K${line}`)
         else this.logToStderr(line)

@@ -10,9 +10,14 @@ import {visible} from '../../../lib/terminal-text.js'
 import {isConversationRow, isMessageItem} from '../../../lib/dynamodb/items.js'
 
 export default class StreamTail extends TargetCommand<typeof StreamTail> {
-  static override description = `Print the table's stream records as they arrive, for debugging; nothing is changed or checkpointed.
+  static override description =
+    `Print the table's stream records as they arrive, for ` +
+    `debugging; nothing is changed or checkpointed.
 
-Starts at the end of the stream (--from now) and prints new records until Ctrl-C; --from start prints the whole stream (the last 24 hours). --once prints what there is and exits (and starts at the beginning unless --from is given). --json prints one record per line (ndjson), as Lambda would receive it.`
+Starts at the end of the stream (--from now) and prints new records until Ctrl-C; --from ` +
+    `start prints the whole stream (the last 24 hours). --once prints what there is and exits ` +
+    `(and starts at the beginning unless --from is given). --json prints one record per line ` +
+    `(ndjson), as Lambda would receive it.`
 
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -86,7 +91,8 @@ function describeRecord(record: StreamRecord): string {
   const kind = isMessageItem(key) ? 'message' : isConversationRow(key) ? 'conversation' : 'item'
   const name = (record.eventName ?? '?').padEnd(6)
   const color = record.eventName === 'INSERT' ? chalk.green : record.eventName === 'REMOVE' ? chalk.red : chalk.yellow
-  return `${chalk.dim(time)} ${color(name)} ${kind.padEnd(12)} ${visible(keys?.pk?.S ?? '')} ${visible(keys?.sk?.S ?? '')} ${chalk.dim(`#${sequence ?? '?'}`)}`
+  const shownKeys = `${visible(keys?.pk?.S ?? '')} ${visible(keys?.sk?.S ?? '')}`
+  return `${chalk.dim(time)} ${color(name)} ${kind.padEnd(12)} ${shownKeys} ${chalk.dim(`#${sequence ?? '?'}`)}`
 }
 
 /** What `ddb stream tail --json` prints. */

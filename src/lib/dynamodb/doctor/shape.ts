@@ -94,7 +94,8 @@ export function requireKeySchema(tableName: string, problems: ShapeProblem[]): v
   if (unfixable.length === 0) return
   throw new CruddurError(
     'CONFLICT',
-    `Table ${tableName} has another shape than cruddur's: ${unfixable.map((problem) => problem.detail).join('; ')}. It cannot be changed in place`,
+    `Table ${tableName} has another shape than cruddur's: ` +
+      `${unfixable.map((problem) => problem.detail).join('; ')}. It cannot be changed in place`,
     {hint: {step: 'copy-to-new-table'}},
   )
 }

@@ -182,6 +182,7 @@ export function requireParticipant(
   const between = members.participants.map((p) => `@${p.handle}`).join(' and ')
   throw new CruddurError(
     'CONFLICT',
-    `${who} is not a participant of conversation ${members.messageGroupUuid} (between ${between}): only its participants can ${action}.`,
+    `${who} is not a participant of conversation ${members.messageGroupUuid} (between ` +
+      `${between}): only its participants can ${action}.`,
   )
 }

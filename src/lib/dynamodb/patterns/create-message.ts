@@ -96,7 +96,8 @@ export async function createMessage(table: MessagesTable, input: CreateMessageIn
   if ((input.recipient === undefined) === (input.messageGroupUuid === undefined)) {
     throw new CruddurError(
       'INVALID_INPUT',
-      'A message goes either to a person or into a conversation: give a recipient or a message_group_uuid, not both or neither.',
+      'A message goes either to a person or into a conversation: give a recipient or a ' +
+        'message_group_uuid, not both or neither.',
     )
   }
 
@@ -215,7 +216,8 @@ export async function createMessage(table: MessagesTable, input: CreateMessageIn
 
   throw new CruddurError(
     'CONFLICT',
-    `Could not start a conversation between @${sender.handle} and @${recipient.handle}: its keys stayed taken for ${MAX_KEY_TRIES} tries. Try again.`,
+    `Could not start a conversation between @${sender.handle} and @${recipient.handle}: its ` +
+      `keys stayed taken for ${MAX_KEY_TRIES} tries. Try again.`,
   )
 }
 
@@ -255,7 +257,8 @@ async function putMessage(table: MessagesTable, message: MessageItem): Promise<M
 
   throw new CruddurError(
     'CONFLICT',
-    `Could not save message ${message.message_uuid}: ${MAX_KEY_TRIES} keys from ${message.sk} on were taken. Try again.`,
+    `Could not save message ${message.message_uuid}: ${MAX_KEY_TRIES} keys from ${message.sk} ` +
+      `on were taken. Try again.`,
   )
 }
 
@@ -300,7 +303,8 @@ async function putIdempotentMessage(
 
   throw new CruddurError(
     'CONFLICT',
-    `Could not save message ${message.message_uuid}: ${MAX_KEY_TRIES} tries lost to other writers. Try again with the same idempotency key.`,
+    `Could not save message ${message.message_uuid}: ${MAX_KEY_TRIES} tries lost to other ` +
+      `writers. Try again with the same idempotency key.`,
   )
 }
 
@@ -320,7 +324,8 @@ async function addMessage(
     const reason = error instanceof Error ? error.message : String(error)
     throw new CruddurError(
       'FAILED',
-      `Message ${message.message_uuid} was saved in conversation ${members.messageGroupUuid}, but its conversation rows were not updated (${reason})`,
+      `Message ${message.message_uuid} was saved in conversation ${members.messageGroupUuid}, ` +
+        `but its conversation rows were not updated (${reason})`,
       {cause: error, hint: {messageGroupUuid: members.messageGroupUuid, step: 'refresh-conversation'}},
     )
   }

@@ -110,7 +110,8 @@ export async function deleteMessage(table: MessagesTable, input: DeleteMessageIn
   if (!message) {
     throw new CruddurError(
       'NOT_FOUND',
-      `No message ${messageUuid} in conversation ${group}${input.hard ? ' (a message already removed with --hard is gone too)' : ''}`,
+      `No message ${messageUuid} in conversation ` +
+        `${group}${input.hard ? ' (a message already removed with --hard is gone too)' : ''}`,
       {hint: {messageGroupUuid: group, step: 'read-conversation'}},
     )
   }
@@ -119,7 +120,8 @@ export async function deleteMessage(table: MessagesTable, input: DeleteMessageIn
     const who = input.asUser.handle ? `@${input.asUser.handle}` : `User ${input.asUser.uuid}`
     throw new CruddurError(
       'CONFLICT',
-      `${who} did not send message ${messageUuid} (@${message.user_handle} did): only its sender can delete it; drop --as to delete as an operator.`,
+      `${who} did not send message ${messageUuid} (@${message.user_handle} did): only its sender ` +
+        `can delete it; drop --as to delete as an operator.`,
     )
   }
 
@@ -209,7 +211,8 @@ export async function removeMessage(
         messageWrites.push({
           ConditionCheck: {
             ...messageAsApplied(table, previous).ConditionCheck!,
-            ConditionExpression: `attribute_exists(pk) AND ${messageAsApplied(table, previous).ConditionCheck!.ConditionExpression}`,
+            ConditionExpression:
+              `attribute_exists(pk) AND ` + `${messageAsApplied(table, previous).ConditionCheck!.ConditionExpression}`,
           },
         })
       if (conversationRemoved)
@@ -243,7 +246,8 @@ export async function removeMessage(
 
   throw new CruddurError(
     'CONFLICT',
-    `Could not delete message ${message.message_uuid}: other writers kept changing conversation ${members.messageGroupUuid} for ${MAX_ATTEMPTS} attempts. Run the command again.`,
+    `Could not delete message ${message.message_uuid}: other writers kept changing ` +
+      `conversation ${members.messageGroupUuid} for ${MAX_ATTEMPTS} attempts. Run the command again.`,
   )
 }
 

@@ -33,7 +33,9 @@ export function idempotentMessageUuid(senderUuid: string, key: string): string {
   if (key.trim() === '' || key.length > MAX_KEY_LENGTH) {
     throw new CruddurError(
       'INVALID_INPUT',
-      `The idempotency key is ${key.trim() === '' ? 'empty' : `${key.length} characters long`}: pass 1–${MAX_KEY_LENGTH} characters, the same on every retry (e.g. \${CI_PIPELINE_ID}-notify).`,
+      `The idempotency key is ${key.trim() === '' ? 'empty' : `${key.length} characters long`}: ` +
+        `pass 1–${MAX_KEY_LENGTH} characters, the same on every retry (e.g. ` +
+        `\${CI_PIPELINE_ID}-notify).`,
     )
   }
 

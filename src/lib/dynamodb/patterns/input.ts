@@ -80,7 +80,9 @@ export function decodeCursor(cursor: string | undefined, partitionKey: string | 
   const invalid = () =>
     new CruddurError(
       'INVALID_INPUT',
-      `The cursor "${cursor.length > 40 ? cursor.slice(0, 40) + '…' : cursor}" is malformed or belongs to another listing: pass a nextCursor printed by the same command, or none for the first page.`,
+      `The cursor "${cursor.length > 40 ? cursor.slice(0, 40) + '…' : cursor}" is malformed or ` +
+        `belongs to another listing: pass a nextCursor printed by the same command, or none for the ` +
+        `first page.`,
     )
   if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw invalid()
   let key: unknown

@@ -258,21 +258,24 @@ export async function applyMessageToConversation(table: MessagesTable, message: 
   if (malformed?.length === 0) {
     throw new CruddurError(
       'NOT_FOUND',
-      `No conversation rows for ${messageGroupUuid} in table ${table.name}: the conversation does not exist, or its rows were deleted.`,
+      `No conversation rows for ${messageGroupUuid} in table ${table.name}: the conversation ` +
+        `does not exist, or its rows were deleted.`,
     )
   }
 
   if (malformed) {
     throw new CruddurError(
       'CONFLICT',
-      `Conversation ${messageGroupUuid} has ${malformed.length} conversation rows that do not form one pair of participants`,
+      `Conversation ${messageGroupUuid} has ${malformed.length} conversation rows that do not ` +
+        `form one pair of participants`,
       {hint: {step: 'inspect-conversations'}},
     )
   }
 
   throw new CruddurError(
     'CONFLICT',
-    `Could not update conversation ${messageGroupUuid}: other writers kept changing its rows for ${MAX_ATTEMPTS} attempts`,
+    `Could not update conversation ${messageGroupUuid}: other writers kept changing its rows ` +
+      `for ${MAX_ATTEMPTS} attempts`,
     {hint: {messageGroupUuid, step: 'refresh-conversation'}},
   )
 }
