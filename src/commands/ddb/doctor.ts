@@ -12,7 +12,7 @@ import {
   type FindingKind,
 } from '../../lib/dynamodb/doctor/findings.js'
 import {ProgressBar} from '../../lib/progress.js'
-import {dynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
+import {dynamoDbTargetJson, type DynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
 import {repair} from '../../lib/dynamodb/doctor/repair.js'
 
 export interface DoctorResult {
@@ -32,7 +32,7 @@ export interface DoctorResult {
   /** What --fix changed in the table's shape, in place. */
   shapeChanges: string[]
   findings: Finding[]
-  target: ReturnType<typeof dynamoDbTargetJson>
+  target: DynamoDbTargetJson
 }
 
 export default class Doctor extends TargetCommand<typeof Doctor> {
