@@ -19,9 +19,10 @@ export interface DoctorResult {
   table: string
   /** Nothing found, or (with --fix) everything found was repaired. */
   healthy: boolean
-  deep: boolean
-  fix: boolean
-  dryRun: boolean
+  // The flags as given: oclif leaves a boolean flag undefined when it is not passed, so its key is absent.
+  deep?: boolean
+  fix?: boolean
+  dryRun?: boolean
   conversations: number
   /** Requests sent while checking. */
   requests: number

@@ -12,7 +12,8 @@ import type {ItemFormat} from '../../lib/dynamodb/typed-json.js'
 
 /** What `ddb export --json` prints. */
 export interface DdbExportResult extends ExportResult {
-  anonymized: boolean
+  /** Absent unless --anonymize was passed (oclif leaves a boolean flag undefined when it is not). */
+  anonymized?: boolean
   format: ItemFormat
   /** The file written; null for stdout. */
   output: string | null
