@@ -3,12 +3,22 @@ import {Flags} from '@oclif/core'
 import {TargetCommand} from '../../target-command.js'
 import {CruddurError} from '../../lib/errors.js'
 import {renderTable} from '../../output.js'
-import {dynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
+import {dynamoDbTargetJson, type DynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
 import {DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE} from '../../lib/dynamodb/patterns/input.js'
 import type {SortKeyCondition} from '../../lib/dynamodb/lookup.js'
 
 const SORT_KEY_FLAGS = ['sk-begins-with', 'sk-between', 'sk-after', 'sk-before']
 const others = (flag: string) => SORT_KEY_FLAGS.filter((name) => name !== flag)
+
+/** What `ddb query --json` prints. */
+export interface DdbQueryResult {
+  count: number
+  /** Plain JSON, as `--output ndjson` prints them. */
+  items: Array<Record<string, unknown>>
+  /** The cursor of the next page; null on the last. */
+  nextCursor: string | null
+  target: DynamoDbTargetJson
+}
 
 export default class Query extends TargetCommand<typeof Query> {
   static override description = `Read one partition a page at a time (read-only), in sort-key order.
@@ -46,7 +56,7 @@ export default class Query extends TargetCommand<typeof Query> {
     })(),
   }
 
-  async run() {
+  async run(): Promise<DdbQueryResult> {
     const target = this.dynamoDbTarget
     const sortKey = this.sortKeyCondition()
     const table = await this.messagesTable()
@@ -95,6 +105,3 @@ export default class Query extends TargetCommand<typeof Query> {
     return undefined
   }
 }
-
-/** What `ddb query --json` prints. */
-export type DdbQueryResult = Awaited<ReturnType<Query['run']>>

@@ -1,6 +1,13 @@
 import {MomentoCommand} from '../../momento-command.js'
-import {describeMomentoTarget, momentoTargetJson} from '../../lib/targets/momento.js'
+import {describeMomentoTarget, momentoTargetJson, type MomentoTargetJson} from '../../lib/targets/momento.js'
 import {flushCache} from '../../lib/momento/client.js'
+
+/** What `momento flush --json` prints. */
+export interface MomentoFlushResult {
+  cache: string
+  flushed: boolean
+  target: MomentoTargetJson
+}
 
 export default class MomentoFlush extends MomentoCommand<typeof MomentoFlush> {
   static override description = `Empty the cache: every cached value goes, the cache stays. Asks first on a terminal, on any target; without one it needs --yes.
@@ -13,7 +20,7 @@ The next read of each page goes to DynamoDB and caches it again.`
     '<%= config.bin %> <%= command.id %> --prod --yes',
   ]
 
-  async run() {
+  async run(): Promise<MomentoFlushResult> {
     const target = this.momentoTarget
     this.announce(describeMomentoTarget(target))
     await this.confirmProd(`empty cache ${target.cacheName}`, target, {always: true})
@@ -23,6 +30,3 @@ The next read of each page goes to DynamoDB and caches it again.`
     return {cache: target.cacheName, flushed: true, target: momentoTargetJson(target)}
   }
 }
-
-/** What `momento flush --json` prints. */
-export type MomentoFlushResult = Awaited<ReturnType<MomentoFlush['run']>>

@@ -1,8 +1,15 @@
 import {Args, Flags} from '@oclif/core'
 
 import {MomentoCommand} from '../../momento-command.js'
-import {momentoTargetJson} from '../../lib/targets/momento.js'
+import {momentoTargetJson, type MomentoTargetJson} from '../../lib/targets/momento.js'
 import {momentoCacheStore} from '../../lib/momento/client.js'
+
+/** What `momento set --json` prints. */
+export interface MomentoSetResult {
+  key: string
+  target: MomentoTargetJson
+  ttlSeconds: number
+}
 
 export default class MomentoSet extends MomentoCommand<typeof MomentoSet> {
   static override description = `Store one value, for debugging: for instance a page under a read pattern's key, to see what a reader does with it. The TTL defaults to the cache's (MOMENTO_TTL_SECONDS, else 600 s).`
@@ -21,7 +28,7 @@ export default class MomentoSet extends MomentoCommand<typeof MomentoSet> {
     `<%= config.bin %> <%= command.id %> conversations:5ae290ed-55d1-47a0-bc6d-fe2bc2700399:first-page '{"conversations":[],"nextCursor":null}'`,
   ]
 
-  async run() {
+  async run(): Promise<MomentoSetResult> {
     await this.momento()
     const ttlSeconds = this.flags.ttl ?? this.momentoTarget.ttlSeconds
     await momentoCacheStore(this.momentoTarget).set(this.args.key, this.args.value, ttlSeconds)
@@ -29,6 +36,3 @@ export default class MomentoSet extends MomentoCommand<typeof MomentoSet> {
     return {key: this.args.key, target: momentoTargetJson(this.momentoTarget), ttlSeconds}
   }
 }
-
-/** What `momento set --json` prints. */
-export type MomentoSetResult = Awaited<ReturnType<MomentoSet['run']>>

@@ -3,11 +3,22 @@ import {Args, Flags} from '@oclif/core'
 import {openPatternCache} from '../../../lib/momento/pattern-cache.js'
 import {TargetCommand} from '../../../target-command.js'
 import {renderTable} from '../../../output.js'
-import {shownText} from '../../../lib/dynamodb/patterns/views.js'
-import {dynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
+import {type Message, shownText} from '../../../lib/dynamodb/patterns/views.js'
+import {dynamoDbTargetJson, type DynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
 import {DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE} from '../../../lib/dynamodb/patterns/input.js'
 import {getConversation, requireUuid} from '../../../lib/dynamodb/patterns/index.js'
 import {requireUserByHandle} from '../../../lib/postgres/users.js'
+
+/** What `ddb patterns get-conversation --json` prints. */
+export interface GetConversationResult {
+  /** Whether the page came from the Momento cache. */
+  fromCache: boolean
+  /** Newest first. */
+  messages: Message[]
+  /** The cursor of the next (older) page; null on the last. */
+  nextCursor: string | null
+  target: DynamoDbTargetJson
+}
 
 export default class GetConversation extends TargetCommand<typeof GetConversation> {
   static override description = `Show a conversation's messages, newest first (Pattern A).
@@ -43,7 +54,7 @@ One Query on the conversation's partition, a page at a time: when more messages 
     }),
   }
 
-  async run() {
+  async run(): Promise<GetConversationResult> {
     const group = requireUuid(this.args.messageGroupUuid, 'The conversation id')
     const target = this.dynamoDbTarget
     let asUser: {uuid: string; handle: string} | undefined
@@ -72,6 +83,3 @@ One Query on the conversation's partition, a page at a time: when more messages 
     return {fromCache, messages: page.messages, nextCursor: page.nextCursor, target: dynamoDbTargetJson(target)}
   }
 }
-
-/** What `ddb patterns get-conversation --json` prints. */
-export type GetConversationResult = Awaited<ReturnType<GetConversation['run']>>

@@ -3,11 +3,24 @@ import {Args, Flags} from '@oclif/core'
 import {openPatternCache} from '../../../lib/momento/pattern-cache.js'
 import {TargetCommand} from '../../../target-command.js'
 import {renderTable} from '../../../output.js'
-import {shownText} from '../../../lib/dynamodb/patterns/views.js'
-import {dynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
+import {type Conversation, shownText} from '../../../lib/dynamodb/patterns/views.js'
+import {dynamoDbTargetJson, type DynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
 import {DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE} from '../../../lib/dynamodb/patterns/input.js'
+import type {Participant} from '../../../lib/dynamodb/items.js'
 import {requireUserByHandle} from '../../../lib/postgres/users.js'
 import {listConversations} from '../../../lib/dynamodb/patterns/index.js'
+
+/** What `ddb patterns list-conversations --json` prints. */
+export interface ListConversationsResult {
+  /** Newest first. */
+  conversations: Conversation[]
+  /** Whether the page came from the Momento cache. */
+  fromCache: boolean
+  /** The cursor of the next (older) page; null on the last. */
+  nextCursor: string | null
+  target: DynamoDbTargetJson
+  user: Participant
+}
 
 export default class ListConversations extends TargetCommand<typeof ListConversations> {
   static override description = `List a user's conversations, the most recent first (Pattern B).
@@ -43,7 +56,7 @@ The handle is looked up in PostgreSQL (one query), then one Query reads the user
     }),
   }
 
-  async run() {
+  async run(): Promise<ListConversationsResult> {
     const target = this.dynamoDbTarget
     const user = await requireUserByHandle(await this.postgres(), this.args.handle)
     const table = (await this.messagesTable()).withCache(
@@ -78,6 +91,3 @@ The handle is looked up in PostgreSQL (one query), then one Query reads the user
     }
   }
 }
-
-/** What `ddb patterns list-conversations --json` prints. */
-export type ListConversationsResult = Awaited<ReturnType<ListConversations['run']>>

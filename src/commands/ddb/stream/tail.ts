@@ -3,11 +3,18 @@ import chalk from 'chalk'
 import {once} from 'node:events'
 
 import {TargetCommand} from '../../../target-command.js'
-import {dynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
+import {dynamoDbTargetJson, type DynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
 import {abortOnSignals} from '../../../lib/interrupt.js'
 import type {StreamRecord} from '../../../lib/stream/records.js'
 import {visible} from '../../../lib/terminal-text.js'
 import {isConversationRow, isMessageItem} from '../../../lib/dynamodb/items.js'
+
+/** What `ddb stream tail` returns; `--json` prints the records instead, one JSON line each, and not this. */
+export interface StreamTailResult {
+  records: number
+  streamArn: string
+  target: DynamoDbTargetJson
+}
 
 export default class StreamTail extends TargetCommand<typeof StreamTail> {
   static override description = `Print the table's stream records as they arrive, for debugging; nothing is changed or checkpointed.
@@ -36,7 +43,7 @@ Starts at the end of the stream (--from now) and prints new records until Ctrl-C
 
   private printedRecords = false
 
-  async run() {
+  async run(): Promise<StreamTailResult> {
     const target = this.dynamoDbTarget
     const {client} = await this.dynamodb()
     const [{tailStream}, {createStreamsClient}] = await Promise.all([
@@ -88,6 +95,3 @@ function describeRecord(record: StreamRecord): string {
   const color = record.eventName === 'INSERT' ? chalk.green : record.eventName === 'REMOVE' ? chalk.red : chalk.yellow
   return `${chalk.dim(time)} ${color(name)} ${kind.padEnd(12)} ${visible(keys?.pk?.S ?? '')} ${visible(keys?.sk?.S ?? '')} ${chalk.dim(`#${sequence ?? '?'}`)}`
 }
-
-/** What `ddb stream tail --json` prints. */
-export type StreamTailResult = Awaited<ReturnType<StreamTail['run']>>
