@@ -26,6 +26,14 @@ function gate(): {open: () => void; opened: Promise<void>} {
   return {open, opened}
 }
 
+/** A hook that opens one gate, then waits for another writer to get somewhere: hands the turn over. */
+const openThenWait =
+  (opening: {open: () => void}, waitingFor: Promise<unknown>): (() => Promise<void>) =>
+  async () => {
+    opening.open()
+    await waitingFor
+  }
+
 /** The write that stores a new message (a plain put, or a transaction putting it). */
 function writesMessage(command: Command): boolean {
   const isMessage = (item?: {pk?: unknown}) => String(item?.pk).startsWith(MESSAGE_PREFIX)
@@ -63,6 +71,17 @@ function pausedAt(
     },
   })
   return new MessagesTable({doc, name: table.name})
+}
+
+const isTransaction = (command: Command) => command instanceof TransactWriteCommand
+
+const hardDelete = (table: MessagesTable, sent: CreateMessageResult) =>
+  deleteMessage(table, {hard: true, messageGroupUuid: sent.messageGroupUuid, messageUuid: sent.message.messageUuid})
+
+/** The value of a settled promise, failing the test (with the reason) when it was rejected. */
+function fulfilled<T>(outcome: PromiseSettledResult<T>): T {
+  if (outcome.status === 'rejected') expect.fail(`rejected: ${String(outcome.reason)}`)
+  return outcome.value
 }
 
 const person = (name: string): Participant => {
@@ -147,22 +166,16 @@ describe('message lifecycle races: removing a conversation while a send lands in
   it('a send landing between the reads and the commit of a hard delete of the last message keeps its conversation', async () => {
     const first = await lone()
     const [deleteRead, messageWritten, deleteDone] = [gate(), gate(), gate()]
-    const deleting = deleteMessage(
-      pausedAt(table, (command) => command instanceof TransactWriteCommand, {
+    const deleting = hardDelete(
+      pausedAt(table, isTransaction, {
         after: async () => deleteDone.open(),
-        async before() {
-          deleteRead.open()
-          await messageWritten.opened
-        },
+        before: openThenWait(deleteRead, messageWritten.opened),
       }),
-      {hard: true, messageGroupUuid: first.messageGroupUuid, messageUuid: first.message.messageUuid},
+      first,
     )
     const sending = createMessage(
       pausedAt(table, writesMessage, {
-        async after() {
-          messageWritten.open()
-          await deleteDone.opened
-        },
+        after: openThenWait(messageWritten, deleteDone.opened),
         before: () => deleteRead.opened,
       }),
       {recipient: bob, sender: ann, text: 'sent while the last message goes'},
@@ -170,38 +183,28 @@ describe('message lifecycle races: removing a conversation while a send lands in
     const [deleted, sent] = await Promise.allSettled([deleting, sending])
 
     const messages = await expectConsistent()
-    expect(sent.status, String((sent as PromiseRejectedResult).reason)).to.equal('fulfilled')
-    expect(deleted.status, String((deleted as PromiseRejectedResult).reason)).to.equal('fulfilled')
-    const message = (sent as PromiseFulfilledResult<CreateMessageResult>).value.message
-    expect(storedUuids(messages)).to.deep.equal([message.messageUuid])
+    fulfilled(deleted)
+    expect(storedUuids(messages)).to.deep.equal([fulfilled(sent).message.messageUuid])
   })
 
   it('a send that found the conversation before a hard delete removed it starts the conversation again', async () => {
     const first = await lone()
     const [sendRead, deleteDone] = [gate(), gate()]
-    const deleting = deleteMessage(
-      pausedAt(table, (command) => command instanceof TransactWriteCommand, {
-        after: async () => deleteDone.open(),
-        before: () => sendRead.opened,
-      }),
-      {hard: true, messageGroupUuid: first.messageGroupUuid, messageUuid: first.message.messageUuid},
+    const deleting = hardDelete(
+      pausedAt(table, isTransaction, {after: async () => deleteDone.open(), before: () => sendRead.opened}),
+      first,
     )
     const sending = createMessage(
       pausedAt(table, writesMessage, {
-        async before() {
-          sendRead.open()
-          await deleteDone.opened
-        },
+        before: openThenWait(sendRead, deleteDone.opened),
       }),
       {recipient: bob, sender: ann, text: 'sent after the conversation was found'},
     )
     const [deleted, sent] = await Promise.allSettled([deleting, sending])
 
     const messages = await expectConsistent()
-    expect(deleted.status, String((deleted as PromiseRejectedResult).reason)).to.equal('fulfilled')
-    expect((deleted as PromiseFulfilledResult<{conversationRemoved: boolean}>).value.conversationRemoved).to.equal(true)
-    expect(sent.status, String((sent as PromiseRejectedResult).reason)).to.equal('fulfilled')
-    const result = (sent as PromiseFulfilledResult<CreateMessageResult>).value
+    expect(fulfilled(deleted).conversationRemoved).to.equal(true)
+    const result = fulfilled(sent)
     expect(result.newConversation).to.equal(true)
     expect(storedUuids(messages)).to.deep.equal([result.message.messageUuid])
   })
@@ -210,21 +213,18 @@ describe('message lifecycle races: removing a conversation while a send lands in
     const first = await lone()
     const [deleteRead, messageWritten] = [gate(), gate()]
     const deleting = deleteConversation(
-      pausedAt(table, (command) => command instanceof TransactWriteCommand, {
-        async before() {
-          deleteRead.open()
-          await messageWritten.opened
-        },
+      pausedAt(table, isTransaction, {
+        before: openThenWait(deleteRead, messageWritten.opened),
       }),
       first.messageGroupUuid,
     )
     const sending = createMessage(
       pausedAt(table, writesMessage, {
         // The rows are moved only once the delete has finished, with its retries.
-        async after() {
-          messageWritten.open()
-          await deleting.catch(() => {})
-        },
+        after: openThenWait(
+          messageWritten,
+          deleting.catch(() => {}),
+        ),
         before: () => deleteRead.opened,
       }),
       {messageGroupUuid: first.messageGroupUuid, sender: bob, text: 'sent while the conversation goes'},
@@ -232,7 +232,7 @@ describe('message lifecycle races: removing a conversation while a send lands in
     const [deleted, sent] = await Promise.allSettled([deleting, sending])
 
     const messages = await expectConsistent()
-    expect(deleted.status, String((deleted as PromiseRejectedResult).reason)).to.equal('fulfilled')
+    fulfilled(deleted)
     // The delete took the message that landed in the middle of it, and the send says so (not "rows not updated").
     expect(sent.status).to.equal('rejected')
     expect((sent as PromiseRejectedResult).reason).to.include({code: 'NOT_FOUND'})
@@ -245,10 +245,10 @@ describe('message lifecycle races: removing a conversation while a send lands in
 
   it('rounds of hard deletes of a lone message racing sends into the same pair keep every conversation whole', async function () {
     this.timeout(120_000)
-    const jitter = () => new Promise((resolve) => setTimeout(resolve, Math.random() * 30))
+    const jitter = () => new Promise<void>((resolve) => setTimeout(resolve, Math.random() * 30))
     // Every transaction waits a moment after the reads it decided on: a delete's window for a send to land in,
     // and a send's between its message and its rows' move, are wide open.
-    const slow = pausedAt(table, (command) => command instanceof TransactWriteCommand, {before: jitter}, Infinity)
+    const slow = pausedAt(table, isTransaction, {before: jitter}, Infinity)
     const sentUuids: string[] = []
     for (let round = 0; round < 12; round++) {
       const messages = await expectConsistent()
@@ -258,11 +258,7 @@ describe('message lifecycle races: removing a conversation while a send lands in
       sentUuids.length = 0
       const deletes = Array.from({length: 2}, async () => {
         await jitter()
-        return deleteMessage(slow, {
-          hard: true,
-          messageGroupUuid: first.messageGroupUuid,
-          messageUuid: first.message.messageUuid,
-        })
+        return hardDelete(slow, first)
       })
       const sends = Array.from({length: 3}, async (_, i) => {
         await jitter()
@@ -273,10 +269,7 @@ describe('message lifecycle races: removing a conversation while a send lands in
       const settled = await Promise.allSettled([...deletes, ...sends])
 
       const after = await expectConsistent()
-      for (const outcome of settled.slice(2))
-        expect(outcome.status, `round ${round}: ${String((outcome as PromiseRejectedResult).reason)}`).to.equal(
-          'fulfilled',
-        )
+      for (const outcome of settled.slice(2)) fulfilled(outcome)
       // A second hard delete of the same message finds it gone (NOT_FOUND) or sees it removed meanwhile.
       for (const outcome of settled.slice(0, 2))
         if (outcome.status === 'rejected') expect((outcome.reason as {code?: string}).code).to.equal('NOT_FOUND')
