@@ -99,3 +99,22 @@ export async function cognitoUserIds(pool: pg.Pool): Promise<Record<string, stri
   )
   return Object.fromEntries(rows.map((row) => [row.handle, row.cognito_user_id]))
 }
+
+/**
+ * Registers, in the calling `describe`, the hooks that create a test database (a fresh one for `each` test, or
+ * one for `all` of them) and drop it; the returned function gives the current one.
+ */
+export function useTestDatabase(prefix: string, fresh: 'each' | 'all'): () => TestDatabase {
+  let db: TestDatabase | undefined
+  const [setUp, tearDown] = fresh === 'each' ? [beforeEach, afterEach] : [before, after]
+  setUp(async () => {
+    db = await createTestDatabase(prefix)
+  })
+  tearDown(async () => {
+    await db?.drop()
+  })
+  return () => {
+    if (!db) throw new Error('the test database is not created yet')
+    return db
+  }
+}
