@@ -11,7 +11,7 @@ import {useLifecycleTable} from '../support/lifecycle.js'
 
 describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () => {
   const lifecycle = useLifecycleTable()
-  const {users, table, flags, scanAll, rowsOf, messagesOf, conversation, failingAt} = lifecycle
+  const {users, table, flags, scanAll, conversationRows, messagesOf, conversation, failingAt} = lifecycle
   let ddb: DynamoDbClients
   before(() => ({ddb} = lifecycle))
 
@@ -39,7 +39,7 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
 
       expect(String(failure)).to.include('injected failure')
       expect((await messagesOf(group)).length).to.be.above(0)
-      expect(await rowsOf(group, [users.gus, users.hal])).to.have.length(2)
+      expect(await conversationRows(group, [users.gus, users.hal])).to.have.length(2)
 
       const rerun = await cliJson<{messagesDeleted: number; rowsDeleted: number; markerDeleted: boolean}>([
         'ddb',

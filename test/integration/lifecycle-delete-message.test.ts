@@ -1,20 +1,19 @@
 /** delete-message: soft and hard deletes, and what the rows and the stream make of them. */
 import {expect} from 'chai'
 import {randomUUID} from 'node:crypto'
-import {marshall} from '@aws-sdk/util-dynamodb'
 
 import {type MessageItem} from '../../src/lib/dynamodb/items.js'
 import {createMessage} from '../../src/lib/dynamodb/patterns/index.js'
 import {deleteMessage} from '../../src/lib/dynamodb/patterns/delete-message.js'
 import {createStreamHandler} from '../../src/lib/stream/handler.js'
-import type {StreamRecord} from '../../src/lib/stream/records.js'
 import {cli, cliJson, errorLines} from '../support/cli.js'
 import {type MessagesTable} from '../../src/lib/dynamodb/messages-table.js'
 import {type ConversationJson, type MessageJson, useLifecycleTable} from '../support/lifecycle.js'
+import {streamRecord} from '../support/stream.js'
 
 describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () => {
   const lifecycle = useLifecycleTable()
-  const {users, flags, scanAll, rowsOf, messagesOf, conversation} = lifecycle
+  const {users, flags, scanAll, conversationRows, messagesOf, conversation} = lifecycle
   let messagesTable: MessagesTable
   before(() => ({messagesTable} = lifecycle))
 
@@ -22,7 +21,7 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
     it('soft-deletes a middle message: a tombstone without text, shown as deleted, the rows untouched', async () => {
       const {group, sent} = await conversation(users.ann, users.bob, 3)
       const middle = sent[1].message
-      const rowsBefore = await rowsOf(group, [users.ann, users.bob])
+      const rowsBefore = await conversationRows(group, [users.ann, users.bob])
       const result = await cliJson<{hard: boolean; alreadyDeleted: boolean; rowsUpdated: number}>([
         'ddb',
         'patterns',
@@ -44,7 +43,7 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
       expect((await cli(['ddb', 'patterns', 'get-conversation', group, ...flags])).stdout)
         .to.include('(message deleted)')
         .and.not.include(middle.text!)
-      expect(await rowsOf(group, [users.ann, users.bob])).to.deep.equal(rowsBefore)
+      expect(await conversationRows(group, [users.ann, users.bob])).to.deep.equal(rowsBefore)
     })
 
     it('soft-deletes the newest message: both rows show the deleted state instead of its text', async () => {
@@ -59,7 +58,7 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
         ...flags,
       ])
       expect(result.json.rowsUpdated).to.equal(2)
-      for (const row of await rowsOf(group, [users.ann, users.cat])) {
+      for (const row of await conversationRows(group, [users.ann, users.cat])) {
         expect(row.deleted_at).to.be.a('string')
         expect(row).to.not.have.property('message')
       }
@@ -78,31 +77,35 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
       }
     })
 
-    it('hard-deletes the newest message: the item goes and both rows move back to the newest remaining message', async () => {
-      const {group, sent} = await conversation(users.ann, users.dan, 3)
-      const result = await cliJson<{rowsUpdated: number; hard: boolean}>([
-        'ddb',
-        'patterns',
-        'delete-message',
-        group,
-        sent[2].message.messageUuid,
-        '--hard',
-        ...flags,
-      ])
-      expect(result.json).to.include({hard: true, rowsUpdated: 2})
-      const messages = await messagesOf(group)
-      expect(messages.map((m) => m.message_uuid)).to.deep.equal([
-        sent[1].message.messageUuid,
-        sent[0].message.messageUuid,
-      ])
-      const rows = await rowsOf(group, [users.ann, users.dan])
-      expect(rows).to.have.length(2)
-      for (const row of rows) expect(row).to.include({last_message_sk: sent[1].item.sk, message: sent[1].message.text})
-    })
+    it(
+      'hard-deletes the newest message: ' + 'the item goes and both rows move back to the newest remaining message',
+      async () => {
+        const {group, sent} = await conversation(users.ann, users.dan, 3)
+        const result = await cliJson<{rowsUpdated: number; hard: boolean}>([
+          'ddb',
+          'patterns',
+          'delete-message',
+          group,
+          sent[2].message.messageUuid,
+          '--hard',
+          ...flags,
+        ])
+        expect(result.json).to.include({hard: true, rowsUpdated: 2})
+        const messages = await messagesOf(group)
+        expect(messages.map((m) => m.message_uuid)).to.deep.equal([
+          sent[1].message.messageUuid,
+          sent[0].message.messageUuid,
+        ])
+        const rows = await conversationRows(group, [users.ann, users.dan])
+        expect(rows).to.have.length(2)
+        for (const row of rows)
+          expect(row).to.include({last_message_sk: sent[1].item.sk, message: sent[1].message.text})
+      },
+    )
 
     it('hard-deletes a middle message: the item goes, the rows stay', async () => {
       const {group, sent} = await conversation(users.ann, users.eve, 3)
-      const rowsBefore = await rowsOf(group, [users.ann, users.eve])
+      const rowsBefore = await conversationRows(group, [users.ann, users.eve])
       const result = await cliJson<{rowsUpdated: number}>([
         'ddb',
         'patterns',
@@ -114,26 +117,37 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
       ])
       expect(result.json.rowsUpdated).to.equal(0)
       expect((await messagesOf(group)).map((m) => m.message_uuid)).to.not.include(sent[1].message.messageUuid)
-      expect(await rowsOf(group, [users.ann, users.eve])).to.deep.equal(rowsBefore)
+      expect(await conversationRows(group, [users.ann, users.eve])).to.deep.equal(rowsBefore)
     })
 
-    it('deleting twice changes nothing the second time (soft: exit 0, alreadyDeleted; hard: the message is gone, exit 4)', async () => {
-      const {group, sent} = await conversation(users.bob, users.cat, 2)
-      const id = sent[1].message.messageUuid
-      await cliJson(['ddb', 'patterns', 'delete-message', group, id, ...flags])
-      const before = await scanAll()
-      const again = await cliJson<{alreadyDeleted: boolean}>(['ddb', 'patterns', 'delete-message', group, id, ...flags])
-      expect(again.code).to.equal(0)
-      expect(again.json.alreadyDeleted).to.equal(true)
-      expect(await scanAll()).to.deep.equal(before)
+    it(
+      'deleting twice changes nothing the second time ' +
+        '(soft: exit 0, alreadyDeleted; hard: the message is gone, exit 4)',
+      async () => {
+        const {group, sent} = await conversation(users.bob, users.cat, 2)
+        const id = sent[1].message.messageUuid
+        await cliJson(['ddb', 'patterns', 'delete-message', group, id, ...flags])
+        const before = await scanAll()
+        const again = await cliJson<{alreadyDeleted: boolean}>([
+          'ddb',
+          'patterns',
+          'delete-message',
+          group,
+          id,
+          ...flags,
+        ])
+        expect(again.code).to.equal(0)
+        expect(again.json.alreadyDeleted).to.equal(true)
+        expect(await scanAll()).to.deep.equal(before)
 
-      await cli(['ddb', 'patterns', 'delete-message', group, id, '--hard', ...flags])
-      const afterHard = await scanAll()
-      const hardAgain = await cli(['ddb', 'patterns', 'delete-message', group, id, '--hard', ...flags])
-      expect(hardAgain.code).to.equal(4)
-      expect(errorLines(hardAgain.stderr)).to.have.length(1)
-      expect(await scanAll()).to.deep.equal(afterHard)
-    })
+        await cli(['ddb', 'patterns', 'delete-message', group, id, '--hard', ...flags])
+        const afterHard = await scanAll()
+        const hardAgain = await cli(['ddb', 'patterns', 'delete-message', group, id, '--hard', ...flags])
+        expect(hardAgain.code).to.equal(4)
+        expect(errorLines(hardAgain.stderr)).to.have.length(1)
+        expect(await scanAll()).to.deep.equal(afterHard)
+      },
+    )
 
     it('hard-deleting the last message removes the conversation rows and its marker', async () => {
       const {group, sent} = await conversation(users.bob, users.dan, 1)
@@ -167,7 +181,7 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
       await Promise.all([...sends, deleting])
       const messages = await messagesOf(group)
       expect(messages.map((m) => m.message_uuid)).to.not.include(newest)
-      const rows = await rowsOf(group, [users.cat, users.dan])
+      const rows = await conversationRows(group, [users.cat, users.dan])
       expect(rows).to.have.length(2)
       for (const row of rows) expect(row).to.include({last_message_sk: messages[0].sk, message: messages[0].message})
     })
@@ -204,43 +218,35 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
       expect(bySender.code, bySender.stderr).to.equal(0)
     })
 
-    it('the stream handler does not undo a delete: a late INSERT of a removed message, a REMOVE and a tombstone MODIFY change nothing', async () => {
-      const {group, sent} = await conversation(users.fay, users.gus, 3)
-      await deleteMessage(messagesTable, {
-        hard: true,
-        messageGroupUuid: group,
-        messageUuid: sent[2].message.messageUuid,
-      })
-      await deleteMessage(messagesTable, {messageGroupUuid: group, messageUuid: sent[1].message.messageUuid})
-      const before = await scanAll()
-      let sequence = 5000
-      const record = (eventName: StreamRecord['eventName'], item: MessageItem): StreamRecord => ({
-        awsRegion: 'us-east-1',
-        dynamodb: {
-          Keys: marshall({pk: item.pk, sk: item.sk}),
-          NewImage: marshall(item, {removeUndefinedValues: true}),
-          SequenceNumber: String(sequence++).padStart(21, '0'),
-          StreamViewType: 'NEW_IMAGE',
-        },
-        eventName,
-        eventSource: 'aws:dynamodb',
-      })
-      const tombstone = {
-        ...sent[1].item,
-        deleted_at: new Date().toISOString(),
-        message: undefined,
-      } as unknown as MessageItem
-      const handler = createStreamHandler({log: () => {}, table: messagesTable})
-      const outcome = await handler({
-        Records: [
-          record('INSERT', sent[2].item),
-          record('INSERT', sent[1].item),
-          record('REMOVE', sent[2].item),
-          record('MODIFY', tombstone),
-        ],
-      })
-      expect(outcome.batchItemFailures).to.deep.equal([])
-      expect(await scanAll()).to.deep.equal(before)
-    })
+    it(
+      'the stream handler does not undo a delete: a late INSERT of a removed message, ' +
+        'a REMOVE and a tombstone MODIFY change nothing',
+      async () => {
+        const {group, sent} = await conversation(users.fay, users.gus, 3)
+        await deleteMessage(messagesTable, {
+          hard: true,
+          messageGroupUuid: group,
+          messageUuid: sent[2].message.messageUuid,
+        })
+        await deleteMessage(messagesTable, {messageGroupUuid: group, messageUuid: sent[1].message.messageUuid})
+        const before = await scanAll()
+        const tombstone = {
+          ...sent[1].item,
+          deleted_at: new Date().toISOString(),
+          message: undefined,
+        } as unknown as MessageItem
+        const handler = createStreamHandler({log: () => {}, table: messagesTable})
+        const outcome = await handler({
+          Records: [
+            streamRecord(sent[2].item),
+            streamRecord(sent[1].item),
+            streamRecord(sent[2].item, 'REMOVE'),
+            streamRecord(tombstone, 'MODIFY'),
+          ],
+        })
+        expect(outcome.batchItemFailures).to.deep.equal([])
+        expect(await scanAll()).to.deep.equal(before)
+      },
+    )
   })
 })

@@ -67,42 +67,47 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
       for (let n = 1; n <= 4; n++) expect(everything).to.not.include(secret(n))
     })
 
-    it('--hard removes the messages, resumes after a crash, and removes conversations that had only theirs', async () => {
-      const secret = (n: number) => `max-secret-${suffix}-${n}`
-      await send(users.ned, users.max, 'ned first')
-      for (let n = 1; n <= 3; n++) await send(users.max, users.ned, secret(n))
-      const onlyMax = await send(users.max, users.lea, secret(4))
+    it(
+      '--hard removes the messages, resumes after a crash, ' + 'and removes conversations that had only theirs',
+      async () => {
+        const secret = (n: number) => `max-secret-${suffix}-${n}`
+        await send(users.ned, users.max, 'ned first')
+        for (let n = 1; n <= 3; n++) await send(users.max, users.ned, secret(n))
+        const onlyMax = await send(users.max, users.lea, secret(4))
 
-      let failure: unknown
-      try {
-        await eraseUser(failingAt(TransactWriteCommand, 2), users.max, {hard: true})
-      } catch (error) {
-        failure = error
-      }
+        let failure: unknown
+        try {
+          await eraseUser(failingAt(TransactWriteCommand, 2), users.max, {hard: true})
+        } catch (error) {
+          failure = error
+        }
 
-      expect(String(failure)).to.include('injected failure')
-      const rerun = await cliJson<{messages: number}>([
-        'ddb',
-        'patterns',
-        'erase-user',
-        users.max.handle,
-        '--hard',
-        ...flags,
-      ])
-      expect(rerun.code, rerun.stderr).to.equal(0)
-      expect(rerun.json.messages).to.equal(3)
-      const everything = await scanAll()
-      for (let n = 1; n <= 4; n++) expect(JSON.stringify(everything)).to.not.include(secret(n))
-      expect(everything.filter((item) => item.message_group_uuid === onlyMax.messageGroupUuid)).to.deep.equal([])
-      const ned = await cliJson<{conversations: ConversationJson[]}>([
-        'ddb',
-        'patterns',
-        'list-conversations',
-        users.ned.handle,
-        ...flags,
-      ])
-      expect(ned.json.conversations.find((c) => c.with.uuid === users.max.uuid)).to.include({lastMessage: 'ned first'})
-    })
+        expect(String(failure)).to.include('injected failure')
+        const rerun = await cliJson<{messages: number}>([
+          'ddb',
+          'patterns',
+          'erase-user',
+          users.max.handle,
+          '--hard',
+          ...flags,
+        ])
+        expect(rerun.code, rerun.stderr).to.equal(0)
+        expect(rerun.json.messages).to.equal(3)
+        const everything = await scanAll()
+        for (let n = 1; n <= 4; n++) expect(JSON.stringify(everything)).to.not.include(secret(n))
+        expect(everything.filter((item) => item.message_group_uuid === onlyMax.messageGroupUuid)).to.deep.equal([])
+        const ned = await cliJson<{conversations: ConversationJson[]}>([
+          'ddb',
+          'patterns',
+          'list-conversations',
+          users.ned.handle,
+          ...flags,
+        ])
+        expect(ned.json.conversations.find((c) => c.with.uuid === users.max.uuid)).to.include({
+          lastMessage: 'ned first',
+        })
+      },
+    )
 
     it('on --prod without a terminal it asks for --yes (exit 7), writing nothing', async () => {
       const result = await cli(

@@ -43,24 +43,27 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
       expect((await messagesOf(first.json.messageGroupUuid)).filter((m) => m.message === 'Deployed.')).to.have.length(2)
     })
 
-    it('10 concurrent sends with one key store one message, into a new conversation and into an existing one', async () => {
-      for (const [sender, recipient] of [
-        [users.jon, users.lea],
-        [users.jon, users.lea],
-      ] as const) {
-        const key = `concurrent-${randomUUID()}`
-        const results = await Promise.all(
-          Array.from({length: 10}, () =>
-            createMessage(messagesTable, {idempotencyKey: key, recipient, sender, text: 'once'}),
-          ),
-        )
-        expect(new Set(results.map((r) => r.message.messageUuid)).size).to.equal(1)
-        expect(results.filter((r) => !r.duplicate)).to.have.length(1)
-        const stored = (await messagesOf(results[0].messageGroupUuid)).filter(
-          (m) => m.message_uuid === results[0].message.messageUuid,
-        )
-        expect(stored).to.have.length(1)
-      }
-    })
+    it(
+      '10 concurrent sends with one key store one message, ' + 'into a new conversation and into an existing one',
+      async () => {
+        for (const [sender, recipient] of [
+          [users.jon, users.lea],
+          [users.jon, users.lea],
+        ] as const) {
+          const key = `concurrent-${randomUUID()}`
+          const results = await Promise.all(
+            Array.from({length: 10}, () =>
+              createMessage(messagesTable, {idempotencyKey: key, recipient, sender, text: 'once'}),
+            ),
+          )
+          expect(new Set(results.map((r) => r.message.messageUuid)).size).to.equal(1)
+          expect(results.filter((r) => !r.duplicate)).to.have.length(1)
+          const stored = (await messagesOf(results[0].messageGroupUuid)).filter(
+            (m) => m.message_uuid === results[0].message.messageUuid,
+          )
+          expect(stored).to.have.length(1)
+        }
+      },
+    )
   })
 })
