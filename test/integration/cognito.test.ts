@@ -166,68 +166,73 @@ describe('cruddur db update-cognito-user-ids', () => {
   describe('against cognito-local', () => {
     const db = useTestDatabase('cruddur_cognito_test', 'each')
 
-    it('links more users than one ListUsers page holds: matched, unmatched and already set; dry run first; twice changes nothing', async function () {
-      this.timeout(180_000)
-      // 130 Cognito users: more than two AWS pages of 60.
-      const matched = Array.from({length: 125}, (_, i) => `member${String(i).padStart(3, '0')}`)
-      const {subs, userPoolId} = await createPool([
-        ...matched.map((handle) => ({preferredUsername: handle})),
-        {preferredUsername: 'MixedCase'},
-        {preferredUsername: 'cognito_only_1'},
-        {preferredUsername: 'cognito_only_2'},
-        {},
-        {preferredUsername: 'preset'},
-      ])
-      await insertUsers(db().pool, [
-        ...matched.map((handle) => ({handle})),
-        {handle: 'mixedcase'},
-        {handle: 'postgres_only', cognitoUserId: null},
-        {handle: 'stale', cognitoUserId: 'sub-of-a-deleted-cognito-user'},
-        {cognitoUserId: subs.get('preset'), handle: 'preset'},
-      ])
+    it(
+      'links more users than one ListUsers page holds: matched, unmatched and already set; dry run first; ' +
+        'twice changes nothing',
+      async function () {
+        this.timeout(180_000)
+        // 130 Cognito users: more than two AWS pages of 60.
+        const matched = Array.from({length: 125}, (_, i) => `member${String(i).padStart(3, '0')}`)
+        const {subs, userPoolId} = await createPool([
+          ...matched.map((handle) => ({preferredUsername: handle})),
+          {preferredUsername: 'MixedCase'},
+          {preferredUsername: 'cognito_only_1'},
+          {preferredUsername: 'cognito_only_2'},
+          {},
+          {preferredUsername: 'preset'},
+        ])
+        await insertUsers(db().pool, [
+          ...matched.map((handle) => ({handle})),
+          {handle: 'mixedcase'},
+          {handle: 'postgres_only', cognitoUserId: null},
+          {handle: 'stale', cognitoUserId: 'sub-of-a-deleted-cognito-user'},
+          {cognitoUserId: subs.get('preset'), handle: 'preset'},
+        ])
 
-      const dryRun = await update(db(), userPoolId, ['--dry-run', '--page-size', '7'])
-      expect(dryRun.code, dryRun.stderr).to.equal(0)
-      expect(dryRun.json.dryRun).to.equal(true)
-      expect(dryRun.json.updated).to.have.length(126)
-      const untouched = await cognitoUserIds(db().pool)
-      expect(Object.values(untouched).filter(Boolean)).to.deep.equal([
-        'sub-of-a-deleted-cognito-user',
-        subs.get('preset'),
-      ])
+        const dryRun = await update(db(), userPoolId, ['--dry-run', '--page-size', '7'])
+        expect(dryRun.code, dryRun.stderr).to.equal(0)
+        expect(dryRun.json.dryRun).to.equal(true)
+        expect(dryRun.json.updated).to.have.length(126)
+        const untouched = await cognitoUserIds(db().pool)
+        expect(Object.values(untouched).filter(Boolean)).to.deep.equal([
+          'sub-of-a-deleted-cognito-user',
+          subs.get('preset'),
+        ])
 
-      const run = await update(db(), userPoolId)
-      expect(run.code, run.stderr).to.equal(0)
-      expect(run.json.dryRun).to.equal(false)
-      expect(run.json.updated).to.deep.equal(dryRun.json.updated)
-      expect(run.json.updated.map((u) => u.handle)).to.have.members([...matched, 'mixedcase'])
-      expect(run.json.alreadyCorrect).to.deep.equal([{cognitoUserId: subs.get('preset'), handle: 'preset'}])
-      expect(run.json.cognitoUsersWithoutHandle.map((u) => u.preferredUsername)).to.have.members([
-        'cognito_only_1',
-        'cognito_only_2',
-        null,
-      ])
-      expect(run.json.postgresUsersWithoutCognitoUser).to.deep.equal([
-        {cognitoUserId: null, handle: 'postgres_only'},
-        {cognitoUserId: 'sub-of-a-deleted-cognito-user', handle: 'stale'},
-      ])
+        const run = await update(db(), userPoolId)
+        expect(run.code, run.stderr).to.equal(0)
+        expect(run.json.dryRun).to.equal(false)
+        expect(run.json.updated).to.deep.equal(dryRun.json.updated)
+        expect(run.json.updated.map((u) => u.handle)).to.have.members([...matched, 'mixedcase'])
+        expect(run.json.alreadyCorrect).to.deep.equal([{cognitoUserId: subs.get('preset'), handle: 'preset'}])
+        expect(run.json.cognitoUsersWithoutHandle.map((u) => u.preferredUsername)).to.have.members([
+          'cognito_only_1',
+          'cognito_only_2',
+          null,
+        ])
+        expect(run.json.postgresUsersWithoutCognitoUser).to.deep.equal([
+          {cognitoUserId: null, handle: 'postgres_only'},
+          {cognitoUserId: 'sub-of-a-deleted-cognito-user', handle: 'stale'},
+        ])
 
-      const linked = await cognitoUserIds(db().pool)
-      for (const handle of matched) expect(linked[handle], handle).to.equal(subs.get(handle))
-      expect(linked.mixedcase).to.equal(subs.get('MixedCase'))
-      expect(linked.postgres_only).to.equal(null)
-      expect(linked.stale).to.equal('sub-of-a-deleted-cognito-user')
+        const linked = await cognitoUserIds(db().pool)
+        for (const handle of matched) expect(linked[handle], handle).to.equal(subs.get(handle))
+        expect(linked.mixedcase).to.equal(subs.get('MixedCase'))
+        expect(linked.postgres_only).to.equal(null)
+        expect(linked.stale).to.equal('sub-of-a-deleted-cognito-user')
 
-      const again = await update(db(), userPoolId)
-      expect(again.json.updated).to.deep.equal([])
-      expect(again.json.alreadyCorrect).to.have.length(127)
-      expect(await cognitoUserIds(db().pool)).to.deep.equal(linked)
+        const again = await update(db(), userPoolId)
+        expect(again.json.updated).to.deep.equal([])
+        expect(again.json.alreadyCorrect).to.have.length(127)
+        expect(await cognitoUserIds(db().pool)).to.deep.equal(linked)
 
-      const human = await updateIds('--database-url', db().url, '--user-pool-id', userPoolId)
-      expect(human.stdout).to.include(
-        '0 updated, 127 already correct, 3 Cognito users without a matching handle, 2 PostgreSQL users without a Cognito user.',
-      )
-    })
+        const human = await updateIds('--database-url', db().url, '--user-pool-id', userPoolId)
+        expect(human.stdout).to.include(
+          '0 updated, 127 already correct, 3 Cognito users without a matching handle, ' +
+            '2 PostgreSQL users without a Cognito user.',
+        )
+      },
+    )
 
     it('a duplicate sub half-way rolls back every update', async () => {
       const {subs, userPoolId} = await createPool([

@@ -126,7 +126,8 @@ describe('cruddur ddb doctor', () => {
     await cli(['ddb', 'schema-load', '--table', table])
     const [ann, bob, cat, dan, eve, fay] = ['ann', 'bob', 'cat', 'dan', 'eve', 'fay'].map(user)
     const items: Item[] = []
-    // Keys as the app writes them: +00:00 microseconds, naive (a later app version), -05:00 (an app outside UTC, the newest).
+    // Keys as the app writes them: +00:00 microseconds, naive (a later app version),
+    // -05:00 (an app outside UTC, the newest).
     const c1 = randomUUID()
     const m1 = raw.message(c1, '2026-11-29T11:50:00.000001+00:00', ann, 'one')
     const m2 = raw.message(c1, '2026-11-29T11:51:00.000002', bob, 'two')
@@ -291,35 +292,38 @@ describe('cruddur ddb doctor', () => {
     expect(await allItems(table)).to.have.deep.members(before)
   })
 
-  it('--fix --deep --merge-conversations repairs everything, keeps every message, and a second run finds nothing', async function () {
-    this.timeout(120_000)
-    const table = freshTable('fix')
-    const {ann, bob, c5} = await sickTable(table)
-    const before = await allItems(table)
-    const fixed = await doctor(table, ...FIX_ALL)
-    expect(fixed.code, fixed.stderr).to.equal(0)
-    expect(fixed.json.unrepaired).to.equal(0)
-    expect(fixed.json.findings.every((finding) => finding.fixed)).to.equal(true)
+  it(
+    '--fix --deep --merge-conversations repairs everything, ' + 'keeps every message, and a second run finds nothing',
+    async function () {
+      this.timeout(120_000)
+      const table = freshTable('fix')
+      const {ann, bob, c5} = await sickTable(table)
+      const before = await allItems(table)
+      const fixed = await doctor(table, ...FIX_ALL)
+      expect(fixed.code, fixed.stderr).to.equal(0)
+      expect(fixed.json.unrepaired).to.equal(0)
+      expect(fixed.json.findings.every((finding) => finding.fixed)).to.equal(true)
 
-    const after = await expectFullyRepaired(table, before)
-    // The pair's two conversations are one, under the pair's derived id; the empty conversation is gone.
-    const pairGroup = conversationUuidFor(ann.uuid, bob.uuid)
-    const pairUuids = before
-      .filter((item) => item.pk.startsWith('MSG#') && ['one', 'two', 'three', 'four'].includes(item.message))
-      .map((item) => item.message_uuid)
-      .sort()
-    expect(
-      after
-        .filter((item) => item.pk === `MSG#${pairGroup}`)
+      const after = await expectFullyRepaired(table, before)
+      // The pair's two conversations are one, under the pair's derived id; the empty conversation is gone.
+      const pairGroup = conversationUuidFor(ann.uuid, bob.uuid)
+      const pairUuids = before
+        .filter((item) => item.pk.startsWith('MSG#') && ['one', 'two', 'three', 'four'].includes(item.message))
         .map((item) => item.message_uuid)
-        .sort(),
-    ).to.deep.equal(pairUuids)
-    expect(after.filter((item) => item.message_group_uuid === c5)).to.deep.equal([])
-    // The -05:00 message is the newest by instant: the pair's rows show it.
-    expect(after.find((item) => item.pk === `GRP#${ann.uuid}` && item.message_group_uuid === pairGroup)).to.include({
-      message: 'four',
-    })
-  })
+        .sort()
+      expect(
+        after
+          .filter((item) => item.pk === `MSG#${pairGroup}`)
+          .map((item) => item.message_uuid)
+          .sort(),
+      ).to.deep.equal(pairUuids)
+      expect(after.filter((item) => item.message_group_uuid === c5)).to.deep.equal([])
+      // The -05:00 message is the newest by instant: the pair's rows show it.
+      expect(after.find((item) => item.pk === `GRP#${ann.uuid}` && item.message_group_uuid === pairGroup)).to.include({
+        message: 'four',
+      })
+    },
+  )
 
   it('--fix without --merge-conversations repairs the rows and reports the split pair (exit 10)', async function () {
     this.timeout(120_000)

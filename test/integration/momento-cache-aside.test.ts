@@ -68,29 +68,32 @@ describe('momento', () => {
       }
     })
 
-    it('a cache that accepts connections but never answers does not wait out its timeout: the database answers', async () => {
-      // Never answers; its sockets are destroyed at the end, or they would keep mocha from exiting.
-      const accepted = new Set<Socket>()
-      const silent: Server = createServer((socket) => accepted.add(socket))
-      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
-      const port = (silent.address() as {port: number}).port
-      const client = createMomentoClient(localTarget(port))
-      try {
-        const cache = cacheStoreOver(client, 'cruddur', 600)
-        const started = Date.now()
-        const read = await readThrough(cache, 'silent', countingLoader('from the database'))
-        expect(read).to.deep.equal({fromCache: false, value: 'from the database'})
-        // The read took the hedge delay and the loader, not the cache's timeout.
-        expect(Date.now() - started).to.be.below(CACHE_TIMEOUT_MS)
-        // The cache's own timeout still comes, later, and is reported once.
-        await until(() => warnings.length > 0, 3 * CACHE_TIMEOUT_MS + 2000)
-        expect(warnings).to.have.length(1)
-      } finally {
-        client.close()
-        for (const socket of accepted) socket.destroy()
-        silent.close()
-      }
-    })
+    it(
+      'a cache that accepts connections but never answers ' + 'does not wait out its timeout: the database answers',
+      async () => {
+        // Never answers; its sockets are destroyed at the end, or they would keep mocha from exiting.
+        const accepted = new Set<Socket>()
+        const silent: Server = createServer((socket) => accepted.add(socket))
+        await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+        const port = (silent.address() as {port: number}).port
+        const client = createMomentoClient(localTarget(port))
+        try {
+          const cache = cacheStoreOver(client, 'cruddur', 600)
+          const started = Date.now()
+          const read = await readThrough(cache, 'silent', countingLoader('from the database'))
+          expect(read).to.deep.equal({fromCache: false, value: 'from the database'})
+          // The read took the hedge delay and the loader, not the cache's timeout.
+          expect(Date.now() - started).to.be.below(CACHE_TIMEOUT_MS)
+          // The cache's own timeout still comes, later, and is reported once.
+          await until(() => warnings.length > 0, 3 * CACHE_TIMEOUT_MS + 2000)
+          expect(warnings).to.have.length(1)
+        } finally {
+          client.close()
+          for (const socket of accepted) socket.destroy()
+          silent.close()
+        }
+      },
+    )
 
     it("refreshAfterMessage rewrites both participants' lists and the conversation", async () => {
       const cache = momentoCacheStore(stackTarget())

@@ -67,82 +67,94 @@ describe('cruddur ddb patterns', () => {
         })
       })
 
-      it('is race-free: 20 concurrent applications end with one row per participant, holding the newest message', async () => {
-        const base = Date.parse('2024-02-01T00:00:00.000Z')
-        // Pairs of messages a microsecond apart, so the microseconds, not the milliseconds alone, must decide.
-        const messages = await Promise.all(
-          Array.from({length: 20}, (_, i) =>
-            putMessage(group, users.lea, new Date(base + Math.floor(i / 2) * 1000), `race ${i}`, BigInt(i % 2)),
-          ),
-        )
-        const newest = [...messages].sort((a, b) => (a.sk < b.sk ? 1 : -1))[0]
-        const shuffled = [...messages].sort(() => Math.random() - 0.5)
-        await Promise.all(shuffled.map((message) => applyMessageToConversation(messagesTable, message)))
+      it(
+        'is race-free: 20 concurrent applications end with one row per participant, ' + 'holding the newest message',
+        async () => {
+          const base = Date.parse('2024-02-01T00:00:00.000Z')
+          // Pairs of messages a microsecond apart, so the microseconds, not the milliseconds alone, must decide.
+          const messages = await Promise.all(
+            Array.from({length: 20}, (_, i) =>
+              putMessage(group, users.lea, new Date(base + Math.floor(i / 2) * 1000), `race ${i}`, BigInt(i % 2)),
+            ),
+          )
+          const newest = [...messages].sort((a, b) => (a.sk < b.sk ? 1 : -1))[0]
+          const shuffled = [...messages].sort(() => Math.random() - 0.5)
+          await Promise.all(shuffled.map((message) => applyMessageToConversation(messagesTable, message)))
 
-        const rows = await rowsOf(users.lea, group)
-        expect(rows).to.have.length(1)
-        expect(rows[0]).to.include({last_message_sk: newest.sk, message: newest.message})
-        const all = await ddb.doc.send(
-          new QueryCommand({
-            ExpressionAttributeValues: {':group': group},
-            IndexName: 'message-group-sk-index',
-            KeyConditionExpression: 'message_group_uuid = :group',
-            TableName: table,
-          }),
-        )
-        expect(all.Items).to.have.length(2)
-        for (const row of all.Items as ConversationRowItem[]) expect(row.last_message_sk).to.equal(newest.sk)
-      })
+          const rows = await rowsOf(users.lea, group)
+          expect(rows).to.have.length(1)
+          expect(rows[0]).to.include({last_message_sk: newest.sk, message: newest.message})
+          const all = await ddb.doc.send(
+            new QueryCommand({
+              ExpressionAttributeValues: {':group': group},
+              IndexName: 'message-group-sk-index',
+              KeyConditionExpression: 'message_group_uuid = :group',
+              TableName: table,
+            }),
+          )
+          expect(all.Items).to.have.length(2)
+          for (const row of all.Items as ConversationRowItem[]) expect(row.last_message_sk).to.equal(newest.sk)
+        },
+      )
 
       describe('when the index lags behind the table (it is eventually consistent)', () => {
-        it('a conversation whose rows the index does not show yet, or shows one of, is read from the table', async () => {
-          const first = await putMessage(group, users.lea, new Date('2024-01-02T00:00:00.000Z'), 'not indexed yet')
-          expect(
-            (
-              await applyMessageToConversation(
-                lagging(() => []),
-                first,
-              )
-            ).updated,
-          ).to.equal(2)
-          const second = await putMessage(group, users.lea, new Date('2024-01-03T00:00:00.000Z'), 'half indexed')
-          expect(
-            (
-              await applyMessageToConversation(
-                lagging((items) => items.slice(0, 1)),
-                second,
-              )
-            ).updated,
-          ).to.equal(2)
-          expect((await rowsOf(users.lea, group))[0]).to.include({last_message_sk: second.sk, message: 'half indexed'})
-        })
+        it(
+          'a conversation whose rows the index does not show yet, ' + 'or shows one of, is read from the table',
+          async () => {
+            const first = await putMessage(group, users.lea, new Date('2024-01-02T00:00:00.000Z'), 'not indexed yet')
+            expect(
+              (
+                await applyMessageToConversation(
+                  lagging(() => []),
+                  first,
+                )
+              ).updated,
+            ).to.equal(2)
+            const second = await putMessage(group, users.lea, new Date('2024-01-03T00:00:00.000Z'), 'half indexed')
+            expect(
+              (
+                await applyMessageToConversation(
+                  lagging((items) => items.slice(0, 1)),
+                  second,
+                )
+              ).updated,
+            ).to.equal(2)
+            expect((await rowsOf(users.lea, group))[0]).to.include({
+              last_message_sk: second.sk,
+              message: 'half indexed',
+            })
+          },
+        )
 
-        it('an index still showing rows that were moved away is given up for the table after a few lost races', async () => {
-          const stale = (
-            await ddb.doc.send(
-              new QueryCommand({
-                ExpressionAttributeValues: {':group': group},
-                IndexName: 'message-group-sk-index',
-                KeyConditionExpression: 'message_group_uuid = :group',
-                TableName: table,
-              }),
-            )
-          ).Items as ConversationRowItem[]
-          await applyMessageToConversation(
-            messagesTable,
-            await putMessage(group, users.lea, new Date('2024-01-02T00:00:00.000Z'), 'moved'),
-          )
-          const newer = await putMessage(group, users.lea, new Date('2024-01-03T00:00:00.000Z'), 'newer')
-          expect(
-            (
-              await applyMessageToConversation(
-                lagging(() => stale),
-                newer,
+        it(
+          'an index still showing rows that were moved away ' + 'is given up for the table after a few lost races',
+          async () => {
+            const stale = (
+              await ddb.doc.send(
+                new QueryCommand({
+                  ExpressionAttributeValues: {':group': group},
+                  IndexName: 'message-group-sk-index',
+                  KeyConditionExpression: 'message_group_uuid = :group',
+                  TableName: table,
+                }),
               )
-            ).updated,
-          ).to.equal(2)
-          expect((await rowsOf(users.lea, group))[0]).to.include({last_message_sk: newer.sk, message: 'newer'})
-        })
+            ).Items as ConversationRowItem[]
+            await applyMessageToConversation(
+              messagesTable,
+              await putMessage(group, users.lea, new Date('2024-01-02T00:00:00.000Z'), 'moved'),
+            )
+            const newer = await putMessage(group, users.lea, new Date('2024-01-03T00:00:00.000Z'), 'newer')
+            expect(
+              (
+                await applyMessageToConversation(
+                  lagging(() => stale),
+                  newer,
+                )
+              ).updated,
+            ).to.equal(2)
+            expect((await rowsOf(users.lea, group))[0]).to.include({last_message_sk: newer.sk, message: 'newer'})
+          },
+        )
       })
 
       it('update-message-group repairs rows a stream never updated, and then changes nothing', async () => {

@@ -38,26 +38,29 @@ describe('cruddur ddb patterns', () => {
       )
     })
 
-    it('starting a conversation writes its two rows and first message together, each row showing the other person', async () => {
-      const result = await createMessage(messagesTable, {recipient: users.bob, sender: users.ann, text: 'hello bob'})
-      expect(result.newConversation).to.equal(true)
-      expect(result.messageGroupUuid).to.equal(conversationUuidFor(users.ann.uuid, users.bob.uuid))
+    it(
+      'starting a conversation writes its two rows and first message together, ' + 'each row showing the other person',
+      async () => {
+        const result = await createMessage(messagesTable, {recipient: users.bob, sender: users.ann, text: 'hello bob'})
+        expect(result.newConversation).to.equal(true)
+        expect(result.messageGroupUuid).to.equal(conversationUuidFor(users.ann.uuid, users.bob.uuid))
 
-      const annRows = await rowsOf(users.ann, result.messageGroupUuid)
-      const bobRows = await rowsOf(users.bob, result.messageGroupUuid)
-      expect(annRows).to.have.length(1)
-      expect(bobRows).to.have.length(1)
-      expect(annRows[0]).to.include({
-        message: 'hello bob',
-        user_handle: users.bob.handle,
-        last_message_sk: result.item.sk,
-      })
-      expect(bobRows[0]).to.include({message: 'hello bob', user_handle: users.ann.handle})
+        const annRows = await rowsOf(users.ann, result.messageGroupUuid)
+        const bobRows = await rowsOf(users.bob, result.messageGroupUuid)
+        expect(annRows).to.have.length(1)
+        expect(bobRows).to.have.length(1)
+        expect(annRows[0]).to.include({
+          message: 'hello bob',
+          user_handle: users.bob.handle,
+          last_message_sk: result.item.sk,
+        })
+        expect(bobRows[0]).to.include({message: 'hello bob', user_handle: users.ann.handle})
 
-      const page = await getConversation(messagesTable, result.messageGroupUuid)
-      expect(page.messages.map((m) => m.text)).to.deep.equal(['hello bob'])
-      expect(page.nextCursor).to.equal(null)
-    })
+        const page = await getConversation(messagesTable, result.messageGroupUuid)
+        expect(page.messages.map((m) => m.text)).to.deep.equal(['hello bob'])
+        expect(page.nextCursor).to.equal(null)
+      },
+    )
 
     it('starting a conversation again with the same person adds to the existing one', async () => {
       const again = await createMessage(messagesTable, {recipient: users.ann, sender: users.bob, text: 'hi ann'})
@@ -97,97 +100,107 @@ describe('cruddur ddb patterns', () => {
       }
     })
 
-    it('two messages written in the same microsecond are both kept, in a stable order, the second a microsecond later', async () => {
-      const at = new Date('2026-03-01T12:00:00.000Z')
-      const start = await createMessage(messagesTable, {
-        now: new Date(at.getTime() - 1000),
-        recipient: users.fay,
-        sender: users.eve,
-        text: 'first',
-      })
-      const one = await createMessage(messagesTable, {
-        messageGroupUuid: start.messageGroupUuid,
-        now: at,
-        sender: users.eve,
-        text: 'same µs one',
-      })
-      const two = await createMessage(messagesTable, {
-        messageGroupUuid: start.messageGroupUuid,
-        now: at,
-        sender: users.fay,
-        text: 'same µs two',
-      })
-      // The second found the key taken: its time moved on by one microsecond, nothing was overwritten.
-      expect(one.item.sk).to.equal('2026-03-01T12:00:00.000000+00:00')
-      expect(two.item.sk).to.equal('2026-03-01T12:00:00.000001+00:00')
-      expect(two.message.createdAt).to.equal(two.item.sk)
-
-      const read = async () =>
-        (await getConversation(messagesTable, start.messageGroupUuid)).messages.map((m) => m.messageUuid)
-      const first = await read()
-      expect(first).to.deep.equal([two.message.messageUuid, one.message.messageUuid, start.message.messageUuid])
-      expect(await read()).to.deep.equal(first)
-      for (const owner of [users.eve, users.fay])
-        expect((await rowsOf(owner, start.messageGroupUuid))[0]).to.include({
-          last_message_sk: two.item.sk,
-          message: two.message.text,
+    it(
+      'two messages written in the same microsecond are both kept, in a stable order, ' +
+        'the second a microsecond later',
+      async () => {
+        const at = new Date('2026-03-01T12:00:00.000Z')
+        const start = await createMessage(messagesTable, {
+          now: new Date(at.getTime() - 1000),
+          recipient: users.fay,
+          sender: users.eve,
+          text: 'first',
         })
-    })
+        const one = await createMessage(messagesTable, {
+          messageGroupUuid: start.messageGroupUuid,
+          now: at,
+          sender: users.eve,
+          text: 'same µs one',
+        })
+        const two = await createMessage(messagesTable, {
+          messageGroupUuid: start.messageGroupUuid,
+          now: at,
+          sender: users.fay,
+          text: 'same µs two',
+        })
+        // The second found the key taken: its time moved on by one microsecond, nothing was overwritten.
+        expect(one.item.sk).to.equal('2026-03-01T12:00:00.000000+00:00')
+        expect(two.item.sk).to.equal('2026-03-01T12:00:00.000001+00:00')
+        expect(two.message.createdAt).to.equal(two.item.sk)
 
-    it('adds to an existing conversation whose rows the index does not show yet, reading them from the table', async () => {
-      const partner: Participant = {
-        displayName: 'Partner',
-        handle: `partner_${randomUUID().slice(0, 6)}`,
-        uuid: randomUUID(),
-      }
-      const started = await createMessage(messagesTable, {recipient: partner, sender: users.kim, text: 'first'})
-      const added = await createMessage(
-        lagging(() => []),
-        {recipient: partner, sender: users.kim, text: 'second'},
-      )
-      expect(added.newConversation).to.equal(false)
-      expect(added.messageGroupUuid).to.equal(started.messageGroupUuid)
-    })
+        const read = async () =>
+          (await getConversation(messagesTable, start.messageGroupUuid)).messages.map((m) => m.messageUuid)
+        const first = await read()
+        expect(first).to.deep.equal([two.message.messageUuid, one.message.messageUuid, start.message.messageUuid])
+        expect(await read()).to.deep.equal(first)
+        for (const owner of [users.eve, users.fay])
+          expect((await rowsOf(owner, start.messageGroupUuid))[0]).to.include({
+            last_message_sk: two.item.sk,
+            message: two.message.text,
+          })
+      },
+    )
 
-    it('adds to a seeded conversation (random id, rows without last_message_sk) instead of starting a second one', async () => {
-      const group = randomUUID()
-      const at = '2023-05-05T05:05:05.005Z'
-      const seeded = messageItem({
-        createdAt: at,
-        messageGroupUuid: group,
-        messageUuid: randomUUID(),
-        sender: users.kim,
-        text: 'seeded',
-      })
-      const rows = [
-        conversationRow({
-          lastMessage: 'seeded',
-          lastMessageAt: at,
+    it(
+      'adds to an existing conversation whose rows the index does not show yet, ' + 'reading them from the table',
+      async () => {
+        const partner: Participant = {
+          displayName: 'Partner',
+          handle: `partner_${randomUUID().slice(0, 6)}`,
+          uuid: randomUUID(),
+        }
+        const started = await createMessage(messagesTable, {recipient: partner, sender: users.kim, text: 'first'})
+        const added = await createMessage(
+          lagging(() => []),
+          {recipient: partner, sender: users.kim, text: 'second'},
+        )
+        expect(added.newConversation).to.equal(false)
+        expect(added.messageGroupUuid).to.equal(started.messageGroupUuid)
+      },
+    )
+
+    it(
+      'adds to a seeded conversation (random id, rows without last_message_sk) ' + 'instead of starting a second one',
+      async () => {
+        const group = randomUUID()
+        const at = '2023-05-05T05:05:05.005Z'
+        const seeded = messageItem({
+          createdAt: at,
           messageGroupUuid: group,
-          other: users.lea,
-          owner: users.kim,
-        }),
-        conversationRow({
-          lastMessage: 'seeded',
-          lastMessageAt: at,
-          messageGroupUuid: group,
-          other: users.kim,
-          owner: users.lea,
-        }),
-      ]
-      for (const item of [seeded, ...rows]) await ddb.doc.send(new PutCommand({Item: item, TableName: table}))
-      expect((await applyMessageToConversation(messagesTable, seeded)).updated).to.equal(0)
+          messageUuid: randomUUID(),
+          sender: users.kim,
+          text: 'seeded',
+        })
+        const rows = [
+          conversationRow({
+            lastMessage: 'seeded',
+            lastMessageAt: at,
+            messageGroupUuid: group,
+            other: users.lea,
+            owner: users.kim,
+          }),
+          conversationRow({
+            lastMessage: 'seeded',
+            lastMessageAt: at,
+            messageGroupUuid: group,
+            other: users.kim,
+            owner: users.lea,
+          }),
+        ]
+        for (const item of [seeded, ...rows]) await ddb.doc.send(new PutCommand({Item: item, TableName: table}))
+        expect((await applyMessageToConversation(messagesTable, seeded)).updated).to.equal(0)
 
-      const result = await createMessage(messagesTable, {
-        recipient: users.kim,
-        sender: users.lea,
-        text: 'reply to seeded',
-      })
-      expect(result).to.include({messageGroupUuid: group, newConversation: false})
-      const leaRows = await rowsOf(users.lea, group)
-      expect(leaRows).to.have.length(1)
-      expect(leaRows[0]).to.include({message: 'reply to seeded', last_message_sk: result.item.sk})
-    })
+        const result = await createMessage(messagesTable, {
+          recipient: users.kim,
+          sender: users.lea,
+          text: 'reply to seeded',
+        })
+        expect(result).to.include({messageGroupUuid: group, newConversation: false})
+        const leaRows = await rowsOf(users.lea, group)
+        expect(leaRows).to.have.length(1)
+        expect(leaRows[0]).to.include({message: 'reply to seeded', last_message_sk: result.item.sk})
+      },
+    )
   })
 
   describe('commands', () => {

@@ -118,62 +118,69 @@ describe('ddb stream', () => {
       }
     })
 
-    it("a lock with this process's pid that no store here holds was left by an earlier process, and is taken over", async () => {
-      const store = new CheckpointStore(stateDir, identity(0))
-      writeLock(store, process.pid)
-      await store.lock()
-      store.unlock()
-      expect(existsSync(lockFileOf(store))).to.equal(false)
-    })
+    it(
+      "a lock with this process's pid that no store here holds was " + 'left by an earlier process, and is taken over',
+      async () => {
+        const store = new CheckpointStore(stateDir, identity(0))
+        writeLock(store, process.pid)
+        await store.lock()
+        store.unlock()
+        expect(existsSync(lockFileOf(store))).to.equal(false)
+      },
+    )
 
-    it('stale checkpoints are removed: a replaced stream of the table at its endpoint, files past the retention, files of the old naming (adopted, without the password)', () => {
-      const directory = join(stateDir, 'stream-checkpoints')
-      mkdirSync(directory, {recursive: true})
-      const current: StreamIdentity = {
-        endpoint: 'http://localhost:8000',
-        streamArn: 'arn:stream/new',
-        table: 'messages',
-      }
-      const write = (name: string, data: object) => {
-        writeFileSync(join(directory, name), JSON.stringify(data))
-        return join(directory, name)
-      }
+    it(
+      'stale checkpoints are removed: a replaced stream of the table at its endpoint, files past the retention, ' +
+        'files of the old naming (adopted, without the password)',
+      () => {
+        const directory = join(stateDir, 'stream-checkpoints')
+        mkdirSync(directory, {recursive: true})
+        const current: StreamIdentity = {
+          endpoint: 'http://localhost:8000',
+          streamArn: 'arn:stream/new',
+          table: 'messages',
+        }
+        const write = (name: string, data: object) => {
+          writeFileSync(join(directory, name), JSON.stringify(data))
+          return join(directory, name)
+        }
 
-      const hash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16)
-      const replaced = write(`${hash('arn:stream/old')}.json`, {
-        endpoint: 'http://127.0.0.1:8000',
-        shards: {},
-        streamArn: 'arn:stream/old',
-        table: 'messages',
-      })
-      const elsewhere = write(`${hash('arn:stream/other')}.json`, {
-        endpoint: 'http://localhost:9000',
-        shards: {},
-        streamArn: 'arn:stream/other',
-        table: 'messages',
-      })
-      const expired = write(`${hash('arn:stream/idle')}.json`, {
-        endpoint: 'http://localhost:9000',
-        shards: {},
-        streamArn: 'arn:stream/idle',
-        table: 'other',
-      })
-      utimesSync(expired, new Date(Date.now() - 25 * 3_600_000), new Date(Date.now() - 25 * 3_600_000))
-      const legacyEndpoint = 'http://someone:hunter2@localhost:8000'
-      const legacy = write(`${hash(`${legacyEndpoint}\nmessages\narn:stream/new`)}.json`, {
-        endpoint: legacyEndpoint,
-        shards: {s1: {after: '42'}},
-        streamArn: 'arn:stream/new',
-        table: 'messages',
-      })
+        const hash = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16)
+        const replaced = write(`${hash('arn:stream/old')}.json`, {
+          endpoint: 'http://127.0.0.1:8000',
+          shards: {},
+          streamArn: 'arn:stream/old',
+          table: 'messages',
+        })
+        const elsewhere = write(`${hash('arn:stream/other')}.json`, {
+          endpoint: 'http://localhost:9000',
+          shards: {},
+          streamArn: 'arn:stream/other',
+          table: 'messages',
+        })
+        const expired = write(`${hash('arn:stream/idle')}.json`, {
+          endpoint: 'http://localhost:9000',
+          shards: {},
+          streamArn: 'arn:stream/idle',
+          table: 'other',
+        })
+        utimesSync(expired, new Date(Date.now() - 25 * 3_600_000), new Date(Date.now() - 25 * 3_600_000))
+        const legacyEndpoint = 'http://someone:hunter2@localhost:8000'
+        const legacy = write(`${hash(`${legacyEndpoint}\nmessages\narn:stream/new`)}.json`, {
+          endpoint: legacyEndpoint,
+          shards: {s1: {after: '42'}},
+          streamArn: 'arn:stream/new',
+          table: 'messages',
+        })
 
-      retireStaleCheckpoints(stateDir, current)
-      for (const gone of [replaced, expired, legacy]) expect(existsSync(gone), gone).to.equal(false)
-      expect(existsSync(elsewhere)).to.equal(true)
-      const store = new CheckpointStore(stateDir, current)
-      expect(store.shards).to.deep.equal({s1: {after: '42'}})
-      expect(readFileSync(store.file, 'utf8')).to.not.include('hunter2')
-    })
+        retireStaleCheckpoints(stateDir, current)
+        for (const gone of [replaced, expired, legacy]) expect(existsSync(gone), gone).to.equal(false)
+        expect(existsSync(elsewhere)).to.equal(true)
+        const store = new CheckpointStore(stateDir, current)
+        expect(store.shards).to.deep.equal({s1: {after: '42'}})
+        expect(readFileSync(store.file, 'utf8')).to.not.include('hunter2')
+      },
+    )
 
     it('a second store of the same stream in one process is refused until the first unlocks', async () => {
       const [first, second] = [new CheckpointStore(stateDir, identity(0)), new CheckpointStore(stateDir, identity(0))]
@@ -206,7 +213,8 @@ describe('ddb stream', () => {
         const second = await cli(['ddb', 'stream', 'process', '--once', ...flags(name, otherName)])
         expect(second.code).to.equal(9)
         expect(errorLines(second.stderr)).to.deep.equal([
-          `Error: Another \`cruddur ddb stream process\` (pid ${processor.child.pid}) is processing the stream of table ${name}: stop it first, or let it do the work.`,
+          `Error: Another \`cruddur ddb stream process\` (pid ${processor.child.pid}) is processing the stream ` +
+            `of table ${name}: stop it first, or let it do the work.`,
         ])
       } finally {
         processor.child.kill('SIGTERM')
@@ -240,7 +248,8 @@ describe('ddb stream', () => {
       const result = await bounded('process --once', cli(['ddb', 'stream', 'process', '--once', ...flags(name)]))
       expect(result.code).to.equal(9)
       expect(errorLines(result.stderr)).to.deep.equal([
-        `Error: The stream lock ${store.lockFile} is corrupt (it holds no process id): if no \`cruddur ddb stream process\` is running, delete it.`,
+        `Error: The stream lock ${store.lockFile} is corrupt (it holds no process id): ` +
+          'if no `cruddur ddb stream process` is running, delete it.',
       ])
     })
 
@@ -285,7 +294,8 @@ describe('ddb stream', () => {
         const result = await bounded('process --once', cli(['ddb', 'stream', 'process', '--once', ...flags(name)]))
         expect(result.code, result.stderr).to.equal(9)
         expect(errorLines(result.stderr)).to.deep.equal([
-          `Error: The stream checkpoint ${file} is corrupt (${problem.replace('<shard>', shardId)}): delete it to process the stream from its start again (Pattern D is idempotent).`,
+          `Error: The stream checkpoint ${file} is corrupt (${problem.replace('<shard>', shardId)}): ` +
+            'delete it to process the stream from its start again (Pattern D is idempotent).',
         ])
       })
     }

@@ -161,38 +161,41 @@ describe('ddb stream', () => {
       expect(logs.filter((entry) => entry.event === 'afterApplyFailed')).to.have.length(2)
     })
 
-    it('the Lambda entry reads table, region and endpoint from the environment and answers in the documented shape', async () => {
-      const {b, group} = await conversation()
-      const item = messageAt(group, b, 30)
-      const saved = {...process.env}
-      Object.assign(process.env, {
-        AWS_ACCESS_KEY_ID: 'local',
-        AWS_ENDPOINT_URL_DYNAMODB: testStack().dynamodbEndpoint,
-        AWS_REGION: 'us-east-1',
-        AWS_SECRET_ACCESS_KEY: 'local',
-        DDB_MESSAGE_TABLE: table,
-      })
-      const log = console.log
-      console.log = () => {}
-      try {
-        const {handler} = await import('../../src/lambda/message-stream.js')
-        expect(await handler({Records: [streamRecord(item)]})).to.deep.equal({batchItemFailures: []})
-      } finally {
-        console.log = log
-        for (const name of [
-          'AWS_ACCESS_KEY_ID',
-          'AWS_ENDPOINT_URL_DYNAMODB',
-          'AWS_REGION',
-          'AWS_SECRET_ACCESS_KEY',
-          'DDB_MESSAGE_TABLE',
-        ]) {
-          if (saved[name] === undefined) delete process.env[name]
-          else process.env[name] = saved[name]
+    it(
+      'the Lambda entry reads table, region and endpoint from the environment ' + 'and answers in the documented shape',
+      async () => {
+        const {b, group} = await conversation()
+        const item = messageAt(group, b, 30)
+        const saved = {...process.env}
+        Object.assign(process.env, {
+          AWS_ACCESS_KEY_ID: 'local',
+          AWS_ENDPOINT_URL_DYNAMODB: testStack().dynamodbEndpoint,
+          AWS_REGION: 'us-east-1',
+          AWS_SECRET_ACCESS_KEY: 'local',
+          DDB_MESSAGE_TABLE: table,
+        })
+        const log = console.log
+        console.log = () => {}
+        try {
+          const {handler} = await import('../../src/lambda/message-stream.js')
+          expect(await handler({Records: [streamRecord(item)]})).to.deep.equal({batchItemFailures: []})
+        } finally {
+          console.log = log
+          for (const name of [
+            'AWS_ACCESS_KEY_ID',
+            'AWS_ENDPOINT_URL_DYNAMODB',
+            'AWS_REGION',
+            'AWS_SECRET_ACCESS_KEY',
+            'DDB_MESSAGE_TABLE',
+          ]) {
+            if (saved[name] === undefined) delete process.env[name]
+            else process.env[name] = saved[name]
+          }
         }
-      }
 
-      await expectRowsShow(group, item)
-    })
+        await expectRowsShow(group, item)
+      },
+    )
 
     it('the Lambda entry takes the Momento key from Secrets Manager when only the secret is named', async () => {
       const {environmentWithSecrets} = await import('../../src/lambda/message-stream.js')

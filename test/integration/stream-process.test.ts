@@ -126,6 +126,20 @@ describe('ddb stream', () => {
       conversations: Array<{lastMessage: string; messageGroupUuid: string; with: {handle: string}}>
     }
 
+    /** `cruddur ddb patterns create-message <text> --from <from> --to <to>` into the table. */
+    const sendMessage = (text: string, from: string, to: string) =>
+      cliJson<{messageGroupUuid: string}>([
+        'ddb',
+        'patterns',
+        'create-message',
+        text,
+        '--from',
+        from,
+        '--to',
+        to,
+        ...tableFlags,
+      ])
+
     const lastMessageWith = async (owner: string, other: string) => {
       const {json} = await cliJson<ConversationsJson>(['ddb', 'patterns', 'list-conversations', owner, ...tableFlags])
       return json.conversations.find((c) => c.with.handle === other)
@@ -142,108 +156,76 @@ describe('ddb stream', () => {
       expect(drained.code, drained.stderr).to.equal(0)
     })
 
-    it('create-message into new and existing conversations, then process --once: both users see the new last message', async () => {
-      const started = await cliJson<{messageGroupUuid: string}>([
-        'ddb',
-        'patterns',
-        'create-message',
-        'first words',
-        '--from',
-        cara,
-        '--to',
-        dave,
-        ...tableFlags,
-      ])
-      expect(started.code, started.stderr).to.equal(0)
-      const other = await cliJson([
-        'ddb',
-        'patterns',
-        'create-message',
-        'hi erin',
-        '--from',
-        cara,
-        '--to',
-        erin,
-        ...tableFlags,
-      ])
-      expect(other.code, other.stderr).to.equal(0)
-      const reply = await cliJson([
-        'ddb',
-        'patterns',
-        'create-message',
-        'a reply',
-        '--from',
-        dave,
-        '--to',
-        cara,
-        ...tableFlags,
-      ])
-      expect(reply.code, reply.stderr).to.equal(0)
-      // A message whose writer died before updating the rows: only the stream brings them up to date.
-      const group = started.json.messageGroupUuid
-      const sender = daveUser
-      const orphan = messageItem({
-        createdAt: new Date().toISOString(),
-        messageGroupUuid: group,
-        messageUuid: randomUUID(),
-        sender,
-        text: 'written while nobody applied it',
-      })
-      await doc.send(new PutCommand({Item: orphan, TableName: table}))
-      expect((await lastMessageWith(cara, dave))!.lastMessage).to.equal('a reply')
+    it(
+      'create-message into new and existing conversations, then process --once: ' +
+        'both users see the new last message',
+      async () => {
+        const started = await sendMessage('first words', cara, dave)
+        expect(started.code, started.stderr).to.equal(0)
+        const other = await sendMessage('hi erin', cara, erin)
+        expect(other.code, other.stderr).to.equal(0)
+        const reply = await sendMessage('a reply', dave, cara)
+        expect(reply.code, reply.stderr).to.equal(0)
+        // A message whose writer died before updating the rows: only the stream brings them up to date.
+        const group = started.json.messageGroupUuid
+        const sender = daveUser
+        const orphan = messageItem({
+          createdAt: new Date().toISOString(),
+          messageGroupUuid: group,
+          messageUuid: randomUUID(),
+          sender,
+          text: 'written while nobody applied it',
+        })
+        await doc.send(new PutCommand({Item: orphan, TableName: table}))
+        expect((await lastMessageWith(cara, dave))!.lastMessage).to.equal('a reply')
 
-      const processed = await cliJson<ProcessJson>(['ddb', 'stream', 'process', '--once', ...tableFlags])
-      expect(processed.code, processed.stderr).to.equal(0)
-      expect(processed.json).to.include({applied: 4, rowsUpdated: 2})
-      expect(processed.json.failed).to.deep.equal([])
-      expect((await lastMessageWith(cara, dave))!.lastMessage).to.equal('written while nobody applied it')
-      expect((await lastMessageWith(dave, cara))!.lastMessage).to.equal('written while nobody applied it')
-      expect((await lastMessageWith(erin, cara))!.lastMessage).to.equal('hi erin')
-    })
+        const processed = await cliJson<ProcessJson>(['ddb', 'stream', 'process', '--once', ...tableFlags])
+        expect(processed.code, processed.stderr).to.equal(0)
+        expect(processed.json).to.include({applied: 4, rowsUpdated: 2})
+        expect(processed.json.failed).to.deep.equal([])
+        expect((await lastMessageWith(cara, dave))!.lastMessage).to.equal('written while nobody applied it')
+        expect((await lastMessageWith(dave, cara))!.lastMessage).to.equal('written while nobody applied it')
+        expect((await lastMessageWith(erin, cara))!.lastMessage).to.equal('hi erin')
+      },
+    )
 
-    it('a record that keeps failing is given up: named with its repair command, kept in the state directory, exit 1', async () => {
-      // A message into a conversation that has no rows: Pattern D cannot apply it, however often it tries.
-      const group = randomUUID()
-      const sender = {displayName: 'Nobody', handle: `nobody_${group.slice(0, 8)}`, uuid: randomUUID()}
-      const lost = messageItem({
-        createdAt: new Date().toISOString(),
-        messageGroupUuid: group,
-        messageUuid: randomUUID(),
-        sender,
-        text: 'into the void',
-      })
-      await doc.send(new PutCommand({Item: lost, TableName: table}))
+    it(
+      'a record that keeps failing is given up: ' +
+        'named with its repair command, kept in the state directory, exit 1',
+      async () => {
+        // A message into a conversation that has no rows: Pattern D cannot apply it, however often it tries.
+        const group = randomUUID()
+        const sender = {displayName: 'Nobody', handle: `nobody_${group.slice(0, 8)}`, uuid: randomUUID()}
+        const lost = messageItem({
+          createdAt: new Date().toISOString(),
+          messageGroupUuid: group,
+          messageUuid: randomUUID(),
+          sender,
+          text: 'into the void',
+        })
+        await doc.send(new PutCommand({Item: lost, TableName: table}))
 
-      const result = await cli(['ddb', 'stream', 'process', '--once', '--max-retries', '0', ...tableFlags])
-      expect(result.code, result.stderr).to.equal(1)
-      expect(result.stderr)
-        .to.include(`gave up on ${lost.pk}`)
-        .and.include(`cruddur ddb patterns update-message-group ${group}`)
-      const kept = readFileSync(join(testStack().stateDir, 'stream-given-up.ndjson'), 'utf8')
-        .trim()
-        .split('\n')
-        .map((line) => JSON.parse(line) as {pk: string; table: string})
-      expect(kept.at(-1)).to.include({pk: lost.pk, table})
-      // Given up means moved past: the next run does not try it again.
-      const again = await cliJson<ProcessJson>(['ddb', 'stream', 'process', '--once', ...tableFlags])
-      expect(again.code).to.equal(0)
-      expect(again.json.failed).to.deep.equal([])
-    })
+        const result = await cli(['ddb', 'stream', 'process', '--once', '--max-retries', '0', ...tableFlags])
+        expect(result.code, result.stderr).to.equal(1)
+        expect(result.stderr)
+          .to.include(`gave up on ${lost.pk}`)
+          .and.include(`cruddur ddb patterns update-message-group ${group}`)
+        const kept = readFileSync(join(testStack().stateDir, 'stream-given-up.ndjson'), 'utf8')
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line) as {pk: string; table: string})
+        expect(kept.at(-1)).to.include({pk: lost.pk, table})
+        // Given up means moved past: the next run does not try it again.
+        const again = await cliJson<ProcessJson>(['ddb', 'stream', 'process', '--once', ...tableFlags])
+        expect(again.code).to.equal(0)
+        expect(again.json.failed).to.deep.equal([])
+      },
+    )
 
     it('a restarted processor continues after its checkpoint and does not reapply old records', async () => {
       const again = await cliJson<ProcessJson>(['ddb', 'stream', 'process', '--once', ...tableFlags])
       expect(again.json).to.include({applied: 0, records: 0})
-      const sent = await cliJson([
-        'ddb',
-        'patterns',
-        'create-message',
-        'one more',
-        '--from',
-        erin,
-        '--to',
-        cara,
-        ...tableFlags,
-      ])
+      const sent = await sendMessage('one more', erin, cara)
       expect(sent.code, sent.stderr).to.equal(0)
       const next = await cliJson<ProcessJson>(['ddb', 'stream', 'process', '--once', ...tableFlags])
       // Its message (and the row moves create-message made itself) and nothing from before.
