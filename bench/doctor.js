@@ -2,10 +2,11 @@
 // peak memory (max RSS) against a raw parallel Scan of the index plus one Limit-1 Query per conversation, and
 // `--deep` against a raw parallel Scan of the table, in the same run. Goals: doctor within 2x of its floor, peak
 // memory under 200 MB; --deep at 80% or more of the raw table scan's rate.
-import {spawn, spawnSync} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
 
-import {BIN, withStack} from './support.js'
+import {marshall} from '@aws-sdk/util-dynamodb'
+
+import {fillTable, LOCAL_CREDENTIALS, runMeasured, schemaLoad, withStack} from './support.js'
 
 const CONVERSATIONS = Number(process.env.BENCH_DOCTOR_CONVERSATIONS ?? 10_000)
 const MESSAGES = Number(process.env.BENCH_DOCTOR_MESSAGES ?? 200_000)
@@ -14,15 +15,15 @@ const TABLE = 'bench-doctor'
 
 await withStack(async ({state, stateDir}) => {
   const {DynamoDBClient} = await import('@aws-sdk/client-dynamodb')
-  const {BatchWriteCommand, DynamoDBDocumentClient, QueryCommand, paginateScan} = await import('@aws-sdk/lib-dynamodb')
+  const {DynamoDBDocumentClient, QueryCommand, paginateScan} = await import('@aws-sdk/lib-dynamodb')
   const client = new DynamoDBClient({
-    credentials: {accessKeyId: 'x', secretAccessKey: 'x'},
+    credentials: LOCAL_CREDENTIALS,
     endpoint: state.dynamodb.endpoint,
     region: 'us-east-1',
   })
   const doc = DynamoDBDocumentClient.from(client)
   const env = {...process.env, CRUDDUR_STATE_DIR: stateDir}
-  spawnSync(process.execPath, [BIN, 'ddb', 'schema-load', '--table', TABLE], {env})
+  schemaLoad(stateDir, TABLE)
 
   // A healthy table in the canonical layout: messages, and two rows per conversation at its newest message.
   const perConversation = Math.max(1, Math.floor(MESSAGES / CONVERSATIONS))
@@ -65,25 +66,12 @@ await withStack(async ({state, stateDir}) => {
     }
   }
 
-  const source = items()
-  let written = 0
-  await Promise.all(
-    Array.from({length: 8}, async () => {
-      for (;;) {
-        const batch = []
-        while (batch.length < 25) {
-          const next = source.next()
-          if (next.done) break
-          batch.push({PutRequest: {Item: next.value}})
-        }
-
-        if (batch.length === 0) return
-        let request = {[TABLE]: batch}
-        while (request && Object.keys(request).length > 0)
-          request = (await doc.send(new BatchWriteCommand({RequestItems: request}))).UnprocessedItems
-        written += batch.length
-      }
-    }),
+  const written = await fillTable(
+    client,
+    TABLE,
+    (function* () {
+      for (const item of items()) yield marshall(item)
+    })(),
   )
 
   // Floor: a raw parallel Scan of the index, then one Limit-1 Query per conversation (32 in flight).
@@ -136,15 +124,15 @@ await withStack(async ({state, stateDir}) => {
   const tableScanMs = Date.now() - started
   client.destroy()
 
-  const doctor = await run(['ddb', 'doctor', '--table', TABLE, '--json'], env)
-  const deep = await run(['ddb', 'doctor', '--deep', '--table', TABLE, '--json'], env)
+  const doctor = await runMeasured(['ddb', 'doctor', '--table', TABLE, '--json'], env, {json: true})
+  const deep = await runMeasured(['ddb', 'doctor', '--deep', '--table', TABLE, '--json'], env, {json: true})
   const perConv = (count) => (count / groups.size).toFixed(2)
   console.log(
     `table                          ${groups.size} conversations, ${written - 2 * groups.size} messages (${scanned} items)`,
   )
   console.log(`raw index Scan + Query/conv    ${floorMs} ms, ${perConv(requests)} requests/conversation`)
   console.log(
-    `cruddur ddb doctor             ${doctor.ms} ms (${(doctor.ms / floorMs).toFixed(2)}x the floor; goal <= 2x), ${perConv(doctor.json.requests)} requests/conversation, peak ${doctor.mb} MB (goal < 200 MB), healthy=${doctor.json.healthy}`,
+    `cruddur ddb doctor             ${doctor.ms} ms (${(doctor.ms / floorMs).toFixed(2)}x the floor; goal <= 2x), ${perConv(doctor.json.requests)} requests/conversation, peak ${doctor.mb.toFixed(0)} MB (goal < 200 MB), healthy=${doctor.json.healthy}`,
   )
   console.log(
     `raw table Scan (${SEGMENTS} segments)  ${tableScanMs} ms, ${Math.round(scanned / (tableScanMs / 1000))} items/s`,
@@ -152,27 +140,6 @@ await withStack(async ({state, stateDir}) => {
   // --deep does what doctor does and then scans the table: its floor is both floors together.
   const deepFloorMs = floorMs + tableScanMs
   console.log(
-    `cruddur ddb doctor --deep      ${deep.ms} ms (${((deepFloorMs / deep.ms) * 100).toFixed(0)}% of the rate of its floor, ${deepFloorMs} ms; goal >= 80%), peak ${deep.mb} MB, healthy=${deep.json.healthy}`,
+    `cruddur ddb doctor --deep      ${deep.ms} ms (${((deepFloorMs / deep.ms) * 100).toFixed(0)}% of the rate of its floor, ${deepFloorMs} ms; goal >= 80%), peak ${deep.mb.toFixed(0)} MB, healthy=${deep.json.healthy}`,
   )
 })
-
-/** Runs the CLI under GNU time: wall time, peak resident memory and its JSON result. */
-function run(args, env) {
-  return new Promise((resolve, reject) => {
-    const started = Date.now()
-    const child = spawn('/usr/bin/time', ['-f', '%M', process.execPath, BIN, ...args], {env})
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk) => (stdout += chunk))
-    child.stderr.on('data', (chunk) => (stderr += chunk))
-    child.on('error', reject)
-    child.on('close', () => {
-      const ms = Date.now() - started
-      try {
-        resolve({json: JSON.parse(stdout), mb: (Number(stderr.trim().split('\n').at(-1)) / 1024).toFixed(0), ms})
-      } catch {
-        reject(new Error(`${args.join(' ')}: ${stdout}${stderr}`))
-      }
-    })
-  })
-}

@@ -1,44 +1,39 @@
 // Export: 100,000 items through `cruddur ddb export` (each format), items/s and peak memory (max RSS of the
 // command), against a raw parallel Scan (the same segments, same SDK, items only counted) in the same run.
 // Goals: ≥ 80% of the raw rate, peak memory under 150 MB at any size.
-import {spawn, spawnSync} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
-import {BatchWriteItemCommand, DynamoDBClient, ScanCommand} from '@aws-sdk/client-dynamodb'
+import {DynamoDBClient, ScanCommand} from '@aws-sdk/client-dynamodb'
 
-import {BIN, withStack} from './support.js'
+import {fillTable, LOCAL_CREDENTIALS, runMeasured, schemaLoad, withStack} from './support.js'
 
 const ITEMS = Number(process.env.BENCH_EXPORT_ITEMS ?? 100_000)
 const SEGMENTS = 4
 const TABLE = 'bench-export'
-const credentials = {accessKeyId: 'local', secretAccessKey: 'local'}
 
 await withStack(async ({state, stateDir}) => {
   const env = {...process.env, CRUDDUR_STATE_DIR: stateDir}
-  spawnSync(process.execPath, [BIN, 'ddb', 'schema-load', '--table', TABLE], {env})
-  const client = new DynamoDBClient({credentials, endpoint: state.dynamodb.endpoint, region: 'us-east-1'})
+  schemaLoad(stateDir, TABLE)
+  const client = new DynamoDBClient({
+    credentials: LOCAL_CREDENTIALS,
+    endpoint: state.dynamodb.endpoint,
+    region: 'us-east-1',
+  })
   const text = 'lorem ipsum '.repeat(10)
-  let next = 0
-  await Promise.all(
-    Array.from({length: 8}, async () => {
-      while (next < ITEMS) {
-        const batch = []
-        for (let i = 0; i < 25 && next < ITEMS; i++, next++) {
-          const item = {
-            message: {S: text},
-            message_uuid: {S: randomUUID()},
-            pk: {S: `MSG#${next % 1000}`},
-            sk: {S: `2026-01-01T00:00:00.${String(next).padStart(6, '0')}+00:00`},
-            user_display_name: {S: 'Bench User'},
-            user_handle: {S: 'bench'},
-            user_uuid: {S: randomUUID()},
-          }
-          batch.push({PutRequest: {Item: item}})
-        }
-
-        await client.send(new BatchWriteItemCommand({RequestItems: {[TABLE]: batch}}))
+  function* items() {
+    for (let index = 0; index < ITEMS; index++) {
+      yield {
+        message: {S: text},
+        message_uuid: {S: randomUUID()},
+        pk: {S: `MSG#${index % 1000}`},
+        sk: {S: `2026-01-01T00:00:00.${String(index).padStart(6, '0')}+00:00`},
+        user_display_name: {S: 'Bench User'},
+        user_handle: {S: 'bench'},
+        user_uuid: {S: randomUUID()},
       }
-    }),
-  )
+    }
+  }
+
+  await fillTable(client, TABLE, items())
 
   // The raw Scan, timed before and after the exports: DynamoDB Local's first full read of a table is slower
   // than later ones, so the faster of the two is the floor.
@@ -71,34 +66,9 @@ await withStack(async ({state, stateDir}) => {
     ['--format', 'dynamodb-json'],
     ['--format', 'ndjson', '--anonymize'],
   ]) {
-    const started = Date.now()
-    const {lines, maxRssKb} = await new Promise((resolve, reject) => {
-      // GNU time reports the command's peak resident memory.
-      const child = spawn(
-        '/usr/bin/time',
-        [
-          '-f',
-          '%M',
-          process.execPath,
-          BIN,
-          'ddb',
-          'export',
-          '--table',
-          TABLE,
-          '--segments',
-          String(SEGMENTS),
-          ...flags,
-        ],
-        {env},
-      )
-      let lines = 0
-      let stderr = ''
-      child.stdout.on('data', (chunk) => (lines += chunk.toString().split('\n').length - 1))
-      child.stderr.on('data', (chunk) => (stderr += chunk))
-      child.on('error', reject)
-      child.on('close', () => resolve({lines, maxRssKb: Number(stderr.trim().split('\n').at(-1))}))
-    })
-    results.push({flags, lines, maxRssKb, rate: lines / ((Date.now() - started) / 1000)})
+    const args = ['ddb', 'export', '--table', TABLE, '--segments', String(SEGMENTS), ...flags]
+    const {lines, mb, ms} = await runMeasured(args, env)
+    results.push({flags, lines, mb, rate: lines / (ms / 1000)})
   }
 
   const second = await rawScan()
@@ -108,9 +78,9 @@ await withStack(async ({state, stateDir}) => {
   console.log(
     `raw parallel Scan (${SEGMENTS} segments) ${Math.round(first.rate)} items/s before the exports, ${Math.round(second.rate)} after`,
   )
-  for (const {flags, lines, maxRssKb, rate} of results) {
+  for (const {flags, lines, mb, rate} of results) {
     console.log(
-      `export ${flags.slice(1).join(' ').padEnd(24)}${Math.round(rate)} items/s (${((rate / rawRate) * 100).toFixed(0)}% of the faster raw Scan), ${lines} lines, peak memory ${(maxRssKb / 1024).toFixed(0)} MB (goal < 150 MB)`,
+      `export ${flags.slice(1).join(' ').padEnd(24)}${Math.round(rate)} items/s (${((rate / rawRate) * 100).toFixed(0)}% of the faster raw Scan), ${lines} lines, peak memory ${mb.toFixed(0)} MB (goal < 150 MB)`,
     )
   }
 })

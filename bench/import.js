@@ -4,19 +4,17 @@
 //
 // Each side gets a fresh DynamoDB Local of its own (see bench/seed.js: what DynamoDB Local writes second into
 // an indexed table goes slower, so one engine would measure the order).
-import {spawnSync} from 'node:child_process'
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {BatchWriteItemCommand, DynamoDBClient} from '@aws-sdk/client-dynamodb'
+import {DynamoDBClient} from '@aws-sdk/client-dynamodb'
 import {marshall} from '@aws-sdk/util-dynamodb'
 
-import {BIN, withStack} from './support.js'
+import {LOCAL_CREDENTIALS, rawBatchWrite, runMeasured, schemaLoad, withStack} from './support.js'
 
 const ITEMS = Number(process.env.BENCH_IMPORT_ITEMS ?? 100_000)
 const CONCURRENCY = 8
 const TABLE = 'bench-import'
-const credentials = {accessKeyId: 'local', secretAccessKey: 'local'}
 
 const dir = mkdtempSync(join(tmpdir(), 'cruddur-bench-import-'))
 const file = join(dir, 'items.ndjson')
@@ -36,53 +34,25 @@ writeFileSync(file, lines.join('\n') + '\n')
 
 try {
   const imported = await withStack(async ({stateDir}) => {
+    schemaLoad(stateDir, TABLE)
     const env = {...process.env, CRUDDUR_STATE_DIR: stateDir}
-    spawnSync(process.execPath, [BIN, 'ddb', 'schema-load', '--table', TABLE], {env})
-    const started = Date.now()
-    const result = spawnSync(
-      '/usr/bin/time',
-      [
-        '-f',
-        '%M',
-        process.execPath,
-        BIN,
-        'ddb',
-        'import',
-        file,
-        '--table',
-        TABLE,
-        '--concurrency',
-        String(CONCURRENCY),
-        '--json',
-      ],
-      {encoding: 'utf8', env},
-    )
-    if (result.status !== 0) throw new Error(result.stdout + result.stderr)
-    const json = JSON.parse(result.stdout)
-    return {...json, maxRssKb: Number(result.stderr.trim().split('\n').at(-1)), wall: (Date.now() - started) / 1000}
+    const args = ['ddb', 'import', file, '--table', TABLE, '--concurrency', String(CONCURRENCY), '--json']
+    const {json, mb, ms} = await runMeasured(args, env, {json: true})
+    return {...json, mb, wall: ms / 1000}
   })
 
   const rawRate = await withStack(async ({state, stateDir}) => {
-    spawnSync(process.execPath, [BIN, 'ddb', 'schema-load', '--table', TABLE], {
-      env: {...process.env, CRUDDUR_STATE_DIR: stateDir},
-    })
+    schemaLoad(stateDir, TABLE)
     const items = readFileSync(file, 'utf8')
       .trim()
       .split('\n')
       .map((line) => marshall(JSON.parse(line)))
-    const client = new DynamoDBClient({credentials, endpoint: state.dynamodb.endpoint, region: 'us-east-1'})
-    let next = 0
-    const started = Date.now()
-    await Promise.all(
-      Array.from({length: CONCURRENCY}, async () => {
-        while (next < items.length) {
-          const batch = items.slice(next, next + 25).map((Item) => ({PutRequest: {Item}}))
-          next += batch.length
-          await client.send(new BatchWriteItemCommand({RequestItems: {[TABLE]: batch}}))
-        }
-      }),
-    )
-    const rate = items.length / ((Date.now() - started) / 1000)
+    const client = new DynamoDBClient({
+      credentials: LOCAL_CREDENTIALS,
+      endpoint: state.dynamodb.endpoint,
+      region: 'us-east-1',
+    })
+    const rate = await rawBatchWrite(client, TABLE, items, CONCURRENCY)
     client.destroy()
     return rate
   })
@@ -92,7 +62,7 @@ try {
   console.log(
     `cruddur ddb import       ${imported.itemsPerSecond} items/s writing (${((imported.itemsPerSecond / rawRate) * 100).toFixed(0)}% of raw); ${Math.round(imported.items / imported.wall)} items/s with the check and startup`,
   )
-  console.log(`peak memory (max RSS)    ${(imported.maxRssKb / 1024).toFixed(0)} MB (goal < 150 MB)`)
+  console.log(`peak memory (max RSS)    ${imported.mb.toFixed(0)} MB (goal < 150 MB)`)
 } finally {
   rmSync(dir, {force: true, recursive: true})
 }

@@ -8,15 +8,14 @@
 // back untimed), into a table defined the same way.
 import {spawnSync} from 'node:child_process'
 import {join} from 'node:path'
-import {BatchWriteItemCommand, DynamoDBClient, ScanCommand} from '@aws-sdk/client-dynamodb'
+import {DynamoDBClient, ScanCommand} from '@aws-sdk/client-dynamodb'
 import pg from 'pg'
 
-import {BIN, ROOT, withStack} from './support.js'
+import {BIN, LOCAL_CREDENTIALS, rawBatchWrite, ROOT, schemaLoad, withStack} from './support.js'
 
 const CONVERSATIONS = 50
 const MESSAGES = 498 // 50 × 498 messages + 100 conversation rows = 25,000 items
 const CONCURRENCY = 8
-const credentials = {accessKeyId: 'local', secretAccessKey: 'local'}
 
 const cli = (stateDir) => (args) => {
   const result = spawnSync(process.execPath, [BIN, ...args, '--json'], {
@@ -57,7 +56,11 @@ const {seeded, items} = await withStack(async ({state, stateDir}) => {
     '42',
   ])
 
-  const client = new DynamoDBClient({credentials, endpoint: state.dynamodb.endpoint, region: 'us-east-1'})
+  const client = new DynamoDBClient({
+    credentials: LOCAL_CREDENTIALS,
+    endpoint: state.dynamodb.endpoint,
+    region: 'us-east-1',
+  })
   const items = []
   let ExclusiveStartKey
   do {
@@ -71,21 +74,13 @@ const {seeded, items} = await withStack(async ({state, stateDir}) => {
 })
 
 const rawRate = await withStack(async ({state, stateDir}) => {
-  cli(stateDir)(['ddb', 'schema-load', '--table', 'bench-raw'])
-  const client = new DynamoDBClient({credentials, endpoint: state.dynamodb.endpoint, region: 'us-east-1'})
-  // 25 a request, the same concurrency, no generation, no retries.
-  let next = 0
-  const started = Date.now()
-  await Promise.all(
-    Array.from({length: CONCURRENCY}, async () => {
-      while (next < items.length) {
-        const batch = items.slice(next, next + 25).map((Item) => ({PutRequest: {Item}}))
-        next += batch.length
-        await client.send(new BatchWriteItemCommand({RequestItems: {'bench-raw': batch}}))
-      }
-    }),
-  )
-  const rate = items.length / ((Date.now() - started) / 1000)
+  schemaLoad(stateDir, 'bench-raw')
+  const client = new DynamoDBClient({
+    credentials: LOCAL_CREDENTIALS,
+    endpoint: state.dynamodb.endpoint,
+    region: 'us-east-1',
+  })
+  const rate = await rawBatchWrite(client, 'bench-raw', items, CONCURRENCY)
   client.destroy()
   return rate
 })

@@ -4,6 +4,8 @@
 // Goals: --version within 2x of bare node, list-tables within 2.5x. The CLI's compiled-code cache (Node's
 // own compile cache on Node >= 22, src/startup/code-cache.ts on Node 20) starts empty in a directory of this run and
 // is written by the warm-up round, as by a user's first run; list-tables without it is measured too.
+// CRUDDUR_BENCH_BASELINE=<another checkout, built> measures that checkout's CLI in the same rounds, for a
+// before/after comparison under the same conditions.
 import {spawnSync} from 'node:child_process'
 import {existsSync, mkdtempSync, rmSync} from 'node:fs'
 import {homedir, tmpdir} from 'node:os'
@@ -11,7 +13,7 @@ import {join} from 'node:path'
 
 import {DynamoDBClient, ListTablesCommand} from '@aws-sdk/client-dynamodb'
 
-import {BIN, timeCommands, withStack} from './support.js'
+import {BASELINE_BIN, BIN, timeCommands, withStack} from './support.js'
 
 await withStack(async ({state, stateDir}) => {
   const endpoint = state.dynamodb.endpoint
@@ -38,16 +40,24 @@ console.log((await client.send(new ListTablesCommand({}))).TableNames)`
   const nodes = [process.execPath, ...(existsSync(node24) && node24 !== process.execPath ? [node24] : [])]
   for (const nodeBin of nodes) {
     const codeCacheDir = mkdtempSync(join(tmpdir(), 'cruddur-bench-code-cache-'))
-    const {listTables, listTablesUncached, node, raw, version} = timeCommands(
+    const baseline = BASELINE_BIN
+      ? {
+          baselineListTables: [nodeBin, [BASELINE_BIN, 'ddb', 'list-tables']],
+          baselineVersion: [nodeBin, [BASELINE_BIN, '--version']],
+        }
+      : {}
+    const times = timeCommands(
       {
         listTables: [nodeBin, [BIN, 'ddb', 'list-tables']],
         listTablesUncached: [nodeBin, [BIN, 'ddb', 'list-tables'], {CRUDDUR_CODE_CACHE: '0'}],
         node: [nodeBin, ['-e', '']],
         raw: [nodeBin, ['--input-type=module', '-e', rawSdk]],
         version: [nodeBin, [BIN, '--version']],
+        ...baseline,
       },
       {env: {CRUDDUR_CODE_CACHE_DIR: codeCacheDir, CRUDDUR_STATE_DIR: stateDir}, runs: 31},
     )
+    const {listTables, listTablesUncached, node, raw, version} = times
     rmSync(codeCacheDir, {force: true, recursive: true})
     const nodeVersion = spawnSync(nodeBin, ['--version'], {encoding: 'utf8'}).stdout.trim()
     const row = (name, ms, goal) =>
@@ -62,6 +72,10 @@ console.log((await client.send(new ListTablesCommand({}))).TableNames)`
     row('cruddur --version', version, 2)
     row('cruddur ddb list-tables', listTables, 2.5)
     row('  the same without code cache', listTablesUncached)
+    if (BASELINE_BIN) {
+      row('baseline --version', times.baselineVersion)
+      row('baseline ddb list-tables', times.baselineListTables)
+    }
     console.log(`cruddur ddb list-tables is ${(listTables / raw).toFixed(2)}x the bare SDK script`)
   }
 })

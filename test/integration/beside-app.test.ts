@@ -1,6 +1,5 @@
 import {expect} from 'chai'
 import {randomUUID} from 'node:crypto'
-import pg from 'pg'
 import {QueryCommand, ScanCommand} from '@aws-sdk/lib-dynamodb'
 import {DateTime} from 'luxon'
 
@@ -14,9 +13,8 @@ import {
   getConversation,
   updateMessageGroup,
 } from '../../src/lib/dynamodb/patterns/index.js'
-import {loadSchema} from '../../src/lib/postgres/schema.js'
-import {testStack} from '../hooks.js'
 import {appConversation, appMessage, appTime, micros, putAppItems} from '../support/app-items.js'
+import {addNamedStackUsers} from '../support/database.js'
 import {createTestTable} from '../support/tables.js'
 import {cli, cliJson} from '../support/cli.js'
 import {MessagesTable} from '../../src/lib/dynamodb/messages-table.js'
@@ -33,22 +31,8 @@ describe('beside the Cruddur app', () => {
   let fresh: Awaited<ReturnType<typeof createTestTable>>
 
   before(async () => {
-    const pool = new pg.Pool({connectionString: testStack().databaseUrl})
-    try {
-      await loadSchema(pool)
-      for (const name of names) {
-        const handle = `${name}_${suffix}`
-        const displayName = `${name[0].toUpperCase()}${name.slice(1)} App`
-        const {rows} = await pool.query<{uuid: string}>(
-          'INSERT INTO users (display_name, handle, email) VALUES ($1, $2, $3) RETURNING uuid',
-          [displayName, handle, `${handle}@example.com`],
-        )
-        users[name] = {displayName, handle, uuid: rows[0].uuid}
-      }
-    } finally {
-      await pool.end()
-    }
-
+    const capitalised = (name: string) => `${name[0].toUpperCase()}${name.slice(1)}`
+    Object.assign(users, await addNamedStackUsers(names, suffix, (name) => `${capitalised(name)} App`))
     fresh = await createTestTable(table)
     ;({ddb, messagesTable} = fresh)
   })
@@ -86,7 +70,10 @@ describe('beside the Cruddur app', () => {
     return (output.Items as MessageItem[]).find((item) => item.message_uuid === messageUuid)!
   }
 
-  /** A conversation as the course's Lambda leaves it racing other writers: two rows per owner, none with last_message_sk. */
+  /**
+   * A conversation as the course's Lambda leaves it racing other writers: two rows per owner, none with
+   * last_message_sk.
+   */
   async function fourRowConversation(a: Participant, b: Participant) {
     const conversation = appConversation({
       a,
@@ -149,66 +136,73 @@ describe('beside the Cruddur app', () => {
       expect(repaired.updated).to.equal(0)
     })
 
-    it('a conversation with two rows per owner is brought to one row each at the newest message, and stays so', async () => {
-      const {messageGroupUuid, messages} = await fourRowConversation(users.amy, users.cid)
-      const result = await updateMessageGroup(messagesTable, messageGroupUuid)
-      expect(result.removed).to.equal(2)
-      expect(result.lastMessage.messageUuid).to.equal(messages[1].message_uuid)
-      await expectOneRowEachAt(messageGroupUuid, [users.amy, users.cid], messages[1])
-      const again = await updateMessageGroup(messagesTable, messageGroupUuid)
-      expect(again).to.include({removed: 0, updated: 0})
-    })
+    it(
+      'a conversation with two rows per owner is brought to one row each at the newest message, ' + 'and stays so',
+      async () => {
+        const {messageGroupUuid, messages} = await fourRowConversation(users.amy, users.cid)
+        const result = await updateMessageGroup(messagesTable, messageGroupUuid)
+        expect(result.removed).to.equal(2)
+        expect(result.lastMessage.messageUuid).to.equal(messages[1].message_uuid)
+        await expectOneRowEachAt(messageGroupUuid, [users.amy, users.cid], messages[1])
+        const again = await updateMessageGroup(messagesTable, messageGroupUuid)
+        expect(again).to.include({removed: 0, updated: 0})
+      },
+    )
 
-    it('update-message-group, create-message --group and get-conversation --as work on a conversation that had four rows, leaving two', async () => {
-      const updated = await fourRowConversation(users.deb, users.eli)
-      const update = await cliJson<{updated: number; removed: number}>([
-        'ddb',
-        'patterns',
-        'update-message-group',
-        updated.messageGroupUuid,
-        ...flags,
-      ])
-      expect(update.code, update.stderr).to.equal(0)
-      expect(update.json.removed).to.equal(2)
-      await expectOneRowEachAt(updated.messageGroupUuid, [users.deb, users.eli], updated.messages[1])
+    it(
+      'update-message-group, create-message --group and get-conversation --as work ' +
+        'on a conversation that had four rows, leaving two',
+      async () => {
+        const updated = await fourRowConversation(users.deb, users.eli)
+        const update = await cliJson<{updated: number; removed: number}>([
+          'ddb',
+          'patterns',
+          'update-message-group',
+          updated.messageGroupUuid,
+          ...flags,
+        ])
+        expect(update.code, update.stderr).to.equal(0)
+        expect(update.json.removed).to.equal(2)
+        await expectOneRowEachAt(updated.messageGroupUuid, [users.deb, users.eli], updated.messages[1])
 
-      const posted = await fourRowConversation(users.deb, users.flo)
-      const send = await cliJson<{message: {messageUuid: string}}>([
-        'ddb',
-        'patterns',
-        'create-message',
-        '--from',
-        users.flo.handle,
-        '--group',
-        posted.messageGroupUuid,
-        'after the race',
-        ...flags,
-      ])
-      expect(send.code, send.stderr).to.equal(0)
-      await expectOneRowEachAt(
-        posted.messageGroupUuid,
-        [users.deb, users.flo],
-        await messageItemOf(posted.messageGroupUuid, send.json.message.messageUuid),
-      )
+        const posted = await fourRowConversation(users.deb, users.flo)
+        const send = await cliJson<{message: {messageUuid: string}}>([
+          'ddb',
+          'patterns',
+          'create-message',
+          '--from',
+          users.flo.handle,
+          '--group',
+          posted.messageGroupUuid,
+          'after the race',
+          ...flags,
+        ])
+        expect(send.code, send.stderr).to.equal(0)
+        await expectOneRowEachAt(
+          posted.messageGroupUuid,
+          [users.deb, users.flo],
+          await messageItemOf(posted.messageGroupUuid, send.json.message.messageUuid),
+        )
 
-      const read = await fourRowConversation(users.eli, users.flo)
-      const got = await cli([
-        'ddb',
-        'patterns',
-        'get-conversation',
-        read.messageGroupUuid,
-        '--as',
-        users.eli.handle,
-        ...flags,
-      ])
-      expect(got.code, got.stderr).to.equal(0)
-      expect(got.stdout).to.include('first').and.include('second')
-      const page = await getConversation(messagesTable, read.messageGroupUuid, {asUser: users.flo.uuid})
-      expect(page.messages).to.have.length(2)
-      // Reading changes nothing; the next Pattern D run (here the repair) leaves two rows.
-      await updateMessageGroup(messagesTable, read.messageGroupUuid)
-      await expectOneRowEachAt(read.messageGroupUuid, [users.eli, users.flo], read.messages[1])
-    })
+        const read = await fourRowConversation(users.eli, users.flo)
+        const got = await cli([
+          'ddb',
+          'patterns',
+          'get-conversation',
+          read.messageGroupUuid,
+          '--as',
+          users.eli.handle,
+          ...flags,
+        ])
+        expect(got.code, got.stderr).to.equal(0)
+        expect(got.stdout).to.include('first').and.include('second')
+        const page = await getConversation(messagesTable, read.messageGroupUuid, {asUser: users.flo.uuid})
+        expect(page.messages).to.have.length(2)
+        // Reading changes nothing; the next Pattern D run (here the repair) leaves two rows.
+        await updateMessageGroup(messagesTable, read.messageGroupUuid)
+        await expectOneRowEachAt(read.messageGroupUuid, [users.eli, users.flo], read.messages[1])
+      },
+    )
   })
 
   describe('keys the app can read', () => {
@@ -332,49 +326,53 @@ describe('beside the Cruddur app', () => {
       ).to.equal('2026-11-29T11:53:19.494173+00:00')
     })
 
-    it("create-message --to adds to the pair's conversation the app started with a random id: the one with the newest message", async () => {
-      // Three conversations of the pair; the newest by instant is neither first nor last by key text.
-      const oldest = appConversation({
-        a: users.amy,
-        b: users.ivy,
-        messages: [{from: 'a', sk: appTime(micros('2026-11-28T08:00:00Z'), {offsetMinutes: -300}), text: 'oldest'}],
-      })
-      const newer = appConversation({
-        a: users.ivy,
-        b: users.amy,
-        messages: [{from: 'a', sk: appTime(micros('2026-11-28T10:00:00.5Z'), {offsetMinutes: -300}), text: 'newest'}],
-      })
-      const older = appConversation({
-        a: users.amy,
-        b: users.ivy,
-        messages: [{from: 'b', sk: appTime(micros('2026-11-28T09:00:00.000001Z')), text: 'older'}],
-      })
-      expect([oldest, newer, older].map((c) => c.rows[0].sk)).to.deep.equal(
-        [...[oldest, newer, older].map((c) => c.rows[0].sk)].sort(),
-      )
-      await putAppItems(
-        ddb.doc,
-        table,
-        [oldest, newer, older].flatMap((c) => [...c.messages, ...c.rows]),
-      )
+    it(
+      "create-message --to adds to the pair's conversation the app started with a random id: the one with the " +
+        'newest message',
+      async () => {
+        // Three conversations of the pair; the newest by instant is neither first nor last by key text.
+        const oldest = appConversation({
+          a: users.amy,
+          b: users.ivy,
+          messages: [{from: 'a', sk: appTime(micros('2026-11-28T08:00:00Z'), {offsetMinutes: -300}), text: 'oldest'}],
+        })
+        const newer = appConversation({
+          a: users.ivy,
+          b: users.amy,
+          messages: [{from: 'a', sk: appTime(micros('2026-11-28T10:00:00.5Z'), {offsetMinutes: -300}), text: 'newest'}],
+        })
+        const older = appConversation({
+          a: users.amy,
+          b: users.ivy,
+          messages: [{from: 'b', sk: appTime(micros('2026-11-28T09:00:00.000001Z')), text: 'older'}],
+        })
+        expect([oldest, newer, older].map((c) => c.rows[0].sk)).to.deep.equal(
+          [...[oldest, newer, older].map((c) => c.rows[0].sk)].sort(),
+        )
+        await putAppItems(
+          ddb.doc,
+          table,
+          [oldest, newer, older].flatMap((c) => [...c.messages, ...c.rows]),
+        )
 
-      const sent = await cliJson<{messageGroupUuid: string; newConversation: boolean}>([
-        'ddb',
-        'patterns',
-        'create-message',
-        '--from',
-        users.amy.handle,
-        '--to',
-        users.ivy.handle,
-        'which one?',
-        ...flags,
-      ])
-      expect(sent.code, sent.stderr).to.equal(0)
-      expect(sent.json).to.deep.include({messageGroupUuid: newer.messageGroupUuid, newConversation: false})
-      expect(sent.json.messageGroupUuid).to.not.equal(conversationUuidFor(users.amy.uuid, users.ivy.uuid))
-      const rows = await groupRows(newer.messageGroupUuid, [users.amy, users.ivy])
-      expect(rows.map((row) => row.message)).to.deep.equal(['which one?', 'which one?'])
-    })
+        const sent = await cliJson<{messageGroupUuid: string; newConversation: boolean}>([
+          'ddb',
+          'patterns',
+          'create-message',
+          '--from',
+          users.amy.handle,
+          '--to',
+          users.ivy.handle,
+          'which one?',
+          ...flags,
+        ])
+        expect(sent.code, sent.stderr).to.equal(0)
+        expect(sent.json).to.deep.include({messageGroupUuid: newer.messageGroupUuid, newConversation: false})
+        expect(sent.json.messageGroupUuid).to.not.equal(conversationUuidFor(users.amy.uuid, users.ivy.uuid))
+        const rows = await groupRows(newer.messageGroupUuid, [users.amy, users.ivy])
+        expect(rows.map((row) => row.message)).to.deep.equal(['which one?', 'which one?'])
+      },
+    )
 
     it('two conversations of one owner whose last messages share a microsecond both keep their row', async () => {
       const now = new Date('2026-06-01T08:00:00.123Z')

@@ -49,27 +49,31 @@ describe('code cache', () => {
       expect(written.map((file) => statSync(join(dir, file)).mtimeMs)).to.deep.equal(modified)
     })
 
-    it("a changed file gets its cache replaced, not a second one, even with its size and mtime kept (Node 20: cruddur's cache)", async function () {
-      if (nodeHasCompileCache) this.skip()
-      const bundle = join(ROOT, 'dist', 'cli', 'cli.js')
-      const built = statSync(bundle)
-      const source = readFileSync(bundle, 'utf8')
-      const first = await cli(['--version'], {env: env()})
-      const written = files()
-      const before = written.map((file) => readFileSync(join(dir, file)))
-      try {
-        // As a tarball or `cp -p` would leave it: other content, same size, same mtime.
-        writeFileSync(bundle, source.replace('node-${', 'NODE-${'))
-        utimesSync(bundle, built.atime, built.mtime)
-        const changed = await cli(['--version'], {env: env()})
-        expect(changed.stdout).to.equal(first.stdout.replace('node-', 'NODE-'))
-        expect(files()).to.deep.equal(written)
-        expect(written.filter((file, i) => !readFileSync(join(dir, file)).equals(before[i]))).to.have.length(1)
-      } finally {
-        writeFileSync(bundle, source)
-        utimesSync(bundle, built.atime, built.mtime)
-      }
-    })
+    it(
+      'a changed file gets its cache replaced, not a second one, ' +
+        "even with its size and mtime kept (Node 20: cruddur's cache)",
+      async function () {
+        if (nodeHasCompileCache) this.skip()
+        const bundle = join(ROOT, 'dist', 'cli', 'cli.js')
+        const built = statSync(bundle)
+        const source = readFileSync(bundle, 'utf8')
+        const first = await cli(['--version'], {env: env()})
+        const written = files()
+        const before = written.map((file) => readFileSync(join(dir, file)))
+        try {
+          // As a tarball or `cp -p` would leave it: other content, same size, same mtime.
+          writeFileSync(bundle, source.replace('node-${', 'NODE-${'))
+          utimesSync(bundle, built.atime, built.mtime)
+          const changed = await cli(['--version'], {env: env()})
+          expect(changed.stdout).to.equal(first.stdout.replace('node-', 'NODE-'))
+          expect(files()).to.deep.equal(written)
+          expect(written.filter((file, i) => !readFileSync(join(dir, file)).equals(before[i]))).to.have.length(1)
+        } finally {
+          writeFileSync(bundle, source)
+          utimesSync(bundle, built.atime, built.mtime)
+        }
+      },
+    )
 
     it("code loaded from the cache can still import ES modules (the help plugin's command)", async () => {
       const first = await cli(['help', 'ddb'], {env: env()})

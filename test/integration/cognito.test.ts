@@ -20,7 +20,7 @@ import type {CognitoRecord, ProcessIdentity} from '../../src/lib/stack-state.js'
 import {LOCAL_REGION} from '../../src/lib/targets/shared.js'
 import {testStack} from '../hooks.js'
 import {cli, cliJson, errorLines} from '../support/cli.js'
-import {cognitoUserIds, createTestDatabase, insertUsers, type TestDatabase} from '../support/database.js'
+import {cognitoUserIds, insertUsers, type TestDatabase, useTestDatabase} from '../support/database.js'
 
 interface ReportJson {
   dryRun: boolean
@@ -107,6 +107,8 @@ describe('cruddur db update-cognito-user-ids', () => {
     return {subs, userPoolId}
   }
 
+  /** `cruddur db update-cognito-user-ids` with these flags. */
+  const updateIds = (...flags: string[]) => cli(['db', 'update-cognito-user-ids', ...flags])
   const update = (db: TestDatabase, userPoolId: string, extra: string[] = []) =>
     cliJson<ReportJson>([
       'db',
@@ -162,78 +164,75 @@ describe('cruddur db update-cognito-user-ids', () => {
   })
 
   describe('against cognito-local', () => {
-    let db: TestDatabase
+    const db = useTestDatabase('cruddur_cognito_test', 'each')
 
-    beforeEach(async () => {
-      db = await createTestDatabase('cruddur_cognito_test')
-    })
+    it(
+      'links more users than one ListUsers page holds: matched, unmatched and already set; dry run first; ' +
+        'twice changes nothing',
+      async function () {
+        this.timeout(180_000)
+        // 130 Cognito users: more than two AWS pages of 60.
+        const matched = Array.from({length: 125}, (_, i) => `member${String(i).padStart(3, '0')}`)
+        const {subs, userPoolId} = await createPool([
+          ...matched.map((handle) => ({preferredUsername: handle})),
+          {preferredUsername: 'MixedCase'},
+          {preferredUsername: 'cognito_only_1'},
+          {preferredUsername: 'cognito_only_2'},
+          {},
+          {preferredUsername: 'preset'},
+        ])
+        await insertUsers(db().pool, [
+          ...matched.map((handle) => ({handle})),
+          {handle: 'mixedcase'},
+          {handle: 'postgres_only', cognitoUserId: null},
+          {handle: 'stale', cognitoUserId: 'sub-of-a-deleted-cognito-user'},
+          {cognitoUserId: subs.get('preset'), handle: 'preset'},
+        ])
 
-    afterEach(async () => {
-      await db.drop()
-    })
+        const dryRun = await update(db(), userPoolId, ['--dry-run', '--page-size', '7'])
+        expect(dryRun.code, dryRun.stderr).to.equal(0)
+        expect(dryRun.json.dryRun).to.equal(true)
+        expect(dryRun.json.updated).to.have.length(126)
+        const untouched = await cognitoUserIds(db().pool)
+        expect(Object.values(untouched).filter(Boolean)).to.deep.equal([
+          'sub-of-a-deleted-cognito-user',
+          subs.get('preset'),
+        ])
 
-    it('links more users than one ListUsers page holds: matched, unmatched and already set; dry run first; twice changes nothing', async function () {
-      this.timeout(180_000)
-      // 130 Cognito users: more than two AWS pages of 60.
-      const matched = Array.from({length: 125}, (_, i) => `member${String(i).padStart(3, '0')}`)
-      const {subs, userPoolId} = await createPool([
-        ...matched.map((handle) => ({preferredUsername: handle})),
-        {preferredUsername: 'MixedCase'},
-        {preferredUsername: 'cognito_only_1'},
-        {preferredUsername: 'cognito_only_2'},
-        {},
-        {preferredUsername: 'preset'},
-      ])
-      await insertUsers(db.pool, [
-        ...matched.map((handle) => ({handle})),
-        {handle: 'mixedcase'},
-        {handle: 'postgres_only', cognitoUserId: null},
-        {handle: 'stale', cognitoUserId: 'sub-of-a-deleted-cognito-user'},
-        {cognitoUserId: subs.get('preset'), handle: 'preset'},
-      ])
+        const run = await update(db(), userPoolId)
+        expect(run.code, run.stderr).to.equal(0)
+        expect(run.json.dryRun).to.equal(false)
+        expect(run.json.updated).to.deep.equal(dryRun.json.updated)
+        expect(run.json.updated.map((u) => u.handle)).to.have.members([...matched, 'mixedcase'])
+        expect(run.json.alreadyCorrect).to.deep.equal([{cognitoUserId: subs.get('preset'), handle: 'preset'}])
+        expect(run.json.cognitoUsersWithoutHandle.map((u) => u.preferredUsername)).to.have.members([
+          'cognito_only_1',
+          'cognito_only_2',
+          null,
+        ])
+        expect(run.json.postgresUsersWithoutCognitoUser).to.deep.equal([
+          {cognitoUserId: null, handle: 'postgres_only'},
+          {cognitoUserId: 'sub-of-a-deleted-cognito-user', handle: 'stale'},
+        ])
 
-      const dryRun = await update(db, userPoolId, ['--dry-run', '--page-size', '7'])
-      expect(dryRun.code, dryRun.stderr).to.equal(0)
-      expect(dryRun.json.dryRun).to.equal(true)
-      expect(dryRun.json.updated).to.have.length(126)
-      const untouched = await cognitoUserIds(db.pool)
-      expect(Object.values(untouched).filter(Boolean)).to.deep.equal([
-        'sub-of-a-deleted-cognito-user',
-        subs.get('preset'),
-      ])
+        const linked = await cognitoUserIds(db().pool)
+        for (const handle of matched) expect(linked[handle], handle).to.equal(subs.get(handle))
+        expect(linked.mixedcase).to.equal(subs.get('MixedCase'))
+        expect(linked.postgres_only).to.equal(null)
+        expect(linked.stale).to.equal('sub-of-a-deleted-cognito-user')
 
-      const run = await update(db, userPoolId)
-      expect(run.code, run.stderr).to.equal(0)
-      expect(run.json.dryRun).to.equal(false)
-      expect(run.json.updated).to.deep.equal(dryRun.json.updated)
-      expect(run.json.updated.map((u) => u.handle)).to.have.members([...matched, 'mixedcase'])
-      expect(run.json.alreadyCorrect).to.deep.equal([{cognitoUserId: subs.get('preset'), handle: 'preset'}])
-      expect(run.json.cognitoUsersWithoutHandle.map((u) => u.preferredUsername)).to.have.members([
-        'cognito_only_1',
-        'cognito_only_2',
-        null,
-      ])
-      expect(run.json.postgresUsersWithoutCognitoUser).to.deep.equal([
-        {cognitoUserId: null, handle: 'postgres_only'},
-        {cognitoUserId: 'sub-of-a-deleted-cognito-user', handle: 'stale'},
-      ])
+        const again = await update(db(), userPoolId)
+        expect(again.json.updated).to.deep.equal([])
+        expect(again.json.alreadyCorrect).to.have.length(127)
+        expect(await cognitoUserIds(db().pool)).to.deep.equal(linked)
 
-      const linked = await cognitoUserIds(db.pool)
-      for (const handle of matched) expect(linked[handle], handle).to.equal(subs.get(handle))
-      expect(linked.mixedcase).to.equal(subs.get('MixedCase'))
-      expect(linked.postgres_only).to.equal(null)
-      expect(linked.stale).to.equal('sub-of-a-deleted-cognito-user')
-
-      const again = await update(db, userPoolId)
-      expect(again.json.updated).to.deep.equal([])
-      expect(again.json.alreadyCorrect).to.have.length(127)
-      expect(await cognitoUserIds(db.pool)).to.deep.equal(linked)
-
-      const human = await cli(['db', 'update-cognito-user-ids', '--database-url', db.url, '--user-pool-id', userPoolId])
-      expect(human.stdout).to.include(
-        '0 updated, 127 already correct, 3 Cognito users without a matching handle, 2 PostgreSQL users without a Cognito user.',
-      )
-    })
+        const human = await updateIds('--database-url', db().url, '--user-pool-id', userPoolId)
+        expect(human.stdout).to.include(
+          '0 updated, 127 already correct, 3 Cognito users without a matching handle, ' +
+            '2 PostgreSQL users without a Cognito user.',
+        )
+      },
+    )
 
     it('a duplicate sub half-way rolls back every update', async () => {
       const {subs, userPoolId} = await createPool([
@@ -243,18 +242,11 @@ describe('cruddur db update-cognito-user-ids', () => {
         {preferredUsername: 'rb_d', sub: 'shared-sub'},
       ])
       await insertUsers(
-        db.pool,
+        db().pool,
         ['rb_a', 'rb_b', 'rb_c', 'rb_d'].map((handle) => ({handle})),
       )
 
-      const {code, stderr} = await cli([
-        'db',
-        'update-cognito-user-ids',
-        '--database-url',
-        db.url,
-        '--user-pool-id',
-        userPoolId,
-      ])
+      const {code, stderr} = await updateIds('--database-url', db().url, '--user-pool-id', userPoolId)
       expect(code).to.equal(9)
       expect(errorLines(stderr)).to.have.length(1)
       expect(stderr)
@@ -263,7 +255,7 @@ describe('cruddur db update-cognito-user-ids', () => {
         .and.include('@rb_c')
         .and.include('nothing was changed')
       expect(subs.get('rb_a')).to.be.a('string')
-      expect(await cognitoUserIds(db.pool)).to.deep.equal({rb_a: null, rb_b: null, rb_c: null, rb_d: null})
+      expect(await cognitoUserIds(db().pool)).to.deep.equal({rb_a: null, rb_b: null, rb_c: null, rb_d: null})
     })
 
     it('handles with quotes and SQL in them are stored and matched literally', async () => {
@@ -272,28 +264,28 @@ describe('cruddur db update-cognito-user-ids', () => {
         ...odd.map((handle) => ({preferredUsername: handle})),
         {preferredUsername: 'a_b'},
       ])
-      await insertUsers(db.pool, [...odd.map((handle) => ({handle})), {handle: 'axb'}, {handle: '50%Xoff'}])
+      await insertUsers(db().pool, [...odd.map((handle) => ({handle})), {handle: 'axb'}, {handle: '50%Xoff'}])
 
-      const {code, json, stderr} = await update(db, userPoolId)
+      const {code, json, stderr} = await update(db(), userPoolId)
       expect(code, stderr).to.equal(0)
       expect(json.updated.map((u) => u.handle)).to.have.members(odd)
       expect(json.cognitoUsersWithoutHandle.map((u) => u.preferredUsername)).to.deep.equal(['a_b'])
       expect(json.postgresUsersWithoutCognitoUser.map((u) => u.handle)).to.have.members(['axb', '50%Xoff'])
-      const linked = await cognitoUserIds(db.pool)
+      const linked = await cognitoUserIds(db().pool)
       for (const handle of odd) expect(linked[handle], handle).to.equal(subs.get(handle))
     })
 
     it("on a laptop: `db setup`, then no flags at all, links the seed users to the local stack's pool", async () => {
-      const setup = await cli(['db', 'setup', '--database-url', db.url])
+      const setup = await cli(['db', 'setup', '--database-url', db().url])
       expect(setup.code, setup.stderr).to.equal(0)
       const {code, json, stderr} = await cliJson<ReportJson>([
         'db',
         'update-cognito-user-ids',
         '--database-url',
-        db.url,
+        db().url,
       ])
       expect(code, stderr).to.equal(0)
-      const linked = await cognitoUserIds(db.pool)
+      const linked = await cognitoUserIds(db().pool)
       for (const handle of ['andrewbrown', 'bayko', 'londo']) {
         const user = await cognito.send(new AdminGetUserCommand({UserPoolId: testStack().userPoolId, Username: handle}))
         const sub = user.UserAttributes!.find((a) => a.Name === 'sub')!.Value
@@ -306,55 +298,36 @@ describe('cruddur db update-cognito-user-ids', () => {
   })
 
   describe('bad input', () => {
-    let db: TestDatabase
-
-    before(async () => {
-      db = await createTestDatabase('cruddur_cognito_test_bad')
-    })
-
-    after(async () => {
-      await db.drop()
-    })
+    const db = useTestDatabase('cruddur_cognito_test_bad', 'all')
 
     it('no pool id: one line naming --user-pool-id and AWS_COGNITO_USER_POOL_ID, exit 2', async () => {
-      const {code, stderr} = await cli([
-        'db',
-        'update-cognito-user-ids',
+      const {code, stderr} = await updateIds(
         '--database-url',
-        db.url,
+        db().url,
         '--cognito-endpoint',
         testStack().cognitoEndpoint,
-      ])
+      )
       expect(code).to.equal(2)
       expect(errorLines(stderr)).to.have.length(1)
       expect(stderr).to.include('--user-pool-id').and.include('AWS_COGNITO_USER_POOL_ID')
     })
 
     it('--prod with --cognito-endpoint is a usage error that touches nothing', async () => {
-      const {code, stderr} = await cli([
-        'db',
-        'update-cognito-user-ids',
+      const {code, stderr} = await updateIds(
         '--prod',
         '--cognito-endpoint',
         testStack().cognitoEndpoint,
         '--database-url',
-        db.url,
+        db().url,
         '--user-pool-id',
         'x',
-      ])
+      )
       expect(code).to.equal(2)
       expect(errorLines(stderr)).to.have.length(1)
     })
 
     it('a pool that does not exist: one line naming it, exit 4', async () => {
-      const {code, stderr} = await cli([
-        'db',
-        'update-cognito-user-ids',
-        '--database-url',
-        db.url,
-        '--user-pool-id',
-        'local_NoSuchPool',
-      ])
+      const {code, stderr} = await updateIds('--database-url', db().url, '--user-pool-id', 'local_NoSuchPool')
       expect(code).to.equal(4)
       expect(errorLines(stderr)).to.have.length(1)
       expect(stderr).to.include('local_NoSuchPool')
@@ -362,16 +335,14 @@ describe('cruddur db update-cognito-user-ids', () => {
 
     it('Cognito unreachable: one line naming Cognito and its endpoint, exit 3', async () => {
       const endpoint = `http://127.0.0.1:${await freePort()}`
-      const {code, stderr} = await cli([
-        'db',
-        'update-cognito-user-ids',
+      const {code, stderr} = await updateIds(
         '--database-url',
-        db.url,
+        db().url,
         '--cognito-endpoint',
         endpoint,
         '--user-pool-id',
         'local_x',
-      ])
+      )
       expect(code).to.equal(3)
       expect(errorLines(stderr)).to.have.length(1)
       expect(stderr).to.include(`Cognito is not reachable at ${endpoint}`)
@@ -379,28 +350,19 @@ describe('cruddur db update-cognito-user-ids', () => {
 
     it('the database unreachable: one line naming PostgreSQL, exit 3; a wrong password: exit 5, masked', async () => {
       const {userPoolId} = testStack()
-      const down = await cli([
-        'db',
-        'update-cognito-user-ids',
+      const down = await updateIds(
         '--database-url',
         `postgresql://postgres:password@localhost:${await freePort()}/cruddur`,
         '--user-pool-id',
         userPoolId,
-      ])
+      )
       expect(down.code).to.equal(3)
       expect(errorLines(down.stderr)).to.have.length(1)
       expect(down.stderr).to.include('PostgreSQL is not reachable')
 
-      const url = new URL(db.url)
+      const url = new URL(db().url)
       url.password = 'wrong-secret'
-      const denied = await cli([
-        'db',
-        'update-cognito-user-ids',
-        '--database-url',
-        url.toString(),
-        '--user-pool-id',
-        userPoolId,
-      ])
+      const denied = await updateIds('--database-url', url.toString(), '--user-pool-id', userPoolId)
       expect(denied.code).to.equal(5)
       expect(errorLines(denied.stderr)).to.have.length(1)
       expect(denied.stderr).to.not.include('wrong-secret')

@@ -139,26 +139,29 @@ describe('cruddur ddb export, import, get, query, filters, --consumed-capacity',
     expect(typed.list.L[2].L[1].M.deep.SS).to.have.members(['a', 'b'])
   })
 
-  it('import checks the whole input first: a bad line 7 of 10 is exit 2 naming line 7, and nothing is written', async () => {
-    const table = freshTable('invalid')
-    await cli(['ddb', 'schema-load', '--table', table])
-    const lines = Array.from({length: 10}, (_, index) =>
-      JSON.stringify({message: `m${index}`, pk: 'TEST#bad', sk: `sk${index}`}),
-    )
-    lines[6] = JSON.stringify({message: 'no sort key', pk: 'TEST#bad'})
-    const result = await cli(['ddb', 'import', '-', '--table', table], {input: lines.join('\n') + '\n'})
-    expect(result.code).to.equal(2)
-    expect(errorLines(result.stderr)).to.have.length(1)
-    expect(result.stderr).to.match(/Line 7: the item has no "sk"/)
-    expect(await count(table)).to.equal(0)
+  it(
+    'import checks the whole input first: ' + 'a bad line 7 of 10 is exit 2 naming line 7, and nothing is written',
+    async () => {
+      const table = freshTable('invalid')
+      await cli(['ddb', 'schema-load', '--table', table])
+      const lines = Array.from({length: 10}, (_, index) =>
+        JSON.stringify({message: `m${index}`, pk: 'TEST#bad', sk: `sk${index}`}),
+      )
+      lines[6] = JSON.stringify({message: 'no sort key', pk: 'TEST#bad'})
+      const result = await cli(['ddb', 'import', '-', '--table', table], {input: lines.join('\n') + '\n'})
+      expect(result.code).to.equal(2)
+      expect(errorLines(result.stderr)).to.have.length(1)
+      expect(result.stderr).to.match(/Line 7: the item has no "sk"/)
+      expect(await count(table)).to.equal(0)
 
-    lines[6] = '{"Item": not json'
-    const typed = await cli(['ddb', 'import', '-', '--table', table, '--format', 'dynamodb-json'], {
-      input: lines.join('\n'),
-    })
-    expect(typed.code).to.equal(2)
-    expect(typed.stderr).to.match(/Line 1: expected \{"Item"/)
-  })
+      lines[6] = '{"Item": not json'
+      const typed = await cli(['ddb', 'import', '-', '--table', table, '--format', 'dynamodb-json'], {
+        input: lines.join('\n'),
+      })
+      expect(typed.code).to.equal(2)
+      expect(typed.stderr).to.match(/Line 1: expected \{"Item"/)
+    },
+  )
 
   it('importing the same file twice leaves the same items', async () => {
     const table = freshTable('twice')
@@ -173,67 +176,72 @@ describe('cruddur ddb export, import, get, query, filters, --consumed-capacity',
     expect(await exportOf(table)).to.equal(readFileSync(file, 'utf8'))
   })
 
-  it('the anonymised copy: no source text or display name, same uuids and order in patterns A and B, same text in two exports', async () => {
-    const copy = freshTable('anonymous')
-    await cli(['ddb', 'schema-load', '--table', copy])
-    const anonymized = await exportOf(source, '--anonymize')
-    expect(await exportOf(source, '--anonymize')).to.equal(anonymized)
-    const imported = await cli(['ddb', 'import', '-', '--table', copy], {input: anonymized})
-    expect(imported.code, imported.stderr).to.equal(0)
+  it(
+    'the anonymised copy: no source text or display name, same uuids and order in patterns A and B, ' +
+      'same text in two exports',
+    async () => {
+      const copy = freshTable('anonymous')
+      await cli(['ddb', 'schema-load', '--table', copy])
+      const anonymized = await exportOf(source, '--anonymize')
+      expect(await exportOf(source, '--anonymize')).to.equal(anonymized)
+      const imported = await cli(['ddb', 'import', '-', '--table', copy], {input: anonymized})
+      expect(imported.code, imported.stderr).to.equal(0)
 
-    const copied = await exportOf(copy)
-    const secrets = new Set(items.flatMap((item) => [item.message, item.user_display_name]).filter(Boolean))
-    expect(secrets.size).to.be.greaterThan(5)
-    for (const secret of secrets) expect(copied, secret).to.not.include(JSON.stringify(secret))
-    const copiedItems = copied
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as Item)
-    expect(keysOf(copiedItems)).to.deep.equal(keysOf(items))
-    for (const item of copiedItems.filter((entry) => entry.message)) {
-      const original = items.find((entry) => entry.pk === item.pk && entry.sk === item.sk)!
-      expect([...item.message].length).to.equal([...original.message].length)
-      expect(item.message).to.not.equal(original.message)
-    }
+      const copied = await exportOf(copy)
+      const secrets = new Set(items.flatMap((item) => [item.message, item.user_display_name]).filter(Boolean))
+      expect(secrets.size).to.be.greaterThan(5)
+      for (const secret of secrets) expect(copied, secret).to.not.include(JSON.stringify(secret))
+      const copiedItems = copied
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Item)
+      expect(keysOf(copiedItems)).to.deep.equal(keysOf(items))
+      for (const item of copiedItems.filter((entry) => entry.message)) {
+        const original = items.find((entry) => entry.pk === item.pk && entry.sk === item.sk)!
+        expect([...item.message].length).to.equal([...original.message].length)
+        expect(item.message).to.not.equal(original.message)
+      }
 
-    type ConversationJson = {messageGroupUuid: string; lastMessage: string}
-    type MessageJson = {messageUuid: string; text: string}
-    // The first user is in every conversation (the seed pairs them with each other user; Pattern C with the newcomer).
-    for (const handle of [handles[0]]) {
-      const list = async (table: string) =>
-        (
-          await cliJson<{conversations: ConversationJson[]}>([
-            'ddb',
-            'patterns',
-            'list-conversations',
-            handle,
-            '--no-cache',
-            '--table',
-            table,
-          ])
-        ).json.conversations
-      const [original, anonymous] = [await list(source), await list(copy)]
-      expect(anonymous.map((c) => c.messageGroupUuid)).to.deep.equal(original.map((c) => c.messageGroupUuid))
-      for (const conversation of anonymous) {
-        const read = async (table: string) =>
+      type ConversationJson = {messageGroupUuid: string; lastMessage: string}
+      type MessageJson = {messageUuid: string; text: string}
+      // The first user is in every conversation (the seed pairs them with each other user; Pattern C with the
+      // newcomer).
+      for (const handle of [handles[0]]) {
+        const list = async (table: string) =>
           (
-            await cliJson<{messages: MessageJson[]}>([
+            await cliJson<{conversations: ConversationJson[]}>([
               'ddb',
               'patterns',
-              'get-conversation',
-              conversation.messageGroupUuid,
+              'list-conversations',
+              handle,
               '--no-cache',
               '--table',
               table,
             ])
-          ).json.messages
-        const [messages, anonymousMessages] = [await read(source), await read(copy)]
-        expect(anonymousMessages.map((m) => m.messageUuid)).to.deep.equal(messages.map((m) => m.messageUuid))
-        // A row shows its last message's replacement.
-        expect(conversation.lastMessage).to.equal(anonymousMessages[0].text)
+          ).json.conversations
+        const [original, anonymous] = [await list(source), await list(copy)]
+        expect(anonymous.map((c) => c.messageGroupUuid)).to.deep.equal(original.map((c) => c.messageGroupUuid))
+        for (const conversation of anonymous) {
+          const read = async (table: string) =>
+            (
+              await cliJson<{messages: MessageJson[]}>([
+                'ddb',
+                'patterns',
+                'get-conversation',
+                conversation.messageGroupUuid,
+                '--no-cache',
+                '--table',
+                table,
+              ])
+            ).json.messages
+          const [messages, anonymousMessages] = [await read(source), await read(copy)]
+          expect(anonymousMessages.map((m) => m.messageUuid)).to.deep.equal(messages.map((m) => m.messageUuid))
+          // A row shows its last message's replacement.
+          expect(conversation.lastMessage).to.equal(anonymousMessages[0].text)
+        }
       }
-    }
-  })
+    },
+  )
 
   it('get prints one item; a missing one is exit 4 with one line', async () => {
     const message = items.find((item) => item.pk.startsWith('MSG#'))!
@@ -372,105 +380,111 @@ describe('cruddur ddb export, import, get, query, filters, --consumed-capacity',
     }
   })
 
-  it('--since/--until compare instants across the sort-key forms, on a Scan and on the Queries of --group', async () => {
-    const table = freshTable('times')
-    await cli(['ddb', 'schema-load', '--table', table])
-    const group = randomUUID()
-    const forms = {
-      '09:00 UTC': '2026-03-01T09:00:00+00:00',
-      '10:00 UTC': '2026-03-01T10:00:00.000000+00:00',
-      '11:30 UTC': '2026-03-01T06:30:00.000000-05:00',
-      '12:00 UTC': `2026-03-01T12:00:00.123Z#${randomUUID()}`,
-      '13:00 UTC': '2026-03-01T13:00:00',
-    }
-    for (const sk of Object.values(forms)) {
-      await client.send(
-        new PutItemCommand({Item: {message: {S: 'x'}, pk: {S: `MSG#${group}`}, sk: {S: sk}}, TableName: table}),
+  it(
+    '--since/--until compare instants across the sort-key forms, ' + 'on a Scan and on the Queries of --group',
+    async () => {
+      const table = freshTable('times')
+      await cli(['ddb', 'schema-load', '--table', table])
+      const group = randomUUID()
+      const forms = {
+        '09:00 UTC': '2026-03-01T09:00:00+00:00',
+        '10:00 UTC': '2026-03-01T10:00:00.000000+00:00',
+        '11:30 UTC': '2026-03-01T06:30:00.000000-05:00',
+        '12:00 UTC': `2026-03-01T12:00:00.123Z#${randomUUID()}`,
+        '13:00 UTC': '2026-03-01T13:00:00',
+      }
+      for (const sk of Object.values(forms)) {
+        await client.send(
+          new PutItemCommand({Item: {message: {S: 'x'}, pk: {S: `MSG#${group}`}, sk: {S: sk}}, TableName: table}),
+        )
+      }
+
+      // As strings, "…06:30…-05:00" sorts before 11:00; as an instant it is 11:30 UTC.
+      const expected = [forms['11:30 UTC'], forms['12:00 UTC']].sort()
+      for (const flags of [[], ['--group', group]]) {
+        const range = ['--since', '2026-03-01T11:00:00Z', '--until', '2026-03-01T12:30:00+00:00', ...flags]
+        const scanned = await cliJson<{items: Item[]}>(['ddb', 'scan', '--table', table, ...range])
+        expect(scanned.json.items.map((item) => item.sk).sort(), flags.join(' ')).to.deep.equal(expected)
+        const exported = (await exportOf(table, ...range))
+          .trim()
+          .split('\n')
+          .map((line) => (JSON.parse(line) as Item).sk)
+        expect(exported.sort(), flags.join(' ')).to.deep.equal(expected)
+      }
+    },
+  )
+
+  it(
+    '--consumed-capacity reports the units DynamoDB returned: ' + 'a query and a Pattern A page read, seed writes',
+    async () => {
+      const pk = `MSG#${groups[0]}`
+      const direct = await client.send(
+        new QueryCommand({
+          ExpressionAttributeValues: {':pk': {S: pk}},
+          KeyConditionExpression: 'pk = :pk',
+          Limit: 4,
+          ReturnConsumedCapacity: 'INDEXES',
+          ScanIndexForward: true,
+          TableName: source,
+        }),
       )
-    }
+      const queried = await cliJson<{consumedCapacity: ConsumedCapacityTotals}>([
+        'ddb',
+        'query',
+        '--pk',
+        pk,
+        '--limit',
+        '3',
+        '--table',
+        source,
+        '--consumed-capacity',
+      ])
+      expect(queried.json.consumedCapacity.tables[source]).to.deep.equal({
+        indexes: {},
+        read: direct.ConsumedCapacity!.CapacityUnits,
+        write: 0,
+      })
 
-    // As strings, "…06:30…-05:00" sorts before 11:00; as an instant it is 11:30 UTC.
-    const expected = [forms['11:30 UTC'], forms['12:00 UTC']].sort()
-    for (const flags of [[], ['--group', group]]) {
-      const range = ['--since', '2026-03-01T11:00:00Z', '--until', '2026-03-01T12:30:00+00:00', ...flags]
-      const scanned = await cliJson<{items: Item[]}>(['ddb', 'scan', '--table', table, ...range])
-      expect(scanned.json.items.map((item) => item.sk).sort(), flags.join(' ')).to.deep.equal(expected)
-      const exported = (await exportOf(table, ...range))
-        .trim()
-        .split('\n')
-        .map((line) => (JSON.parse(line) as Item).sk)
-      expect(exported.sort(), flags.join(' ')).to.deep.equal(expected)
-    }
-  })
+      const read = await cliJson<{consumedCapacity: ConsumedCapacityTotals}>([
+        'ddb',
+        'patterns',
+        'get-conversation',
+        groups[0],
+        '--limit',
+        '5',
+        '--no-cache',
+        '--table',
+        source,
+        '--consumed-capacity',
+      ])
+      expect(read.json.consumedCapacity.read).to.be.greaterThan(0)
+      expect(read.json.consumedCapacity.write).to.equal(0)
+      const human = await cli([
+        'ddb',
+        'patterns',
+        'get-conversation',
+        groups[0],
+        '--limit',
+        '5',
+        '--no-cache',
+        '--table',
+        source,
+        '--consumed-capacity',
+      ])
+      expect(human.stderr).to.match(new RegExp(`table ${source} +read [\\d.]+ RCU +write 0 WCU`))
 
-  it('--consumed-capacity reports the units DynamoDB returned: a query and a Pattern A page read, seed writes', async () => {
-    const pk = `MSG#${groups[0]}`
-    const direct = await client.send(
-      new QueryCommand({
-        ExpressionAttributeValues: {':pk': {S: pk}},
-        KeyConditionExpression: 'pk = :pk',
-        Limit: 4,
-        ReturnConsumedCapacity: 'INDEXES',
-        ScanIndexForward: true,
-        TableName: source,
-      }),
-    )
-    const queried = await cliJson<{consumedCapacity: ConsumedCapacityTotals}>([
-      'ddb',
-      'query',
-      '--pk',
-      pk,
-      '--limit',
-      '3',
-      '--table',
-      source,
-      '--consumed-capacity',
-    ])
-    expect(queried.json.consumedCapacity.tables[source]).to.deep.equal({
-      indexes: {},
-      read: direct.ConsumedCapacity!.CapacityUnits,
-      write: 0,
-    })
-
-    const read = await cliJson<{consumedCapacity: ConsumedCapacityTotals}>([
-      'ddb',
-      'patterns',
-      'get-conversation',
-      groups[0],
-      '--limit',
-      '5',
-      '--no-cache',
-      '--table',
-      source,
-      '--consumed-capacity',
-    ])
-    expect(read.json.consumedCapacity.read).to.be.greaterThan(0)
-    expect(read.json.consumedCapacity.write).to.equal(0)
-    const human = await cli([
-      'ddb',
-      'patterns',
-      'get-conversation',
-      groups[0],
-      '--limit',
-      '5',
-      '--no-cache',
-      '--table',
-      source,
-      '--consumed-capacity',
-    ])
-    expect(human.stderr).to.match(new RegExp(`table ${source} +read [\\d.]+ RCU +write 0 WCU`))
-
-    const table = freshTable('capacity')
-    await cli(['ddb', 'schema-load', '--table', table])
-    const seeded = await cliJson<{
-      itemsWritten: number
-      conversations: number
-      consumedCapacity: ConsumedCapacityTotals
-    }>(['ddb', 'seed', '--table', table, '--handles', handles.join(','), '--messages', '4', '--consumed-capacity'])
-    const units = seeded.json.consumedCapacity.tables[table]
-    expect(units.write).to.equal(seeded.json.itemsWritten)
-    // Each conversation's two rows are written to the index too.
-    expect(units.indexes[GROUP_INDEX].write).to.equal(2 * seeded.json.conversations)
-    expect(seeded.json.consumedCapacity.write).to.equal(seeded.json.itemsWritten + 2 * seeded.json.conversations)
-  })
+      const table = freshTable('capacity')
+      await cli(['ddb', 'schema-load', '--table', table])
+      const seeded = await cliJson<{
+        itemsWritten: number
+        conversations: number
+        consumedCapacity: ConsumedCapacityTotals
+      }>(['ddb', 'seed', '--table', table, '--handles', handles.join(','), '--messages', '4', '--consumed-capacity'])
+      const units = seeded.json.consumedCapacity.tables[table]
+      expect(units.write).to.equal(seeded.json.itemsWritten)
+      // Each conversation's two rows are written to the index too.
+      expect(units.indexes[GROUP_INDEX].write).to.equal(2 * seeded.json.conversations)
+      expect(seeded.json.consumedCapacity.write).to.equal(seeded.json.itemsWritten + 2 * seeded.json.conversations)
+    },
+  )
 })

@@ -91,14 +91,17 @@ describe('cruddur db', () => {
     }
   })
 
-  it('seed --users N without --seed is just as repeatable: a rerun adds nothing, another --seed adds others', async () => {
-    const first = await cliJson<SeedJson>(inDb(['db', 'seed', '--users', '5']))
-    expect(first.code, first.stderr).to.equal(0)
-    expect((await cliJson<SeedJson>(inDb(['db', 'seed', '--users', '5']))).json.inserted).to.deep.equal([])
-    expect(
-      (await cliJson<SeedJson>(inDb(['db', 'seed', '--users', '5', '--seed', '99']))).json.inserted,
-    ).to.have.length(5)
-  })
+  it(
+    'seed --users N without --seed is just as repeatable: ' + 'a rerun adds nothing, another --seed adds others',
+    async () => {
+      const first = await cliJson<SeedJson>(inDb(['db', 'seed', '--users', '5']))
+      expect(first.code, first.stderr).to.equal(0)
+      expect((await cliJson<SeedJson>(inDb(['db', 'seed', '--users', '5']))).json.inserted).to.deep.equal([])
+      expect(
+        (await cliJson<SeedJson>(inDb(['db', 'seed', '--users', '5', '--seed', '99']))).json.inserted,
+      ).to.have.length(5)
+    },
+  )
 
   it('handles are unique whatever their case', async () => {
     let failure: {code?: string} | undefined

@@ -5,13 +5,13 @@ import {spawn} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
 
 import type {DoctorResult} from '../../src/commands/ddb/doctor.js'
-import {createDynamoDbClients, type DynamoDbClients} from '../../src/lib/dynamodb/client.js'
+import {type DynamoDbClients} from '../../src/lib/dynamodb/client.js'
 import {compareKeys, parseKeyTime} from '../../src/lib/dynamodb/key-time.js'
 import {conversationUuidFor} from '../../src/lib/dynamodb/patterns/conversation-uuid.js'
 import {dropTable} from '../../src/lib/dynamodb/table-admin.js'
-import {testStack} from '../hooks.js'
 import {type AppUser, appConversationRow, appMessage} from '../support/app-items.js'
 import {cli, cliJson, errorLines, ROOT} from '../support/cli.js'
+import {testDynamoDbClients} from '../support/tables.js'
 
 type Item = Record<string, string>
 
@@ -41,14 +41,7 @@ describe('cruddur ddb doctor', () => {
   }
 
   before(() => {
-    ddb = createDynamoDbClients({
-      endpoint: testStack().dynamodbEndpoint,
-      ignoredEnv: [],
-      kind: 'local',
-      region: 'us-east-1',
-      source: 'flag',
-      table: 'unused',
-    })
+    ddb = testDynamoDbClients('unused')
   })
 
   after(async function () {
@@ -57,12 +50,52 @@ describe('cruddur ddb doctor', () => {
     ddb.client.destroy()
   })
 
+  /** Every repair doctor knows, merging a pair's conversations too. */
+  const FIX_ALL = ['--fix', '--deep', '--merge-conversations']
+
+  /** `cruddur ddb doctor --json` on `table`, with these flags. */
+  const doctor = (table: string, ...flags: string[]) =>
+    cliJson<DoctorResult>(['ddb', 'doctor', ...flags, '--table', table])
+
   async function put(table: string, items: Item[]): Promise<void> {
     for (let i = 0; i < items.length; i += 25) {
       await ddb.doc.send(
         new BatchWriteCommand({RequestItems: {[table]: items.slice(i, i + 25).map((Item) => ({PutRequest: {Item}}))}}),
       )
     }
+  }
+
+  /** A table as the course creates it: its keys and nothing else (no stream, no index). */
+  async function keysOnlyTable(what: string): Promise<string> {
+    const table = freshTable(what)
+    await ddb.client.send(
+      new CreateTableCommand({
+        AttributeDefinitions: [
+          {AttributeName: 'pk', AttributeType: 'S'},
+          {AttributeName: 'sk', AttributeType: 'S'},
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [
+          {AttributeName: 'pk', KeyType: 'HASH'},
+          {AttributeName: 'sk', KeyType: 'RANGE'},
+        ],
+        TableName: table,
+      }),
+    )
+    return table
+  }
+
+  /** One healthy conversation of two new users: a message and both rows at it. Returns its group. */
+  async function oneConversation(table: string): Promise<string> {
+    const [a, b] = [user('a'), user('b')]
+    const group = randomUUID()
+    const message = raw.message(group, '2026-11-29T11:51:56.529847+00:00', a, 'hi')
+    await put(table, [
+      message,
+      raw.row(group, a, b, message.sk, 'hi', message.sk),
+      raw.row(group, b, a, message.sk, 'hi', message.sk),
+    ])
+    return group
   }
 
   async function allItems(table: string): Promise<Item[]> {
@@ -93,7 +126,8 @@ describe('cruddur ddb doctor', () => {
     await cli(['ddb', 'schema-load', '--table', table])
     const [ann, bob, cat, dan, eve, fay] = ['ann', 'bob', 'cat', 'dan', 'eve', 'fay'].map(user)
     const items: Item[] = []
-    // Keys as the app writes them: +00:00 microseconds, naive (a later app version), -05:00 (an app outside UTC, the newest).
+    // Keys as the app writes them: +00:00 microseconds, naive (a later app version),
+    // -05:00 (an app outside UTC, the newest).
     const c1 = randomUUID()
     const m1 = raw.message(c1, '2026-11-29T11:50:00.000001+00:00', ann, 'one')
     const m2 = raw.message(c1, '2026-11-29T11:51:00.000002', bob, 'two')
@@ -190,19 +224,23 @@ describe('cruddur ddb doctor', () => {
       expect(parseKeyTime(item.sk)?.canonical, item.sk).to.equal(true)
   }
 
+  /** After a full repair: a second run finds nothing, every message of `before` is kept, every row is healthy. */
+  async function expectFullyRepaired(table: string, before: Item[]): Promise<Item[]> {
+    const again = await doctor(table, '--deep')
+    expect(again.code, again.stderr).to.equal(0)
+    expect(again.json.findings).to.deep.equal([])
+    const after = await allItems(table)
+    expect(messageUuids(after)).to.deep.equal(messageUuids(before))
+    expectHealthyRows(after)
+    return after
+  }
+
   it('exits 0 on a healthy table', async function () {
     this.timeout(60_000)
     const table = freshTable('healthy')
     await cli(['ddb', 'schema-load', '--table', table])
-    const [a, b] = [user('a'), user('b')]
-    const group = randomUUID()
-    const message = raw.message(group, '2026-11-29T11:51:56.529847+00:00', a, 'hi')
-    await put(table, [
-      message,
-      raw.row(group, a, b, message.sk, 'hi', message.sk),
-      raw.row(group, b, a, message.sk, 'hi', message.sk),
-    ])
-    const {code, json} = await cliJson<DoctorResult>(['ddb', 'doctor', '--deep', '--table', table])
+    await oneConversation(table)
+    const {code, json} = await doctor(table, '--deep')
     expect(code).to.equal(0)
     expect(json).to.include({conversations: 1, healthy: true, unrepaired: 0})
     expect(json.findings).to.deep.equal([])
@@ -214,7 +252,7 @@ describe('cruddur ddb doctor', () => {
     this.timeout(60_000)
     const table = freshTable('sick')
     await sickTable(table)
-    const shallow = await cliJson<DoctorResult>(['ddb', 'doctor', '--table', table])
+    const shallow = await doctor(table)
     expect(shallow.code).to.equal(10)
     expect(shallow.json.healthy).to.equal(false)
     const expected = {
@@ -233,7 +271,7 @@ describe('cruddur ddb doctor', () => {
     // One Scan of the index and one Query per conversation: 7 conversations have rows.
     expect(shallow.json.conversations).to.equal(7)
 
-    const deep = await cliJson<DoctorResult>(['ddb', 'doctor', '--deep', '--table', table])
+    const deep = await doctor(table, '--deep')
     expect(deep.code).to.equal(10)
     expect(deep.json.counts).to.deep.equal({...expected, 'non-canonical-key': 3, 'orphan-messages': 1})
 
@@ -254,60 +292,49 @@ describe('cruddur ddb doctor', () => {
     expect(await allItems(table)).to.have.deep.members(before)
   })
 
-  it('--fix --deep --merge-conversations repairs everything, keeps every message, and a second run finds nothing', async function () {
-    this.timeout(120_000)
-    const table = freshTable('fix')
-    const {ann, bob, c5} = await sickTable(table)
-    const before = await allItems(table)
-    const fixed = await cliJson<DoctorResult>([
-      'ddb',
-      'doctor',
-      '--fix',
-      '--deep',
-      '--merge-conversations',
-      '--table',
-      table,
-    ])
-    expect(fixed.code, fixed.stderr).to.equal(0)
-    expect(fixed.json.unrepaired).to.equal(0)
-    expect(fixed.json.findings.every((finding) => finding.fixed)).to.equal(true)
+  it(
+    '--fix --deep --merge-conversations repairs everything, ' + 'keeps every message, and a second run finds nothing',
+    async function () {
+      this.timeout(120_000)
+      const table = freshTable('fix')
+      const {ann, bob, c5} = await sickTable(table)
+      const before = await allItems(table)
+      const fixed = await doctor(table, ...FIX_ALL)
+      expect(fixed.code, fixed.stderr).to.equal(0)
+      expect(fixed.json.unrepaired).to.equal(0)
+      expect(fixed.json.findings.every((finding) => finding.fixed)).to.equal(true)
 
-    const again = await cliJson<DoctorResult>(['ddb', 'doctor', '--deep', '--table', table])
-    expect(again.code).to.equal(0)
-    expect(again.json.findings).to.deep.equal([])
-
-    const after = await allItems(table)
-    expect(messageUuids(after)).to.deep.equal(messageUuids(before))
-    expectHealthyRows(after)
-    // The pair's two conversations are one, under the pair's derived id; the empty conversation is gone.
-    const pairGroup = conversationUuidFor(ann.uuid, bob.uuid)
-    const pairUuids = before
-      .filter((item) => item.pk.startsWith('MSG#') && ['one', 'two', 'three', 'four'].includes(item.message))
-      .map((item) => item.message_uuid)
-      .sort()
-    expect(
-      after
-        .filter((item) => item.pk === `MSG#${pairGroup}`)
+      const after = await expectFullyRepaired(table, before)
+      // The pair's two conversations are one, under the pair's derived id; the empty conversation is gone.
+      const pairGroup = conversationUuidFor(ann.uuid, bob.uuid)
+      const pairUuids = before
+        .filter((item) => item.pk.startsWith('MSG#') && ['one', 'two', 'three', 'four'].includes(item.message))
         .map((item) => item.message_uuid)
-        .sort(),
-    ).to.deep.equal(pairUuids)
-    expect(after.filter((item) => item.message_group_uuid === c5)).to.deep.equal([])
-    // The -05:00 message is the newest by instant: the pair's rows show it.
-    expect(after.find((item) => item.pk === `GRP#${ann.uuid}` && item.message_group_uuid === pairGroup)).to.include({
-      message: 'four',
-    })
-  })
+        .sort()
+      expect(
+        after
+          .filter((item) => item.pk === `MSG#${pairGroup}`)
+          .map((item) => item.message_uuid)
+          .sort(),
+      ).to.deep.equal(pairUuids)
+      expect(after.filter((item) => item.message_group_uuid === c5)).to.deep.equal([])
+      // The -05:00 message is the newest by instant: the pair's rows show it.
+      expect(after.find((item) => item.pk === `GRP#${ann.uuid}` && item.message_group_uuid === pairGroup)).to.include({
+        message: 'four',
+      })
+    },
+  )
 
   it('--fix without --merge-conversations repairs the rows and reports the split pair (exit 10)', async function () {
     this.timeout(120_000)
     const table = freshTable('nomerge')
     const {c1, newestOfC1} = await sickTable(table)
-    const fixed = await cliJson<DoctorResult>(['ddb', 'doctor', '--fix', '--deep', '--table', table])
+    const fixed = await doctor(table, '--fix', '--deep')
     expect(fixed.code).to.equal(10)
     expect(fixed.json.findings.filter((finding) => !finding.fixed).map((finding) => finding.kind)).to.deep.equal([
       'split-pair',
     ])
-    const again = await cliJson<DoctorResult>(['ddb', 'doctor', '--deep', '--table', table])
+    const again = await doctor(table, '--deep')
     expect(again.json.findings.map((finding) => finding.kind)).to.deep.equal(['split-pair'])
     const after = await allItems(table)
     expectHealthyRows(after)
@@ -327,11 +354,10 @@ describe('cruddur ddb doctor', () => {
     await sickTable(table, 40)
     const before = await allItems(table)
     const oldKeys = (items: Item[]) => items.filter((item) => item.sk.endsWith('Z') || item.sk.includes('#')).length
-    const child = spawn(
-      process.execPath,
-      [`${ROOT}/bin/run.js`, 'ddb', 'doctor', '--fix', '--deep', '--merge-conversations', '--table', table],
-      {env: process.env, stdio: 'ignore'},
-    )
+    const child = spawn(process.execPath, [`${ROOT}/bin/run.js`, 'ddb', 'doctor', ...FIX_ALL, '--table', table], {
+      env: process.env,
+      stdio: 'ignore',
+    })
     const exited = new Promise((resolve) => child.once('exit', resolve))
     // Half-way: once some keys are rewritten and many are left.
     const total = oldKeys(before)
@@ -346,59 +372,25 @@ describe('cruddur ddb doctor', () => {
     const interrupted = await allItems(table)
     expect(oldKeys(interrupted)).to.be.greaterThan(0)
 
-    const rerun = await cliJson<DoctorResult>([
-      'ddb',
-      'doctor',
-      '--fix',
-      '--deep',
-      '--merge-conversations',
-      '--table',
-      table,
-    ])
+    const rerun = await doctor(table, ...FIX_ALL)
     expect(rerun.code, rerun.stderr).to.equal(0)
-    const again = await cliJson<DoctorResult>(['ddb', 'doctor', '--deep', '--table', table])
-    expect(again.json.findings).to.deep.equal([])
-    const after = await allItems(table)
-    expect(messageUuids(after)).to.deep.equal(messageUuids(before))
-    expectHealthyRows(after)
+    await expectFullyRepaired(table, before)
   })
 
   it('finds a table without stream and index; schema-load adds both in place, keeping every item', async function () {
     this.timeout(120_000)
-    const table = freshTable('shape')
-    // The course's way: keys and nothing else.
-    await ddb.client.send(
-      new CreateTableCommand({
-        AttributeDefinitions: [
-          {AttributeName: 'pk', AttributeType: 'S'},
-          {AttributeName: 'sk', AttributeType: 'S'},
-        ],
-        BillingMode: 'PAY_PER_REQUEST',
-        KeySchema: [
-          {AttributeName: 'pk', KeyType: 'HASH'},
-          {AttributeName: 'sk', KeyType: 'RANGE'},
-        ],
-        TableName: table,
-      }),
-    )
-    const [a, b] = [user('a'), user('b')]
-    const group = randomUUID()
-    const message = raw.message(group, '2026-11-29T11:51:56.529847+00:00', a, 'hi')
-    await put(table, [
-      message,
-      raw.row(group, a, b, message.sk, 'hi', message.sk),
-      raw.row(group, b, a, message.sk, 'hi', message.sk),
-    ])
+    const table = await keysOnlyTable('shape')
+    const group = await oneConversation(table)
     const before = await allItems(table)
 
-    const doctor = await cliJson<DoctorResult>(['ddb', 'doctor', '--table', table])
-    expect(doctor.code).to.equal(10)
-    expect(doctor.json.counts.shape).to.equal(2)
-    expect(doctor.json.findings.map((finding) => finding.detail).join('; ')).to.match(
+    const found = await doctor(table)
+    expect(found.code).to.equal(10)
+    expect(found.json.counts.shape).to.equal(2)
+    expect(found.json.findings.map((finding) => finding.detail).join('; ')).to.match(
       /index message-group-sk-index is missing.*no stream/,
     )
     // Rows are still checked without the index: read from the table.
-    expect(doctor.json.conversations).to.equal(1)
+    expect(found.json.conversations).to.equal(1)
 
     const pattern = await cli(['ddb', 'patterns', 'update-message-group', group, '--table', table])
     expect(errorLines(pattern.stderr)).to.have.length(1)
@@ -413,7 +405,7 @@ describe('cruddur ddb doctor', () => {
       'created the index message-group-sk-index',
     ])
     expect(await allItems(table)).to.have.deep.members(before)
-    expect((await cliJson<DoctorResult>(['ddb', 'doctor', '--table', table])).code).to.equal(0)
+    expect((await doctor(table)).code).to.equal(0)
     const human = await cli(['ddb', 'schema-load', '--table', table])
     expect(human.stdout).to.include('nothing changed')
     expect(human.stdout + human.stderr).to.not.include('--recreate')
@@ -421,25 +413,11 @@ describe('cruddur ddb doctor', () => {
 
   it('doctor --fix enables the stream and creates the index in place', async function () {
     this.timeout(120_000)
-    const table = freshTable('shapefix')
-    await ddb.client.send(
-      new CreateTableCommand({
-        AttributeDefinitions: [
-          {AttributeName: 'pk', AttributeType: 'S'},
-          {AttributeName: 'sk', AttributeType: 'S'},
-        ],
-        BillingMode: 'PAY_PER_REQUEST',
-        KeySchema: [
-          {AttributeName: 'pk', KeyType: 'HASH'},
-          {AttributeName: 'sk', KeyType: 'RANGE'},
-        ],
-        TableName: table,
-      }),
-    )
-    const fixed = await cliJson<DoctorResult>(['ddb', 'doctor', '--fix', '--table', table])
+    const table = await keysOnlyTable('shapefix')
+    const fixed = await doctor(table, '--fix')
     expect(fixed.code, fixed.stderr).to.equal(0)
     expect(fixed.json.shapeChanges).to.have.length(2)
-    expect((await cliJson<DoctorResult>(['ddb', 'doctor', '--table', table])).code).to.equal(0)
+    expect((await doctor(table)).code).to.equal(0)
   })
 
   it('schema-load refuses a table with other keys, naming them', async function () {
@@ -457,8 +435,8 @@ describe('cruddur ddb doctor', () => {
     expect(result.code).to.equal(9)
     expect(errorLines(result.stderr)).to.have.length(1)
     expect(result.stderr).to.include('id (HASH)')
-    const doctor = await cliJson<DoctorResult>(['ddb', 'doctor', '--fix', '--table', table])
-    expect(doctor.code).to.equal(10)
-    expect(doctor.json.findings[0]).to.include({fixed: false, kind: 'shape'})
+    const attempt = await doctor(table, '--fix')
+    expect(attempt.code).to.equal(10)
+    expect(attempt.json.findings[0]).to.include({fixed: false, kind: 'shape'})
   })
 })

@@ -105,20 +105,23 @@ describe('local stack safety', () => {
   })
 
   describe('stop acts only on what start started', () => {
-    it('a recorded pid that now belongs to another program is left alive, with a note, and its record removed', async () => {
-      const other = sleeper()
-      children.push(other)
-      // As after a reboot: the pid is reused, its start time and command line are not the recorded ones.
-      writeFileSync(
-        join(dir, 'state.json'),
-        JSON.stringify(dynamodbRecord(other.pid!, {command: 'java -cp x y', startTime: '1'})),
-      )
-      const stopped = await cli(['local', 'stop', '--state-dir', dir])
-      expect(stopped.code, stopped.stderr).to.equal(0)
-      expect(stopped.stderr).to.include(`pid ${other.pid}`).and.include('another program')
-      expect(alive(other.pid!)).to.equal(true)
-      expect(readState(dir)).to.deep.equal({})
-    })
+    it(
+      'a recorded pid that now belongs to another program is left alive, ' + 'with a note, and its record removed',
+      async () => {
+        const other = sleeper()
+        children.push(other)
+        // As after a reboot: the pid is reused, its start time and command line are not the recorded ones.
+        writeFileSync(
+          join(dir, 'state.json'),
+          JSON.stringify(dynamodbRecord(other.pid!, {command: 'java -cp x y', startTime: '1'})),
+        )
+        const stopped = await cli(['local', 'stop', '--state-dir', dir])
+        expect(stopped.code, stopped.stderr).to.equal(0)
+        expect(stopped.stderr).to.include(`pid ${other.pid}`).and.include('another program')
+        expect(alive(other.pid!)).to.equal(true)
+        expect(readState(dir)).to.deep.equal({})
+      },
+    )
 
     it('a record without an identity (an older cruddur) is never signalled', async () => {
       const other = sleeper()

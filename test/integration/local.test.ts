@@ -31,56 +31,59 @@ describe('cruddur local', () => {
     rmSync(stateDir, {force: true, recursive: true})
   })
 
-  it('start runs every service, start again changes nothing, status shows them answering, stop stops them', async function () {
-    this.timeout(180_000)
-    const [dynamodbPort, postgresPort, cognitoPort, momentoPort] = [
-      await freePort(),
-      await freePort(),
-      await freePort(),
-      await freePort(),
-    ]
-    const ports = [
-      '--dynamodb-port',
-      String(dynamodbPort),
-      '--postgres-port',
-      String(postgresPort),
-      '--cognito-port',
-      String(cognitoPort),
-      '--momento-port',
-      String(momentoPort),
-    ]
-    const started = await cliJson<StatusJson>(['local', 'start', '--state-dir', stateDir, '--in-memory', ...ports])
-    expect(started.code, started.stderr).to.equal(0)
-    expect(started.json.services.map((s) => [s.service, s.state, s.port])).to.deep.equal([
-      ['dynamodb', 'started', dynamodbPort],
-      ['postgres', 'started', postgresPort],
-      ['cognito', 'started', cognitoPort],
-      ['momento', 'started', momentoPort],
-    ])
-    expect(JSON.stringify(started.json)).to.not.include(':password@')
+  it(
+    'start runs every service, start again changes nothing, ' + 'status shows them answering, stop stops them',
+    async function () {
+      this.timeout(180_000)
+      const [dynamodbPort, postgresPort, cognitoPort, momentoPort] = [
+        await freePort(),
+        await freePort(),
+        await freePort(),
+        await freePort(),
+      ]
+      const ports = [
+        '--dynamodb-port',
+        String(dynamodbPort),
+        '--postgres-port',
+        String(postgresPort),
+        '--cognito-port',
+        String(cognitoPort),
+        '--momento-port',
+        String(momentoPort),
+      ]
+      const started = await cliJson<StatusJson>(['local', 'start', '--state-dir', stateDir, '--in-memory', ...ports])
+      expect(started.code, started.stderr).to.equal(0)
+      expect(started.json.services.map((s) => [s.service, s.state, s.port])).to.deep.equal([
+        ['dynamodb', 'started', dynamodbPort],
+        ['postgres', 'started', postgresPort],
+        ['cognito', 'started', cognitoPort],
+        ['momento', 'started', momentoPort],
+      ])
+      expect(JSON.stringify(started.json)).to.not.include(':password@')
 
-    const again = await cliJson<StatusJson>(['local', 'start', '--state-dir', stateDir])
-    expect(again.json.services.map((s) => s.state)).to.deep.equal(['running', 'running', 'running', 'running'])
-    expect(again.json.services.map((s) => s.pid)).to.deep.equal(started.json.services.map((s) => s.pid))
+      const again = await cliJson<StatusJson>(['local', 'start', '--state-dir', stateDir])
+      expect(again.json.services.map((s) => s.state)).to.deep.equal(['running', 'running', 'running', 'running'])
+      expect(again.json.services.map((s) => s.pid)).to.deep.equal(started.json.services.map((s) => s.pid))
 
-    // Other commands find the stack through the state directory alone.
-    const tables = await cliJson<{target: {endpoint: string}}>(['ddb', 'list-tables', '--state-dir', stateDir])
-    expect(tables.json.target.endpoint).to.equal(`http://127.0.0.1:${dynamodbPort}`)
+      // Other commands find the stack through the state directory alone.
+      const tables = await cliJson<{target: {endpoint: string}}>(['ddb', 'list-tables', '--state-dir', stateDir])
+      expect(tables.json.target.endpoint).to.equal(`http://127.0.0.1:${dynamodbPort}`)
 
-    const status = await cliJson<StatusJson>(['local', 'status', '--state-dir', stateDir])
-    expect(status.json.services.map((s) => s.state)).to.deep.equal(['running', 'running', 'running', 'running'])
-    const cognito = status.json.services.find((s) => s.service === 'cognito')!
-    expect(cognito.userPoolId).to.match(/^local_\w+$/)
-    expect(cognito.clientId).to.be.a('string').and.not.equal('')
-    const human = await cli(['local', 'status', '--state-dir', stateDir])
-    expect(human.stdout).to.include(`cognito user pool ${cognito.userPoolId} · app client ${cognito.clientId}`)
+      const status = await cliJson<StatusJson>(['local', 'status', '--state-dir', stateDir])
+      expect(status.json.services.map((s) => s.state)).to.deep.equal(['running', 'running', 'running', 'running'])
+      const cognito = status.json.services.find((s) => s.service === 'cognito')!
+      expect(cognito.userPoolId).to.match(/^local_\w+$/)
+      expect(cognito.clientId).to.be.a('string').and.not.equal('')
+      const human = await cli(['local', 'status', '--state-dir', stateDir])
+      expect(human.stdout).to.include(`cognito user pool ${cognito.userPoolId} · app client ${cognito.clientId}`)
 
-    const stopped = await cliJson<StatusJson>(['local', 'stop', '--state-dir', stateDir])
-    expect(stopped.code).to.equal(0)
-    const after = await cliJson<StatusJson>(['local', 'status', '--state-dir', stateDir])
-    expect(after.json.services.map((s) => s.state)).to.deep.equal(['stopped', 'stopped', 'stopped', 'stopped'])
-    expect(after.code).to.equal(3)
-  })
+      const stopped = await cliJson<StatusJson>(['local', 'stop', '--state-dir', stateDir])
+      expect(stopped.code).to.equal(0)
+      const after = await cliJson<StatusJson>(['local', 'status', '--state-dir', stateDir])
+      expect(after.json.services.map((s) => s.state)).to.deep.equal(['stopped', 'stopped', 'stopped', 'stopped'])
+      expect(after.code).to.equal(3)
+    },
+  )
 
   it('a port asked for that is taken is an error that starts nothing', async () => {
     const otherDir = mkdtempSync(join(tmpdir(), 'cruddur-local-taken-'))

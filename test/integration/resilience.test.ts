@@ -60,58 +60,65 @@ describe('resilience: faults, timeouts and interruptions', () => {
       proxy = undefined
     })
 
-    it('seed at 30% throttling, 500s, partial batches and dropped connections writes exactly the items of a clean run', async function () {
-      this.timeout(180_000)
-      const {dynamodbEndpoint} = testStack()
-      const table = `resilience-faults-${suffix}`
-      await createTable(table, dynamodbEndpoint)
-      // Each fault at least once, then 30% of all requests fail.
-      const rates = {error500: 0.05, partial: 0.06, reset: 0.05, throttling: 0.07, throughput: 0.07}
-      proxy = await startFaultProxy({
-        rates,
-        script: ['throughput', 'throttling', 'error500', 'reset', 'partial', 'partial'],
-        seed: 3,
-        target: dynamodbEndpoint,
-      })
-      const result = await cli([
-        'ddb',
-        'seed',
-        '--table',
-        table,
-        '--endpoint',
-        proxy.endpoint,
-        ...plan,
-        '--now',
-        now,
-        '--concurrency',
-        '2',
-      ])
-      expect(result.code, result.stderr).to.equal(0)
-      for (const fault of ['error500', 'partial', 'reset', 'throttling', 'throughput'] as const)
-        expect(proxy.stats.faults[fault], fault).to.be.greaterThan(0)
-      expect(await tableItems(table, dynamodbEndpoint)).to.deep.equal(cleanItems)
-    })
+    it(
+      'seed at 30% throttling, 500s, partial batches and dropped connections ' +
+        'writes exactly the items of a clean run',
+      async function () {
+        this.timeout(180_000)
+        const {dynamodbEndpoint} = testStack()
+        const table = `resilience-faults-${suffix}`
+        await createTable(table, dynamodbEndpoint)
+        // Each fault at least once, then 30% of all requests fail.
+        const rates = {error500: 0.05, partial: 0.06, reset: 0.05, throttling: 0.07, throughput: 0.07}
+        proxy = await startFaultProxy({
+          rates,
+          script: ['throughput', 'throttling', 'error500', 'reset', 'partial', 'partial'],
+          seed: 3,
+          target: dynamodbEndpoint,
+        })
+        const result = await cli([
+          'ddb',
+          'seed',
+          '--table',
+          table,
+          '--endpoint',
+          proxy.endpoint,
+          ...plan,
+          '--now',
+          now,
+          '--concurrency',
+          '2',
+        ])
+        expect(result.code, result.stderr).to.equal(0)
+        for (const fault of ['error500', 'partial', 'reset', 'throttling', 'throughput'] as const)
+          expect(proxy.stats.faults[fault], fault).to.be.greaterThan(0)
+        expect(await tableItems(table, dynamodbEndpoint)).to.deep.equal(cleanItems)
+      },
+    )
 
-    it('a DynamoDB that keeps throttling past the retry time: one line, exit 6, saying how much was written', async function () {
-      this.timeout(120_000)
-      const {dynamodbEndpoint} = testStack()
-      const table = `resilience-throttled-${suffix}`
-      await createTable(table, dynamodbEndpoint)
-      // Two batches go through, then every write is throttled.
-      proxy = await startFaultProxy({
-        operations: ['BatchWriteItem'],
-        rates: {throughput: 1},
-        script: ['pass', 'pass'],
-        target: dynamodbEndpoint,
-      })
-      const result = await cli(
-        ['ddb', 'seed', '--table', table, '--endpoint', proxy.endpoint, ...plan, '--now', now, '--concurrency', '1'],
-        {env: {CRUDDUR_RETRY_TIMEOUT: '2'}},
-      )
-      expect(result.code, result.stderr).to.equal(6)
-      expect(errorLines(result.stderr)).to.have.length(1)
-      expect(result.stderr).to.match(/ProvisionedThroughputExceededException\): 50 of 128 items written/)
-    })
+    it(
+      'a DynamoDB that keeps throttling past the retry time: ' + 'one line, exit 6, saying how much was written',
+      async function () {
+        this.timeout(120_000)
+        const {dynamodbEndpoint} = testStack()
+        const table = `resilience-throttled-${suffix}`
+        await createTable(table, dynamodbEndpoint)
+        // Two batches go through, then every write is throttled.
+        proxy = await startFaultProxy({
+          operations: ['BatchWriteItem'],
+          rates: {throughput: 1},
+          script: ['pass', 'pass'],
+          target: dynamodbEndpoint,
+        })
+        const result = await cli(
+          ['ddb', 'seed', '--table', table, '--endpoint', proxy.endpoint, ...plan, '--now', now, '--concurrency', '1'],
+          {env: {CRUDDUR_RETRY_TIMEOUT: '2'}},
+        )
+        expect(result.code, result.stderr).to.equal(6)
+        expect(errorLines(result.stderr)).to.have.length(1)
+        expect(result.stderr).to.match(/ProvisionedThroughputExceededException\): 50 of 128 items written/)
+      },
+    )
 
     it('a DynamoDB that accepts and never answers is UNREACHABLE (exit 3) at the request timeout', async () => {
       const {dynamodbEndpoint} = testStack()
@@ -170,82 +177,86 @@ describe('resilience: faults, timeouts and interruptions', () => {
     })
   })
 
-  it('seed with its DynamoDB Local killed (SIGKILL) mid-way, rerun on the restarted engine without --now: the items of a clean run', async function () {
-    this.timeout(240_000)
-    const dir = mkdtempSync(join(tmpdir(), 'cruddur-kill-'))
-    const port = await freePort()
-    let local = await startDynamoDbLocal({cacheDir: defaultCacheDir(), dir, inMemory: false, port})
-    const client = new DynamoDBClient({credentials: LOCAL_CREDENTIALS, endpoint: local.endpoint, region: 'us-east-1'})
-    // Big enough that one batch at a time takes a while, so the kill lands in the middle of the seed.
-    const bigPlan = ['--handles', handles.join(','), '--seed', '9', '--conversations', '4', '--messages', '100']
-    const total = 4 * 100 + 2 * 4
-    const count = async (table: string) =>
-      (await client.send(new ScanCommand({Select: 'COUNT', TableName: table}))).Count ?? 0
-    try {
-      await createTable('killed', local.endpoint)
-      const killed = await cli(
-        [
+  it(
+    'seed with its DynamoDB Local killed (SIGKILL) mid-way, rerun on the restarted engine without --now: ' +
+      'the items of a clean run',
+    async function () {
+      this.timeout(240_000)
+      const dir = mkdtempSync(join(tmpdir(), 'cruddur-kill-'))
+      const port = await freePort()
+      let local = await startDynamoDbLocal({cacheDir: defaultCacheDir(), dir, inMemory: false, port})
+      const client = new DynamoDBClient({credentials: LOCAL_CREDENTIALS, endpoint: local.endpoint, region: 'us-east-1'})
+      // Big enough that one batch at a time takes a while, so the kill lands in the middle of the seed.
+      const bigPlan = ['--handles', handles.join(','), '--seed', '9', '--conversations', '4', '--messages', '100']
+      const total = 4 * 100 + 2 * 4
+      const count = async (table: string) =>
+        (await client.send(new ScanCommand({Select: 'COUNT', TableName: table}))).Count ?? 0
+      try {
+        await createTable('killed', local.endpoint)
+        const killed = await cli(
+          [
+            'ddb',
+            'seed',
+            '--table',
+            'killed',
+            '--endpoint',
+            local.endpoint,
+            ...bigPlan,
+            '--now',
+            now,
+            '--concurrency',
+            '1',
+          ],
+          {
+            onSpawn(child) {
+              let counting = false
+              const poll = setInterval(async () => {
+                if (counting) return
+                counting = true
+                const written = await count('killed').catch(() => 0)
+                counting = false
+                if (written > 0) {
+                  clearInterval(poll)
+                  process.kill(local.pid, 'SIGKILL')
+                }
+              }, 20)
+              child.on('exit', () => clearInterval(poll))
+            },
+          },
+        )
+        expect(killed.code, killed.stdout).to.not.equal(0)
+
+        local = await startDynamoDbLocal({cacheDir: defaultCacheDir(), dir, inMemory: false, port})
+        expect(await count('killed')).to.be.within(1, total - 1)
+        const rerun = await cli(['ddb', 'seed', '--table', 'killed', '--endpoint', local.endpoint, ...bigPlan])
+        expect(rerun.code, rerun.stderr).to.equal(0)
+
+        await createTable('clean', local.endpoint)
+        const seeded = await cli([
           'ddb',
           'seed',
           '--table',
-          'killed',
+          'clean',
           '--endpoint',
           local.endpoint,
           ...bigPlan,
           '--now',
           now,
-          '--concurrency',
-          '1',
-        ],
-        {
-          onSpawn(child) {
-            let counting = false
-            const poll = setInterval(async () => {
-              if (counting) return
-              counting = true
-              const written = await count('killed').catch(() => 0)
-              counting = false
-              if (written > 0) {
-                clearInterval(poll)
-                process.kill(local.pid, 'SIGKILL')
-              }
-            }, 20)
-            child.on('exit', () => clearInterval(poll))
-          },
-        },
-      )
-      expect(killed.code, killed.stdout).to.not.equal(0)
+        ])
+        expect(seeded.code, seeded.stderr).to.equal(0)
+        const expected = await tableItems('clean', local.endpoint)
+        expect(expected).to.have.length(total)
+        expect(await tableItems('killed', local.endpoint)).to.deep.equal(expected)
+      } finally {
+        client.destroy()
+        try {
+          process.kill(local.pid, 'SIGKILL')
+        } catch {}
 
-      local = await startDynamoDbLocal({cacheDir: defaultCacheDir(), dir, inMemory: false, port})
-      expect(await count('killed')).to.be.within(1, total - 1)
-      const rerun = await cli(['ddb', 'seed', '--table', 'killed', '--endpoint', local.endpoint, ...bigPlan])
-      expect(rerun.code, rerun.stderr).to.equal(0)
-
-      await createTable('clean', local.endpoint)
-      const seeded = await cli([
-        'ddb',
-        'seed',
-        '--table',
-        'clean',
-        '--endpoint',
-        local.endpoint,
-        ...bigPlan,
-        '--now',
-        now,
-      ])
-      expect(seeded.code, seeded.stderr).to.equal(0)
-      const expected = await tableItems('clean', local.endpoint)
-      expect(expected).to.have.length(total)
-      expect(await tableItems('killed', local.endpoint)).to.deep.equal(expected)
-    } finally {
-      client.destroy()
-      try {
-        process.kill(local.pid, 'SIGKILL')
-      } catch {}
-
-      rmSync(dir, {force: true, recursive: true})
-    }
-  })
+        rmSync(dir, {force: true, recursive: true})
+      }
+    },
+  )
 
   it('a timeout setting that is not a number of seconds: one line naming it, exit 2', async () => {
     const result = await cli(['ddb', 'list-tables'], {env: {CRUDDUR_REQUEST_TIMEOUT: 'soon'}})

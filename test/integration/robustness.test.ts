@@ -192,15 +192,18 @@ describe('robustness: the exit-code contract, masking and terminal safety', () =
       })
     }
 
-    it('a password in the query (?password= and &sslpassword=) is masked in the target line, errors and --json', async () => {
-      const url = `postgresql://127.0.0.1:1/cruddur?user=postgres&password=${SECRET}&sslpassword=${SECRET}2`
-      const text = await cli(['db', 'seed', '--database-url', url])
-      const json = await cliJson<JsonError>(['db', 'seed', '--database-url', url])
-      expect(text.code).to.equal(3)
-      expect(text.stderr).to.include('?user=postgres&password=****&sslpassword=****')
-      expect(json.json.error.message).to.include('password=****')
-      for (const output of [text.stderr, json.stdout]) expect(output).to.not.include(SECRET)
-    })
+    it(
+      'a password in the query (?password= and &sslpassword=) ' + 'is masked in the target line, errors and --json',
+      async () => {
+        const url = `postgresql://127.0.0.1:1/cruddur?user=postgres&password=${SECRET}&sslpassword=${SECRET}2`
+        const text = await cli(['db', 'seed', '--database-url', url])
+        const json = await cliJson<JsonError>(['db', 'seed', '--database-url', url])
+        expect(text.code).to.equal(3)
+        expect(text.stderr).to.include('?user=postgres&password=****&sslpassword=****')
+        expect(json.json.error.message).to.include('password=****')
+        for (const output of [text.stderr, json.stdout]) expect(output).to.not.include(SECRET)
+      },
+    )
   })
 
   describe('terminal safety: control characters made visible, exact in --json', () => {

@@ -162,33 +162,37 @@ describe('ddb stream shards', () => {
       rmSync(stateDir, {force: true, recursive: true})
     })
 
-    it("does not stop at a closed parent's empty page: reads it to its end, then its child, and checkpoints the parent finished", async () => {
-      const streams = streamsOf([
-        {closed: true, id: 'parent', pages: [[], [], ['1']]},
-        {id: 'child', pages: [['2', '3']], parent: 'parent'},
-      ])
-      const client = {
-        send: async () => ({Table: {LatestStreamArn: STREAM_ARN, StreamSpecification: {StreamEnabled: true}}}),
-      } as unknown as DynamoDBClient
-      const handled: string[] = []
-      const handler = async ({Records}: {Records: StreamRecord[]}) => {
-        handled.push(...Records.map((record) => record.dynamodb!.SequenceNumber!))
-        return {batchItemFailures: []}
-      }
+    it(
+      "does not stop at a closed parent's empty page: reads it to its end, then its child, and checkpoints the " +
+        'parent finished',
+      async () => {
+        const streams = streamsOf([
+          {closed: true, id: 'parent', pages: [[], [], ['1']]},
+          {id: 'child', pages: [['2', '3']], parent: 'parent'},
+        ])
+        const client = {
+          send: async () => ({Table: {LatestStreamArn: STREAM_ARN, StreamSpecification: {StreamEnabled: true}}}),
+        } as unknown as DynamoDBClient
+        const handled: string[] = []
+        const handler = async ({Records}: {Records: StreamRecord[]}) => {
+          handled.push(...Records.map((record) => record.dynamodb!.SequenceNumber!))
+          return {batchItemFailures: []}
+        }
 
-      const result = await processStream({
-        client,
-        endpoint: 'http://fake',
-        handler,
-        once: true,
-        stateDir,
-        streams,
-        table: 'fake',
-      })
-      expect(result.records).to.equal(3)
-      expect(handled).to.deep.equal(['1', '2', '3'])
-      const checkpoint = JSON.parse(readFileSync(result.checkpointFile, 'utf8')) as {shards: Record<string, unknown>}
-      expect(checkpoint.shards).to.deep.equal({child: {after: '3'}, parent: {after: '1', finished: true}})
-    })
+        const result = await processStream({
+          client,
+          endpoint: 'http://fake',
+          handler,
+          once: true,
+          stateDir,
+          streams,
+          table: 'fake',
+        })
+        expect(result.records).to.equal(3)
+        expect(handled).to.deep.equal(['1', '2', '3'])
+        const checkpoint = JSON.parse(readFileSync(result.checkpointFile, 'utf8')) as {shards: Record<string, unknown>}
+        expect(checkpoint.shards).to.deep.equal({child: {after: '3'}, parent: {after: '1', finished: true}})
+      },
+    )
   })
 })

@@ -65,7 +65,9 @@ describe('target resolution', () => {
         configFile = join(mkdtempSync(join(tmpdir(), 'cruddur-aws-')), 'config')
         writeFileSync(
           configFile,
-          '[default]\nregion = us-west-2\n\n[profile europe]\noutput = json\nregion = eu-central-1\n\n[profile bare]\noutput = json\n',
+          '[default]\nregion = us-west-2\n\n' +
+            '[profile europe]\noutput = json\nregion = eu-central-1\n\n' +
+            '[profile bare]\noutput = json\n',
         )
       })
 

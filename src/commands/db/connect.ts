@@ -2,7 +2,14 @@ import {spawn} from 'node:child_process'
 
 import {TargetCommand} from '../../target-command.js'
 import {CruddurError} from '../../lib/errors.js'
-import {describePostgresTarget, postgresTargetJson} from '../../lib/targets/postgres.js'
+import {describePostgresTarget, postgresTargetJson, type PostgresTargetJson} from '../../lib/targets/postgres.js'
+
+/** What `db connect --json` prints. */
+export interface DbConnectResult {
+  /** psql's exit code: always 0, as any other is an error. */
+  exitCode: number
+  target: PostgresTargetJson
+}
 
 export default class DbConnect extends TargetCommand<typeof DbConnect> {
   static override description = `Open psql on the PostgreSQL database. Arguments after -- go to psql.
@@ -16,7 +23,7 @@ The password is handed to psql through PGPASSWORD, never on its command line.`
 
   static override strict = false
 
-  async run() {
+  async run(): Promise<DbConnectResult> {
     const target = this.postgresTarget
     this.announce(`postgres ${describePostgresTarget(target)}`)
     const url = new URL(target.url)
@@ -47,6 +54,3 @@ The password is handed to psql through PGPASSWORD, never on its command line.`
     return {exitCode: code, target: postgresTargetJson(target)}
   }
 }
-
-/** What `db connect --json` prints. */
-export type DbConnectResult = Awaited<ReturnType<DbConnect['run']>>

@@ -1,6 +1,16 @@
 import {TargetCommand} from '../../target-command.js'
-import {describePostgresTarget, postgresTargetJson} from '../../lib/targets/postgres.js'
-import {createDatabase, databaseName, withMaintenancePool} from '../../lib/postgres/database.js'
+import {describePostgresTarget, postgresTargetJson, type PostgresTargetJson} from '../../lib/targets/postgres.js'
+import {
+  createDatabase,
+  type CreateDatabaseResult,
+  databaseName,
+  withMaintenancePool,
+} from '../../lib/postgres/database.js'
+
+/** What `db create --json` prints. */
+export interface DbCreateResult extends CreateDatabaseResult {
+  target: PostgresTargetJson
+}
 
 export default class DbCreate extends TargetCommand<typeof DbCreate> {
   static override description =
@@ -14,7 +24,7 @@ Connects to the server's postgres maintenance database with the same login. A da
     '<%= config.bin %> <%= command.id %> --database-url postgresql://postgres:password@localhost:5432/cruddur_dev',
   ]
 
-  async run() {
+  async run(): Promise<DbCreateResult> {
     const target = this.postgresTarget
     const name = databaseName(target.url)
     this.announce(`postgres ${describePostgresTarget(target)}`)
@@ -23,6 +33,3 @@ Connects to the server's postgres maintenance database with the same login. A da
     return {...result, target: postgresTargetJson(target)}
   }
 }
-
-/** What `db create --json` prints. */
-export type DbCreateResult = Awaited<ReturnType<DbCreate['run']>>

@@ -2,15 +2,23 @@ import chalk from 'chalk'
 
 import {TargetCommand} from '../../target-command.js'
 import {renderTable} from '../../output.js'
-import {describePostgresTarget, postgresTargetJson} from '../../lib/targets/postgres.js'
+import {describePostgresTarget, postgresTargetJson, type PostgresTargetJson} from '../../lib/targets/postgres.js'
 import {
   databaseExists,
   databaseName,
   type DatabaseSession,
   dropDatabase,
+  type DropDatabaseResult,
   listSessions,
   withMaintenancePool,
 } from '../../lib/postgres/database.js'
+
+/** What `db drop --json` prints. */
+export interface DbDropResult extends DropDatabaseResult {
+  /** The other sessions that were connected, and were disconnected to drop it. */
+  disconnected: DatabaseSession[]
+  target: PostgresTargetJson
+}
 
 export default class DbDrop extends TargetCommand<typeof DbDrop> {
   static override description =
@@ -27,14 +35,13 @@ On --prod it asks first (--yes without a terminal). Locally it asks only when ot
     '<%= config.bin %> <%= command.id %> --prod --yes',
   ]
 
-  async run() {
+  async run(): Promise<DbDropResult> {
     const target = this.postgresTarget
     const name = databaseName(target.url)
     this.announce(`postgres ${describePostgresTarget(target)}`)
     await this.confirmProd(`drop database ${name}`, target)
-    const result = await withMaintenancePool(target.url, async (admin) => {
-      if (!(await databaseExists(admin, name)))
-        return {database: name, disconnected: [] as DatabaseSession[], dropped: false}
+    const result = await withMaintenancePool(target.url, async (admin): Promise<Omit<DbDropResult, 'target'>> => {
+      if (!(await databaseExists(admin, name))) return {database: name, disconnected: [], dropped: false}
       const sessions = await listSessions(admin, name)
       if (sessions.length > 0) await this.confirmSessions(name, sessions, target.kind === 'prod')
       return {...(await dropDatabase(admin, name, {force: sessions.length > 0})), disconnected: sessions}
@@ -65,6 +72,3 @@ On --prod it asks first (--yes without a terminal). Locally it asks only when ot
     })
   }
 }
-
-/** What `db drop --json` prints. */
-export type DbDropResult = Awaited<ReturnType<DbDrop['run']>>

@@ -1,6 +1,11 @@
 import {TargetCommand} from '../../target-command.js'
-import {postgresTargetJson} from '../../lib/targets/postgres.js'
-import {loadSchema} from '../../lib/postgres/schema.js'
+import {postgresTargetJson, type PostgresTargetJson} from '../../lib/targets/postgres.js'
+import {loadSchema, type SchemaLoadResult} from '../../lib/postgres/schema.js'
+
+/** What `db schema-load --json` prints. */
+export interface DbSchemaLoadResult extends SchemaLoadResult {
+  target: PostgresTargetJson
+}
 
 export default class DbSchemaLoad extends TargetCommand<typeof DbSchemaLoad> {
   static override description =
@@ -11,7 +16,7 @@ The schema is versioned: each run applies only the migrations the database does 
 
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --prod']
 
-  async run() {
+  async run(): Promise<DbSchemaLoadResult> {
     const result = await loadSchema(await this.postgres())
     this.log(
       result.applied.length > 0
@@ -21,6 +26,3 @@ The schema is versioned: each run applies only the migrations the database does 
     return {...result, target: postgresTargetJson(this.postgresTarget)}
   }
 }
-
-/** What `db schema-load --json` prints. */
-export type DbSchemaLoadResult = Awaited<ReturnType<DbSchemaLoad['run']>>

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {TargetCommand} from '../../target-command.js'
-import {postgresTargetJson} from '../../lib/targets/postgres.js'
+import {postgresTargetJson, type PostgresTargetJson} from '../../lib/targets/postgres.js'
 import {type SeedResult, seedUsers} from '../../lib/postgres/seed.js'
 
 /** Shared with `db setup`. */
@@ -20,6 +20,11 @@ export const describeSeed = (result: SeedResult) =>
   `user${result.inserted.length === 1 ? '' : 's'}${result.skipped ? ` (${result.skipped} there already)` : ''}; ` +
   `${result.total} in all.`
 
+/** What `db seed --json` prints. */
+export interface DbSeedResult extends SeedResult {
+  target: PostgresTargetJson
+}
+
 export default class DbSeed extends TargetCommand<typeof DbSeed> {
   static override description =
     `Add Cruddur's seed users — Andrew Brown @andrewbrown, ` +
@@ -37,13 +42,10 @@ Users already there (same handle in any case, or same email) are skipped, so run
 
   static override flags = seedFlags
 
-  async run() {
+  async run(): Promise<DbSeedResult> {
     await this.confirmProd('add the seed users to the database', this.postgresTarget)
     const result = await seedUsers(await this.postgres(), {seed: this.flags.seed, users: this.flags.users})
     this.log(describeSeed(result))
     return {...result, target: postgresTargetJson(this.postgresTarget)}
   }
 }
-
-/** What `db seed --json` prints. */
-export type DbSeedResult = Awaited<ReturnType<DbSeed['run']>>

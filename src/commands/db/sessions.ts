@@ -1,7 +1,14 @@
 import {TargetCommand} from '../../target-command.js'
 import {renderTable} from '../../output.js'
-import {postgresTargetJson} from '../../lib/targets/postgres.js'
-import {databaseName, listSessions} from '../../lib/postgres/database.js'
+import {postgresTargetJson, type PostgresTargetJson} from '../../lib/targets/postgres.js'
+import {databaseName, type DatabaseSession, listSessions} from '../../lib/postgres/database.js'
+
+/** What `db sessions --json` prints. */
+export interface DbSessionsResult {
+  /** The other connections to the database (not this command's own). */
+  sessions: DatabaseSession[]
+  target: PostgresTargetJson
+}
 
 export default class DbSessions extends TargetCommand<typeof DbSessions> {
   static override description =
@@ -10,7 +17,7 @@ export default class DbSessions extends TargetCommand<typeof DbSessions> {
 
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
 
-  async run() {
+  async run(): Promise<DbSessionsResult> {
     const target = this.postgresTarget
     const sessions = await listSessions(await this.postgres(), databaseName(target.url))
     if (sessions.length === 0) this.log('No other sessions are connected.')
@@ -24,6 +31,3 @@ export default class DbSessions extends TargetCommand<typeof DbSessions> {
     return {sessions, target: postgresTargetJson(target)}
   }
 }
-
-/** What `db sessions --json` prints. */
-export type DbSessionsResult = Awaited<ReturnType<DbSessions['run']>>

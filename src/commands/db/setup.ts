@@ -1,9 +1,19 @@
 import {TargetCommand} from '../../target-command.js'
-import {describePostgresTarget, postgresTargetJson} from '../../lib/targets/postgres.js'
+import {describePostgresTarget, postgresTargetJson, type PostgresTargetJson} from '../../lib/targets/postgres.js'
 import {describeSeed, seedFlags} from './seed.js'
 import {createDatabase, databaseName, withMaintenancePool} from '../../lib/postgres/database.js'
-import {loadSchema} from '../../lib/postgres/schema.js'
-import {seedUsers} from '../../lib/postgres/seed.js'
+import {loadSchema, type SchemaLoadResult} from '../../lib/postgres/schema.js'
+import {type SeedResult, seedUsers} from '../../lib/postgres/seed.js'
+
+/** What `db setup --json` prints. */
+export interface DbSetupResult {
+  /** false when the database existed already. */
+  created: boolean
+  database: string
+  schema: SchemaLoadResult
+  seed: SeedResult
+  target: PostgresTargetJson
+}
 
 export default class DbSetup extends TargetCommand<typeof DbSetup> {
   static override description =
@@ -17,7 +27,7 @@ export default class DbSetup extends TargetCommand<typeof DbSetup> {
 
   static override flags = seedFlags
 
-  async run() {
+  async run(): Promise<DbSetupResult> {
     const target = this.postgresTarget
     const name = databaseName(target.url)
     this.announce(`postgres ${describePostgresTarget(target)}`)
@@ -36,6 +46,3 @@ export default class DbSetup extends TargetCommand<typeof DbSetup> {
     return {created, database: name, schema, seed, target: postgresTargetJson(target)}
   }
 }
-
-/** What `db setup --json` prints. */
-export type DbSetupResult = Awaited<ReturnType<DbSetup['run']>>

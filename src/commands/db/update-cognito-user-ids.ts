@@ -2,10 +2,17 @@ import {Flags} from '@oclif/core'
 
 import {CognitoCommand} from '../../cognito-command.js'
 import {renderTable} from '../../output.js'
-import {cognitoTargetJson, resolveUserPoolId} from '../../lib/targets/cognito.js'
-import {describePostgresTarget, postgresTargetJson} from '../../lib/targets/postgres.js'
+import {cognitoTargetJson, type CognitoTargetJson, resolveUserPoolId} from '../../lib/targets/cognito.js'
+import {describePostgresTarget, postgresTargetJson, type PostgresTargetJson} from '../../lib/targets/postgres.js'
 import {type CognitoLinkReport, updateCognitoUserIds} from '../../lib/postgres/cognito-user-ids.js'
 import {listCognitoUsers} from '../../lib/cognito/users.js'
+
+/** What `db update-cognito-user-ids --json` prints. */
+export interface DbUpdateCognitoUserIdsResult extends CognitoLinkReport {
+  /** The Cognito side, with the user pool that was read. */
+  cognito: CognitoTargetJson
+  target: PostgresTargetJson
+}
 
 export default class DbUpdateCognitoUserIds extends CognitoCommand<typeof DbUpdateCognitoUserIds> {
   static override description =
@@ -40,7 +47,7 @@ The pool is --user-pool-id, else AWS_COGNITO_USER_POOL_ID, else the local stack'
     }),
   }
 
-  async run() {
+  async run(): Promise<DbUpdateCognitoUserIdsResult> {
     const dryRun = Boolean(this.flags['dry-run'])
     const userPoolId = resolveUserPoolId(this.flags['user-pool-id'], process.env, this.cognitoTarget, this.localStack)
     this.announce(`postgres ${describePostgresTarget(this.postgresTarget)}`)
@@ -78,6 +85,3 @@ The pool is --user-pool-id, else AWS_COGNITO_USER_POOL_ID, else the local stack'
     )
   }
 }
-
-/** What `db update-cognito-user-ids --json` prints. */
-export type DbUpdateCognitoUserIdsResult = Awaited<ReturnType<DbUpdateCognitoUserIds['run']>>

@@ -1,7 +1,17 @@
+import type {TableDescription} from '@aws-sdk/client-dynamodb'
+
 import {tableArgument, TargetCommand} from '../../target-command.js'
 import {renderTable} from '../../output.js'
-import {dynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
-import {describeTable, summarizeTable} from '../../lib/dynamodb/table-admin.js'
+import {dynamoDbTargetJson, type DynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
+import {describeTable, summarizeTable, type TableSummary} from '../../lib/dynamodb/table-admin.js'
+
+/** What `ddb describe-table --json` prints. */
+export interface DescribeTableResult {
+  summary: TableSummary
+  /** DescribeTable's answer, as DynamoDB gave it. */
+  table: TableDescription
+  target: DynamoDbTargetJson
+}
 
 export default class DescribeTable extends TargetCommand<typeof DescribeTable> {
   static override description =
@@ -17,7 +27,7 @@ export default class DescribeTable extends TargetCommand<typeof DescribeTable> {
     table: tableArgument,
   }
 
-  async run() {
+  async run(): Promise<DescribeTableResult> {
     const target = this.dynamoDbTarget
     const {client} = await this.dynamodb()
     const description = await describeTable(client, target.table)
@@ -42,6 +52,3 @@ export default class DescribeTable extends TargetCommand<typeof DescribeTable> {
     return {summary, table: description, target: dynamoDbTargetJson(target)}
   }
 }
-
-/** What `ddb describe-table --json` prints. */
-export type DescribeTableResult = Awaited<ReturnType<DescribeTable['run']>>

@@ -12,16 +12,17 @@ import {
   type FindingKind,
 } from '../../lib/dynamodb/doctor/findings.js'
 import {ProgressBar} from '../../lib/progress.js'
-import {dynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
+import {dynamoDbTargetJson, type DynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
 import {repair} from '../../lib/dynamodb/doctor/repair.js'
 
 export interface DoctorResult {
   table: string
   /** Nothing found, or (with --fix) everything found was repaired. */
   healthy: boolean
-  deep: boolean
-  fix: boolean
-  dryRun: boolean
+  // The flags as given: oclif leaves a boolean flag undefined when it is not passed, so its key is absent.
+  deep?: boolean
+  fix?: boolean
+  dryRun?: boolean
   conversations: number
   /** Requests sent while checking. */
   requests: number
@@ -32,7 +33,7 @@ export interface DoctorResult {
   /** What --fix changed in the table's shape, in place. */
   shapeChanges: string[]
   findings: Finding[]
-  target: ReturnType<typeof dynamoDbTargetJson>
+  target: DynamoDbTargetJson
 }
 
 export default class Doctor extends TargetCommand<typeof Doctor> {

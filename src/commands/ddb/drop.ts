@@ -1,9 +1,14 @@
 import {Flags, ux} from '@oclif/core'
 
 import {tableArgument, TargetCommand} from '../../target-command.js'
-import {dynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
+import {dynamoDbTargetJson, type DynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
 import {describeEndpoint} from '../../lib/targets/shared.js'
-import {dropTable} from '../../lib/dynamodb/table-admin.js'
+import {dropTable, type DropTableResult} from '../../lib/dynamodb/table-admin.js'
+
+/** What `ddb drop --json` prints. */
+export interface DdbDropResult extends DropTableResult {
+  target: DynamoDbTargetJson
+}
 
 export default class Drop extends TargetCommand<typeof Drop> {
   static override description = 'Delete a table and wait until it is gone (asks first on --prod).'
@@ -22,7 +27,7 @@ export default class Drop extends TargetCommand<typeof Drop> {
     'if-exists': Flags.boolean({description: 'A missing table is not an error.'}),
   }
 
-  async run() {
+  async run(): Promise<DdbDropResult> {
     const target = this.dynamoDbTarget
     await this.confirmProd(`delete table ${target.table} and all its items`, target)
     const {client} = await this.dynamodb()
@@ -39,6 +44,3 @@ export default class Drop extends TargetCommand<typeof Drop> {
     return {...result, target: dynamoDbTargetJson(target)}
   }
 }
-
-/** What `ddb drop --json` prints. */
-export type DdbDropResult = Awaited<ReturnType<Drop['run']>>

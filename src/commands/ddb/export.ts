@@ -6,8 +6,19 @@ import {finished} from 'node:stream/promises'
 import {TargetCommand} from '../../target-command.js'
 import {ITEM_FILTER_HELP, itemFilterFlags, resolveItemFilters} from '../../item-filter-flags.js'
 import {ProgressBar} from '../../lib/progress.js'
-import {dynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
-import {exportItems} from '../../lib/dynamodb/export.js'
+import {dynamoDbTargetJson, type DynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
+import {exportItems, type ExportResult} from '../../lib/dynamodb/export.js'
+import type {ItemFormat} from '../../lib/dynamodb/typed-json.js'
+
+/** What `ddb export --json` prints. */
+export interface DdbExportResult extends ExportResult {
+  /** Absent unless --anonymize was passed (oclif leaves a boolean flag undefined when it is not). */
+  anonymized?: boolean
+  format: ItemFormat
+  /** The file written; null for stdout. */
+  output: string | null
+  target: DynamoDbTargetJson
+}
 
 export default class Export extends TargetCommand<typeof Export> {
   static override description =
@@ -53,7 +64,7 @@ ${ITEM_FILTER_HELP}`
     segments: Flags.integer({default: 4, description: 'Parallel scan segments.', max: 64, min: 1}),
   }
 
-  async run() {
+  async run(): Promise<DdbExportResult> {
     const target = this.dynamoDbTarget
     const filters = await resolveItemFilters(this.flags, () => this.postgres())
     const table = await this.messagesTable()
@@ -91,6 +102,3 @@ ${ITEM_FILTER_HELP}`
     }
   }
 }
-
-/** What `ddb export --json` prints. */
-export type DdbExportResult = Awaited<ReturnType<Export['run']>>

@@ -2,7 +2,14 @@ import {Args, Flags} from '@oclif/core'
 
 import {TargetCommand} from '../../target-command.js'
 import {CruddurError} from '../../lib/errors.js'
-import {dynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
+import {dynamoDbTargetJson, type DynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
+
+/** What `ddb get --json` prints. */
+export interface DdbGetResult {
+  /** Plain JSON, or with --format dynamodb-json the item in DynamoDB's typed JSON. */
+  item: Record<string, unknown>
+  target: DynamoDbTargetJson
+}
 
 export default class Get extends TargetCommand<typeof Get> {
   static override description =
@@ -32,7 +39,7 @@ Plain JSON by default; --format dynamodb-json prints it in DynamoDB's typed JSON
     consistent: Flags.boolean({description: 'Strongly consistent read (twice the read units).'}),
   }
 
-  async run() {
+  async run(): Promise<DdbGetResult> {
     const target = this.dynamoDbTarget
     const table = await this.messagesTable()
     const [{getItem}, {formatItem, plainItem}] = await Promise.all([
@@ -54,6 +61,3 @@ Plain JSON by default; --format dynamodb-json prints it in DynamoDB's typed JSON
     }
   }
 }
-
-/** What `ddb get --json` prints. */
-export type DdbGetResult = Awaited<ReturnType<Get['run']>>

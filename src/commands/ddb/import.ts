@@ -6,9 +6,22 @@ import {pipeline} from 'node:stream/promises'
 
 import {TargetCommand} from '../../target-command.js'
 import {ProgressBar} from '../../lib/progress.js'
-import {dynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
+import {dynamoDbTargetJson, type DynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
 import {checkFile, writeFile} from '../../lib/dynamodb/import.js'
+import type {ItemFormat} from '../../lib/dynamodb/typed-json.js'
 import {loadTableSchema} from '../../lib/dynamodb/table-admin.js'
+
+/** What `ddb import --json` prints. */
+export interface DdbImportResult {
+  /** Whether --create-table had to create the table. */
+  createdTable: boolean
+  format: ItemFormat
+  /** Items written. */
+  items: number
+  itemsPerSecond: number
+  seconds: number
+  target: DynamoDbTargetJson
+}
 
 export default class Import extends TargetCommand<typeof Import> {
   static override description =
@@ -44,7 +57,7 @@ Standard input is kept in a temporary file between the check and the writes, so 
 
   private spool?: string
 
-  async run() {
+  async run(): Promise<DdbImportResult> {
     const target = this.dynamoDbTarget
     const path = this.args.file === '-' ? await this.spoolStdin() : this.args.file
     const checked = await checkFile(path, this.flags.format)
@@ -93,6 +106,3 @@ Standard input is kept in a temporary file between the check and the writes, so 
     return super.finally(error)
   }
 }
-
-/** What `ddb import --json` prints. */
-export type DdbImportResult = Awaited<ReturnType<Import['run']>>

@@ -1,6 +1,12 @@
 import {TargetCommand} from '../../target-command.js'
-import {dynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
+import {dynamoDbTargetJson, type DynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
 import {listTables} from '../../lib/dynamodb/tables.js'
+
+/** What `ddb list-tables --json` prints. */
+export interface ListTablesResult {
+  tables: string[]
+  target: DynamoDbTargetJson
+}
 
 export default class ListTables extends TargetCommand<typeof ListTables> {
   static override description = 'List every table on the target (all pages of ListTables).'
@@ -11,7 +17,7 @@ export default class ListTables extends TargetCommand<typeof ListTables> {
     '<%= config.bin %> <%= command.id %> --json | jq -r ".tables[]"',
   ]
 
-  async run() {
+  async run(): Promise<ListTablesResult> {
     const {client} = await this.dynamodb()
     const tables = await listTables(client)
     for (const table of tables) this.log(table)
@@ -19,6 +25,3 @@ export default class ListTables extends TargetCommand<typeof ListTables> {
     return {tables, target: dynamoDbTargetJson(this.dynamoDbTarget)}
   }
 }
-
-/** What `ddb list-tables --json` prints. */
-export type ListTablesResult = Awaited<ReturnType<ListTables['run']>>

@@ -4,11 +4,21 @@ import {TargetCommand} from '../../target-command.js'
 import {pageFlags} from '../../page-flags.js'
 import {CruddurError} from '../../lib/errors.js'
 import {renderTable} from '../../output.js'
-import {dynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
+import {dynamoDbTargetJson, type DynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
 import type {SortKeyCondition} from '../../lib/dynamodb/lookup.js'
 
 const SORT_KEY_FLAGS = ['sk-begins-with', 'sk-between', 'sk-after', 'sk-before']
 const others = (flag: string) => SORT_KEY_FLAGS.filter((name) => name !== flag)
+
+/** What `ddb query --json` prints. */
+export interface DdbQueryResult {
+  count: number
+  /** Plain JSON, as `--output ndjson` prints them. */
+  items: Array<Record<string, unknown>>
+  /** The cursor of the next page; null on the last. */
+  nextCursor: string | null
+  target: DynamoDbTargetJson
+}
 
 export default class Query extends TargetCommand<typeof Query> {
   static override description =
@@ -49,7 +59,7 @@ export default class Query extends TargetCommand<typeof Query> {
     })(),
   }
 
-  async run() {
+  async run(): Promise<DdbQueryResult> {
     const target = this.dynamoDbTarget
     const sortKey = this.sortKeyCondition()
     const table = await this.messagesTable()
@@ -98,6 +108,3 @@ export default class Query extends TargetCommand<typeof Query> {
     return undefined
   }
 }
-
-/** What `ddb query --json` prints. */
-export type DdbQueryResult = Awaited<ReturnType<Query['run']>>

@@ -3,13 +3,20 @@ import chalk from 'chalk'
 
 import {TargetCommand} from '../../target-command.js'
 import {ITEM_FILTER_HELP, itemFilterFlags, resolveItemFilters} from '../../item-filter-flags.js'
-import {dynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
+import {dynamoDbTargetJson, type DynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
 import {writeWithBackpressure} from '../../lib/backpressure.js'
 import {ProgressBar} from '../../lib/progress.js'
 import {visible} from '../../lib/terminal-text.js'
 import {scanItems} from '../../lib/dynamodb/scan.js'
 
 const COLUMNS = ['pk', 'sk', 'user_handle', 'message'] as const
+
+/** What `ddb scan --json` prints. */
+export interface DdbScanResult {
+  count: number
+  items: Array<Record<string, unknown>>
+  target: DynamoDbTargetJson
+}
 
 export default class Scan extends TargetCommand<typeof Scan> {
   static override description =
@@ -40,7 +47,7 @@ ${ITEM_FILTER_HELP}`
     })(),
   }
 
-  async run() {
+  async run(): Promise<DdbScanResult> {
     const target = this.dynamoDbTarget
     const filters = await resolveItemFilters(this.flags, () => this.postgres())
     const messages = await this.messagesTable()
@@ -82,6 +89,3 @@ ${ITEM_FILTER_HELP}`
     return {count, items, target: dynamoDbTargetJson(target)}
   }
 }
-
-/** What `ddb scan --json` prints. */
-export type DdbScanResult = Awaited<ReturnType<Scan['run']>>

@@ -2,9 +2,19 @@ import {Flags, ux} from '@oclif/core'
 
 import {TargetCommand} from '../../target-command.js'
 import {CruddurError} from '../../lib/errors.js'
-import {dynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
+import {dynamoDbTargetJson, type DynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
 import {describeEndpoint} from '../../lib/targets/shared.js'
-import {loadTableSchema, summarizeTable} from '../../lib/dynamodb/table-admin.js'
+import {loadTableSchema, summarizeTable, type TableSummary} from '../../lib/dynamodb/table-admin.js'
+
+/** What `ddb schema-load --json` prints. */
+export interface DdbSchemaLoadResult {
+  /** What an existing table was brought up to date with, in place. */
+  changes: string[]
+  created: boolean
+  recreated: boolean
+  table: TableSummary
+  target: DynamoDbTargetJson
+}
 
 export default class SchemaLoad extends TargetCommand<typeof SchemaLoad> {
   static override description =
@@ -33,7 +43,7 @@ Waits until the table and its index are ACTIVE. An existing table is checked as 
     'write-capacity': Flags.integer({description: 'Write capacity units (with --billing provisioned).', min: 1}),
   }
 
-  async run() {
+  async run(): Promise<DdbSchemaLoadResult> {
     const target = this.dynamoDbTarget
     for (const flag of ['read-capacity', 'write-capacity'] as const) {
       if (this.flags[flag] !== undefined && this.flags.billing !== 'provisioned') {
@@ -84,6 +94,3 @@ Waits until the table and its index are ACTIVE. An existing table is checked as 
     if (ux.action.running) ux.action.stop()
   }
 }
-
-/** What `ddb schema-load --json` prints. */
-export type DdbSchemaLoadResult = Awaited<ReturnType<SchemaLoad['run']>>

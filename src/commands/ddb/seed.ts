@@ -3,9 +3,14 @@ import chalk from 'chalk'
 import {TargetCommand} from '../../target-command.js'
 import {CruddurError} from '../../lib/errors.js'
 import {ProgressBar} from '../../lib/progress.js'
-import {dynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
+import {dynamoDbTargetJson, type DynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
 import {seedFlags} from '../../seed-flags.js'
-import {seedFromUsers} from '../../lib/dynamodb/seed-from-users.js'
+import {seedFromUsers, type SeedFromUsersResult} from '../../lib/dynamodb/seed-from-users.js'
+
+/** What `ddb seed --json` prints. */
+export interface DdbSeedResult extends SeedFromUsersResult {
+  target: DynamoDbTargetJson
+}
 
 export default class Seed extends TargetCommand<typeof Seed> {
   static override description =
@@ -27,12 +32,12 @@ Each conversation gets its messages (the newest at --now, never in the future) a
 
   static override flags = seedFlags
 
-  async run() {
+  async run(): Promise<DdbSeedResult> {
     return this.seed()
   }
 
   /** Seeds the target table from the target database; `ddb setup` calls it after loading the schema. */
-  protected async seed() {
+  protected async seed(): Promise<DdbSeedResult> {
     const target = this.dynamoDbTarget
     const flags = this.flags as typeof this.flags & {[K in keyof typeof seedFlags]: Seed['flags'][K]}
     const now = parseNow(flags.now)
@@ -81,6 +86,3 @@ export function parseNow(value: string | undefined): Date | undefined {
     )
   return date
 }
-
-/** What `ddb seed --json` prints. */
-export type DdbSeedResult = Awaited<ReturnType<Seed['run']>>

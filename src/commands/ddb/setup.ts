@@ -1,6 +1,12 @@
 import {seedFlags} from '../../seed-flags.js'
-import Seed, {parseNow} from './seed.js'
+import Seed, {type DdbSeedResult, parseNow} from './seed.js'
 import {loadTableSchema} from '../../lib/dynamodb/table-admin.js'
+
+/** What `ddb setup --json` prints. */
+export interface DdbSetupResult extends DdbSeedResult {
+  /** false when the table existed already. */
+  tableCreated: boolean
+}
 
 export default class Setup extends Seed {
   static override description = `Create the messages table if needed, then seed it (schema-load, then seed).
@@ -14,7 +20,7 @@ Idempotent: running it twice leaves the same items as running it once.`
 
   static override flags = seedFlags
 
-  override async run() {
+  override async run(): Promise<DdbSetupResult> {
     const target = this.dynamoDbTarget
     parseNow(this.flags.now) // a bad --now is refused before anything is created
     // Asked before the first request: on production nothing is created until someone says yes.
@@ -26,6 +32,3 @@ Idempotent: running it twice leaves the same items as running it once.`
     return {...seeded, tableCreated: schema.created}
   }
 }
-
-/** What `ddb setup --json` prints. */
-export type DdbSetupResult = Awaited<ReturnType<Setup['run']>>

@@ -4,7 +4,10 @@ import chalk from 'chalk'
 import {BaseCommand} from '../../base-command.js'
 import {defaultCacheDir} from '../../lib/paths.js'
 import {renderTable} from '../../output.js'
-import {describeLocalUserPool, startLocalStack} from '../../lib/local/stack.js'
+import {describeLocalUserPool, type LocalStackServices, startLocalStack} from '../../lib/local/stack.js'
+
+/** What `local start --json` prints. */
+export type LocalStartResult = LocalStackServices
 
 export default class LocalStart extends BaseCommand<typeof LocalStart> {
   static override description =
@@ -54,7 +57,7 @@ It returns once every service answers a real request. Every service listens on 1
     'in-memory': Flags.boolean({description: 'Keep DynamoDB data in memory only (gone at stop).'}),
   }
 
-  async run() {
+  async run(): Promise<LocalStartResult> {
     this.info(chalk.dim(`→ local stack in ${this.stateDir}`))
     const services = await startLocalStack({
       cacheDir: defaultCacheDir(),
@@ -79,6 +82,3 @@ It returns once every service answers a real request. Every service listens on 1
     return {services, stateDir: this.stateDir}
   }
 }
-
-/** What `local start --json` prints. */
-export type LocalStartResult = Awaited<ReturnType<LocalStart['run']>>

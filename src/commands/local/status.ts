@@ -1,7 +1,10 @@
 import {BaseCommand} from '../../base-command.js'
 import {ExitCode} from '../../lib/errors.js'
 import {renderTable} from '../../output.js'
-import {describeLocalUserPool, localStackStatus} from '../../lib/local/stack.js'
+import {describeLocalUserPool, type LocalStackServices, localStackStatus} from '../../lib/local/stack.js'
+
+/** What `local status --json` prints. */
+export type LocalStatusResult = LocalStackServices
 
 export default class LocalStatus extends BaseCommand<typeof LocalStatus> {
   static override description =
@@ -14,7 +17,7 @@ A service answers when it replies to a real request within 2 seconds (a frozen p
 
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
 
-  async run() {
+  async run(): Promise<LocalStatusResult> {
     const services = await localStackStatus(this.stateDir)
     this.log(
       renderTable(
@@ -29,6 +32,3 @@ A service answers when it replies to a real request within 2 seconds (a frozen p
     return {services, stateDir: this.stateDir}
   }
 }
-
-/** What `local status --json` prints. */
-export type LocalStatusResult = Awaited<ReturnType<LocalStatus['run']>>

@@ -2,7 +2,10 @@ import chalk from 'chalk'
 
 import {BaseCommand} from '../../base-command.js'
 import {renderTable} from '../../output.js'
-import {stopLocalStack} from '../../lib/local/stack.js'
+import {type LocalStackServices, stopLocalStack} from '../../lib/local/stack.js'
+
+/** What `local stop --json` prints. */
+export type LocalStopResult = LocalStackServices
 
 export default class LocalStop extends BaseCommand<typeof LocalStop> {
   static override description =
@@ -16,7 +19,7 @@ A recorded pid is signalled only while it is still the process that was started 
 
   static override examples = ['<%= config.bin %> <%= command.id %>']
 
-  async run() {
+  async run(): Promise<LocalStopResult> {
     const services = await stopLocalStack(this.stateDir, {onNote: (note) => this.info(chalk.yellow(`note: ${note}`))})
     this.log(
       renderTable(
@@ -27,6 +30,3 @@ A recorded pid is signalled only while it is still the process that was started 
     return {services, stateDir: this.stateDir}
   }
 }
-
-/** What `local stop --json` prints. */
-export type LocalStopResult = Awaited<ReturnType<LocalStop['run']>>

@@ -1,6 +1,11 @@
 import {MomentoCommand} from '../../momento-command.js'
-import {momentoTargetJson} from '../../lib/targets/momento.js'
-import {createCache} from '../../lib/momento/client.js'
+import {momentoTargetJson, type MomentoTargetJson} from '../../lib/targets/momento.js'
+import {createCache, type CreateCacheResult} from '../../lib/momento/client.js'
+
+/** What `momento create-cache --json` prints. */
+export interface MomentoCreateCacheResult extends CreateCacheResult {
+  target: MomentoTargetJson
+}
 
 export default class MomentoCreateCache extends MomentoCommand<typeof MomentoCreateCache> {
   static override description =
@@ -17,13 +22,10 @@ Locally this is the stand-in that \`cruddur local start\` runs (it starts with a
     'MOMENTO_API_KEY=… <%= config.bin %> <%= command.id %> --prod --cache cruddur',
   ]
 
-  async run() {
+  async run(): Promise<MomentoCreateCacheResult> {
     const client = await this.momento()
     const result = await createCache(client, this.momentoTarget.cacheName)
     this.log(result.created ? `created cache ${result.cache}` : `cache ${result.cache} exists already`)
     return {...result, target: momentoTargetJson(this.momentoTarget)}
   }
 }
-
-/** What `momento create-cache --json` prints. */
-export type MomentoCreateCacheResult = Awaited<ReturnType<MomentoCreateCache['run']>>

@@ -1,6 +1,13 @@
 import {MomentoCommand} from '../../momento-command.js'
-import {describeMomentoTarget, momentoTargetJson} from '../../lib/targets/momento.js'
+import {describeMomentoTarget, momentoTargetJson, type MomentoTargetJson} from '../../lib/targets/momento.js'
 import {deleteCache} from '../../lib/momento/client.js'
+
+/** What `momento delete-cache --json` prints. */
+export interface MomentoDeleteCacheResult {
+  cache: string
+  deleted: boolean
+  target: MomentoTargetJson
+}
 
 export default class MomentoDeleteCache extends MomentoCommand<typeof MomentoDeleteCache> {
   static override description =
@@ -15,7 +22,7 @@ Reads fall back to DynamoDB while the cache is missing, so nothing breaks; \`cre
     '<%= config.bin %> <%= command.id %> --prod --cache cruddur --yes',
   ]
 
-  async run() {
+  async run(): Promise<MomentoDeleteCacheResult> {
     const target = this.momentoTarget
     this.announce(describeMomentoTarget(target))
     await this.confirmProd(`delete cache ${target.cacheName} and everything in it`, target, {always: true})
@@ -25,6 +32,3 @@ Reads fall back to DynamoDB while the cache is missing, so nothing breaks; \`cre
     return {cache: target.cacheName, deleted: true, target: momentoTargetJson(target)}
   }
 }
-
-/** What `momento delete-cache --json` prints. */
-export type MomentoDeleteCacheResult = Awaited<ReturnType<MomentoDeleteCache['run']>>

@@ -1,6 +1,14 @@
 import {cacheKeyArgument, MomentoCommand} from '../../momento-command.js'
-import {momentoTargetJson} from '../../lib/targets/momento.js'
+import {momentoTargetJson, type MomentoTargetJson} from '../../lib/targets/momento.js'
 import {momentoCacheStore} from '../../lib/momento/client.js'
+
+/** What `momento delete --json` prints. */
+export interface MomentoDeleteResult {
+  /** true also when the key was not there. */
+  deleted: boolean
+  key: string
+  target: MomentoTargetJson
+}
 
 export default class MomentoDelete extends MomentoCommand<typeof MomentoDelete> {
   static override description =
@@ -15,13 +23,10 @@ export default class MomentoDelete extends MomentoCommand<typeof MomentoDelete> 
     '<%= config.bin %> <%= command.id %> messages:5ae290ed-55d1-47a0-bc6d-fe2bc2700399:first-page --prod',
   ]
 
-  async run() {
+  async run(): Promise<MomentoDeleteResult> {
     await this.momento()
     await momentoCacheStore(this.momentoTarget).delete(this.args.key)
     this.log(`deleted ${this.args.key}`)
     return {deleted: true, key: this.args.key, target: momentoTargetJson(this.momentoTarget)}
   }
 }
-
-/** What `momento delete --json` prints. */
-export type MomentoDeleteResult = Awaited<ReturnType<MomentoDelete['run']>>

@@ -1,6 +1,13 @@
 import {MomentoCommand} from '../../momento-command.js'
-import {describeMomentoTarget, momentoTargetJson} from '../../lib/targets/momento.js'
+import {describeMomentoTarget, momentoTargetJson, type MomentoTargetJson} from '../../lib/targets/momento.js'
 import {flushCache} from '../../lib/momento/client.js'
+
+/** What `momento flush --json` prints. */
+export interface MomentoFlushResult {
+  cache: string
+  flushed: boolean
+  target: MomentoTargetJson
+}
 
 export default class MomentoFlush extends MomentoCommand<typeof MomentoFlush> {
   static override description =
@@ -15,7 +22,7 @@ The next read of each page goes to DynamoDB and caches it again.`
     '<%= config.bin %> <%= command.id %> --prod --yes',
   ]
 
-  async run() {
+  async run(): Promise<MomentoFlushResult> {
     const target = this.momentoTarget
     this.announce(describeMomentoTarget(target))
     await this.confirmProd(`empty cache ${target.cacheName}`, target, {always: true})
@@ -25,6 +32,3 @@ The next read of each page goes to DynamoDB and caches it again.`
     return {cache: target.cacheName, flushed: true, target: momentoTargetJson(target)}
   }
 }
-
-/** What `momento flush --json` prints. */
-export type MomentoFlushResult = Awaited<ReturnType<MomentoFlush['run']>>

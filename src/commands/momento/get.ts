@@ -1,7 +1,16 @@
 import {cacheKeyArgument, MomentoCommand} from '../../momento-command.js'
-import {momentoTargetJson} from '../../lib/targets/momento.js'
+import {momentoTargetJson, type MomentoTargetJson} from '../../lib/targets/momento.js'
 import {visible} from '../../lib/terminal-text.js'
 import {momentoCacheStore} from '../../lib/momento/client.js'
+
+/** What `momento get --json` prints. */
+export interface MomentoGetResult {
+  hit: boolean
+  key: string
+  target: MomentoTargetJson
+  /** The cached JSON document (a string when it is not JSON); null on a miss. */
+  value: unknown
+}
 
 export default class MomentoGet extends MomentoCommand<typeof MomentoGet> {
   static override description =
@@ -18,7 +27,7 @@ conversations:<user_uuid>:first-page and messages:<message_group_uuid>:first-pag
     '<%= config.bin %> <%= command.id %> messages:5ae290ed-55d1-47a0-bc6d-fe2bc2700399:first-page --json | jq .value',
   ]
 
-  async run() {
+  async run(): Promise<MomentoGetResult> {
     await this.momento()
     const value = await momentoCacheStore(this.momentoTarget).get(this.args.key)
     if (value === undefined) this.info('(miss)')
@@ -40,6 +49,3 @@ function parseIfJson(value: string): unknown {
     return value
   }
 }
-
-/** What `momento get --json` prints. */
-export type MomentoGetResult = Awaited<ReturnType<MomentoGet['run']>>

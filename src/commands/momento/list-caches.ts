@@ -1,6 +1,12 @@
 import {MomentoCommand} from '../../momento-command.js'
-import {momentoTargetJson} from '../../lib/targets/momento.js'
+import {momentoTargetJson, type MomentoTargetJson} from '../../lib/targets/momento.js'
 import {listCaches} from '../../lib/momento/client.js'
+
+/** What `momento list-caches --json` prints. */
+export interface MomentoListCachesResult {
+  caches: string[]
+  target: MomentoTargetJson
+}
 
 export default class MomentoListCaches extends MomentoCommand<typeof MomentoListCaches> {
   static override description = 'List the caches on the target: the local stand-in, or Momento itself with --prod.'
@@ -11,7 +17,7 @@ export default class MomentoListCaches extends MomentoCommand<typeof MomentoList
     '<%= config.bin %> <%= command.id %> --json | jq -r ".caches[]"',
   ]
 
-  async run() {
+  async run(): Promise<MomentoListCachesResult> {
     const client = await this.momento()
     const caches = await listCaches(client)
     for (const cache of caches) this.log(cache)
@@ -19,6 +25,3 @@ export default class MomentoListCaches extends MomentoCommand<typeof MomentoList
     return {caches, target: momentoTargetJson(this.momentoTarget)}
   }
 }
-
-/** What `momento list-caches --json` prints. */
-export type MomentoListCachesResult = Awaited<ReturnType<MomentoListCaches['run']>>

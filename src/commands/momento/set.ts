@@ -1,8 +1,15 @@
 import {Args, Flags} from '@oclif/core'
 
 import {cacheKeyArgument, MomentoCommand} from '../../momento-command.js'
-import {momentoTargetJson} from '../../lib/targets/momento.js'
+import {momentoTargetJson, type MomentoTargetJson} from '../../lib/targets/momento.js'
 import {momentoCacheStore} from '../../lib/momento/client.js'
+
+/** What `momento set --json` prints. */
+export interface MomentoSetResult {
+  key: string
+  target: MomentoTargetJson
+  ttlSeconds: number
+}
 
 export default class MomentoSet extends MomentoCommand<typeof MomentoSet> {
   static override description =
@@ -26,7 +33,7 @@ export default class MomentoSet extends MomentoCommand<typeof MomentoSet> {
       `'{"conversations":[],"nextCursor":null}'`,
   ]
 
-  async run() {
+  async run(): Promise<MomentoSetResult> {
     await this.momento()
     const ttlSeconds = this.flags.ttl ?? this.momentoTarget.ttlSeconds
     await momentoCacheStore(this.momentoTarget).set(this.args.key, this.args.value, ttlSeconds)
@@ -34,6 +41,3 @@ export default class MomentoSet extends MomentoCommand<typeof MomentoSet> {
     return {key: this.args.key, target: momentoTargetJson(this.momentoTarget), ttlSeconds}
   }
 }
-
-/** What `momento set --json` prints. */
-export type MomentoSetResult = Awaited<ReturnType<MomentoSet['run']>>

@@ -49,12 +49,17 @@ export interface SeedFromUsersOptions extends Omit<SeedOptions, 'conversations' 
   onPlanned?: (items: number) => void
 }
 
+export interface SeedFromUsersResult extends SeedResult {
+  /** The PostgreSQL users the conversations are between. */
+  users: number
+}
+
 /** `ddb seed` and `ddb setup`: users from PostgreSQL, conversations between them into DynamoDB. */
 export async function seedFromUsers(
   pool: pg.Pool,
   table: MessagesTable,
   options: SeedFromUsersOptions,
-): Promise<SeedResult & {users: number}> {
+): Promise<SeedFromUsersResult> {
   const users = await seedUsers(pool, options.handles)
   const pairs = (users.length * (users.length - 1)) / 2
   const plan = (now: Date) =>

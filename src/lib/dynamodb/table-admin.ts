@@ -1,10 +1,15 @@
 import {
+  type BillingMode,
   type DescribeTableCommandOutput,
   CreateTableCommand,
   DeleteTableCommand,
   DescribeTableCommand,
   type DynamoDBClient,
+  type IndexStatus,
+  type ProjectionType,
+  type StreamViewType,
   type TableDescription,
+  type TableStatus,
 } from '@aws-sdk/client-dynamodb'
 
 import {messagesTableDefinition, type TableOptions} from './schema.js'
@@ -109,11 +114,17 @@ export async function loadTableSchema(
   return {changes: [], created: true, description, recreated: Boolean(existing), table: options.tableName}
 }
 
+export interface DropTableResult {
+  table: string
+  /** false when the table did not exist (with `ifExists`). */
+  dropped: boolean
+}
+
 export async function dropTable(
   client: DynamoDBClient,
   tableName: string,
   options: {ifExists?: boolean; onWait?: (what: string) => void} = {},
-): Promise<{table: string; dropped: boolean}> {
+): Promise<DropTableResult> {
   try {
     await client.send(new DeleteTableCommand({TableName: tableName}))
   } catch (error) {
@@ -130,8 +141,23 @@ export async function dropTable(
   return {dropped: true, table: tableName}
 }
 
+/** The facts people look for in a table description, flattened; keys DynamoDB leaves out are left out. */
+export interface TableSummary {
+  name?: string
+  status?: TableStatus
+  /** `partition` and `sort` key attributes, e.g. `pk (partition), sk (sort)`. */
+  keys: string
+  indexes: Array<{name?: string; keys: string; projection?: ProjectionType; status?: IndexStatus}>
+  billing: BillingMode
+  streamArn: string | null
+  /** null when the stream is off. */
+  streamViewType?: StreamViewType | null
+  itemCount: number
+  sizeBytes: number
+}
+
 /** The facts people look for in a table description, flattened for a summary. */
-export function summarizeTable(table: TableDescription) {
+export function summarizeTable(table: TableDescription): TableSummary {
   const keys = (schema: TableDescription['KeySchema']) =>
     (schema ?? []).map((key) => `${key.AttributeName} (${key.KeyType === 'HASH' ? 'partition' : 'sort'})`).join(', ')
   return {

@@ -47,6 +47,12 @@ export interface ServiceStatus {
   clientId?: string
 }
 
+/** What `local start`, `status` and `stop` report: each service, and the state directory that records them. */
+export interface LocalStackServices {
+  services: ServiceStatus[]
+  stateDir: string
+}
+
 /** What status and start show about a running service, beyond its process. */
 function detailsOf(
   service: ServiceName,

@@ -138,8 +138,14 @@ export function cacheStoreOver(client: CacheClient, name: string, ttlSeconds: nu
 /** Control calls have the SDK's 60 s deadline; a command should not wait that long for a dead endpoint. */
 const controlOptions = () => ({abortSignal: AbortSignal.timeout(CONTROL_TIMEOUT_MS)})
 
+export interface CreateCacheResult {
+  cache: string
+  /** false when the cache existed already. */
+  created: boolean
+}
+
 /** Creates the cache; one that exists already is fine (`created: false`). */
-export async function createCache(client: CacheClient, name: string): Promise<{cache: string; created: boolean}> {
+export async function createCache(client: CacheClient, name: string): Promise<CreateCacheResult> {
   const response = orThrow(await client.createCache(name, controlOptions()))
   return {cache: name, created: response.type === CreateCacheResponse.Success}
 }

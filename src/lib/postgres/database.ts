@@ -53,8 +53,14 @@ export async function databaseExists(admin: pg.Pool, name: string): Promise<bool
   return Boolean(rowCount)
 }
 
+export interface CreateDatabaseResult {
+  database: string
+  /** false when the database existed already. */
+  created: boolean
+}
+
 /** Creates the database; one that exists already is left alone (`created: false`). */
-export async function createDatabase(admin: pg.Pool, name: string): Promise<{database: string; created: boolean}> {
+export async function createDatabase(admin: pg.Pool, name: string): Promise<CreateDatabaseResult> {
   checkManaged(name)
   if (await databaseExists(admin, name)) return {created: false, database: name}
   try {
@@ -68,6 +74,12 @@ export async function createDatabase(admin: pg.Pool, name: string): Promise<{dat
   return {created: true, database: name}
 }
 
+export interface DropDatabaseResult {
+  database: string
+  /** false when there was no such database. */
+  dropped: boolean
+}
+
 /**
  * Drops the database; a missing one is not an error (`dropped: false`). `force` disconnects the sessions
  * still connected to it (PostgreSQL 13+); without it PostgreSQL refuses while any are.
@@ -76,7 +88,7 @@ export async function dropDatabase(
   admin: pg.Pool,
   name: string,
   options: {force: boolean},
-): Promise<{database: string; dropped: boolean}> {
+): Promise<DropDatabaseResult> {
   checkManaged(name)
   try {
     await admin.query(`DROP DATABASE IF EXISTS ${escapeIdentifier(name)}${options.force ? ' WITH (FORCE)' : ''}`)

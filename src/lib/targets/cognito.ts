@@ -58,7 +58,16 @@ export function describeCognitoTarget(target: CognitoTarget): string {
   return `${describeEndpoint(target)} ${origin}`
 }
 
-export function cognitoTargetJson(target: CognitoTarget, userPoolId?: string) {
+/** The target as `--json` output shows it: no secrets. */
+export interface CognitoTargetJson {
+  kind: 'local' | 'prod'
+  /** Masked; null for AWS itself. */
+  endpoint: string | null
+  region: string
+  userPoolId: string | null
+}
+
+export function cognitoTargetJson(target: CognitoTarget, userPoolId?: string): CognitoTargetJson {
   return {
     kind: target.kind,
     endpoint: target.endpoint ? maskUrl(target.endpoint) : null,

@@ -80,7 +80,15 @@ export function describeDynamoDbTarget(target: DynamoDbTarget): string {
 }
 
 /** The target as `--json` output shows it: no secrets. */
-export function dynamoDbTargetJson(target: DynamoDbTarget) {
+export interface DynamoDbTargetJson {
+  kind: 'local' | 'prod'
+  /** Masked; null for AWS itself. */
+  endpoint: string | null
+  region: string
+  table: string
+}
+
+export function dynamoDbTargetJson(target: DynamoDbTarget): DynamoDbTargetJson {
   return {
     kind: target.kind,
     endpoint: target.endpoint ? maskUrl(target.endpoint) : null,

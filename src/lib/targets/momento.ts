@@ -106,6 +106,14 @@ export function describeMomentoTarget(target: MomentoTarget): string {
 }
 
 /** The target as `--json` shows it: no key. */
-export function momentoTargetJson(target: MomentoTarget) {
+export interface MomentoTargetJson {
+  cache: string
+  /** null for Momento itself. */
+  endpoint: string | null
+  kind: 'local' | 'prod'
+  ttlSeconds: number
+}
+
+export function momentoTargetJson(target: MomentoTarget): MomentoTargetJson {
   return {cache: target.cacheName, endpoint: target.endpoint ?? null, kind: target.kind, ttlSeconds: target.ttlSeconds}
 }

@@ -71,6 +71,12 @@ export function describePostgresTarget(target: PostgresTarget): string {
   return `${describeEndpoint(target)} ${targetOrigin(target.source, '--database-url', envName)}`
 }
 
-export function postgresTargetJson(target: PostgresTarget) {
+/** The target as `--json` output shows it: the URL without its password. */
+export interface PostgresTargetJson {
+  kind: 'local' | 'prod'
+  url: string
+}
+
+export function postgresTargetJson(target: PostgresTarget): PostgresTargetJson {
   return {kind: target.kind, url: maskUrl(target.url)}
 }

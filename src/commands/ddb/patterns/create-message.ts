@@ -4,18 +4,24 @@ import chalk from 'chalk'
 import {TargetCommand} from '../../../target-command.js'
 import {CruddurError} from '../../../lib/errors.js'
 import {renderTable} from '../../../output.js'
-import {dynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
+import {dynamoDbTargetJson, type DynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
 import {MAX_MESSAGE_LENGTH} from '../../../lib/dynamodb/patterns/input.js'
 import {shownText} from '../../../lib/dynamodb/patterns/views.js'
 import {refreshCacheFlag} from '../../../cache-flags.js'
 import {
   createMessage,
+  type CreateMessageResult as SentMessage,
   requireMessageText,
   requireOtherRecipient,
   requireUuid,
 } from '../../../lib/dynamodb/patterns/index.js'
 import {findUsersByHandles, normalizeHandle} from '../../../lib/postgres/users.js'
 import {refreshAfterWrite} from '../../../lib/momento/pattern-cache.js'
+
+/** What `ddb patterns create-message --json` prints. */
+export interface CreateMessageResult extends Omit<SentMessage, 'item'> {
+  target: DynamoDbTargetJson
+}
 
 export default class CreateMessage extends TargetCommand<typeof CreateMessage> {
   static override description =
@@ -60,7 +66,7 @@ With --to it starts a conversation with that user (both conversation rows and th
     cache: refreshCacheFlag,
   }
 
-  async run() {
+  async run(): Promise<CreateMessageResult> {
     // What can be checked without a database is checked first.
     requireMessageText(this.args.text)
     const group = this.flags.group === undefined ? undefined : requireUuid(this.flags.group, 'The conversation id')
@@ -124,6 +130,3 @@ With --to it starts a conversation with that user (both conversation rows and th
     }
   }
 }
-
-/** What `ddb patterns create-message --json` prints. */
-export type CreateMessageResult = Awaited<ReturnType<CreateMessage['run']>>

@@ -2,10 +2,18 @@ import {Args} from '@oclif/core'
 
 import {TargetCommand} from '../../../target-command.js'
 import {refreshCacheFlag} from '../../../cache-flags.js'
-import {dynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
-import {deleteConversation} from '../../../lib/dynamodb/patterns/delete-conversation.js'
+import {dynamoDbTargetJson, type DynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
+import {
+  deleteConversation,
+  type DeleteConversationResult as DeletedConversation,
+} from '../../../lib/dynamodb/patterns/delete-conversation.js'
 import {requireUuid} from '../../../lib/dynamodb/patterns/input.js'
 import {refreshAfterWrite} from '../../../lib/momento/pattern-cache.js'
+
+/** What `ddb patterns delete-conversation --json` prints (the participants serve the cache refresh only). */
+export interface DeleteConversationResult extends Omit<DeletedConversation, 'participantUuids'> {
+  target: DynamoDbTargetJson
+}
 
 export default class DeleteConversation extends TargetCommand<typeof DeleteConversation> {
   static override description =
@@ -32,24 +40,20 @@ The messages go first, the rows and the marker last (in one transaction), so an 
     cache: refreshCacheFlag,
   }
 
-  async run() {
+  async run(): Promise<DeleteConversationResult> {
     const group = requireUuid(this.args.messageGroupUuid, 'The conversation id')
     const target = this.dynamoDbTarget
     await this.confirmProd(`delete conversation ${group} (every message, both rows) in table ${target.table}`, target)
     const table = await this.messagesTable()
-    const result = await deleteConversation(table, group)
+    const {participantUuids, ...result} = await deleteConversation(table, group)
     await refreshAfterWrite({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}, table, [
-      result,
+      {messageGroupUuid: group, participantUuids},
     ])
     this.log(
       `Deleted conversation ${group}: ${result.messagesDeleted} ` +
         `message${result.messagesDeleted === 1 ? '' : 's'}, ${result.rowsDeleted} conversation ` +
         `row${result.rowsDeleted === 1 ? '' : 's'}${result.markerDeleted ? ' and its marker' : ''}.`,
     )
-    // participantUuids is for the cache refresh, not part of the output.
-    return {...result, participantUuids: undefined, target: dynamoDbTargetJson(target)}
+    return {...result, target: dynamoDbTargetJson(target)}
   }
 }
-
-/** What `ddb patterns delete-conversation --json` prints. */
-export type DeleteConversationResult = Awaited<ReturnType<DeleteConversation['run']>>

@@ -2,11 +2,19 @@ import {Args, Flags} from '@oclif/core'
 
 import {TargetCommand} from '../../../target-command.js'
 import {refreshCacheFlag} from '../../../cache-flags.js'
-import {dynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
-import {deleteMessage} from '../../../lib/dynamodb/patterns/delete-message.js'
+import {dynamoDbTargetJson, type DynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
+import {
+  deleteMessage,
+  type DeleteMessageResult as DeletedMessage,
+} from '../../../lib/dynamodb/patterns/delete-message.js'
 import {requireUuid} from '../../../lib/dynamodb/patterns/input.js'
 import {requireUserByHandle} from '../../../lib/postgres/users.js'
 import {refreshAfterWrite} from '../../../lib/momento/pattern-cache.js'
+
+/** What `ddb patterns delete-message --json` prints (the participants serve the cache refresh only). */
+export interface DeleteMessageResult extends Omit<DeletedMessage, 'participantUuids'> {
+  target: DynamoDbTargetJson
+}
 
 export default class DeleteMessage extends TargetCommand<typeof DeleteMessage> {
   static override description =
@@ -52,7 +60,7 @@ By default the message becomes a tombstone: its text is removed and deleted_at s
     cache: refreshCacheFlag,
   }
 
-  async run() {
+  async run(): Promise<DeleteMessageResult> {
     const group = requireUuid(this.args.messageGroupUuid, 'The conversation id')
     const messageUuid = requireUuid(this.args.messageUuid, 'The message id')
     const target = this.dynamoDbTarget
@@ -67,9 +75,14 @@ By default the message becomes a tombstone: its text is removed and deleted_at s
     }
 
     const table = await this.messagesTable()
-    const result = await deleteMessage(table, {asUser, hard: this.flags.hard, messageGroupUuid: group, messageUuid})
+    const {participantUuids, ...result} = await deleteMessage(table, {
+      asUser,
+      hard: this.flags.hard,
+      messageGroupUuid: group,
+      messageUuid,
+    })
     await refreshAfterWrite({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}, table, [
-      result,
+      {messageGroupUuid: group, participantUuids},
     ])
     if (result.alreadyDeleted) this.log(`Message ${messageUuid} was deleted already: nothing changed.`)
     else
@@ -85,10 +98,6 @@ By default the message becomes a tombstone: its text is removed and deleted_at s
           `row${result.rowsUpdated === 1 ? '' : 's'} ` +
           `${result.hard ? 'moved back to the newest remaining message' : 'now show it as deleted'}.`,
       )
-    // participantUuids is for the cache refresh, not part of the output.
-    return {...result, participantUuids: undefined, target: dynamoDbTargetJson(target)}
+    return {...result, target: dynamoDbTargetJson(target)}
   }
 }
-
-/** What `ddb patterns delete-message --json` prints. */
-export type DeleteMessageResult = Awaited<ReturnType<DeleteMessage['run']>>

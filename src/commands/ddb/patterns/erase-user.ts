@@ -3,10 +3,20 @@ import {Args, Flags} from '@oclif/core'
 import {TargetCommand} from '../../../target-command.js'
 import {refreshCacheFlag} from '../../../cache-flags.js'
 import {renderTable} from '../../../output.js'
-import {dynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
+import {dynamoDbTargetJson, type DynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
 import {requireUserByHandle} from '../../../lib/postgres/users.js'
-import {eraseUser} from '../../../lib/dynamodb/patterns/erase-user.js'
+import {
+  type ErasedConversation,
+  eraseUser,
+  type EraseUserResult as Erasure,
+} from '../../../lib/dynamodb/patterns/erase-user.js'
 import {refreshAfterWrite} from '../../../lib/momento/pattern-cache.js'
+
+/** What `ddb patterns erase-user --json` prints (each conversation's participants serve the cache refresh only). */
+export interface EraseUserResult extends Omit<Erasure, 'conversations'> {
+  conversations: Array<Omit<ErasedConversation, 'participantUuids'>>
+  target: DynamoDbTargetJson
+}
 
 export default class EraseUser extends TargetCommand<typeof EraseUser> {
   static override description =
@@ -37,7 +47,7 @@ Only DynamoDB: the user's row in PostgreSQL is not touched, and the conversation
     cache: refreshCacheFlag,
   }
 
-  async run() {
+  async run(): Promise<EraseUserResult> {
     const target = this.dynamoDbTarget
     const user = await requireUserByHandle(await this.postgres(), this.args.handle)
     const dryRun = this.flags['dry-run']
@@ -88,6 +98,3 @@ Only DynamoDB: the user's row in PostgreSQL is not touched, and the conversation
     }
   }
 }
-
-/** What `ddb patterns erase-user --json` prints. */
-export type EraseUserResult = Awaited<ReturnType<EraseUser['run']>>

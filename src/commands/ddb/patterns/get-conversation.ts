@@ -5,10 +5,21 @@ import {TargetCommand} from '../../../target-command.js'
 import {readCacheFlag} from '../../../cache-flags.js'
 import {pageFlags} from '../../../page-flags.js'
 import {renderTable} from '../../../output.js'
-import {shownText} from '../../../lib/dynamodb/patterns/views.js'
-import {dynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
+import {shownText, type Message} from '../../../lib/dynamodb/patterns/views.js'
+import {dynamoDbTargetJson, type DynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
 import {getConversation, requireUuid} from '../../../lib/dynamodb/patterns/index.js'
 import {requireUserByHandle} from '../../../lib/postgres/users.js'
+
+/** What `ddb patterns get-conversation --json` prints. */
+export interface GetConversationResult {
+  /** Whether the page came from the Momento cache. */
+  fromCache: boolean
+  /** Newest first. */
+  messages: Message[]
+  /** The cursor of the next (older) page; null on the last. */
+  nextCursor: string | null
+  target: DynamoDbTargetJson
+}
 
 export default class GetConversation extends TargetCommand<typeof GetConversation> {
   static override description =
@@ -42,7 +53,7 @@ One Query on the conversation's partition, a page at a time: when more messages 
     cache: readCacheFlag,
   }
 
-  async run() {
+  async run(): Promise<GetConversationResult> {
     const group = requireUuid(this.args.messageGroupUuid, 'The conversation id')
     const target = this.dynamoDbTarget
     let asUser: {uuid: string; handle: string} | undefined
@@ -71,6 +82,3 @@ One Query on the conversation's partition, a page at a time: when more messages 
     return {fromCache, messages: page.messages, nextCursor: page.nextCursor, target: dynamoDbTargetJson(target)}
   }
 }
-
-/** What `ddb patterns get-conversation --json` prints. */
-export type GetConversationResult = Awaited<ReturnType<GetConversation['run']>>

@@ -5,10 +5,23 @@ import {TargetCommand} from '../../../target-command.js'
 import {readCacheFlag} from '../../../cache-flags.js'
 import {pageFlags} from '../../../page-flags.js'
 import {renderTable} from '../../../output.js'
-import {shownText} from '../../../lib/dynamodb/patterns/views.js'
-import {dynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
+import {shownText, type Conversation} from '../../../lib/dynamodb/patterns/views.js'
+import {dynamoDbTargetJson, type DynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
+import type {Participant} from '../../../lib/dynamodb/items.js'
 import {requireUserByHandle} from '../../../lib/postgres/users.js'
 import {listConversations} from '../../../lib/dynamodb/patterns/index.js'
+
+/** What `ddb patterns list-conversations --json` prints. */
+export interface ListConversationsResult {
+  /** Newest first. */
+  conversations: Conversation[]
+  /** Whether the page came from the Momento cache. */
+  fromCache: boolean
+  /** The cursor of the next (older) page; null on the last. */
+  nextCursor: string | null
+  target: DynamoDbTargetJson
+  user: Participant
+}
 
 export default class ListConversations extends TargetCommand<typeof ListConversations> {
   static override description =
@@ -37,7 +50,7 @@ The handle is looked up in PostgreSQL (one query), then one Query reads the user
     cache: readCacheFlag,
   }
 
-  async run() {
+  async run(): Promise<ListConversationsResult> {
     const target = this.dynamoDbTarget
     const user = await requireUserByHandle(await this.postgres(), this.args.handle)
     const table = (await this.messagesTable()).withCache(
@@ -72,6 +85,3 @@ The handle is looked up in PostgreSQL (one query), then one Query reads the user
     }
   }
 }
-
-/** What `ddb patterns list-conversations --json` prints. */
-export type ListConversationsResult = Awaited<ReturnType<ListConversations['run']>>

@@ -2,9 +2,9 @@ import {Args} from '@oclif/core'
 
 import {TargetCommand} from '../../../target-command.js'
 import {renderTable} from '../../../output.js'
-import {shownText} from '../../../lib/dynamodb/patterns/views.js'
+import {type Conversation, type Message, shownText} from '../../../lib/dynamodb/patterns/views.js'
 import {refreshCacheFlag} from '../../../cache-flags.js'
-import {dynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
+import {dynamoDbTargetJson, type DynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
 import {
   conversationFromRow,
   ownerUuidOf,
@@ -12,6 +12,19 @@ import {
   updateMessageGroup,
 } from '../../../lib/dynamodb/patterns/index.js'
 import {refreshAfterWrite} from '../../../lib/momento/pattern-cache.js'
+
+/** What `ddb patterns update-message-group --json` prints. */
+export interface UpdateMessageGroupResult {
+  /** Both rows as they are now, each with the uuid of the participant it belongs to. */
+  conversations: Array<Conversation & {owner: string}>
+  lastMessage: Message
+  messageGroupUuid: string
+  /** Extra rows of an owner that were deleted. */
+  removed: number
+  target: DynamoDbTargetJson
+  /** Rows moved to the newest message. */
+  updated: number
+}
 
 export default class UpdateMessageGroup extends TargetCommand<typeof UpdateMessageGroup> {
   static override description =
@@ -37,7 +50,7 @@ The stream handler does this for every new message; this command is the repair f
     }),
   }
 
-  async run() {
+  async run(): Promise<UpdateMessageGroupResult> {
     const group = requireUuid(this.args.messageGroupUuid, 'The conversation id')
     const target = this.dynamoDbTarget
     await this.confirmProd(`update the conversation rows of ${group} in table ${target.table}`, target)
@@ -74,6 +87,3 @@ The stream handler does this for every new message; this command is the repair f
     }
   }
 }
-
-/** What `ddb patterns update-message-group --json` prints. */
-export type UpdateMessageGroupResult = Awaited<ReturnType<UpdateMessageGroup['run']>>

@@ -6,12 +6,19 @@ import {join} from 'node:path'
 import {TargetCommand} from '../../../target-command.js'
 import {abortOnSignals} from '../../../lib/interrupt.js'
 import {CruddurError} from '../../../lib/errors.js'
-import {dynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
+import {dynamoDbTargetJson, type DynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
 import {isMessageItem, messageGroupUuidOf} from '../../../lib/dynamodb/items.js'
 import type {StreamLogEntry} from '../../../lib/stream/handler.js'
-import type {StreamProgress} from '../../../lib/stream/processor.js'
+import type {FailedRecord, ProcessStreamResult, StreamProgress} from '../../../lib/stream/processor.js'
 import {openPatternCache, refreshAfterApply} from '../../../lib/momento/pattern-cache.js'
 import {ensurePrivateDirectory} from '../../../lib/stream/checkpoints.js'
+
+/** What `ddb stream process --json` prints. */
+export interface StreamProcessResult extends Omit<ProcessStreamResult, 'failed'> {
+  /** Records given up on, each with the handler's last error (null when it gave none). */
+  failed: Array<FailedRecord & {error: string | null}>
+  target: DynamoDbTargetJson
+}
 
 export default class StreamProcess extends TargetCommand<typeof StreamProcess> {
   static override description =
@@ -57,7 +64,7 @@ Reads the stream of DynamoDB Local (every shard, parents before children), hands
     }),
   }
 
-  async run() {
+  async run(): Promise<StreamProcessResult> {
     // Refused from the flag alone: no production setting is even read.
     if (this.flags.prod) {
       throw new CruddurError(
@@ -178,6 +185,3 @@ Reads the stream of DynamoDB Local (every shard, parents before children), hands
 }
 
 const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
-
-/** What `ddb stream process --json` prints. */
-export type StreamProcessResult = Awaited<ReturnType<StreamProcess['run']>>

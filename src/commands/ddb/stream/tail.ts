@@ -2,12 +2,19 @@ import {Flags} from '@oclif/core'
 import chalk from 'chalk'
 
 import {TargetCommand} from '../../../target-command.js'
-import {dynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
+import {dynamoDbTargetJson, type DynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
 import {abortOnSignals} from '../../../lib/interrupt.js'
 import type {StreamRecord} from '../../../lib/stream/records.js'
 import {writeWithBackpressure} from '../../../lib/backpressure.js'
 import {visible} from '../../../lib/terminal-text.js'
 import {isConversationRow, isMessageItem} from '../../../lib/dynamodb/items.js'
+
+/** What `ddb stream tail` returns; `--json` prints the records instead, one JSON line each, and not this. */
+export interface StreamTailResult {
+  records: number
+  streamArn: string
+  target: DynamoDbTargetJson
+}
 
 export default class StreamTail extends TargetCommand<typeof StreamTail> {
   static override description =
@@ -41,7 +48,7 @@ Starts at the end of the stream (--from now) and prints new records until Ctrl-C
 
   private printedRecords = false
 
-  async run() {
+  async run(): Promise<StreamTailResult> {
     const target = this.dynamoDbTarget
     const {client} = await this.dynamodb()
     const [{tailStream}, {createStreamsClient}] = await Promise.all([
@@ -94,6 +101,3 @@ function describeRecord(record: StreamRecord): string {
   const shownKeys = `${visible(keys?.pk?.S ?? '')} ${visible(keys?.sk?.S ?? '')}`
   return `${chalk.dim(time)} ${color(name)} ${kind.padEnd(12)} ${shownKeys} ${chalk.dim(`#${sequence ?? '?'}`)}`
 }
-
-/** What `ddb stream tail --json` prints. */
-export type StreamTailResult = Awaited<ReturnType<StreamTail['run']>>

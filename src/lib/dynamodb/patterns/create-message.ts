@@ -1,6 +1,6 @@
 import {randomUUID} from 'node:crypto'
 
-import {paginateQuery, PutCommand, TransactWriteCommand} from '@aws-sdk/lib-dynamodb'
+import {GetCommand, paginateQuery, TransactWriteCommand} from '@aws-sdk/lib-dynamodb'
 
 import {CruddurError} from '../../errors.js'
 import {conversationRow, groupPk, type MessageItem, messageItem, type Participant} from '../items.js'
@@ -10,13 +10,20 @@ import {
   compareRows,
   type ConversationMembers,
   type ConversationRowItem,
+  membersOf,
   queryGroupRows,
+  queryGroupRowsConsistently,
   requireMembers,
   requireParticipant,
 } from './conversation-rows.js'
 import {requireMessageText, requireOtherRecipient, requireUuid} from './input.js'
 import {findSentMessage, idempotencyMarkerPut, idempotentMessageUuid} from './idempotency.js'
-import {applyMessageToConversation} from './update-message-group.js'
+import {
+  applyMessageToConversation,
+  cancellationCode,
+  type TransactItem,
+  unchangedCondition,
+} from './update-message-group.js'
 import {type Message, messageFromItem} from './views.js'
 import {sleep} from '../../sleep.js'
 import type {MessagesTable} from '../messages-table.js'
@@ -35,6 +42,12 @@ export interface ConversationMarker {
   sk: string
   participant_uuids: [string, string]
   created_at: string
+  /**
+   * Bumped by every message a send writes, in the message's own transaction: removing the conversation
+   * (last message hard-deleted, delete-conversation) is conditional on the version it read before it looked
+   * for messages, so it loses to any send that landed since. Markers written without it count as unversioned.
+   */
+  version?: number
 }
 
 export const conversationMarker = (
@@ -73,6 +86,31 @@ export interface CreateMessageResult {
   newConversation: boolean
   /** True when an earlier send with the same idempotency key wrote the message: nothing was written now. */
   duplicate: boolean
+}
+
+export const conversationMarkerKey = (messageGroupUuid: string) => ({
+  pk: `${CONVERSATION_MARKER_PREFIX}${messageGroupUuid}`,
+  sk: CONVERSATION_MARKER_SK,
+})
+
+/** The conversation's marker, read consistently: a removal reads it before anything else it decides on. */
+export async function readMarker(
+  table: MessagesTable,
+  messageGroupUuid: string,
+): Promise<ConversationMarker | undefined> {
+  const output = await table.doc.send(
+    new GetCommand({ConsistentRead: true, Key: conversationMarkerKey(messageGroupUuid), TableName: table.name}),
+  )
+  return output.Item as ConversationMarker | undefined
+}
+
+/** The condition that the marker is still as `seen` read it (absent, unversioned, or at its version). */
+export function markerUnchanged(seen: ConversationMarker | undefined) {
+  if (!seen) return {ConditionExpression: 'attribute_not_exists(pk)'}
+  const names = {ExpressionAttributeNames: {'#version': 'version'}}
+  if (seen.version === undefined)
+    return {ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#version)', ...names}
+  return {ConditionExpression: '#version = :version', ...names, ExpressionAttributeValues: {':version': seen.version}}
 }
 
 /** Keys found taken before giving up: each try moves the time on by a microsecond, so a handful is plenty. */
@@ -132,7 +170,13 @@ export async function createMessage(table: MessagesTable, input: CreateMessageIn
     const group = requireUuid(input.messageGroupUuid, 'The conversation id')
     const members = await requireMembers(table, group)
     requireParticipant(members, sender, 'post in it')
-    return addMessage(table, members, item(group), duplicate)
+    const added = await addMessage(table, members, item(group), duplicate)
+    if (added) return added
+    throw new CruddurError(
+      'NOT_FOUND',
+      `Conversation ${group} was removed while the message was being sent: nothing was written.`,
+      {hint: {step: 'list-conversations'}},
+    )
   }
 
   const recipient = requireParticipantInput(input.recipient!, 'recipient')
@@ -145,7 +189,10 @@ export async function createMessage(table: MessagesTable, input: CreateMessageIn
   const isNew = {ConditionExpression: 'attribute_not_exists(pk)', TableName: table.name}
   for (let attempt = 0; attempt < MAX_KEY_TRIES; attempt++) {
     const existing = await findConversationBetween(table, sender, recipient)
-    if (existing) return addMessage(table, existing, item(existing.messageGroupUuid), duplicate)
+    // Undefined: the conversation was removed after we found it, so this send starts the pair's one.
+    const added = existing && (await addMessage(table, existing, item(existing.messageGroupUuid), duplicate))
+    if (added) return added
+    if (existing) continue
     const first = item(group, createdAt + messageBump)
     const rows: ConversationRowItem[] = [
       {
@@ -173,7 +220,7 @@ export async function createMessage(table: MessagesTable, input: CreateMessageIn
       await table.doc.send(
         new TransactWriteCommand({
           TransactItems: [
-            {Put: {...isNew, Item: conversationMarker(group, sender.uuid, recipient.uuid, first.sk)}},
+            {Put: {...isNew, Item: {...conversationMarker(group, sender.uuid, recipient.uuid, first.sk), version: 1}}},
             ...rows.map((row) => ({Put: {...isNew, Item: row}})),
             {Put: {...isNew, Item: first}},
             ...(duplicate ? [idempotencyMarkerPut(table, first)] : []),
@@ -198,8 +245,17 @@ export async function createMessage(table: MessagesTable, input: CreateMessageIn
       const sent = duplicate && taken(4) ? await duplicate() : undefined
       if (sent) return sent
       // The marker exists: someone started this pair's conversation since we looked. Add to theirs.
-      if (taken(0))
-        return addMessage(table, await requireMembers(table, group, [sender.uuid, recipient.uuid]), first, duplicate)
+      if (taken(0)) {
+        const added = await addMessage(
+          table,
+          await requireMembers(table, group, [sender.uuid, recipient.uuid]),
+          first,
+          duplicate,
+        )
+        if (added) return added
+        continue
+      }
+
       // An owner already has a row at this time (another conversation): that row's time moves on.
       if (taken(1) || taken(2) || taken(3)) {
         if (taken(1)) rowBumps[0]++
@@ -228,99 +284,116 @@ function requireParticipantInput(participant: Participant, role: string): Partic
 }
 
 /**
- * Puts a message under a free key: the write is conditional on the key, and when another message of the
- * conversation has it (sent in the same microsecond) the time moves on by one microsecond. Nothing is
- * overwritten, and both messages are kept in a stable order.
+ * Puts a message into an existing conversation under a free key, in one transaction with the bump of the
+ * conversation's marker version (conditional on the marker existing): a removal of the conversation that
+ * read the marker before this send then fails, and one that committed first makes this fail, and the send
+ * finds no conversation. A conversation without a marker (the app's, the seed's) gets one here, conditional
+ * on its rows still being as read. When another message of the conversation has the key (sent in the same
+ * microsecond) the time moves on by one microsecond: nothing is overwritten. With `duplicate`, the send is
+ * idempotent: its idempotency marker goes in the same transaction (see idempotency.ts), and a taken one means
+ * a retry of this send got there first, whose message is returned instead. Undefined: the conversation is gone.
  */
-async function putMessage(table: MessagesTable, message: MessageItem): Promise<MessageItem> {
-  let item = message
-  for (let tries = 0; tries < MAX_KEY_TRIES; tries++) {
-    try {
-      await table.doc.send(
-        new PutCommand({
-          ConditionExpression: 'attribute_not_exists(pk)',
-          Item: item,
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          TableName: table.name,
-        }),
-      )
-      return item
-    } catch (error) {
-      const {Item: holder, name} = error as {name?: string; Item?: {message_uuid?: string | {S?: string}}}
-      if (name !== 'ConditionalCheckFailedException') throw error
-      // Our own write, answered late and retried by the SDK: it is in. (The error's item is not unmarshalled.)
-      const holderUuid = holder?.message_uuid
-      if ((typeof holderUuid === 'string' ? holderUuid : holderUuid?.S) === item.message_uuid) return item
-      item = {...item, sk: nextKeyTime(item.sk)}
-    }
-  }
-
-  throw new CruddurError(
-    'CONFLICT',
-    `Could not save message ${message.message_uuid}: ${MAX_KEY_TRIES} keys from ${message.sk} ` +
-      `on were taken. Try again.`,
-  )
-}
-
-/**
- * An idempotent send's put: the message and its idempotency marker in one transaction, the marker only if
- * absent (see idempotency.ts). A taken message key moves on a microsecond, as in putMessage; a taken marker
- * means a retry of this send got there first (or is committing: TransactionConflict), and its message is
- * returned instead.
- */
-async function putIdempotentMessage(
+async function putMessage(
   table: MessagesTable,
+  members: ConversationMembers,
   message: MessageItem,
-  duplicate: () => Promise<CreateMessageResult | undefined>,
-): Promise<MessageItem | CreateMessageResult> {
+  duplicate?: () => Promise<CreateMessageResult | undefined>,
+): Promise<MessageItem | CreateMessageResult | undefined> {
+  const group = members.messageGroupUuid
+  const [a, b] = members.participants.map((p) => p.uuid)
   let item = message
+  let rows = members.rows
+  let markerExists = true
   for (let tries = 0; tries < MAX_KEY_TRIES; tries++) {
+    const markerWrite: TransactItem = markerExists
+      ? {
+          Update: {
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeNames: {'#version': 'version'},
+            ExpressionAttributeValues: {':one': 1},
+            Key: conversationMarkerKey(group),
+            TableName: table.name,
+            UpdateExpression: 'ADD #version :one',
+          },
+        }
+      : {
+          Put: {
+            ConditionExpression: 'attribute_not_exists(pk)',
+            Item: {...conversationMarker(group, a, b, item.sk), version: 1},
+            TableName: table.name,
+          },
+        }
+    // Creating the marker: the conversation's rows must still be there (a removal takes them with the marker).
+    const rowChecks: TransactItem[] = markerExists
+      ? []
+      : rows.map((row) => ({
+          ConditionCheck: {Key: {pk: row.pk, sk: row.sk}, TableName: table.name, ...unchangedCondition(row)},
+        }))
+    const idempotencyIndex = 2 + rowChecks.length
     try {
       await table.doc.send(
         new TransactWriteCommand({
           TransactItems: [
             {Put: {ConditionExpression: 'attribute_not_exists(pk)', Item: item, TableName: table.name}},
-            idempotencyMarkerPut(table, item),
+            markerWrite,
+            ...rowChecks,
+            ...(duplicate ? [idempotencyMarkerPut(table, item)] : []),
           ],
         }),
       )
       return item
     } catch (error) {
-      const {CancellationReasons: reasons, name} = error as {
-        name?: string
-        CancellationReasons?: Array<{Code?: string}>
-      }
-      if (name !== 'TransactionCanceledException') throw error
-      if (reasons?.[1]?.Code === 'ConditionalCheckFailed' || reasons?.[1]?.Code === 'TransactionConflict') {
+      if ((error as {name?: string}).name !== 'TransactionCanceledException') throw error
+      const code = (index: number) => cancellationCode(error, index)
+      const failed = (index: number) => code(index) === 'ConditionalCheckFailed'
+      if (duplicate && (failed(idempotencyIndex) || code(idempotencyIndex) === 'TransactionConflict')) {
         const first = await duplicate()
         if (first) return first
       }
 
-      if (reasons?.[0]?.Code === 'ConditionalCheckFailed') item = {...item, sk: nextKeyTime(item.sk)}
-      else await sleep(Math.random() * 20 * 2 ** Math.min(tries, 6))
+      if (failed(0)) item = {...item, sk: nextKeyTime(item.sk)}
+      // Absent when we bumped it: create it, or learn from the rows that the conversation is gone. Present
+      // when we created it: a racing send created it first.
+      if (failed(1)) markerExists = !markerExists
+      if (rowChecks.some((_, index) => failed(2 + index))) {
+        const found = await queryGroupRowsConsistently(table, group, [a, b])
+        if (found.length === 0) return undefined
+        // A row caught in the middle of its move reads as no pair: read again after the backoff.
+        rows = membersOf(group, found)?.rows ?? rows
+      }
+
+      if (!failed(0) && !failed(1)) await sleep(Math.random() * 20 * 2 ** Math.min(tries, 6))
     }
   }
 
   throw new CruddurError(
     'CONFLICT',
-    `Could not save message ${message.message_uuid}: ${MAX_KEY_TRIES} tries lost to other ` +
-      `writers. Try again with the same idempotency key.`,
+    `Could not save message ${message.message_uuid}: ${MAX_KEY_TRIES} tries lost to other writers. ` +
+      `Try again${duplicate ? ' with the same idempotency key' : ''}.`,
   )
 }
 
-/** Writes one message into an existing conversation; with `duplicate`, idempotently. */
+/** Writes one message into an existing conversation; with `duplicate`, idempotently. Undefined: it was removed. */
 async function addMessage(
   table: MessagesTable,
   members: ConversationMembers,
   unsaved: MessageItem,
   duplicate?: () => Promise<CreateMessageResult | undefined>,
-): Promise<CreateMessageResult> {
-  const saved = duplicate ? await putIdempotentMessage(table, unsaved, duplicate) : await putMessage(table, unsaved)
-  if ('duplicate' in saved) return saved
+): Promise<CreateMessageResult | undefined> {
+  const saved = await putMessage(table, members, unsaved, duplicate)
+  if (!saved || 'duplicate' in saved) return saved
   const message = saved
   try {
     await applyMessageToConversation(table, message)
   } catch (error) {
+    // Rows gone and the message with them: the whole conversation was deleted after the message landed.
+    if (error instanceof CruddurError && error.code === 'NOT_FOUND' && !(await messageStillThere(table, message)))
+      throw new CruddurError(
+        'NOT_FOUND',
+        `Conversation ${members.messageGroupUuid} was deleted while message ${message.message_uuid} ` +
+          `was being sent: the message went with it.`,
+        {cause: error, hint: {step: 'list-conversations'}},
+      )
     const reason = error instanceof Error ? error.message : String(error)
     throw new CruddurError(
       'FAILED',
@@ -337,6 +410,11 @@ async function addMessage(
     messageGroupUuid: members.messageGroupUuid,
     newConversation: false,
   }
+}
+
+async function messageStillThere(table: MessagesTable, message: MessageItem): Promise<boolean> {
+  const key = {pk: message.pk, sk: message.sk}
+  return Boolean((await table.doc.send(new GetCommand({ConsistentRead: true, Key: key, TableName: table.name}))).Item)
 }
 
 /**

@@ -10,7 +10,7 @@ import {
   queryGroupRowsConsistently,
   requireMembers,
 } from './conversation-rows.js'
-import {CONVERSATION_MARKER_PREFIX, CONVERSATION_MARKER_SK} from './create-message.js'
+import {conversationMarkerKey, markerUnchanged, readMarker} from './create-message.js'
 import {requireUuid} from './input.js'
 import {
   isContention,
@@ -96,11 +96,13 @@ export function rowShows(row: ConversationRowItem, message: Pick<MessageItem, 's
  * row showing it shows the deleted state instead of the text. Hard: the item is removed, and a row showing it
  * moves back to the newest remaining message; removing the last message removes both rows and the marker.
  *
- * The reverse of Pattern D, with its guarantees: the message's change and every row's move are one
- * transaction, each row conditional on still showing this message and the row's new message on still being
- * there as read, so a send landing meanwhile wins (its Pattern D moves the rows on from wherever this left
- * them) and a lost race is read again. Deleting twice changes nothing the second time (a second hard delete
- * finds no message: NOT_FOUND).
+ * The reverse of Pattern D, with its guarantees: the message's change and every row's move are one transaction, each
+ * row conditional on still showing this message and the row's new message on still being there as read, so a send
+ * landing meanwhile wins (its Pattern D moves the rows on from wherever this left them) and a lost race is read again.
+ * Removing the last message is conditional on the marker's version as read before the messages were, which every send
+ * bumps with its message: a send landing meanwhile cancels the removal (the next attempt moves the rows to its
+ * message), and a send after it finds no conversation and starts one, so no message is ever left without its rows.
+ * Deleting twice changes nothing the second time (a second hard delete finds no message: NOT_FOUND).
  */
 export async function deleteMessage(table: MessagesTable, input: DeleteMessageInput): Promise<DeleteMessageResult> {
   const group = requireUuid(input.messageGroupUuid, 'The conversation id')
@@ -161,6 +163,9 @@ export async function removeMessage(
       if (!current) return result(true, 0) // removed by someone else, with its rows
     }
 
+    // Before the rows and the messages: a send landing after this read bumps the marker's version, and a
+    // removal of the conversation conditional on it then fails.
+    const marker = options.hard ? await readMarker(table, members.messageGroupUuid) : undefined
     // From the table, not the index: a row the index still shows elsewhere may already show this message.
     const now = membersOf(
       members.messageGroupUuid,
@@ -171,7 +176,7 @@ export async function removeMessage(
     const tombstone: MessageItem = {...stripText(current), deleted_at: current.deleted_at ?? deletedAt}
     const previous =
       options.hard && now.rows.some(shows)
-        ? await newestMessage(table, members.messageGroupUuid, {except: current.sk})
+        ? await newestMessage(table, members.messageGroupUuid, {consistent: true, except: current.sk})
         : undefined
     const plans: OwnerPlan[] = []
     const others: TransactItem[] = []
@@ -218,8 +223,9 @@ export async function removeMessage(
       if (conversationRemoved)
         messageWrites.push({
           Delete: {
-            Key: {pk: `${CONVERSATION_MARKER_PREFIX}${members.messageGroupUuid}`, sk: CONVERSATION_MARKER_SK},
+            Key: conversationMarkerKey(members.messageGroupUuid),
             TableName: table.name,
+            ...markerUnchanged(marker),
           },
         })
     } else {

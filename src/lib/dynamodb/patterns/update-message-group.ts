@@ -291,12 +291,14 @@ const MAX_OFFSET_MICROS = 14n * 3_600_000_000n
 export async function newestMessage(
   table: MessagesTable,
   messageGroupUuid: string,
-  options: {except?: string} = {},
+  options: {except?: string; consistent?: boolean} = {},
 ): Promise<MessageItem | undefined> {
-  // `except`: the newest but this one (a message being removed).
+  // `except`: the newest but this one (a message being removed). `consistent`: sees every write acknowledged.
+  const consistent = options.consistent === true
   const kept = (item: MessageItem) => item.sk !== options.except
   const output = await table.doc.send(
     new QueryCommand({
+      ConsistentRead: consistent,
       ExpressionAttributeValues: {':pk': messagePk(messageGroupUuid)},
       KeyConditionExpression: 'pk = :pk',
       Limit: 2,
@@ -312,6 +314,7 @@ export async function newestMessage(
   const pages = paginateQuery(
     {client: table.doc, pageSize: 100},
     {
+      ConsistentRead: consistent,
       ExpressionAttributeValues: {':from': from, ':pk': messagePk(messageGroupUuid)},
       KeyConditionExpression: 'pk = :pk AND sk >= :from',
       ScanIndexForward: false,

@@ -1,0 +1,252 @@
+/** delete-message: soft and hard deletes, and what the rows and the stream make of them. */
+import {expect} from 'chai'
+import {randomUUID} from 'node:crypto'
+
+import {type MessageItem} from '../../src/lib/dynamodb/items.js'
+import {createMessage} from '../../src/lib/dynamodb/patterns/index.js'
+import {deleteMessage} from '../../src/lib/dynamodb/patterns/delete-message.js'
+import {createStreamHandler} from '../../src/lib/stream/handler.js'
+import {cli, cliJson, errorLines} from '../support/cli.js'
+import {type MessagesTable} from '../../src/lib/dynamodb/messages-table.js'
+import {type ConversationJson, type MessageJson, useLifecycleTable} from '../support/lifecycle.js'
+import {streamRecord} from '../support/stream.js'
+
+describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () => {
+  const lifecycle = useLifecycleTable()
+  const {users, flags, scanAll, conversationRows, messagesOf, conversation} = lifecycle
+  let messagesTable: MessagesTable
+  before(() => ({messagesTable} = lifecycle))
+
+  describe('delete-message', () => {
+    it('soft-deletes a middle message: a tombstone without text, shown as deleted, the rows untouched', async () => {
+      const {group, sent} = await conversation(users.ann, users.bob, 3)
+      const middle = sent[1].message
+      const rowsBefore = await conversationRows(group, [users.ann, users.bob])
+      const result = await cliJson<{hard: boolean; alreadyDeleted: boolean; rowsUpdated: number}>([
+        'ddb',
+        'patterns',
+        'delete-message',
+        group,
+        middle.messageUuid,
+        ...flags,
+      ])
+      expect(result.code, result.stderr).to.equal(0)
+      expect(result.json).to.include({alreadyDeleted: false, hard: false, rowsUpdated: 0})
+
+      const item = (await messagesOf(group)).find((m) => m.message_uuid === middle.messageUuid)!
+      expect(item.deleted_at).to.be.a('string')
+      expect(item).to.not.have.property('message')
+      const page = await cliJson<{messages: MessageJson[]}>(['ddb', 'patterns', 'get-conversation', group, ...flags])
+      const shown = page.json.messages.find((m) => m.messageUuid === middle.messageUuid)!
+      expect(shown.deleted).to.equal(true)
+      expect(shown).to.not.have.property('text')
+      expect((await cli(['ddb', 'patterns', 'get-conversation', group, ...flags])).stdout)
+        .to.include('(message deleted)')
+        .and.not.include(middle.text!)
+      expect(await conversationRows(group, [users.ann, users.bob])).to.deep.equal(rowsBefore)
+    })
+
+    it('soft-deletes the newest message: both rows show the deleted state instead of its text', async () => {
+      const {group, sent} = await conversation(users.ann, users.cat, 3)
+      const newest = sent[2].message
+      const result = await cliJson<{rowsUpdated: number}>([
+        'ddb',
+        'patterns',
+        'delete-message',
+        group,
+        newest.messageUuid,
+        ...flags,
+      ])
+      expect(result.json.rowsUpdated).to.equal(2)
+      for (const row of await conversationRows(group, [users.ann, users.cat])) {
+        expect(row.deleted_at).to.be.a('string')
+        expect(row).to.not.have.property('message')
+      }
+
+      for (const reader of [users.ann, users.cat]) {
+        const list = await cliJson<{conversations: ConversationJson[]}>([
+          'ddb',
+          'patterns',
+          'list-conversations',
+          reader.handle,
+          ...flags,
+        ])
+        const shown = list.json.conversations.find((c) => c.messageGroupUuid === group)!
+        expect(shown.lastMessageDeleted).to.equal(true)
+        expect(shown).to.not.have.property('lastMessage')
+      }
+    })
+
+    it(
+      'hard-deletes the newest message: ' + 'the item goes and both rows move back to the newest remaining message',
+      async () => {
+        const {group, sent} = await conversation(users.ann, users.dan, 3)
+        const result = await cliJson<{rowsUpdated: number; hard: boolean}>([
+          'ddb',
+          'patterns',
+          'delete-message',
+          group,
+          sent[2].message.messageUuid,
+          '--hard',
+          ...flags,
+        ])
+        expect(result.json).to.include({hard: true, rowsUpdated: 2})
+        const messages = await messagesOf(group)
+        expect(messages.map((m) => m.message_uuid)).to.deep.equal([
+          sent[1].message.messageUuid,
+          sent[0].message.messageUuid,
+        ])
+        const rows = await conversationRows(group, [users.ann, users.dan])
+        expect(rows).to.have.length(2)
+        for (const row of rows)
+          expect(row).to.include({last_message_sk: sent[1].item.sk, message: sent[1].message.text})
+      },
+    )
+
+    it('hard-deletes a middle message: the item goes, the rows stay', async () => {
+      const {group, sent} = await conversation(users.ann, users.eve, 3)
+      const rowsBefore = await conversationRows(group, [users.ann, users.eve])
+      const result = await cliJson<{rowsUpdated: number}>([
+        'ddb',
+        'patterns',
+        'delete-message',
+        group,
+        sent[1].message.messageUuid,
+        '--hard',
+        ...flags,
+      ])
+      expect(result.json.rowsUpdated).to.equal(0)
+      expect((await messagesOf(group)).map((m) => m.message_uuid)).to.not.include(sent[1].message.messageUuid)
+      expect(await conversationRows(group, [users.ann, users.eve])).to.deep.equal(rowsBefore)
+    })
+
+    it(
+      'deleting twice changes nothing the second time ' +
+        '(soft: exit 0, alreadyDeleted; hard: the message is gone, exit 4)',
+      async () => {
+        const {group, sent} = await conversation(users.bob, users.cat, 2)
+        const id = sent[1].message.messageUuid
+        await cliJson(['ddb', 'patterns', 'delete-message', group, id, ...flags])
+        const before = await scanAll()
+        const again = await cliJson<{alreadyDeleted: boolean}>([
+          'ddb',
+          'patterns',
+          'delete-message',
+          group,
+          id,
+          ...flags,
+        ])
+        expect(again.code).to.equal(0)
+        expect(again.json.alreadyDeleted).to.equal(true)
+        expect(await scanAll()).to.deep.equal(before)
+
+        await cli(['ddb', 'patterns', 'delete-message', group, id, '--hard', ...flags])
+        const afterHard = await scanAll()
+        const hardAgain = await cli(['ddb', 'patterns', 'delete-message', group, id, '--hard', ...flags])
+        expect(hardAgain.code).to.equal(4)
+        expect(errorLines(hardAgain.stderr)).to.have.length(1)
+        expect(await scanAll()).to.deep.equal(afterHard)
+      },
+    )
+
+    it('hard-deleting the last message removes the conversation rows and its marker', async () => {
+      const {group, sent} = await conversation(users.bob, users.dan, 1)
+      const result = await cliJson<{conversationRemoved: boolean}>([
+        'ddb',
+        'patterns',
+        'delete-message',
+        group,
+        sent[0].message.messageUuid,
+        '--hard',
+        ...flags,
+      ])
+      expect(result.json.conversationRemoved).to.equal(true)
+      const left = (await scanAll()).filter(
+        (item) => item.message_group_uuid === group || String(item.pk).includes(group),
+      )
+      expect(left).to.deep.equal([])
+    })
+
+    it('a delete racing 20 concurrent sends leaves two rows at the true newest remaining message', async () => {
+      const {group, sent} = await conversation(users.cat, users.dan, 3)
+      const newest = sent[2].message.messageUuid
+      const sends = Array.from({length: 20}, (_, i) =>
+        createMessage(messagesTable, {
+          messageGroupUuid: group,
+          sender: i % 2 ? users.cat : users.dan,
+          text: `racing ${i}`,
+        }),
+      )
+      const deleting = deleteMessage(messagesTable, {hard: true, messageGroupUuid: group, messageUuid: newest})
+      await Promise.all([...sends, deleting])
+      const messages = await messagesOf(group)
+      expect(messages.map((m) => m.message_uuid)).to.not.include(newest)
+      const rows = await conversationRows(group, [users.cat, users.dan])
+      expect(rows).to.have.length(2)
+      for (const row of rows) expect(row).to.include({last_message_sk: messages[0].sk, message: messages[0].message})
+    })
+
+    it('bad input is one line with its exit code, and nothing is written', async () => {
+      const {group, sent} = await conversation(users.eve, users.fay, 2)
+      const other = await conversation(users.eve, users.gus, 1)
+      const before = await scanAll()
+      const cases: Array<[string[], number, string]> = [
+        [[group, randomUUID()], 4, 'No message'],
+        [[group, other.sent[0].message.messageUuid], 4, 'No message'],
+        [[group, sent[0].message.messageUuid, '--as', users.fay.handle], 9, 'did not send'],
+        [[group, 'not-a-uuid'], 2, 'not a uuid'],
+      ]
+      for (const [args, code, says] of cases) {
+        const result = await cli(['ddb', 'patterns', 'delete-message', ...args, ...flags])
+        expect(result.code, result.stderr).to.equal(code)
+        const lines = errorLines(result.stderr)
+        expect(lines).to.have.length(1)
+        expect(lines[0]).to.include(says)
+      }
+
+      expect(await scanAll()).to.deep.equal(before)
+      const bySender = await cliJson([
+        'ddb',
+        'patterns',
+        'delete-message',
+        group,
+        sent[0].message.messageUuid,
+        '--as',
+        users.eve.handle,
+        ...flags,
+      ])
+      expect(bySender.code, bySender.stderr).to.equal(0)
+    })
+
+    it(
+      'the stream handler does not undo a delete: a late INSERT of a removed message, ' +
+        'a REMOVE and a tombstone MODIFY change nothing',
+      async () => {
+        const {group, sent} = await conversation(users.fay, users.gus, 3)
+        await deleteMessage(messagesTable, {
+          hard: true,
+          messageGroupUuid: group,
+          messageUuid: sent[2].message.messageUuid,
+        })
+        await deleteMessage(messagesTable, {messageGroupUuid: group, messageUuid: sent[1].message.messageUuid})
+        const before = await scanAll()
+        const tombstone = {
+          ...sent[1].item,
+          deleted_at: new Date().toISOString(),
+          message: undefined,
+        } as unknown as MessageItem
+        const handler = createStreamHandler({log: () => {}, table: messagesTable})
+        const outcome = await handler({
+          Records: [
+            streamRecord(sent[2].item),
+            streamRecord(sent[1].item),
+            streamRecord(sent[2].item, 'REMOVE'),
+            streamRecord(tombstone, 'MODIFY'),
+          ],
+        })
+        expect(outcome.batchItemFailures).to.deep.equal([])
+        expect(await scanAll()).to.deep.equal(before)
+      },
+    )
+  })
+})

@@ -1,0 +1,132 @@
+/** erase-user: a user's text erased (or, with --hard, their messages removed) everywhere. */
+import {expect} from 'chai'
+import {TransactWriteCommand} from '@aws-sdk/lib-dynamodb'
+
+import {type Participant} from '../../src/lib/dynamodb/items.js'
+import {eraseUser} from '../../src/lib/dynamodb/patterns/erase-user.js'
+import {testStack} from '../hooks.js'
+import {cli, cliJson, errorLines} from '../support/cli.js'
+import {type ConversationJson, useLifecycleTable} from '../support/lifecycle.js'
+
+describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () => {
+  const lifecycle = useLifecycleTable()
+  const {users, suffix, flags, send, scanAll, failingAt} = lifecycle
+
+  describe('erase-user', () => {
+    it("erases the user's text everywhere, brings both participants' rows up to date, and reports it", async () => {
+      const secret = (n: number) => `ida-secret-${suffix}-${n}`
+      const [jon, kim, lea] = [users.jon, users.kim, users.lea]
+      // With jon, ida sent the newest; with kim, a middle one; with lea, every message.
+      await send(jon, users.ida, 'jon first')
+      await send(users.ida, jon, secret(1))
+      await send(users.ida, kim, secret(2))
+      const kimLast = await send(kim, users.ida, 'kim last')
+      await send(users.ida, lea, secret(3))
+      await send(users.ida, lea, secret(4))
+
+      const before = await scanAll()
+      const dry = await cliJson<{messages: number; dryRun: boolean}>([
+        'ddb',
+        'patterns',
+        'erase-user',
+        users.ida.handle,
+        '--dry-run',
+        ...flags,
+      ])
+      expect(dry.json).to.include({dryRun: true, messages: 4})
+      expect(await scanAll()).to.deep.equal(before)
+
+      const result = await cliJson<{
+        messages: number
+        rowsUpdated: number
+        conversationsSeen: number
+        conversations: unknown[]
+        postgres: string
+      }>(['ddb', 'patterns', 'erase-user', users.ida.handle, ...flags])
+      expect(result.code, result.stderr).to.equal(0)
+      expect(result.json).to.include({conversationsSeen: 3, messages: 4, postgres: 'untouched', rowsUpdated: 4})
+      expect(result.json.conversations).to.have.length(3)
+      expect((await cli(['ddb', 'patterns', 'erase-user', users.ida.handle, ...flags])).stderr).to.include(
+        'PostgreSQL row was not touched',
+      )
+
+      const seenBy = async (reader: Participant) =>
+        (
+          await cliJson<{conversations: ConversationJson[]}>([
+            'ddb',
+            'patterns',
+            'list-conversations',
+            reader.handle,
+            ...flags,
+          ])
+        ).json.conversations.find((c) => c.with.uuid === users.ida.uuid)!
+      expect(await seenBy(jon)).to.include({lastMessageDeleted: true})
+      expect(await seenBy(kim)).to.include({lastMessage: kimLast.message.text})
+      expect(await seenBy(lea)).to.include({lastMessageDeleted: true})
+      const everything = JSON.stringify(await scanAll())
+      for (let n = 1; n <= 4; n++) expect(everything).to.not.include(secret(n))
+    })
+
+    it(
+      '--hard removes the messages, resumes after a crash, ' + 'and removes conversations that had only theirs',
+      async () => {
+        const secret = (n: number) => `max-secret-${suffix}-${n}`
+        await send(users.ned, users.max, 'ned first')
+        for (let n = 1; n <= 3; n++) await send(users.max, users.ned, secret(n))
+        const onlyMax = await send(users.max, users.lea, secret(4))
+
+        let failure: unknown
+        try {
+          await eraseUser(failingAt(TransactWriteCommand, 2), users.max, {hard: true})
+        } catch (error) {
+          failure = error
+        }
+
+        expect(String(failure)).to.include('injected failure')
+        const rerun = await cliJson<{messages: number}>([
+          'ddb',
+          'patterns',
+          'erase-user',
+          users.max.handle,
+          '--hard',
+          ...flags,
+        ])
+        expect(rerun.code, rerun.stderr).to.equal(0)
+        expect(rerun.json.messages).to.equal(3)
+        const everything = await scanAll()
+        for (let n = 1; n <= 4; n++) expect(JSON.stringify(everything)).to.not.include(secret(n))
+        expect(everything.filter((item) => item.message_group_uuid === onlyMax.messageGroupUuid)).to.deep.equal([])
+        const ned = await cliJson<{conversations: ConversationJson[]}>([
+          'ddb',
+          'patterns',
+          'list-conversations',
+          users.ned.handle,
+          ...flags,
+        ])
+        expect(ned.json.conversations.find((c) => c.with.uuid === users.max.uuid)).to.include({
+          lastMessage: 'ned first',
+        })
+      },
+    )
+
+    it('on --prod without a terminal it asks for --yes (exit 7), writing nothing', async () => {
+      const result = await cli(
+        [
+          'ddb',
+          'patterns',
+          'erase-user',
+          users.ann.handle,
+          '--prod',
+          '--region',
+          'us-east-1',
+          '--database-url',
+          testStack().databaseUrl,
+          ...flags,
+        ],
+        {env: {AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y'}},
+      )
+      expect(result.code, result.stderr).to.equal(7)
+      expect(errorLines(result.stderr)).to.have.length(1)
+    })
+  })
+})

@@ -1,0 +1,123 @@
+/** A processor killed, or its table re-created under it: the rows still end at their newest message. */
+import {DeleteTableCommand, DynamoDBClient, waitUntilTableNotExists} from '@aws-sdk/client-dynamodb'
+import {DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
+import {expect} from 'chai'
+import {existsSync, readdirSync} from 'node:fs'
+import {basename, dirname} from 'node:path'
+
+import {queryGroupRows} from '../../src/lib/dynamodb/patterns/conversation-rows.js'
+import {cli, cliJson, errorLines} from '../support/cli.js'
+import {startEmptyPageProxy} from '../support/empty-page-proxy.js'
+import {MessagesTable} from '../../src/lib/dynamodb/messages-table.js'
+import {useProcessorRuns, useStreamTable} from '../support/stream.js'
+
+describe('ddb stream', () => {
+  const stream = useStreamTable()
+  let client: DynamoDBClient
+  let doc: DynamoDBDocumentClient
+  before(() => ({client, doc} = stream))
+
+  describe('the processor through the binary: kills, re-created tables, endpoints, corrupt state', () => {
+    const {endpoint, freshTable, streamArnOf, storeOf, flags, pendingMessages, expectAllNewest, start, until, bounded} =
+      useProcessorRuns(stream)
+
+    it(
+      'killed mid catch-up, then --once: every conversation row at its newest message, ' +
+        'though the stream answers an empty page first',
+      async function () {
+        this.timeout(300_000) // hundreds of Pattern D updates on a shared machine
+        const name = await freshTable()
+        const newest = await pendingMessages(name, 20, 15)
+        const store = await storeOf(name)
+        const processor = start(['ddb', 'stream', 'process', '--batch-size', '5', ...flags(name)])
+        await until('a first checkpoint', () => existsSync(store.file))
+        processor.child.kill('SIGKILL')
+        await processor.exited
+
+        // Another port for the same data: the checkpoint (keyed by the stream) is found, and the first page is empty.
+        const proxy = await startEmptyPageProxy(endpoint())
+        try {
+          const drained = await cliJson<{applied: number; failed: unknown[]}>([
+            'ddb',
+            'stream',
+            'process',
+            '--once',
+            ...flags(name, proxy.endpoint),
+          ])
+          expect(drained.code, drained.stderr).to.equal(0)
+          expect(drained.json.failed).to.deep.equal([])
+          expect(proxy.emptyPages()).to.be.greaterThan(0)
+        } finally {
+          await proxy.close()
+        }
+
+        await expectAllNewest(name, newest)
+      },
+    )
+
+    it(
+      'a table re-created while its checkpoints exist: the new stream is processed, ' +
+        'the old checkpoints are removed',
+      async () => {
+        const name = await freshTable()
+        await pendingMessages(name, 1, 2)
+        expect((await cli(['ddb', 'stream', 'process', '--once', ...flags(name)])).code).to.equal(0)
+        const old = await storeOf(name)
+        expect(existsSync(old.file)).to.equal(true)
+
+        await client.send(new DeleteTableCommand({TableName: name}))
+        await waitUntilTableNotExists({client, maxWaitTime: 60}, {TableName: name})
+        await freshTable(name)
+        const newest = await pendingMessages(name, 2, 3)
+        const processed = await cliJson<{applied: number; streamArn: string}>([
+          'ddb',
+          'stream',
+          'process',
+          '--once',
+          ...flags(name),
+        ])
+        expect(processed.code, processed.stderr).to.equal(0)
+        expect(processed.json.streamArn).to.equal(await streamArnOf(name))
+        await expectAllNewest(name, newest)
+        expect(existsSync(old.file), "the old stream's checkpoint").to.equal(false)
+        expect(readdirSync(dirname(old.file))).to.deep.equal([basename((await storeOf(name)).file)])
+      },
+    )
+
+    it(
+      'a running processor follows its table re-created, ' + 'and ends with one line when the table is dropped',
+      async function () {
+        this.timeout(300_000) // two tables created and dropped on a shared machine
+        const name = await freshTable()
+        await pendingMessages(name, 1, 1)
+        const processor = start(['ddb', 'stream', 'process', '--poll-interval', '20', ...flags(name)])
+        try {
+          const old = await storeOf(name)
+          await until('the first checkpoint', () => existsSync(old.file))
+          await client.send(new DeleteTableCommand({TableName: name}))
+          await waitUntilTableNotExists({client, maxWaitTime: 60}, {TableName: name})
+          await freshTable(name)
+          const newest = await pendingMessages(name, 1, 2)
+          const current = await storeOf(name)
+          await until("the new stream's checkpoint", () => existsSync(current.file))
+          await until('the rows at the newest message', async () => {
+            const rows = await queryGroupRows(new MessagesTable({doc, name}), [...newest.keys()][0])
+            return rows.every((row) => row.last_message_sk === [...newest.values()][0].sk)
+          })
+          expect(existsSync(old.file)).to.equal(false)
+
+          await client.send(new DeleteTableCommand({TableName: name}))
+          expect(await bounded('the processor', processor.exited)).to.equal(4)
+          // Its progress lines, then the error: one line, no stack.
+          expect(errorLines(processor.stderr()).filter((line) => !line.includes(' · '))).to.deep.equal([
+            `Error: Table ${name} was deleted while its stream was being processed (its checkpoints are removed): ` +
+              'create it again with `cruddur ddb schema-load`, then process its new stream.',
+          ])
+          expect(existsSync(current.file)).to.equal(false)
+        } finally {
+          processor.child.kill('SIGKILL')
+        }
+      },
+    )
+  })
+})
