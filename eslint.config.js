@@ -5,7 +5,8 @@ import tseslint from 'typescript-eslint'
 const CLI_PACKAGES = {
   group: ['@oclif/*', 'chalk', 'cli-table3'],
   message:
-    'src/lib is the library the Lambda also runs: no CLI packages here; rendering and flags belong in src/ or src/commands.',
+    'src/lib is the library the Lambda also runs: no CLI packages here; ' +
+    'rendering and flags belong in src/ or src/commands.',
 }
 const restrict = (files, patterns, ignores = []) => ({
   files,
@@ -15,12 +16,14 @@ const restrict = (files, patterns, ignores = []) => ({
 /** src/lib never imports the CLI: from a file `depth` folders below src/, `../` that many times is src/ itself. */
 const notTheCli = (depth) => ({
   message:
-    'src/lib never imports the CLI (src/commands, src/*-command.ts, src/*-flags.ts): move the shared piece down into src/lib.',
+    'src/lib never imports the CLI (src/commands, src/*-command.ts, src/*-flags.ts): ' +
+    'move the shared piece down into src/lib.',
   regex: `^(\\.\\./){${depth}}[^.]`,
 })
 const NOT_LOCAL = {
   message:
-    'The library the Lambda uses never imports the local stack (src/lib/local): move the shared piece down (src/lib/stack-state.ts, paths.ts).',
+    'The library the Lambda uses never imports the local stack (src/lib/local): ' +
+    'move the shared piece down (src/lib/stack-state.ts, paths.ts).',
   regex: '(^|/)local/',
 }
 const libLayer = (depth) =>
@@ -43,6 +46,8 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', {argsIgnorePattern: '^_', caughtErrors: 'none'}],
       'no-empty': ['error', {allowEmptyCatch: true}],
+      // Prettier's width; it does not break strings or comments, so this holds them to it too.
+      'max-len': ['error', {code: 120, ignoreUrls: true}],
     },
   },
   libLayer(1),

@@ -141,7 +141,8 @@ await withStack(async ({state, stateDir}) => {
   row('in-process read, DynamoDB Query (median)', `${median(dynamodbTimes).toFixed(2)} ms`)
   row(
     'in-process read, cache hit (median)',
-    `${median(hitTimes).toFixed(2)} ms  (${(median(dynamodbTimes) / median(hitTimes)).toFixed(2)}x faster; ${warmHits}/${USERS} hits)`,
+    `${median(hitTimes).toFixed(2)} ms  ` +
+      `(${(median(dynamodbTimes) / median(hitTimes)).toFixed(2)}x faster; ${warmHits}/${USERS} hits)`,
   )
   row('hit ratio after the stream-driven workload', `${((100 * hits) / USERS).toFixed(1)}%  (${hits}/${USERS})`)
   row('reads equal to DynamoDB after the stream refresh', `${fresh}/${USERS}`)

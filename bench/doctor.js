@@ -128,11 +128,14 @@ await withStack(async ({state, stateDir}) => {
   const deep = await runMeasured(['ddb', 'doctor', '--deep', '--table', TABLE, '--json'], env, {json: true})
   const perConv = (count) => (count / groups.size).toFixed(2)
   console.log(
-    `table                          ${groups.size} conversations, ${written - 2 * groups.size} messages (${scanned} items)`,
+    `table                          ${groups.size} conversations, ` +
+      `${written - 2 * groups.size} messages (${scanned} items)`,
   )
   console.log(`raw index Scan + Query/conv    ${floorMs} ms, ${perConv(requests)} requests/conversation`)
   console.log(
-    `cruddur ddb doctor             ${doctor.ms} ms (${(doctor.ms / floorMs).toFixed(2)}x the floor; goal <= 2x), ${perConv(doctor.json.requests)} requests/conversation, peak ${doctor.mb.toFixed(0)} MB (goal < 200 MB), healthy=${doctor.json.healthy}`,
+    `cruddur ddb doctor             ${doctor.ms} ms (${(doctor.ms / floorMs).toFixed(2)}x the floor; goal <= 2x), ` +
+      `${perConv(doctor.json.requests)} requests/conversation, peak ${doctor.mb.toFixed(0)} MB (goal < 200 MB), ` +
+      `healthy=${doctor.json.healthy}`,
   )
   console.log(
     `raw table Scan (${SEGMENTS} segments)  ${tableScanMs} ms, ${Math.round(scanned / (tableScanMs / 1000))} items/s`,
@@ -140,6 +143,8 @@ await withStack(async ({state, stateDir}) => {
   // --deep does what doctor does and then scans the table: its floor is both floors together.
   const deepFloorMs = floorMs + tableScanMs
   console.log(
-    `cruddur ddb doctor --deep      ${deep.ms} ms (${((deepFloorMs / deep.ms) * 100).toFixed(0)}% of the rate of its floor, ${deepFloorMs} ms; goal >= 80%), peak ${deep.mb.toFixed(0)} MB, healthy=${deep.json.healthy}`,
+    `cruddur ddb doctor --deep      ${deep.ms} ms ` +
+      `(${((deepFloorMs / deep.ms) * 100).toFixed(0)}% of the rate of its floor, ${deepFloorMs} ms; goal >= 80%), ` +
+      `peak ${deep.mb.toFixed(0)} MB, healthy=${deep.json.healthy}`,
   )
 })

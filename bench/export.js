@@ -76,11 +76,14 @@ await withStack(async ({state, stateDir}) => {
   const rawRate = Math.max(first.rate, second.rate)
   console.log(`items                          ${first.count}`)
   console.log(
-    `raw parallel Scan (${SEGMENTS} segments) ${Math.round(first.rate)} items/s before the exports, ${Math.round(second.rate)} after`,
+    `raw parallel Scan (${SEGMENTS} segments) ${Math.round(first.rate)} items/s before the exports, ` +
+      `${Math.round(second.rate)} after`,
   )
   for (const {flags, lines, mb, rate} of results) {
     console.log(
-      `export ${flags.slice(1).join(' ').padEnd(24)}${Math.round(rate)} items/s (${((rate / rawRate) * 100).toFixed(0)}% of the faster raw Scan), ${lines} lines, peak memory ${mb.toFixed(0)} MB (goal < 150 MB)`,
+      `export ${flags.slice(1).join(' ').padEnd(24)}${Math.round(rate)} items/s ` +
+        `(${((rate / rawRate) * 100).toFixed(0)}% of the faster raw Scan), ${lines} lines, ` +
+        `peak memory ${mb.toFixed(0)} MB (goal < 150 MB)`,
     )
   }
 })

@@ -60,7 +60,9 @@ try {
   console.log(`items                    ${imported.items}`)
   console.log(`raw BatchWriteItem loop  ${Math.round(rawRate)} items/s`)
   console.log(
-    `cruddur ddb import       ${imported.itemsPerSecond} items/s writing (${((imported.itemsPerSecond / rawRate) * 100).toFixed(0)}% of raw); ${Math.round(imported.items / imported.wall)} items/s with the check and startup`,
+    `cruddur ddb import       ${imported.itemsPerSecond} items/s writing ` +
+      `(${((imported.itemsPerSecond / rawRate) * 100).toFixed(0)}% of raw); ` +
+      `${Math.round(imported.items / imported.wall)} items/s with the check and startup`,
   )
   console.log(`peak memory (max RSS)    ${imported.mb.toFixed(0)} MB (goal < 150 MB)`)
 } finally {

@@ -24,7 +24,9 @@ await withStack(async ({state, stateDir}) => {
   warm.destroy()
 
   const rawSdk = `import {DynamoDBClient, ListTablesCommand} from '@aws-sdk/client-dynamodb'
-const client = new DynamoDBClient({credentials: ${JSON.stringify(credentials)}, endpoint: '${endpoint}', region: 'us-east-1'})
+const client = new DynamoDBClient({
+  credentials: ${JSON.stringify(credentials)}, endpoint: '${endpoint}', region: 'us-east-1'
+})
 console.log((await client.send(new ListTablesCommand({}))).TableNames)`
   const node24 =
     process.env.CRUDDUR_NODE24 ||
@@ -62,10 +64,12 @@ console.log((await client.send(new ListTablesCommand({}))).TableNames)`
     const nodeVersion = spawnSync(nodeBin, ['--version'], {encoding: 'utf8'}).stdout.trim()
     const row = (name, ms, goal) =>
       console.log(
-        `${name.padEnd(32)} ${ms.toFixed(1).padStart(8)} ms  ${(ms / node).toFixed(2)}x node${goal ? `  (goal ≤ ${goal}x)` : ''}`,
+        `${name.padEnd(32)} ${ms.toFixed(1).padStart(8)} ms  ${(ms / node).toFixed(2)}x node` +
+          (goal ? `  (goal ≤ ${goal}x)` : ''),
       )
     console.log(
-      `\nNode ${nodeVersion} (${Number(nodeVersion.slice(1).split('.')[0]) >= 22 ? "Node's compile cache" : "cruddur's code cache"})`,
+      `\nNode ${nodeVersion} ` +
+        `(${Number(nodeVersion.slice(1).split('.')[0]) >= 22 ? "Node's compile cache" : "cruddur's code cache"})`,
     )
     row("node -e ''", node)
     row('bare SDK ListTables script', raw)

@@ -149,13 +149,17 @@ await withStack(async ({state}) => {
     console.log(`direct Pattern D (floor)        ${Math.round(directRate)} messages/s`)
     const drainMessageRate = drained.applied / drainSeconds
     console.log(
-      `stream process, drain           ${Math.round(drainRate)} records/s = ${Math.round(drainMessageRate)} messages/s (${((drainMessageRate / directRate) * 100).toFixed(0)}% of direct; ${drained.records} records: ${drained.applied} messages, the rest row moves passed over)`,
+      `stream process, drain           ${Math.round(drainRate)} records/s = ${Math.round(drainMessageRate)} ` +
+        `messages/s (${((drainMessageRate / directRate) * 100).toFixed(0)}% of direct; ${drained.records} records: ` +
+        `${drained.applied} messages, the rest row moves passed over)`,
     )
     console.log(
-      `stream process, live            ${Math.round(liveResult.records / liveSeconds)} records/s while ${LIVE_RATE} messages/s are written (${liveResult.records} records)`,
+      `stream process, live            ${Math.round(liveResult.records / liveSeconds)} records/s ` +
+        `while ${LIVE_RATE} messages/s are written (${liveResult.records} records)`,
     )
     console.log(
-      `write → rows updated, live      p50 ${percentile(lags, 50).toFixed(0)} ms · p99 ${percentile(lags, 99).toFixed(0)} ms (${lags.length} messages)`,
+      `write → rows updated, live      p50 ${percentile(lags, 50).toFixed(0)} ms · ` +
+        `p99 ${percentile(lags, 99).toFixed(0)} ms (${lags.length} messages)`,
     )
   } finally {
     rmSync(stateDir, {force: true, recursive: true})

@@ -39,7 +39,9 @@ const banner = [
   'var __importMetaUrl = require("node:url").pathToFileURL(__filename).href',
   // import() does not work in code compiled from a code cache on Node 20; the loader lends its own, and
   // the shared bundles (#…) are CommonJS: required, through the code cache.
-  `var ${DYNAMIC_IMPORT} = (specifier) => specifier[0] === "#" ? Promise.resolve().then(() => require(specifier)) : (globalThis[Symbol.for("cruddur.import")] ?? ((s) => import(s)))(specifier)`,
+  `var ${DYNAMIC_IMPORT} = (specifier) => specifier[0] === "#" ` +
+    `? Promise.resolve().then(() => require(specifier)) ` +
+    `: (globalThis[Symbol.for("cruddur.import")] ?? ((s) => import(s)))(specifier)`,
 ].join(';')
 
 const common = {

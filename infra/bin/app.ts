@@ -16,7 +16,8 @@ const momentoCacheName = app.node.tryGetContext('momentoCacheName') as string | 
 const momentoApiKeySecretArn = app.node.tryGetContext('momentoApiKeySecretArn') as string | undefined
 if (Boolean(momentoCacheName) !== Boolean(momentoApiKeySecretArn)) {
   throw new Error(
-    '-c momentoCacheName and -c momentoApiKeySecretArn go together: pass both to refresh the Momento cache, or neither.',
+    '-c momentoCacheName and -c momentoApiKeySecretArn go together: ' +
+      'pass both to refresh the Momento cache, or neither.',
   )
 }
 

@@ -172,7 +172,8 @@ export class MessageStreamStack extends Stack {
     })
     new cloudwatch.Alarm(this, 'OnFailureQueueAlarm', {
       alarmDescription:
-        'Stream batches were given up: run `cruddur ddb patterns update-message-group` for the conversations in the queue.',
+        'Stream batches were given up: run `cruddur ddb patterns update-message-group` ' +
+        'for the conversations in the queue.',
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
       metric: this.onFailureQueue.metricApproximateNumberOfMessagesVisible({period: Duration.minutes(5)}),

@@ -176,30 +176,34 @@ describe('MessageStreamStack', () => {
     })
   })
 
-  it("with Momento, the function names the cache and the key's secret (never the key), reads only that secret, and runs outside the VPC", () => {
-    cached.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: {
-        Variables: {
-          DDB_MESSAGE_TABLE: 'cruddur-messages',
-          MOMENTO_API_KEY_SECRET_ARN: SECRET_ARN,
-          MOMENTO_CACHE_NAME: 'cruddur',
-          MOMENTO_TTL_SECONDS: '600',
+  it(
+    "with Momento, the function names the cache and the key's secret (never the key), " +
+      'reads only that secret, and runs outside the VPC',
+    () => {
+      cached.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: {
+            DDB_MESSAGE_TABLE: 'cruddur-messages',
+            MOMENTO_API_KEY_SECRET_ARN: SECRET_ARN,
+            MOMENTO_CACHE_NAME: 'cruddur',
+            MOMENTO_TTL_SECONDS: '600',
+          },
         },
-      },
-      VpcConfig: Match.absent(),
-    })
-    cached.resourceCountIs('AWS::EC2::VPC', 0)
-    const statements = roleStatements(cached)
-    const secrets = statements.filter((statement) =>
-      (statement.Action as string[]).some((action) => action.startsWith('secretsmanager:')),
-    )
-    assert.deepEqual(
-      secrets.map((statement) => [statement.Action, statement.Resource]),
-      [[['secretsmanager:GetSecretValue'], SECRET_ARN]],
-    )
-    assert.ok(
-      !actionsOf(statements).some((action) => action.startsWith('ec2:')),
-      'no network interface rights outside a VPC',
-    )
-  })
+        VpcConfig: Match.absent(),
+      })
+      cached.resourceCountIs('AWS::EC2::VPC', 0)
+      const statements = roleStatements(cached)
+      const secrets = statements.filter((statement) =>
+        (statement.Action as string[]).some((action) => action.startsWith('secretsmanager:')),
+      )
+      assert.deepEqual(
+        secrets.map((statement) => [statement.Action, statement.Resource]),
+        [[['secretsmanager:GetSecretValue'], SECRET_ARN]],
+      )
+      assert.ok(
+        !actionsOf(statements).some((action) => action.startsWith('ec2:')),
+        'no network interface rights outside a VPC',
+      )
+    },
+  )
 })

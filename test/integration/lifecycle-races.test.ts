@@ -163,29 +163,32 @@ describe('message lifecycle races: removing a conversation while a send lands in
 
   const lone = () => createMessage(table, {recipient: bob, sender: ann, text: `lone ${randomUUID()}`})
 
-  it('a send landing between the reads and the commit of a hard delete of the last message keeps its conversation', async () => {
-    const first = await lone()
-    const [deleteRead, messageWritten, deleteDone] = [gate(), gate(), gate()]
-    const deleting = hardDelete(
-      pausedAt(table, isTransaction, {
-        after: async () => deleteDone.open(),
-        before: openThenWait(deleteRead, messageWritten.opened),
-      }),
-      first,
-    )
-    const sending = createMessage(
-      pausedAt(table, writesMessage, {
-        after: openThenWait(messageWritten, deleteDone.opened),
-        before: () => deleteRead.opened,
-      }),
-      {recipient: bob, sender: ann, text: 'sent while the last message goes'},
-    )
-    const [deleted, sent] = await Promise.allSettled([deleting, sending])
+  it(
+    'a send landing between the reads and the commit of a hard delete of the last message ' + 'keeps its conversation',
+    async () => {
+      const first = await lone()
+      const [deleteRead, messageWritten, deleteDone] = [gate(), gate(), gate()]
+      const deleting = hardDelete(
+        pausedAt(table, isTransaction, {
+          after: async () => deleteDone.open(),
+          before: openThenWait(deleteRead, messageWritten.opened),
+        }),
+        first,
+      )
+      const sending = createMessage(
+        pausedAt(table, writesMessage, {
+          after: openThenWait(messageWritten, deleteDone.opened),
+          before: () => deleteRead.opened,
+        }),
+        {recipient: bob, sender: ann, text: 'sent while the last message goes'},
+      )
+      const [deleted, sent] = await Promise.allSettled([deleting, sending])
 
-    const messages = await expectConsistent()
-    fulfilled(deleted)
-    expect(storedUuids(messages)).to.deep.equal([fulfilled(sent).message.messageUuid])
-  })
+      const messages = await expectConsistent()
+      fulfilled(deleted)
+      expect(storedUuids(messages)).to.deep.equal([fulfilled(sent).message.messageUuid])
+    },
+  )
 
   it('a send that found the conversation before a hard delete removed it starts the conversation again', async () => {
     const first = await lone()
@@ -243,37 +246,44 @@ describe('message lifecycle races: removing a conversation while a send lands in
     expect(storedUuids(messages)).to.deep.equal([])
   })
 
-  it('rounds of hard deletes of a lone message racing sends into the same pair keep every conversation whole', async function () {
-    this.timeout(120_000)
-    const jitter = () => new Promise<void>((resolve) => setTimeout(resolve, Math.random() * 30))
-    // Every transaction waits a moment after the reads it decided on: a delete's window for a send to land in,
-    // and a send's between its message and its rows' move, are wide open.
-    const slow = pausedAt(table, isTransaction, {before: jitter}, Infinity)
-    const sentUuids: string[] = []
-    for (let round = 0; round < 12; round++) {
-      const messages = await expectConsistent()
-      // The round's lone message: the pair's conversation is emptied first, then gets one message.
-      for (const group of messages.keys()) await deleteConversation(table, group)
-      const first = await lone()
-      sentUuids.length = 0
-      const deletes = Array.from({length: 2}, async () => {
-        await jitter()
-        return hardDelete(slow, first)
-      })
-      const sends = Array.from({length: 3}, async (_, i) => {
-        await jitter()
-        const sent = await createMessage(slow, {recipient: i % 2 ? ann : bob, sender: i % 2 ? bob : ann, text: `#${i}`})
-        sentUuids.push(sent.message.messageUuid)
-        return sent
-      })
-      const settled = await Promise.allSettled([...deletes, ...sends])
+  it(
+    'rounds of hard deletes of a lone message racing sends into the same pair ' + 'keep every conversation whole',
+    async function () {
+      this.timeout(120_000)
+      const jitter = () => new Promise<void>((resolve) => setTimeout(resolve, Math.random() * 30))
+      // Every transaction waits a moment after the reads it decided on: a delete's window for a send to land in,
+      // and a send's between its message and its rows' move, are wide open.
+      const slow = pausedAt(table, isTransaction, {before: jitter}, Infinity)
+      const sentUuids: string[] = []
+      for (let round = 0; round < 12; round++) {
+        const messages = await expectConsistent()
+        // The round's lone message: the pair's conversation is emptied first, then gets one message.
+        for (const group of messages.keys()) await deleteConversation(table, group)
+        const first = await lone()
+        sentUuids.length = 0
+        const deletes = Array.from({length: 2}, async () => {
+          await jitter()
+          return hardDelete(slow, first)
+        })
+        const sends = Array.from({length: 3}, async (_, i) => {
+          await jitter()
+          const sent = await createMessage(slow, {
+            recipient: i % 2 ? ann : bob,
+            sender: i % 2 ? bob : ann,
+            text: `#${i}`,
+          })
+          sentUuids.push(sent.message.messageUuid)
+          return sent
+        })
+        const settled = await Promise.allSettled([...deletes, ...sends])
 
-      const after = await expectConsistent()
-      for (const outcome of settled.slice(2)) fulfilled(outcome)
-      // A second hard delete of the same message finds it gone (NOT_FOUND) or sees it removed meanwhile.
-      for (const outcome of settled.slice(0, 2))
-        if (outcome.status === 'rejected') expect((outcome.reason as {code?: string}).code).to.equal('NOT_FOUND')
-      expect(storedUuids(after).sort(), `round ${round}: the messages kept`).to.deep.equal([...sentUuids].sort())
-    }
-  })
+        const after = await expectConsistent()
+        for (const outcome of settled.slice(2)) fulfilled(outcome)
+        // A second hard delete of the same message finds it gone (NOT_FOUND) or sees it removed meanwhile.
+        for (const outcome of settled.slice(0, 2))
+          if (outcome.status === 'rejected') expect((outcome.reason as {code?: string}).code).to.equal('NOT_FOUND')
+        expect(storedUuids(after).sort(), `round ${round}: the messages kept`).to.deep.equal([...sentUuids].sort())
+      }
+    },
+  )
 })

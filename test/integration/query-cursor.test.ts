@@ -58,19 +58,28 @@ describe('one page reader for ddb query and the patterns', () => {
     return result.json
   }
 
-  it("a cursor printed by ddb query continues get-conversation, and get-conversation's continues ddb query", async () => {
-    const firstOfQuery = await query('--pk', `MSG#${group}`, '--descending', '--limit', '2')
-    expect(firstOfQuery.items.map((item) => item.message)).to.deep.equal(['m4', 'm3'])
-    const restOfConversation = await getConversation('--limit', '10', '--cursor', firstOfQuery.nextCursor!)
-    expect(restOfConversation.messages.map((message) => message.text)).to.deep.equal(['m2', 'm1', 'm0'])
-    expect(restOfConversation.nextCursor).to.equal(null)
+  it(
+    'a cursor printed by ddb query continues get-conversation, ' + "and get-conversation's continues ddb query",
+    async () => {
+      const firstOfQuery = await query('--pk', `MSG#${group}`, '--descending', '--limit', '2')
+      expect(firstOfQuery.items.map((item) => item.message)).to.deep.equal(['m4', 'm3'])
+      const restOfConversation = await getConversation('--limit', '10', '--cursor', firstOfQuery.nextCursor!)
+      expect(restOfConversation.messages.map((message) => message.text)).to.deep.equal(['m2', 'm1', 'm0'])
+      expect(restOfConversation.nextCursor).to.equal(null)
 
-    const firstOfConversation = await getConversation('--limit', '3')
-    expect(firstOfConversation.messages.map((message) => message.text)).to.deep.equal(['m4', 'm3', 'm2'])
-    const restOfQuery = await query('--pk', `MSG#${group}`, '--descending', '--cursor', firstOfConversation.nextCursor!)
-    expect(restOfQuery.items.map((item) => item.message)).to.deep.equal(['m1', 'm0'])
-    expect(restOfQuery.nextCursor).to.equal(null)
-  })
+      const firstOfConversation = await getConversation('--limit', '3')
+      expect(firstOfConversation.messages.map((message) => message.text)).to.deep.equal(['m4', 'm3', 'm2'])
+      const restOfQuery = await query(
+        '--pk',
+        `MSG#${group}`,
+        '--descending',
+        '--cursor',
+        firstOfConversation.nextCursor!,
+      )
+      expect(restOfQuery.items.map((item) => item.message)).to.deep.equal(['m1', 'm0'])
+      expect(restOfQuery.nextCursor).to.equal(null)
+    },
+  )
 
   it('ddb query pages the index with its cursors, a row a page, ending without an empty page', async () => {
     const key = (item: Record<string, unknown>) => `${item.pk} ${item.sk}`
