@@ -3,6 +3,10 @@ import {randomUUID} from 'node:crypto'
 import {QueryCommand, ScanCommand} from '@aws-sdk/lib-dynamodb'
 import {DateTime} from 'luxon'
 
+import type {CreateMessageResult} from '../../src/commands/ddb/patterns/create-message.js'
+import type {GetConversationResult} from '../../src/commands/ddb/patterns/get-conversation.js'
+import type {ListConversationsResult} from '../../src/commands/ddb/patterns/list-conversations.js'
+import type {UpdateMessageGroupResult} from '../../src/commands/ddb/patterns/update-message-group.js'
 import {type DynamoDbClients} from '../../src/lib/dynamodb/client.js'
 import {type MessageItem, type Participant} from '../../src/lib/dynamodb/items.js'
 import {formatKeyTime, keyMicros} from '../../src/lib/dynamodb/key-time.js'
@@ -154,7 +158,7 @@ describe('beside the Cruddur app', () => {
         'on a conversation that had four rows, leaving two',
       async () => {
         const updated = await fourRowConversation(users.deb, users.eli)
-        const update = await cliJson<{updated: number; removed: number}>([
+        const update = await cliJson<UpdateMessageGroupResult>([
           'ddb',
           'patterns',
           'update-message-group',
@@ -166,7 +170,7 @@ describe('beside the Cruddur app', () => {
         await expectOneRowEachAt(updated.messageGroupUuid, [users.deb, users.eli], updated.messages[1])
 
         const posted = await fourRowConversation(users.deb, users.flo)
-        const send = await cliJson<{message: {messageUuid: string}}>([
+        const send = await cliJson<CreateMessageResult>([
           'ddb',
           'patterns',
           'create-message',
@@ -238,7 +242,7 @@ describe('beside the Cruddur app', () => {
     }
 
     it("every key the CLI writes (messages, rows, seed) is a time alone in the app's UTC format", async () => {
-      const started = await cliJson<{messageGroupUuid: string}>([
+      const started = await cliJson<CreateMessageResult>([
         'ddb',
         'patterns',
         'create-message',
@@ -301,7 +305,7 @@ describe('beside the Cruddur app', () => {
         ],
       })
       await putAppItems(ddb.doc, table, [...conversation.messages, ...conversation.rows])
-      const read = await cliJson<{messages: Array<{createdAt: string; text: string}>}>([
+      const read = await cliJson<GetConversationResult>([
         'ddb',
         'patterns',
         'get-conversation',
@@ -314,7 +318,7 @@ describe('beside the Cruddur app', () => {
         ['naive', '2026-11-29T11:53:19.494173+00:00'],
         ['no fraction', '2026-11-29T11:51:56.000000+00:00'],
       ])
-      const listed = await cliJson<{conversations: Array<{messageGroupUuid: string; lastMessageAt: string}>}>([
+      const listed = await cliJson<ListConversationsResult>([
         'ddb',
         'patterns',
         'list-conversations',
@@ -355,7 +359,7 @@ describe('beside the Cruddur app', () => {
           [oldest, newer, older].flatMap((c) => [...c.messages, ...c.rows]),
         )
 
-        const sent = await cliJson<{messageGroupUuid: string; newConversation: boolean}>([
+        const sent = await cliJson<CreateMessageResult>([
           'ddb',
           'patterns',
           'create-message',

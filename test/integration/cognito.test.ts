@@ -11,6 +11,7 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
+import type {DbUpdateCognitoUserIdsResult} from '../../src/commands/db/update-cognito-user-ids.js'
 import {createCognitoClient} from '../../src/lib/cognito/client.js'
 import {LIST_USERS_MAX_PAGE, listCognitoUsers, type ListUsersSender} from '../../src/lib/cognito/users.js'
 import {startCognitoLocal} from '../../src/lib/local/cognito-local.js'
@@ -21,14 +22,6 @@ import {LOCAL_REGION} from '../../src/lib/targets/shared.js'
 import {testStack} from '../hooks.js'
 import {cli, cliJson, errorLines} from '../support/cli.js'
 import {cognitoUserIds, insertUsers, type TestDatabase, useTestDatabase} from '../support/database.js'
-
-interface ReportJson {
-  dryRun: boolean
-  updated: Array<{handle: string; cognitoUserId: string; previous: string | null}>
-  alreadyCorrect: Array<{handle: string; cognitoUserId: string}>
-  cognitoUsersWithoutHandle: Array<{username: string; preferredUsername: string | null; sub: string}>
-  postgresUsersWithoutCognitoUser: Array<{handle: string; cognitoUserId: string | null}>
-}
 
 /** A Cognito user to create: its preferred_username, and its sub when the test needs a given one. */
 type NewCognitoUser = {preferredUsername?: string; sub?: string}
@@ -110,7 +103,7 @@ describe('cruddur db update-cognito-user-ids', () => {
   /** `cruddur db update-cognito-user-ids` with these flags. */
   const updateIds = (...flags: string[]) => cli(['db', 'update-cognito-user-ids', ...flags])
   const update = (db: TestDatabase, userPoolId: string, extra: string[] = []) =>
-    cliJson<ReportJson>([
+    cliJson<DbUpdateCognitoUserIdsResult>([
       'db',
       'update-cognito-user-ids',
       '--database-url',
@@ -278,7 +271,7 @@ describe('cruddur db update-cognito-user-ids', () => {
     it("on a laptop: `db setup`, then no flags at all, links the seed users to the local stack's pool", async () => {
       const setup = await cli(['db', 'setup', '--database-url', db().url])
       expect(setup.code, setup.stderr).to.equal(0)
-      const {code, json, stderr} = await cliJson<ReportJson>([
+      const {code, json, stderr} = await cliJson<DbUpdateCognitoUserIdsResult>([
         'db',
         'update-cognito-user-ids',
         '--database-url',

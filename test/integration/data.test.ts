@@ -5,12 +5,18 @@ import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
+import type {DdbImportResult} from '../../src/commands/ddb/import.js'
+import type {DdbGetResult} from '../../src/commands/ddb/get.js'
+import type {DdbQueryResult} from '../../src/commands/ddb/query.js'
+import type {DdbScanResult} from '../../src/commands/ddb/scan.js'
+import type {DdbSeedResult} from '../../src/commands/ddb/seed.js'
+import type {GetConversationResult} from '../../src/commands/ddb/patterns/get-conversation.js'
+import type {ListConversationsResult} from '../../src/commands/ddb/patterns/list-conversations.js'
 import {LOCAL_CREDENTIALS} from '../../src/lib/dynamodb/client.js'
-import type {ConsumedCapacityTotals} from '../../src/lib/dynamodb/consumed-capacity.js'
 import {formatKeyTime, parseKeyTime} from '../../src/lib/dynamodb/key-time.js'
 import {GROUP_INDEX} from '../../src/lib/dynamodb/schema.js'
 import {testStack} from '../hooks.js'
-import {cli, cliJson, errorLines} from '../support/cli.js'
+import {cli, cliJson, errorLines, type StringItems, type WithConsumedCapacity} from '../support/cli.js'
 import {addStackUsers} from '../support/database.js'
 
 type Item = Record<string, string>
@@ -42,7 +48,7 @@ describe('cruddur ddb export, import, get, query, filters, --consumed-capacity',
     return result.stdout
   }
 
-  const count = async (table: string) => (await cliJson<{count: number}>(['ddb', 'scan', '--table', table])).json.count
+  const count = async (table: string) => (await cliJson<DdbScanResult>(['ddb', 'scan', '--table', table])).json.count
   const keysOf = (list: Array<Record<string, unknown>>) => list.map((item) => `${item.pk} ${item.sk}`).sort()
 
   before(async function () {
@@ -75,7 +81,7 @@ describe('cruddur ddb export, import, get, query, filters, --consumed-capacity',
       source,
     ])
     if (created.code !== 0) throw new Error(created.stderr)
-    items = (await cliJson<{items: Item[]}>(['ddb', 'scan', '--table', source])).json.items
+    items = (await cliJson<StringItems<DdbScanResult>>(['ddb', 'scan', '--table', source])).json.items
     groups = [...new Set(items.filter((item) => item.pk.startsWith('MSG#')).map((item) => item.pk.slice(4)))]
   })
 
@@ -92,14 +98,7 @@ describe('cruddur ddb export, import, get, query, filters, --consumed-capacity',
       expect(exported.code, exported.stderr).to.equal(0)
       expect(exported.stderr).to.match(new RegExp(`Exported ${items.length} items in`))
       const copy = freshTable(`copy-${format}`)
-      const imported = await cliJson<{items: number; format: string; createdTable: boolean}>([
-        'ddb',
-        'import',
-        file,
-        '--table',
-        copy,
-        '--create-table',
-      ])
+      const imported = await cliJson<DdbImportResult>(['ddb', 'import', file, '--table', copy, '--create-table'])
       expect(imported.json, imported.stderr).to.include({createdTable: true, format, items: items.length})
       expect(await exportOf(copy, '--format', format)).to.equal(readFileSync(file, 'utf8'))
     })
@@ -202,14 +201,12 @@ describe('cruddur ddb export, import, get, query, filters, --consumed-capacity',
         expect(item.message).to.not.equal(original.message)
       }
 
-      type ConversationJson = {messageGroupUuid: string; lastMessage: string}
-      type MessageJson = {messageUuid: string; text: string}
       // The first user is in every conversation (the seed pairs them with each other user; Pattern C with the
       // newcomer).
       for (const handle of [handles[0]]) {
         const list = async (table: string) =>
           (
-            await cliJson<{conversations: ConversationJson[]}>([
+            await cliJson<ListConversationsResult>([
               'ddb',
               'patterns',
               'list-conversations',
@@ -224,7 +221,7 @@ describe('cruddur ddb export, import, get, query, filters, --consumed-capacity',
         for (const conversation of anonymous) {
           const read = async (table: string) =>
             (
-              await cliJson<{messages: MessageJson[]}>([
+              await cliJson<GetConversationResult>([
                 'ddb',
                 'patterns',
                 'get-conversation',
@@ -245,7 +242,7 @@ describe('cruddur ddb export, import, get, query, filters, --consumed-capacity',
 
   it('get prints one item; a missing one is exit 4 with one line', async () => {
     const message = items.find((item) => item.pk.startsWith('MSG#'))!
-    const found = await cliJson<{item: Item}>(['ddb', 'get', message.pk, message.sk, '--consistent', '--table', source])
+    const found = await cliJson<DdbGetResult>(['ddb', 'get', message.pk, message.sk, '--consistent', '--table', source])
     expect(found.json.item).to.deep.equal(message)
     const missing = await cli(['ddb', 'get', message.pk, 'no-such-sk', '--table', source])
     expect(missing.code).to.equal(4)
@@ -262,7 +259,7 @@ describe('cruddur ddb export, import, get, query, filters, --consumed-capacity',
     expect(partition.length).to.be.greaterThan(4)
     const query = async (...flags: string[]) => {
       const limit = flags.includes('--limit') ? [] : ['--limit', '1000']
-      const result = await cliJson<{items: Item[]; nextCursor: string | null}>([
+      const result = await cliJson<StringItems<DdbQueryResult>>([
         'ddb',
         'query',
         '--pk',
@@ -288,7 +285,7 @@ describe('cruddur ddb export, import, get, query, filters, --consumed-capacity',
       .filter((item) => item.message_group_uuid === groups[0])
       .map((item) => item.pk)
       .sort()
-    const indexed = await cliJson<{items: Item[]}>([
+    const indexed = await cliJson<StringItems<DdbQueryResult>>([
       'ddb',
       'query',
       '--index',
@@ -321,7 +318,7 @@ describe('cruddur ddb export, import, get, query, filters, --consumed-capacity',
   })
 
   it('filters on scan and export return exactly the expected items', async () => {
-    const user = await cliJson<{conversations: Array<{with: {uuid: string; handle: string}}>}>([
+    const user = await cliJson<ListConversationsResult>([
       'ddb',
       'patterns',
       'list-conversations',
@@ -360,7 +357,7 @@ describe('cruddur ddb export, import, get, query, filters, --consumed-capacity',
     ]
     for (const [flags, expected] of cases) {
       expect(expected.length, flags.join(' ')).to.be.greaterThan(0)
-      const scanned = await cliJson<{items: Item[]}>(['ddb', 'scan', '--table', source, ...flags])
+      const scanned = await cliJson<StringItems<DdbScanResult>>(['ddb', 'scan', '--table', source, ...flags])
       expect(keysOf(scanned.json.items), `scan ${flags.join(' ')}`).to.deep.equal(keysOf(expected))
       const exported = (await exportOf(source, ...flags))
         .trim()
@@ -403,7 +400,7 @@ describe('cruddur ddb export, import, get, query, filters, --consumed-capacity',
       const expected = [forms['11:30 UTC'], forms['12:00 UTC']].sort()
       for (const flags of [[], ['--group', group]]) {
         const range = ['--since', '2026-03-01T11:00:00Z', '--until', '2026-03-01T12:30:00+00:00', ...flags]
-        const scanned = await cliJson<{items: Item[]}>(['ddb', 'scan', '--table', table, ...range])
+        const scanned = await cliJson<StringItems<DdbScanResult>>(['ddb', 'scan', '--table', table, ...range])
         expect(scanned.json.items.map((item) => item.sk).sort(), flags.join(' ')).to.deep.equal(expected)
         const exported = (await exportOf(table, ...range))
           .trim()
@@ -428,7 +425,7 @@ describe('cruddur ddb export, import, get, query, filters, --consumed-capacity',
           TableName: source,
         }),
       )
-      const queried = await cliJson<{consumedCapacity: ConsumedCapacityTotals}>([
+      const queried = await cliJson<WithConsumedCapacity<DdbQueryResult>>([
         'ddb',
         'query',
         '--pk',
@@ -445,7 +442,7 @@ describe('cruddur ddb export, import, get, query, filters, --consumed-capacity',
         write: 0,
       })
 
-      const read = await cliJson<{consumedCapacity: ConsumedCapacityTotals}>([
+      const read = await cliJson<WithConsumedCapacity<GetConversationResult>>([
         'ddb',
         'patterns',
         'get-conversation',
@@ -475,11 +472,17 @@ describe('cruddur ddb export, import, get, query, filters, --consumed-capacity',
 
       const table = freshTable('capacity')
       await cli(['ddb', 'schema-load', '--table', table])
-      const seeded = await cliJson<{
-        itemsWritten: number
-        conversations: number
-        consumedCapacity: ConsumedCapacityTotals
-      }>(['ddb', 'seed', '--table', table, '--handles', handles.join(','), '--messages', '4', '--consumed-capacity'])
+      const seeded = await cliJson<WithConsumedCapacity<DdbSeedResult>>([
+        'ddb',
+        'seed',
+        '--table',
+        table,
+        '--handles',
+        handles.join(','),
+        '--messages',
+        '4',
+        '--consumed-capacity',
+      ])
       const units = seeded.json.consumedCapacity.tables[table]
       expect(units.write).to.equal(seeded.json.itemsWritten)
       // Each conversation's two rows are written to the index too.

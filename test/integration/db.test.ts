@@ -1,15 +1,18 @@
 import {expect} from 'chai'
 import pg from 'pg'
 
+import type {DbCreateResult} from '../../src/commands/db/create.js'
+import type {DbSchemaLoadResult} from '../../src/commands/db/schema-load.js'
+import type {DbSessionsResult} from '../../src/commands/db/sessions.js'
+import type {DbDropResult} from '../../src/commands/db/drop.js'
+import type {DbSetupResult} from '../../src/commands/db/setup.js'
+import type {DbSeedResult} from '../../src/commands/db/seed.js'
 import {freePort} from '../../src/lib/local/ports.js'
 import {hasProgram} from '../../src/lib/local/process.js'
 import {databaseName} from '../../src/lib/postgres/database.js'
 import {testStack} from '../hooks.js'
-import type {DbSeedResult} from '../../src/commands/db/seed.js'
-import {cli, cliInTerminal, cliJson, errorLines} from '../support/cli.js'
+import {cli, cliInTerminal, cliJson, errorLines, type ErrorJson} from '../support/cli.js'
 import {createTestDatabase, insertUsers, type TestDatabase, testDatabaseUrl} from '../support/database.js'
-
-type SeedJson = DbSeedResult
 
 describe('cruddur db', () => {
   let db: TestDatabase
@@ -24,16 +27,16 @@ describe('cruddur db', () => {
   })
 
   it('create on an existing database changes nothing and says so', async () => {
-    const {code, json} = await cliJson<{created: boolean; database: string}>(inDb(['db', 'create']))
+    const {code, json} = await cliJson<DbCreateResult>(inDb(['db', 'create']))
     expect(code).to.equal(0)
     expect(json).to.include({created: false, database: db.name})
   })
 
   it('schema-load twice: the first applies the migrations, the second nothing, and the tables are there', async () => {
-    const first = await cliJson<{applied: number[]; version: number}>(inDb(['db', 'schema-load']))
+    const first = await cliJson<DbSchemaLoadResult>(inDb(['db', 'schema-load']))
     expect(first.code, first.stderr).to.equal(0)
     expect(first.json.applied).to.deep.equal([1])
-    const second = await cliJson<{applied: number[]; version: number}>(inDb(['db', 'schema-load']))
+    const second = await cliJson<DbSchemaLoadResult>(inDb(['db', 'schema-load']))
     expect(second.code).to.equal(0)
     expect(second.json).to.deep.include({applied: [], version: first.json.version})
     const {rows} = await db.pool.query<{column_name: string}>(
@@ -50,7 +53,7 @@ describe('cruddur db', () => {
   })
 
   it('seed adds the three seed users with cognito_user_id unset, and a second run adds nothing', async () => {
-    const first = await cliJson<SeedJson>(inDb(['db', 'seed']))
+    const first = await cliJson<DbSeedResult>(inDb(['db', 'seed']))
     expect(first.code, first.stderr).to.equal(0)
     expect(first.json.inserted).to.have.members(['andrewbrown', 'bayko', 'londo'])
     const {rows} = await db.pool.query('SELECT display_name, handle, cognito_user_id FROM users ORDER BY handle')
@@ -60,22 +63,22 @@ describe('cruddur db', () => {
       {cognito_user_id: null, display_name: 'Londo Mollari', handle: 'londo'},
     ])
 
-    const second = await cliJson<SeedJson>(inDb(['db', 'seed']))
+    const second = await cliJson<DbSeedResult>(inDb(['db', 'seed']))
     expect(second.json).to.deep.equal({...second.json, inserted: [], skipped: 3, total: 3})
   })
 
   it('seed --users N --seed S adds N generated users, the same ones on every run', async () => {
-    const first = await cliJson<SeedJson>(inDb(['db', 'seed', '--users', '25', '--seed', '7']))
+    const first = await cliJson<DbSeedResult>(inDb(['db', 'seed', '--users', '25', '--seed', '7']))
     expect(first.code, first.stderr).to.equal(0)
     expect(first.json.inserted).to.have.length(25)
-    const again = await cliJson<SeedJson>(inDb(['db', 'seed', '--users', '25', '--seed', '7']))
+    const again = await cliJson<DbSeedResult>(inDb(['db', 'seed', '--users', '25', '--seed', '7']))
     expect(again.json.inserted).to.deep.equal([])
     expect(again.json.total).to.equal(first.json.total)
 
     // The same seed elsewhere makes the same people.
     const other = await createTestDatabase('cruddur_db_test_seed')
     try {
-      const elsewhere = await cliJson<SeedJson>([
+      const elsewhere = await cliJson<DbSeedResult>([
         'db',
         'seed',
         '--users',
@@ -94,11 +97,11 @@ describe('cruddur db', () => {
   it(
     'seed --users N without --seed is just as repeatable: ' + 'a rerun adds nothing, another --seed adds others',
     async () => {
-      const first = await cliJson<SeedJson>(inDb(['db', 'seed', '--users', '5']))
+      const first = await cliJson<DbSeedResult>(inDb(['db', 'seed', '--users', '5']))
       expect(first.code, first.stderr).to.equal(0)
-      expect((await cliJson<SeedJson>(inDb(['db', 'seed', '--users', '5']))).json.inserted).to.deep.equal([])
+      expect((await cliJson<DbSeedResult>(inDb(['db', 'seed', '--users', '5']))).json.inserted).to.deep.equal([])
       expect(
-        (await cliJson<SeedJson>(inDb(['db', 'seed', '--users', '5', '--seed', '99']))).json.inserted,
+        (await cliJson<DbSeedResult>(inDb(['db', 'seed', '--users', '5', '--seed', '99']))).json.inserted,
       ).to.have.length(5)
     },
   )
@@ -120,9 +123,7 @@ describe('cruddur db', () => {
     const client = new pg.Client({application_name: 'db-test-session', connectionString: db.url})
     await client.connect()
     try {
-      const {code, json} = await cliJson<{
-        sessions: Array<{pid: number; application: string; user: string; state: string}>
-      }>(inDb(['db', 'sessions']))
+      const {code, json} = await cliJson<DbSessionsResult>(inDb(['db', 'sessions']))
       expect(code).to.equal(0)
       const mine = json.sessions.find((s) => s.application === 'db-test-session')
       expect(mine).to.include({user: 'postgres', state: 'idle'})
@@ -136,22 +137,12 @@ describe('cruddur db', () => {
   it('setup creates a missing database, loads the schema and seeds it; again, it changes nothing', async () => {
     const url = testDatabaseUrl(`cruddur_db_test_setup_${process.pid}`)
     try {
-      const first = await cliJson<{created: boolean; schema: {applied: number[]}; seed: SeedJson}>([
-        'db',
-        'setup',
-        '--database-url',
-        url,
-      ])
+      const first = await cliJson<DbSetupResult>(['db', 'setup', '--database-url', url])
       expect(first.code, first.stderr).to.equal(0)
       expect(first.json.created).to.equal(true)
       expect(first.json.schema.applied).to.deep.equal([1])
       expect(first.json.seed.inserted).to.have.length(3)
-      const again = await cliJson<{created: boolean; schema: {applied: number[]}; seed: SeedJson}>([
-        'db',
-        'setup',
-        '--database-url',
-        url,
-      ])
+      const again = await cliJson<DbSetupResult>(['db', 'setup', '--database-url', url])
       expect(again.json).to.deep.include({created: false})
       expect(again.json.schema.applied).to.deep.equal([])
       expect(again.json.seed.inserted).to.deep.equal([])
@@ -175,17 +166,11 @@ describe('cruddur db', () => {
         expect(refused.stderr).to.match(new RegExp(`Error: .*pid ${rows[0].pid}.*--yes`))
         expect((await client.query('SELECT 1 AS one')).rows).to.deep.equal([{one: 1}])
 
-        const dropped = await cliJson<{dropped: boolean; disconnected: Array<{pid: number}>}>([
-          'db',
-          'drop',
-          '--database-url',
-          victim.url,
-          '--yes',
-        ])
+        const dropped = await cliJson<DbDropResult>(['db', 'drop', '--database-url', victim.url, '--yes'])
         expect(dropped.code, dropped.stderr).to.equal(0)
         expect(dropped.json.dropped).to.equal(true)
         expect(dropped.json.disconnected.map((s) => s.pid)).to.include(rows[0].pid)
-        const gone = await cliJson<{error: {code: string}}>(['db', 'schema-load', '--database-url', victim.url])
+        const gone = await cliJson<ErrorJson>(['db', 'schema-load', '--database-url', victim.url])
         expect(gone.code).to.equal(4)
         expect(gone.json.error.code).to.equal('DATABASE_MISSING')
       } finally {
@@ -224,7 +209,7 @@ describe('cruddur db', () => {
     })
 
     it('a missing database is not an error', async () => {
-      const {code, json} = await cliJson<{dropped: boolean}>([
+      const {code, json} = await cliJson<DbDropResult>([
         'db',
         'drop',
         '--database-url',

@@ -1,15 +1,17 @@
-import type {TableDescription} from '@aws-sdk/client-dynamodb'
 import {expect} from 'chai'
 import {randomUUID} from 'node:crypto'
 
+import type {DdbSchemaLoadResult} from '../../src/commands/ddb/schema-load.js'
+import type {DdbSetupResult} from '../../src/commands/ddb/setup.js'
+import type {DescribeTableResult} from '../../src/commands/ddb/describe-table.js'
+import type {ListTablesResult} from '../../src/commands/ddb/list-tables.js'
+import type {DdbDropResult} from '../../src/commands/ddb/drop.js'
 import type {DdbScanResult} from '../../src/commands/ddb/scan.js'
 import type {DdbSeedResult} from '../../src/commands/ddb/seed.js'
 import {addStackUsers} from '../support/database.js'
-import {cli, cliJson, errorLines} from '../support/cli.js'
+import {cli, cliJson, errorLines, type StringItems} from '../support/cli.js'
 
-type SeedJson = DdbSeedResult
 // The items' attributes are strings in this table's test data.
-type ScanJson = Omit<DdbScanResult, 'items'> & {items: Array<Record<string, string>>}
 
 describe('cruddur ddb', () => {
   const suffix = randomUUID().slice(0, 8)
@@ -27,11 +29,11 @@ describe('cruddur ddb', () => {
   })
 
   it('schema-load creates the table with its index and a NEW_IMAGE stream', async () => {
-    const {code, json} = await cliJson<{created: boolean}>(['ddb', 'schema-load', ...tableFlags])
+    const {code, json} = await cliJson<DdbSchemaLoadResult>(['ddb', 'schema-load', ...tableFlags])
     expect(code).to.equal(0)
     expect(json.created).to.equal(true)
 
-    const described = await cliJson<{table: TableDescription}>(['ddb', 'describe-table', table])
+    const described = await cliJson<DescribeTableResult>(['ddb', 'describe-table', table])
     const description = described.json.table
     const index = description.GlobalSecondaryIndexes![0]
     expect(description.KeySchema).to.deep.equal([
@@ -54,22 +56,22 @@ describe('cruddur ddb', () => {
     expect(result.code).to.equal(2)
     expect(errorLines(result.stderr)).to.have.length(1)
     expect(result.stderr).to.include('--billing provisioned')
-    expect((await cliJson<{tables: string[]}>(['ddb', 'list-tables'])).json.tables).to.not.include(table)
+    expect((await cliJson<ListTablesResult>(['ddb', 'list-tables'])).json.tables).to.not.include(table)
   })
 
   it('schema-load on an existing table changes nothing and exits 0', async () => {
-    const {code, json} = await cliJson<{created: boolean}>(['ddb', 'schema-load', ...tableFlags])
+    const {code, json} = await cliJson<DdbSchemaLoadResult>(['ddb', 'schema-load', ...tableFlags])
     expect(code).to.equal(0)
     expect(json.created).to.equal(false)
   })
 
   it('list-tables shows the table', async () => {
-    const {json} = await cliJson<{tables: string[]}>(['ddb', 'list-tables'])
+    const {json} = await cliJson<ListTablesResult>(['ddb', 'list-tables'])
     expect(json.tables).to.include(table)
   })
 
   it('seed writes conversations × messages + 2 rows per conversation, and a second run adds nothing', async () => {
-    const first = await cliJson<SeedJson>([
+    const first = await cliJson<DdbSeedResult>([
       'ddb',
       'seed',
       ...tableFlags,
@@ -82,7 +84,7 @@ describe('cruddur ddb', () => {
     expect(first.code, first.stderr).to.equal(0)
     expect(first.json).to.include({conversations: 3, itemsWritten: 3 * 7 + 2 * 3})
 
-    const second = await cliJson<SeedJson>([
+    const second = await cliJson<DdbSeedResult>([
       'ddb',
       'seed',
       ...tableFlags,
@@ -94,12 +96,12 @@ describe('cruddur ddb', () => {
     ])
     expect(second.json).to.include({itemsWritten: 0, skippedConversations: 3})
 
-    const scan = await cliJson<ScanJson>(['ddb', 'scan', ...tableFlags])
+    const scan = await cliJson<StringItems<DdbScanResult>>(['ddb', 'scan', ...tableFlags])
     expect(scan.json.count).to.equal(27)
   })
 
   it('a seeded conversation row holds its newest message, and no message is in the future', async () => {
-    const {json} = await cliJson<ScanJson>(['ddb', 'scan', ...tableFlags])
+    const {json} = await cliJson<StringItems<DdbScanResult>>(['ddb', 'scan', ...tableFlags])
     const messages = json.items.filter((item) => item.pk.startsWith('MSG#'))
     const rows = json.items.filter((item) => item.pk.startsWith('GRP#'))
     expect(rows).to.have.length(6)
@@ -125,7 +127,7 @@ describe('cruddur ddb', () => {
       await cli(['ddb', 'schema-load', '--table', other])
       await cli(['ddb', 'seed', '--table', other, ...seedFlags, '--conversations', '3', '--messages', '7'])
       const keys = async (name: string) => {
-        const {json} = await cliJson<ScanJson>(['ddb', 'scan', '--table', name])
+        const {json} = await cliJson<StringItems<DdbScanResult>>(['ddb', 'scan', '--table', name])
         return json.items.map((item) => `${item.pk} ${item.sk} ${item.message}`).sort()
       }
 
@@ -151,22 +153,30 @@ describe('cruddur ddb', () => {
 
   describe('scan', () => {
     it('--limit stops after that many items', async () => {
-      const {json} = await cliJson<ScanJson>(['ddb', 'scan', ...tableFlags, '--limit', '5'])
+      const {json} = await cliJson<StringItems<DdbScanResult>>(['ddb', 'scan', ...tableFlags, '--limit', '5'])
       expect(json.count).to.equal(5)
       expect(json.items).to.have.length(5)
     })
 
     it('--type picks conversation rows or messages', async () => {
-      const rows = await cliJson<ScanJson>(['ddb', 'scan', ...tableFlags, '--type', 'conversations'])
+      const rows = await cliJson<StringItems<DdbScanResult>>(['ddb', 'scan', ...tableFlags, '--type', 'conversations'])
       expect(rows.json.count).to.equal(6)
       expect(rows.json.items.every((item) => item.pk.startsWith('GRP#'))).to.equal(true)
-      const messages = await cliJson<ScanJson>(['ddb', 'scan', ...tableFlags, '--type', 'messages', '--limit', '4'])
+      const messages = await cliJson<StringItems<DdbScanResult>>([
+        'ddb',
+        'scan',
+        ...tableFlags,
+        '--type',
+        'messages',
+        '--limit',
+        '4',
+      ])
       expect(messages.json.count).to.equal(4)
       expect(messages.json.items.every((item) => item.pk.startsWith('MSG#'))).to.equal(true)
     })
 
     it('--segments reads every item exactly once', async () => {
-      const {json} = await cliJson<ScanJson>(['ddb', 'scan', ...tableFlags, '--segments', '4'])
+      const {json} = await cliJson<StringItems<DdbScanResult>>(['ddb', 'scan', ...tableFlags, '--segments', '4'])
       const keys = json.items.map((item) => `${item.pk}|${item.sk}`)
       expect(keys).to.have.length(27)
       expect(new Set(keys).size).to.equal(27)
@@ -192,9 +202,10 @@ describe('cruddur ddb', () => {
     const fresh = `${table}-setup`
     try {
       const setupFlags = ['--table', fresh, ...seedFlags, '--conversations', '2', '--messages', '3']
-      const first = await cliJson<SeedJson>(['ddb', 'setup', ...setupFlags])
+      const first = await cliJson<DdbSetupResult>(['ddb', 'setup', ...setupFlags])
       expect(first.code, first.stderr).to.equal(0)
-      const count = async () => (await cliJson<ScanJson>(['ddb', 'scan', '--table', fresh])).json.count
+      const count = async () =>
+        (await cliJson<StringItems<DdbScanResult>>(['ddb', 'scan', '--table', fresh])).json.count
       expect(await count()).to.equal(2 * 3 + 2 * 2)
       await cliJson(['ddb', 'setup', ...setupFlags])
       expect(await count()).to.equal(2 * 3 + 2 * 2)
@@ -207,16 +218,16 @@ describe('cruddur ddb', () => {
     it('drops a table and waits until it is gone; --if-exists makes a missing table a no-op', async () => {
       const doomed = `${table}-doomed`
       await cli(['ddb', 'schema-load', '--table', doomed])
-      const dropped = await cliJson<{dropped: boolean}>(['ddb', 'drop', doomed])
+      const dropped = await cliJson<DdbDropResult>(['ddb', 'drop', doomed])
       expect(dropped.json.dropped).to.equal(true)
-      const tables = await cliJson<{tables: string[]}>(['ddb', 'list-tables'])
+      const tables = await cliJson<ListTablesResult>(['ddb', 'list-tables'])
       expect(tables.json.tables).to.not.include(doomed)
 
       const again = await cli(['ddb', 'drop', doomed])
       expect(again.code).to.equal(4)
       expect(errorLines(again.stderr)).to.have.length(1)
       expect(again.stderr).to.include(`Table ${doomed} does not exist`).and.include('--if-exists')
-      const noop = await cliJson<{dropped: boolean}>(['ddb', 'drop', doomed, '--if-exists'])
+      const noop = await cliJson<DdbDropResult>(['ddb', 'drop', doomed, '--if-exists'])
       expect(noop.code).to.equal(0)
       expect(noop.json.dropped).to.equal(false)
     })

@@ -4,6 +4,7 @@ import {expect} from 'chai'
 import {spawn} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
 
+import type {DdbSchemaLoadResult} from '../../src/commands/ddb/schema-load.js'
 import type {DoctorResult} from '../../src/commands/ddb/doctor.js'
 import {type DynamoDbClients} from '../../src/lib/dynamodb/client.js'
 import {compareKeys, parseKeyTime} from '../../src/lib/dynamodb/key-time.js'
@@ -397,7 +398,7 @@ describe('cruddur ddb doctor', () => {
     expect(pattern.stderr).to.include('has no index message-group-sk-index')
     expect(pattern.stderr).to.include('cruddur ddb schema-load')
 
-    const loaded = await cliJson<{changes: string[]; created: boolean}>(['ddb', 'schema-load', '--table', table])
+    const loaded = await cliJson<DdbSchemaLoadResult>(['ddb', 'schema-load', '--table', table])
     expect(loaded.code, loaded.stderr).to.equal(0)
     expect(loaded.json.created).to.equal(false)
     expect(loaded.json.changes).to.deep.equal([

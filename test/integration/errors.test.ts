@@ -6,7 +6,7 @@ import {maskSecrets, maskUrl} from '../../src/lib/mask.js'
 import {visible} from '../../src/lib/terminal-text.js'
 import {translateError} from '../../src/translate-error.js'
 import {testStack} from '../hooks.js'
-import {cli, cliJson, errorLines} from '../support/cli.js'
+import {cli, cliJson, errorLines, type ErrorJson} from '../support/cli.js'
 
 describe('errors', () => {
   it('a dead endpoint gives one line naming it and `cruddur local start`, exit 3, no stack', async () => {
@@ -28,24 +28,14 @@ describe('errors', () => {
 
   it('--json errors carry the code and exit code', async () => {
     const port = await freePort()
-    const {code, json} = await cliJson<{error: {code: string; exitCode: number}}>([
-      'ddb',
-      'list-tables',
-      '--endpoint',
-      `http://localhost:${port}`,
-    ])
+    const {code, json} = await cliJson<ErrorJson>(['ddb', 'list-tables', '--endpoint', `http://localhost:${port}`])
     expect(code).to.equal(3)
     expect(json.error).to.include({code: 'UNREACHABLE', exitCode: 3})
   })
 
   it('--json errors list the next steps as actions, apart from the message that shows them', async () => {
     const port = await freePort()
-    const {json} = await cliJson<{error: {actions: string[]; message: string}}>([
-      'ddb',
-      'list-tables',
-      '--endpoint',
-      `http://localhost:${port}`,
-    ])
+    const {json} = await cliJson<ErrorJson>(['ddb', 'list-tables', '--endpoint', `http://localhost:${port}`])
     expect(json.error.actions).to.deep.equal(['start the local stack with `cruddur local start`', 'pass --endpoint'])
     expect(json.error.message).to.match(
       /^DynamoDB is not reachable at .*: start the local stack with `cruddur local start`, or pass --endpoint\.$/,

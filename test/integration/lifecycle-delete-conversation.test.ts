@@ -3,6 +3,7 @@ import {expect} from 'chai'
 import {randomUUID} from 'node:crypto'
 import {BatchWriteCommand, PutCommand} from '@aws-sdk/lib-dynamodb'
 
+import type {DeleteConversationResult} from '../../src/commands/ddb/patterns/delete-conversation.js'
 import {type DynamoDbClients} from '../../src/lib/dynamodb/client.js'
 import {messageItem, timestamp} from '../../src/lib/dynamodb/items.js'
 import {deleteConversation} from '../../src/lib/dynamodb/patterns/delete-conversation.js'
@@ -41,13 +42,7 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
       expect((await messagesOf(group)).length).to.be.above(0)
       expect(await conversationRows(group, [users.gus, users.hal])).to.have.length(2)
 
-      const rerun = await cliJson<{messagesDeleted: number; rowsDeleted: number; markerDeleted: boolean}>([
-        'ddb',
-        'patterns',
-        'delete-conversation',
-        group,
-        ...flags,
-      ])
+      const rerun = await cliJson<DeleteConversationResult>(['ddb', 'patterns', 'delete-conversation', group, ...flags])
       expect(rerun.code, rerun.stderr).to.equal(0)
       expect(rerun.json).to.include({markerDeleted: true, rowsDeleted: 2})
       const left = (await scanAll()).filter(

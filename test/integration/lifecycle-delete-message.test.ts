@@ -2,13 +2,16 @@
 import {expect} from 'chai'
 import {randomUUID} from 'node:crypto'
 
+import type {DeleteMessageResult} from '../../src/commands/ddb/patterns/delete-message.js'
+import type {GetConversationResult} from '../../src/commands/ddb/patterns/get-conversation.js'
+import type {ListConversationsResult} from '../../src/commands/ddb/patterns/list-conversations.js'
 import {type MessageItem} from '../../src/lib/dynamodb/items.js'
 import {createMessage} from '../../src/lib/dynamodb/patterns/index.js'
 import {deleteMessage} from '../../src/lib/dynamodb/patterns/delete-message.js'
 import {createStreamHandler} from '../../src/lib/stream/handler.js'
 import {cli, cliJson, errorLines} from '../support/cli.js'
 import {type MessagesTable} from '../../src/lib/dynamodb/messages-table.js'
-import {type ConversationJson, type MessageJson, useLifecycleTable} from '../support/lifecycle.js'
+import {useLifecycleTable} from '../support/lifecycle.js'
 import {streamRecord} from '../support/stream.js'
 
 describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () => {
@@ -22,7 +25,7 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
       const {group, sent} = await conversation(users.ann, users.bob, 3)
       const middle = sent[1].message
       const rowsBefore = await conversationRows(group, [users.ann, users.bob])
-      const result = await cliJson<{hard: boolean; alreadyDeleted: boolean; rowsUpdated: number}>([
+      const result = await cliJson<DeleteMessageResult>([
         'ddb',
         'patterns',
         'delete-message',
@@ -36,7 +39,7 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
       const item = (await messagesOf(group)).find((m) => m.message_uuid === middle.messageUuid)!
       expect(item.deleted_at).to.be.a('string')
       expect(item).to.not.have.property('message')
-      const page = await cliJson<{messages: MessageJson[]}>(['ddb', 'patterns', 'get-conversation', group, ...flags])
+      const page = await cliJson<GetConversationResult>(['ddb', 'patterns', 'get-conversation', group, ...flags])
       const shown = page.json.messages.find((m) => m.messageUuid === middle.messageUuid)!
       expect(shown.deleted).to.equal(true)
       expect(shown).to.not.have.property('text')
@@ -49,7 +52,7 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
     it('soft-deletes the newest message: both rows show the deleted state instead of its text', async () => {
       const {group, sent} = await conversation(users.ann, users.cat, 3)
       const newest = sent[2].message
-      const result = await cliJson<{rowsUpdated: number}>([
+      const result = await cliJson<DeleteMessageResult>([
         'ddb',
         'patterns',
         'delete-message',
@@ -64,7 +67,7 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
       }
 
       for (const reader of [users.ann, users.cat]) {
-        const list = await cliJson<{conversations: ConversationJson[]}>([
+        const list = await cliJson<ListConversationsResult>([
           'ddb',
           'patterns',
           'list-conversations',
@@ -81,7 +84,7 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
       'hard-deletes the newest message: ' + 'the item goes and both rows move back to the newest remaining message',
       async () => {
         const {group, sent} = await conversation(users.ann, users.dan, 3)
-        const result = await cliJson<{rowsUpdated: number; hard: boolean}>([
+        const result = await cliJson<DeleteMessageResult>([
           'ddb',
           'patterns',
           'delete-message',
@@ -106,7 +109,7 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
     it('hard-deletes a middle message: the item goes, the rows stay', async () => {
       const {group, sent} = await conversation(users.ann, users.eve, 3)
       const rowsBefore = await conversationRows(group, [users.ann, users.eve])
-      const result = await cliJson<{rowsUpdated: number}>([
+      const result = await cliJson<DeleteMessageResult>([
         'ddb',
         'patterns',
         'delete-message',
@@ -128,14 +131,7 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
         const id = sent[1].message.messageUuid
         await cliJson(['ddb', 'patterns', 'delete-message', group, id, ...flags])
         const before = await scanAll()
-        const again = await cliJson<{alreadyDeleted: boolean}>([
-          'ddb',
-          'patterns',
-          'delete-message',
-          group,
-          id,
-          ...flags,
-        ])
+        const again = await cliJson<DeleteMessageResult>(['ddb', 'patterns', 'delete-message', group, id, ...flags])
         expect(again.code).to.equal(0)
         expect(again.json.alreadyDeleted).to.equal(true)
         expect(await scanAll()).to.deep.equal(before)
@@ -151,7 +147,7 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
 
     it('hard-deleting the last message removes the conversation rows and its marker', async () => {
       const {group, sent} = await conversation(users.bob, users.dan, 1)
-      const result = await cliJson<{conversationRemoved: boolean}>([
+      const result = await cliJson<DeleteMessageResult>([
         'ddb',
         'patterns',
         'delete-message',

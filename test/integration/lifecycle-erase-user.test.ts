@@ -2,11 +2,13 @@
 import {expect} from 'chai'
 import {TransactWriteCommand} from '@aws-sdk/lib-dynamodb'
 
+import type {EraseUserResult} from '../../src/commands/ddb/patterns/erase-user.js'
+import type {ListConversationsResult} from '../../src/commands/ddb/patterns/list-conversations.js'
 import {type Participant} from '../../src/lib/dynamodb/items.js'
 import {eraseUser} from '../../src/lib/dynamodb/patterns/erase-user.js'
 import {testStack} from '../hooks.js'
 import {cli, cliJson, errorLines} from '../support/cli.js'
-import {type ConversationJson, useLifecycleTable} from '../support/lifecycle.js'
+import {useLifecycleTable} from '../support/lifecycle.js'
 
 describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () => {
   const lifecycle = useLifecycleTable()
@@ -25,7 +27,7 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
       await send(users.ida, lea, secret(4))
 
       const before = await scanAll()
-      const dry = await cliJson<{messages: number; dryRun: boolean}>([
+      const dry = await cliJson<EraseUserResult>([
         'ddb',
         'patterns',
         'erase-user',
@@ -36,13 +38,7 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
       expect(dry.json).to.include({dryRun: true, messages: 4})
       expect(await scanAll()).to.deep.equal(before)
 
-      const result = await cliJson<{
-        messages: number
-        rowsUpdated: number
-        conversationsSeen: number
-        conversations: unknown[]
-        postgres: string
-      }>(['ddb', 'patterns', 'erase-user', users.ida.handle, ...flags])
+      const result = await cliJson<EraseUserResult>(['ddb', 'patterns', 'erase-user', users.ida.handle, ...flags])
       expect(result.code, result.stderr).to.equal(0)
       expect(result.json).to.include({conversationsSeen: 3, messages: 4, postgres: 'untouched', rowsUpdated: 4})
       expect(result.json.conversations).to.have.length(3)
@@ -52,13 +48,7 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
 
       const seenBy = async (reader: Participant) =>
         (
-          await cliJson<{conversations: ConversationJson[]}>([
-            'ddb',
-            'patterns',
-            'list-conversations',
-            reader.handle,
-            ...flags,
-          ])
+          await cliJson<ListConversationsResult>(['ddb', 'patterns', 'list-conversations', reader.handle, ...flags])
         ).json.conversations.find((c) => c.with.uuid === users.ida.uuid)!
       expect(await seenBy(jon)).to.include({lastMessageDeleted: true})
       expect(await seenBy(kim)).to.include({lastMessage: kimLast.message.text})
@@ -83,7 +73,7 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
         }
 
         expect(String(failure)).to.include('injected failure')
-        const rerun = await cliJson<{messages: number}>([
+        const rerun = await cliJson<EraseUserResult>([
           'ddb',
           'patterns',
           'erase-user',
@@ -96,7 +86,7 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
         const everything = await scanAll()
         for (let n = 1; n <= 4; n++) expect(JSON.stringify(everything)).to.not.include(secret(n))
         expect(everything.filter((item) => item.message_group_uuid === onlyMax.messageGroupUuid)).to.deep.equal([])
-        const ned = await cliJson<{conversations: ConversationJson[]}>([
+        const ned = await cliJson<ListConversationsResult>([
           'ddb',
           'patterns',
           'list-conversations',

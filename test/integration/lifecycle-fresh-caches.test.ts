@@ -3,9 +3,14 @@ import {expect} from 'chai'
 import {randomUUID} from 'node:crypto'
 import {PutCommand} from '@aws-sdk/lib-dynamodb'
 
+import type {GetConversationResult} from '../../src/commands/ddb/patterns/get-conversation.js'
+import type {ListConversationsResult} from '../../src/commands/ddb/patterns/list-conversations.js'
+import type {MomentoFlushResult} from '../../src/commands/momento/flush.js'
+import type {MomentoGetResult} from '../../src/commands/momento/get.js'
+import type {MomentoSetResult} from '../../src/commands/momento/set.js'
 import {type DynamoDbClients} from '../../src/lib/dynamodb/client.js'
 import {messageItem, timestamp} from '../../src/lib/dynamodb/items.js'
-import {cli, cliJson, errorLines} from '../support/cli.js'
+import {cli, cliJson, errorLines, type ErrorJson} from '../support/cli.js'
 import {useLifecycleTable} from '../support/lifecycle.js'
 
 describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () => {
@@ -24,7 +29,7 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
           [a, b].map(
             async (user) =>
               (
-                await cliJson<{conversations: unknown}>([
+                await cliJson<ListConversationsResult>([
                   'ddb',
                   'patterns',
                   'list-conversations',
@@ -36,7 +41,7 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
           ),
         )
         const page = (
-          await cliJson<{messages?: unknown; error?: {code: string}}>([
+          await cliJson<GetConversationResult | ErrorJson>([
             'ddb',
             'patterns',
             'get-conversation',
@@ -45,7 +50,7 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
             ...flags,
           ])
         ).json
-        return {lists, messages: page.messages ?? page.error?.code}
+        return {lists, messages: 'messages' in page ? page.messages : page.error.code}
       }
 
       const writes: Array<[string, string[]]> = [
@@ -82,16 +87,16 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
 
     it('momento flush empties the cache (asking first), and momento set stores a value', async () => {
       const key = `flush-test-${suffix}`
-      const set = await cliJson<{ttlSeconds: number}>(['momento', 'set', key, 'hello', '--ttl', '60'])
+      const set = await cliJson<MomentoSetResult>(['momento', 'set', key, 'hello', '--ttl', '60'])
       expect(set.code, set.stderr).to.equal(0)
       expect(set.json.ttlSeconds).to.equal(60)
-      const cached = async () => (await cliJson<{hit: boolean; value: unknown}>(['momento', 'get', key])).json
+      const cached = async () => (await cliJson<MomentoGetResult>(['momento', 'get', key])).json
       expect(await cached()).to.deep.include({hit: true, value: 'hello'})
       const refused = await cli(['momento', 'flush'])
       expect(refused.code).to.equal(7)
       expect(errorLines(refused.stderr)).to.have.length(1)
       expect(await cached()).to.deep.include({hit: true})
-      const flushed = await cliJson<{flushed: boolean}>(['momento', 'flush', '--yes'])
+      const flushed = await cliJson<MomentoFlushResult>(['momento', 'flush', '--yes'])
       expect(flushed.json.flushed).to.equal(true)
       expect(await cached()).to.deep.include({hit: false})
     })

@@ -2,10 +2,11 @@
 import {expect} from 'chai'
 import {randomUUID} from 'node:crypto'
 
+import type {CreateMessageResult} from '../../src/commands/ddb/patterns/create-message.js'
 import {createMessage} from '../../src/lib/dynamodb/patterns/index.js'
 import {cli, cliJson} from '../support/cli.js'
 import {type MessagesTable} from '../../src/lib/dynamodb/messages-table.js'
-import {type MessageJson, useLifecycleTable} from '../support/lifecycle.js'
+import {useLifecycleTable} from '../support/lifecycle.js'
 
 describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () => {
   const lifecycle = useLifecycleTable()
@@ -28,16 +29,16 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
         'Deployed.',
         ...flags,
       ]
-      const first = await cliJson<{duplicate: boolean; message: MessageJson; messageGroupUuid: string}>(args)
+      const first = await cliJson<CreateMessageResult>(args)
       expect(first.code, first.stderr).to.equal(0)
       expect(first.json.duplicate).to.equal(false)
       const before = await scanAll()
-      const retry = await cliJson<{duplicate: boolean; message: MessageJson}>(args)
+      const retry = await cliJson<CreateMessageResult>(args)
       expect(retry.json.duplicate).to.equal(true)
       expect(retry.json.message.messageUuid).to.equal(first.json.message.messageUuid)
       expect(await scanAll()).to.deep.equal(before)
       expect((await cli(args)).stderr).to.include('Already sent with this idempotency key')
-      const plain = await cliJson<{duplicate: boolean}>(args.filter((_, i) => i !== 7 && i !== 8))
+      const plain = await cliJson<CreateMessageResult>(args.filter((_, i) => i !== 7 && i !== 8))
       expect(plain.code, plain.stderr).to.equal(0)
       expect(plain.json.duplicate).to.equal(false)
       expect((await messagesOf(first.json.messageGroupUuid)).filter((m) => m.message === 'Deployed.')).to.have.length(2)

@@ -17,16 +17,14 @@ import {createConnection} from 'node:net'
 import {networkInterfaces, tmpdir, userInfo} from 'node:os'
 import {join} from 'node:path'
 
+import type {ListTablesResult} from '../../src/commands/ddb/list-tables.js'
+import type {LocalStatusResult} from '../../src/commands/local/status.js'
 import {postgresHome} from '../../src/lib/local/postgres.js'
 import {withStateLock} from '../../src/lib/local/state-lock.js'
 import {processIdentity} from '../../src/lib/process-identity.js'
 import {readState} from '../../src/lib/stack-state.js'
 import {testStack} from '../hooks.js'
 import {cli, cliJson, errorLines} from '../support/cli.js'
-
-interface StatusJson {
-  services: Array<{service: string; state: string; port?: number; pid?: number}>
-}
 
 const dynamodbRecord = (pid: number, extra: Record<string, unknown> = {}) => ({
   dynamodb: {
@@ -179,7 +177,7 @@ describe('local stack safety', () => {
 
     it('with --endpoint a broken state file does not matter', async () => {
       writeFileSync(join(dir, 'state.json'), 'null')
-      const result = await cliJson<{tables: string[]}>([
+      const result = await cliJson<ListTablesResult>([
         'ddb',
         'list-tables',
         '--state-dir',
@@ -255,7 +253,7 @@ describe('local stack safety', () => {
     const pid = readState(testStack().stateDir).dynamodb!.pid
     process.kill(pid, 'SIGSTOP')
     try {
-      const status = await cliJson<StatusJson>(['local', 'status'])
+      const status = await cliJson<LocalStatusResult>(['local', 'status'])
       expect(status.code).to.equal(3)
       expect(status.json.services.find((s) => s.service === 'dynamodb')!.state).to.equal('not answering')
       expect(status.json.services.filter((s) => s.service !== 'dynamodb').map((s) => s.state)).to.deep.equal([
@@ -267,7 +265,7 @@ describe('local stack safety', () => {
       process.kill(pid, 'SIGCONT')
     }
 
-    const again = await cliJson<StatusJson>(['local', 'status'])
+    const again = await cliJson<LocalStatusResult>(['local', 'status'])
     expect(again.code).to.equal(0)
   })
 
@@ -337,7 +335,7 @@ describe('local stack safety', () => {
       const state = readState(stackDir)
       const recorded = [state.dynamodb!.pid, state.cognito!.pid, state.momento!.pid].sort()
       expect(processesIn(stackDir).sort()).to.deep.equal(recorded)
-      const status = await cliJson<StatusJson>(['local', 'status', '--state-dir', stackDir])
+      const status = await cliJson<LocalStatusResult>(['local', 'status', '--state-dir', stackDir])
       expect(status.code).to.equal(0)
 
       // DynamoDB Local writes its data file with the first table.

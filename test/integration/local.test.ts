@@ -3,13 +3,14 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
+import type {ListTablesResult} from '../../src/commands/ddb/list-tables.js'
+import type {LocalStartResult} from '../../src/commands/local/start.js'
+import type {LocalStopResult} from '../../src/commands/local/stop.js'
+import type {LocalStatusResult} from '../../src/commands/local/status.js'
 import {javaMajorVersion} from '../../src/lib/local/dynamodb-local.js'
 import {choosePort, freePort} from '../../src/lib/local/ports.js'
-import type {LocalStatusResult} from '../../src/commands/local/status.js'
 import {testStack} from '../hooks.js'
 import {cli, cliJson, errorLines} from '../support/cli.js'
-
-type StatusJson = LocalStatusResult
 
 describe('cruddur local', () => {
   it('reads the Java major version the way each JDK prints it, so Java 8 or 11 is refused by name', () => {
@@ -51,7 +52,14 @@ describe('cruddur local', () => {
         '--momento-port',
         String(momentoPort),
       ]
-      const started = await cliJson<StatusJson>(['local', 'start', '--state-dir', stateDir, '--in-memory', ...ports])
+      const started = await cliJson<LocalStartResult>([
+        'local',
+        'start',
+        '--state-dir',
+        stateDir,
+        '--in-memory',
+        ...ports,
+      ])
       expect(started.code, started.stderr).to.equal(0)
       expect(started.json.services.map((s) => [s.service, s.state, s.port])).to.deep.equal([
         ['dynamodb', 'started', dynamodbPort],
@@ -61,15 +69,15 @@ describe('cruddur local', () => {
       ])
       expect(JSON.stringify(started.json)).to.not.include(':password@')
 
-      const again = await cliJson<StatusJson>(['local', 'start', '--state-dir', stateDir])
+      const again = await cliJson<LocalStartResult>(['local', 'start', '--state-dir', stateDir])
       expect(again.json.services.map((s) => s.state)).to.deep.equal(['running', 'running', 'running', 'running'])
       expect(again.json.services.map((s) => s.pid)).to.deep.equal(started.json.services.map((s) => s.pid))
 
       // Other commands find the stack through the state directory alone.
-      const tables = await cliJson<{target: {endpoint: string}}>(['ddb', 'list-tables', '--state-dir', stateDir])
+      const tables = await cliJson<ListTablesResult>(['ddb', 'list-tables', '--state-dir', stateDir])
       expect(tables.json.target.endpoint).to.equal(`http://127.0.0.1:${dynamodbPort}`)
 
-      const status = await cliJson<StatusJson>(['local', 'status', '--state-dir', stateDir])
+      const status = await cliJson<LocalStatusResult>(['local', 'status', '--state-dir', stateDir])
       expect(status.json.services.map((s) => s.state)).to.deep.equal(['running', 'running', 'running', 'running'])
       const cognito = status.json.services.find((s) => s.service === 'cognito')!
       expect(cognito.userPoolId).to.match(/^local_\w+$/)
@@ -77,9 +85,9 @@ describe('cruddur local', () => {
       const human = await cli(['local', 'status', '--state-dir', stateDir])
       expect(human.stdout).to.include(`cognito user pool ${cognito.userPoolId} · app client ${cognito.clientId}`)
 
-      const stopped = await cliJson<StatusJson>(['local', 'stop', '--state-dir', stateDir])
+      const stopped = await cliJson<LocalStopResult>(['local', 'stop', '--state-dir', stateDir])
       expect(stopped.code).to.equal(0)
-      const after = await cliJson<StatusJson>(['local', 'status', '--state-dir', stateDir])
+      const after = await cliJson<LocalStatusResult>(['local', 'status', '--state-dir', stateDir])
       expect(after.json.services.map((s) => s.state)).to.deep.equal(['stopped', 'stopped', 'stopped', 'stopped'])
       expect(after.code).to.equal(3)
     },
@@ -99,7 +107,7 @@ describe('cruddur local', () => {
       expect(result.code).to.equal(9)
       expect(errorLines(result.stderr)).to.have.length(1)
       expect(result.stderr).to.include(`Port ${testStack().dynamodbPort}`)
-      const status = await cliJson<StatusJson>(['local', 'status', '--state-dir', otherDir])
+      const status = await cliJson<LocalStatusResult>(['local', 'status', '--state-dir', otherDir])
       expect(status.json.services.every((s) => s.state === 'stopped')).to.equal(true)
     } finally {
       rmSync(otherDir, {force: true, recursive: true})

@@ -2,6 +2,10 @@
 import {expect} from 'chai'
 import {readFileSync} from 'node:fs'
 
+import type {MomentoCreateCacheResult} from '../../src/commands/momento/create-cache.js'
+import type {MomentoDeleteCacheResult} from '../../src/commands/momento/delete-cache.js'
+import type {MomentoGetResult} from '../../src/commands/momento/get.js'
+import type {MomentoListCachesResult} from '../../src/commands/momento/list-caches.js'
 import {freePort} from '../../src/lib/local/ports.js'
 import {readState} from '../../src/lib/stack-state.js'
 import {readThrough} from '../../src/lib/momento/cache-aside.js'
@@ -19,13 +23,13 @@ describe('momento', () => {
   describe('commands against the local stand-in', () => {
     it('create-cache creates a cache, and creating it again is not an error', async () => {
       const name = unique('create')
-      const first = await cliJson<{created: boolean; cache: string}>(['momento', 'create-cache', '--cache', name])
+      const first = await cliJson<MomentoCreateCacheResult>(['momento', 'create-cache', '--cache', name])
       expect(first.code).to.equal(0)
       expect(first.json).to.include({cache: name, created: true})
-      const again = await cliJson<{created: boolean}>(['momento', 'create-cache', '--cache', name])
+      const again = await cliJson<MomentoCreateCacheResult>(['momento', 'create-cache', '--cache', name])
       expect(again.code).to.equal(0)
       expect(again.json.created).to.equal(false)
-      const list = await cliJson<{caches: string[]}>(['momento', 'list-caches'])
+      const list = await cliJson<MomentoListCachesResult>(['momento', 'list-caches'])
       expect(list.json.caches).to.include(name).and.include('cruddur')
     })
 
@@ -36,9 +40,9 @@ describe('momento', () => {
       expect(refused.code).to.equal(7)
       expect(errorLines(refused.stderr)).to.have.length(1)
       expect(refused.stderr).to.include('--yes')
-      const deleted = await cliJson<{deleted: boolean}>(['momento', 'delete-cache', '--cache', name, '--yes'])
+      const deleted = await cliJson<MomentoDeleteCacheResult>(['momento', 'delete-cache', '--cache', name, '--yes'])
       expect(deleted.code).to.equal(0)
-      const list = await cliJson<{caches: string[]}>(['momento', 'list-caches'])
+      const list = await cliJson<MomentoListCachesResult>(['momento', 'list-caches'])
       expect(list.json.caches).to.not.include(name)
     })
 
@@ -48,20 +52,20 @@ describe('momento', () => {
       const kept = await cliInTerminal(['momento', 'delete-cache', '--cache', name], 'no\n')
       expect(kept.code, kept.stdout).to.equal(7)
       expect(kept.stdout).to.include(`delete cache ${name}`).and.include('Not confirmed, nothing was changed')
-      expect((await cliJson<{caches: string[]}>(['momento', 'list-caches'])).json.caches).to.include(name)
+      expect((await cliJson<MomentoListCachesResult>(['momento', 'list-caches'])).json.caches).to.include(name)
       const deleted = await cliInTerminal(['momento', 'delete-cache', '--cache', name], 'yes\n')
       expect(deleted.code, deleted.stdout).to.equal(0)
-      expect((await cliJson<{caches: string[]}>(['momento', 'list-caches'])).json.caches).to.not.include(name)
+      expect((await cliJson<MomentoListCachesResult>(['momento', 'list-caches'])).json.caches).to.not.include(name)
     })
 
     it('get shows a cached value and delete removes it', async () => {
       const key = unique('debug-key')
       await momentoCacheStore(stackTarget()).set(key, JSON.stringify({hello: 'world'}))
-      const hit = await cliJson<{hit: boolean; value: unknown}>(['momento', 'get', key])
+      const hit = await cliJson<MomentoGetResult>(['momento', 'get', key])
       expect(hit.json).to.deep.include({hit: true, value: {hello: 'world'}})
       expect((await cli(['momento', 'get', key])).stdout.trim()).to.equal('{"hello":"world"}')
       expect((await cli(['momento', 'delete', key])).code).to.equal(0)
-      const miss = await cliJson<{hit: boolean; value: unknown}>(['momento', 'get', key])
+      const miss = await cliJson<MomentoGetResult>(['momento', 'get', key])
       expect(miss.code).to.equal(0)
       expect(miss.json).to.deep.include({hit: false, value: null})
     })
@@ -128,7 +132,7 @@ describe('momento', () => {
     })
 
     it('a key in the environment never redirects a local command, and is never printed', async () => {
-      const result = await cliJson<{target: {kind: string}}>(['momento', 'list-caches', '--debug'], {
+      const result = await cliJson<MomentoListCachesResult>(['momento', 'list-caches', '--debug'], {
         env: {MOMENTO_API_KEY: SECRET},
       })
       expect(result.code).to.equal(0)
@@ -144,7 +148,7 @@ describe('momento', () => {
       if (!process.env.MOMENTO_API_KEY) this.skip()
       this.timeout(60_000)
       const name = unique('cruddur-contract')
-      const created = await cliJson<{created: boolean}>(['momento', 'create-cache', '--prod', '--cache', name])
+      const created = await cliJson<MomentoCreateCacheResult>(['momento', 'create-cache', '--prod', '--cache', name])
       expect(created.code, created.stderr).to.equal(0)
       let cache: CacheStore | undefined
       try {

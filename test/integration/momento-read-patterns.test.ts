@@ -2,6 +2,8 @@
 import {expect} from 'chai'
 import {randomUUID} from 'node:crypto'
 
+import type {GetConversationResult} from '../../src/commands/ddb/patterns/get-conversation.js'
+import type {ListConversationsResult} from '../../src/commands/ddb/patterns/list-conversations.js'
 import {freePort} from '../../src/lib/local/ports.js'
 import {cli, cliJson, errorLines} from '../support/cli.js'
 import {addStackUsers} from '../support/database.js'
@@ -12,18 +14,8 @@ describe('momento', () => {
     const [ann, ben] = ['ann', 'ben'].map((name) => `${name}_${randomUUID().slice(0, 8)}`)
     const tableFlags = ['--table', table]
 
-    interface ConversationsJson {
-      fromCache: boolean
-      conversations: Array<{lastMessage: string; messageGroupUuid: string}>
-    }
-
-    interface ConversationJson {
-      fromCache: boolean
-      messages: Array<{text: string}>
-    }
-
     const listOf = (handle: string, ...extra: string[]) =>
-      cliJson<ConversationsJson>(['ddb', 'patterns', 'list-conversations', handle, ...tableFlags, ...extra])
+      cliJson<ListConversationsResult>(['ddb', 'patterns', 'list-conversations', handle, ...tableFlags, ...extra])
     const processStream = async () => {
       const processed = await cli(['ddb', 'stream', 'process', '--once', '--cache', ...tableFlags])
       expect(processed.code, processed.stderr).to.equal(0)
@@ -60,9 +52,12 @@ describe('momento', () => {
       expect(hit.json.fromCache).to.equal(true)
       expect(hit.json.conversations[0].lastMessage).to.equal('hello')
       expect((await listOf(ann, '--no-cache')).json.fromCache).to.equal(false)
-      const fromEnv = await cliJson<ConversationsJson>(['ddb', 'patterns', 'list-conversations', ann, ...tableFlags], {
-        env: {MOMENTO_CACHE_NAME: 'cruddur'},
-      })
+      const fromEnv = await cliJson<ListConversationsResult>(
+        ['ddb', 'patterns', 'list-conversations', ann, ...tableFlags],
+        {
+          env: {MOMENTO_CACHE_NAME: 'cruddur'},
+        },
+      )
       expect(fromEnv.json.fromCache).to.equal(true)
       expect((await cli(['ddb', 'patterns', 'list-conversations', ann, '--cache', ...tableFlags])).stderr).to.include(
         '(from the cache)',
@@ -90,7 +85,7 @@ describe('momento', () => {
         const listed = await listOf(handle, '--cache')
         expect(listed.json.fromCache, handle).to.equal(true)
         expect(listed.json.conversations[0]).to.include({lastMessage: 'a fresh reply', messageGroupUuid: group})
-        const read = await cliJson<ConversationJson>([
+        const read = await cliJson<GetConversationResult>([
           'ddb',
           'patterns',
           'get-conversation',
@@ -104,7 +99,7 @@ describe('momento', () => {
         expect(read.json.messages[0].text).to.equal('a fresh reply')
       }
 
-      const operator = await cliJson<ConversationJson>([
+      const operator = await cliJson<GetConversationResult>([
         'ddb',
         'patterns',
         'get-conversation',

@@ -3,13 +3,14 @@ import {expect} from 'chai'
 import {randomUUID} from 'node:crypto'
 import {QueryCommand} from '@aws-sdk/lib-dynamodb'
 
+import type {GetConversationResult} from '../../src/commands/ddb/patterns/get-conversation.js'
 import {batchWriteAll} from '../../src/lib/dynamodb/batch-write.js'
 import {type DynamoDbClients} from '../../src/lib/dynamodb/client.js'
 import {messageItem, timestamp} from '../../src/lib/dynamodb/items.js'
 import {type MessagesTable} from '../../src/lib/dynamodb/messages-table.js'
 import {conversationUuidFor, createMessage, getConversation} from '../../src/lib/dynamodb/patterns/index.js'
 import {cli, cliJson} from '../support/cli.js'
-import {type MessageJson, usePatternsTable} from '../support/patterns.js'
+import {usePatternsTable} from '../support/patterns.js'
 
 describe('cruddur ddb patterns', () => {
   const patterns = usePatternsTable()
@@ -105,7 +106,7 @@ describe('cruddur ddb patterns', () => {
       expect(first.code).to.equal(0)
       const cursor = /--cursor (\S+)/.exec(first.stderr)?.[1]
       expect(cursor).to.be.a('string')
-      const second = await cliJson<{messages: MessageJson[]; nextCursor: string | null; target: object}>([
+      const second = await cliJson<GetConversationResult>([
         'ddb',
         'patterns',
         'get-conversation',

@@ -3,6 +3,7 @@ import {expect} from 'chai'
 import {randomUUID} from 'node:crypto'
 import {QueryCommand} from '@aws-sdk/lib-dynamodb'
 
+import type {UpdateMessageGroupResult} from '../../src/commands/ddb/patterns/update-message-group.js'
 import {type DynamoDbClients} from '../../src/lib/dynamodb/client.js'
 import {type Participant} from '../../src/lib/dynamodb/items.js'
 import {type MessagesTable} from '../../src/lib/dynamodb/messages-table.js'
@@ -14,7 +15,7 @@ import {
   updateMessageGroup,
 } from '../../src/lib/dynamodb/patterns/index.js'
 import {cliJson} from '../support/cli.js'
-import {type MessageJson, usePatternsTable} from '../support/patterns.js'
+import {usePatternsTable} from '../support/patterns.js'
 
 describe('cruddur ddb patterns', () => {
   const patterns = usePatternsTable()
@@ -186,7 +187,7 @@ describe('cruddur ddb patterns', () => {
     it('update-message-group brings stale rows up to the newest message', async () => {
       const group = conversationUuidFor(users.jon.uuid, users.kim.uuid)
       const missed = await putMessage(group, users.jon, new Date(), 'the stream missed me')
-      const {code, json} = await cliJson<{updated: number; lastMessage: MessageJson}>([
+      const {code, json} = await cliJson<UpdateMessageGroupResult>([
         'ddb',
         'patterns',
         'update-message-group',
@@ -196,7 +197,13 @@ describe('cruddur ddb patterns', () => {
       expect(code).to.equal(0)
       expect(json.updated).to.equal(2)
       expect(json.lastMessage.messageUuid).to.equal(missed.message_uuid)
-      const again = await cliJson<{updated: number}>(['ddb', 'patterns', 'update-message-group', group, ...flags])
+      const again = await cliJson<UpdateMessageGroupResult>([
+        'ddb',
+        'patterns',
+        'update-message-group',
+        group,
+        ...flags,
+      ])
       expect(again.json.updated).to.equal(0)
     })
   })

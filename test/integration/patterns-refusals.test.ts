@@ -11,7 +11,7 @@ import {
   MAX_MESSAGE_LENGTH,
   updateMessageGroup,
 } from '../../src/lib/dynamodb/patterns/index.js'
-import {cli, cliJson, errorLines} from '../support/cli.js'
+import {cli, cliJson, errorLines, type ErrorJson} from '../support/cli.js'
 import {usePatternsTable} from '../support/patterns.js'
 
 describe('cruddur ddb patterns', () => {
@@ -148,7 +148,7 @@ describe('cruddur ddb patterns', () => {
       }
 
       expect(await itemCount()).to.equal(before)
-      const json = await cliJson<{error: {code: string}}>([
+      const json = await cliJson<ErrorJson>([
         'ddb',
         'patterns',
         'create-message',

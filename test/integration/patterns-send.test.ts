@@ -3,6 +3,8 @@ import {expect} from 'chai'
 import {randomUUID} from 'node:crypto'
 import {PutCommand} from '@aws-sdk/lib-dynamodb'
 
+import type {CreateMessageResult} from '../../src/commands/ddb/patterns/create-message.js'
+import type {ListConversationsResult} from '../../src/commands/ddb/patterns/list-conversations.js'
 import {type DynamoDbClients} from '../../src/lib/dynamodb/client.js'
 import {conversationRow, messageItem, type Participant} from '../../src/lib/dynamodb/items.js'
 import {type MessagesTable} from '../../src/lib/dynamodb/messages-table.js'
@@ -15,7 +17,7 @@ import {
 } from '../../src/lib/dynamodb/patterns/index.js'
 import {uuidV5} from '../../src/lib/dynamodb/patterns/conversation-uuid.js'
 import {cli, cliJson} from '../support/cli.js'
-import {type ConversationJson, type MessageJson, usePatternsTable} from '../support/patterns.js'
+import {usePatternsTable} from '../support/patterns.js'
 
 describe('cruddur ddb patterns', () => {
   const patterns = usePatternsTable()
@@ -205,12 +207,7 @@ describe('cruddur ddb patterns', () => {
 
   describe('commands', () => {
     it('create-message --to starts a conversation; list-conversations and get-conversation show it', async () => {
-      const created = await cliJson<{
-        message: MessageJson
-        messageGroupUuid: string
-        newConversation: boolean
-        target: {table: string}
-      }>([
+      const created = await cliJson<CreateMessageResult>([
         'ddb',
         'patterns',
         'create-message',
@@ -229,7 +226,7 @@ describe('cruddur ddb patterns', () => {
       expect(created.json.target.table).to.equal(table)
       expect(created.json.message).to.include({text: 'Lunch at noon?'})
 
-      const listed = await cliJson<{conversations: ConversationJson[]; nextCursor: string | null}>([
+      const listed = await cliJson<ListConversationsResult>([
         'ddb',
         'patterns',
         'list-conversations',

@@ -5,6 +5,9 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
+import type {DdbScanResult} from '../../src/commands/ddb/scan.js'
+import type {DdbSeedResult} from '../../src/commands/ddb/seed.js'
+import type {ListConversationsResult} from '../../src/commands/ddb/patterns/list-conversations.js'
 import {LOCAL_CREDENTIALS} from '../../src/lib/aws-config.js'
 import {startDynamoDbLocal} from '../../src/lib/local/dynamodb-local.js'
 import {freePort} from '../../src/lib/local/ports.js'
@@ -15,13 +18,9 @@ import {addStackUsers, createTestDatabase, testDatabaseUrl} from '../support/dat
 import {type FaultProxy, startFaultProxy} from '../support/fault-proxy.js'
 import {startDroppingProxy, startSilentServer, type TcpFault} from '../support/tcp-faults.js'
 
-interface ScanJson {
-  items: Array<Record<string, unknown>>
-}
-
 /** Every item of a table, in one order, as text: two tables hold the same items when these are equal. */
 async function tableItems(table: string, endpoint: string): Promise<string[]> {
-  const {code, json, stderr} = await cliJson<ScanJson>(['ddb', 'scan', '--table', table, '--endpoint', endpoint])
+  const {code, json, stderr} = await cliJson<DdbScanResult>(['ddb', 'scan', '--table', table, '--endpoint', endpoint])
   expect(code, stderr).to.equal(0)
   return json.items
     .map((item) => JSON.stringify(Object.fromEntries(Object.entries(item).sort(([a], [b]) => a.localeCompare(b)))))
@@ -162,7 +161,7 @@ describe('resilience: faults, timeouts and interruptions', () => {
       const partial = await tableItems(table, dynamodbEndpoint)
       expect(partial.length).to.be.within(1, cleanItems.length - 1)
 
-      const rerun = await cliJson<{completedConversations: number; now: string}>([
+      const rerun = await cliJson<DdbSeedResult>([
         'ddb',
         'seed',
         '--table',
@@ -305,7 +304,7 @@ describe('resilience: faults, timeouts and interruptions', () => {
     const server = await startSilentServer()
     try {
       const {dynamodbEndpoint} = testStack()
-      const result = await cliJson<{fromCache: boolean; conversations: unknown[]}>(
+      const result = await cliJson<ListConversationsResult>(
         [
           'ddb',
           'patterns',

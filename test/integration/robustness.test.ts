@@ -5,6 +5,8 @@ import {createServer, type Server} from 'node:net'
 import {join} from 'node:path'
 import {PutCommand} from '@aws-sdk/lib-dynamodb'
 
+import type {DdbScanResult} from '../../src/commands/ddb/scan.js'
+import type {ListTablesResult} from '../../src/commands/ddb/list-tables.js'
 import {batchWriteAll} from '../../src/lib/dynamodb/batch-write.js'
 import {type DynamoDbClients} from '../../src/lib/dynamodb/client.js'
 import {messageItem, timestamp} from '../../src/lib/dynamodb/items.js'
@@ -13,10 +15,8 @@ import {databaseName} from '../../src/lib/postgres/database.js'
 import {readState} from '../../src/lib/stack-state.js'
 import {testStack} from '../hooks.js'
 import {testDynamoDbClients} from '../support/tables.js'
-import {cli, cliInTerminal, cliJson, errorLines, ROOT} from '../support/cli.js'
+import {cli, cliInTerminal, cliJson, errorLines, ROOT, type ErrorJson} from '../support/cli.js'
 import {createTestDatabase, testDatabaseUrl, type TestDatabase} from '../support/database.js'
-
-type JsonError = {error: {code: string; exitCode: number; message: string}}
 
 /** Characters that act on a terminal: ESC, BEL, the right-to-left override. */
 const rawControls = (text: string) => ['\u001B', '\u0007', '\u202E'].filter((char) => text.includes(char))
@@ -70,7 +70,7 @@ describe('robustness: the exit-code contract, masking and terminal safety', () =
         expect(result.stderr)
           .to.match(/^Error: /)
           .and.include(args.at(-1))
-        const {code, json, stderr} = await cliJson<JsonError>(args)
+        const {code, json, stderr} = await cliJson<ErrorJson>(args)
         expect(code).to.equal(2)
         expect(json.error).to.include({code: 'INVALID_INPUT', exitCode: 2})
         expect(stderr).to.equal('')
@@ -133,13 +133,13 @@ describe('robustness: the exit-code contract, masking and terminal safety', () =
 
     it('userinfo in a DynamoDB endpoint: target line, error line and --json', async () => {
       const endpoint = `http://admin:${SECRET}@localhost:${testStack().dynamodbPort}`
-      const ok = await cliJson<{target: {endpoint: string}}>(['ddb', 'list-tables', '--endpoint', endpoint])
+      const ok = await cliJson<ListTablesResult>(['ddb', 'list-tables', '--endpoint', endpoint])
       expect(ok.code).to.equal(0)
       expect(ok.json.target.endpoint).to.equal(`http://admin:****@localhost:${testStack().dynamodbPort}`)
       const shown = await cli(['ddb', 'scan', '--table', `missing-${randomUUID()}`, '--endpoint', endpoint])
       expect(shown.code).to.equal(4)
       expect(shown.stderr).to.include('→ local http://admin:****@localhost').and.include('Error: Table')
-      const failed = await cliJson<JsonError>([
+      const failed = await cliJson<ErrorJson>([
         'ddb',
         'list-tables',
         '--endpoint',
@@ -160,7 +160,7 @@ describe('robustness: the exit-code contract, masking and terminal safety', () =
         '--user-pool-id',
         'x',
       ])
-      const cognitoJson = await cliJson<JsonError>([
+      const cognitoJson = await cliJson<ErrorJson>([
         'db',
         'update-cognito-user-ids',
         '--cognito-endpoint',
@@ -182,7 +182,7 @@ describe('robustness: the exit-code contract, masking and terminal safety', () =
       it(`a PostgreSQL password with reserved characters (${password}) never shows`, async () => {
         const url = `postgresql://postgres:${password}@127.0.0.1:1/cruddur`
         const text = await cli(['db', 'seed', '--database-url', url])
-        const json = await cliJson<JsonError>(['db', 'seed', '--database-url', url])
+        const json = await cliJson<ErrorJson>(['db', 'seed', '--database-url', url])
         expect(text.code).to.be.oneOf([2, 3])
         expect(errorLines(text.stderr)).to.have.length(1)
         for (const output of [text.stdout, text.stderr, json.stdout]) {
@@ -197,7 +197,7 @@ describe('robustness: the exit-code contract, masking and terminal safety', () =
       async () => {
         const url = `postgresql://127.0.0.1:1/cruddur?user=postgres&password=${SECRET}&sslpassword=${SECRET}2`
         const text = await cli(['db', 'seed', '--database-url', url])
-        const json = await cliJson<JsonError>(['db', 'seed', '--database-url', url])
+        const json = await cliJson<ErrorJson>(['db', 'seed', '--database-url', url])
         expect(text.code).to.equal(3)
         expect(text.stderr).to.include('?user=postgres&password=****&sslpassword=****')
         expect(json.json.error.message).to.include('password=****')
@@ -245,8 +245,8 @@ describe('robustness: the exit-code contract, masking and terminal safety', () =
       // The column is cut to the terminal's width: the start of the text is what shows.
       expect(shown.stdout).to.include('hi\\x1b]0;pwned\\x07 \\x1b[2J')
       const ndjson = await cli(['ddb', 'scan', '--table', table, '--output', 'ndjson'])
-      expect((JSON.parse(ndjson.stdout) as {message: string}).message).to.equal(text)
-      const json = await cliJson<{items: Array<{message: string}>}>(['ddb', 'scan', '--table', table])
+      expect((JSON.parse(ndjson.stdout) as DdbScanResult['items'][number]).message).to.equal(text)
+      const json = await cliJson<DdbScanResult>(['ddb', 'scan', '--table', table])
       expect(json.json.items[0].message).to.equal(text)
     })
 
@@ -260,7 +260,7 @@ describe('robustness: the exit-code contract, masking and terminal safety', () =
       const unknown = await cli([handle])
       expect(errorLines(unknown.stderr)).to.have.length(1)
       expect(rawControls(unknown.stderr)).to.deep.equal([])
-      const json = await cliJson<JsonError>(['ddb', 'patterns', 'get-conversation', handle])
+      const json = await cliJson<ErrorJson>(['ddb', 'patterns', 'get-conversation', handle])
       expect(json.json.error.message).to.include(handle)
     })
   })
@@ -347,7 +347,7 @@ describe('robustness: the exit-code contract, masking and terminal safety', () =
 
     it('db setup --prod without --yes: exit 7, no database created', async () => {
       const url = testDatabaseUrl(`robustness_never_${randomUUID().slice(0, 8)}`)
-      const result = await cliJson<JsonError>(['db', 'setup', '--prod'], {env: {PROD_CONNECTION_URL: url}})
+      const result = await cliJson<ErrorJson>(['db', 'setup', '--prod'], {env: {PROD_CONNECTION_URL: url}})
       expect(result.code).to.equal(7)
       expect(result.json.error.code).to.equal('CONFIRMATION_REQUIRED')
       const {rows} = await db.pool.query('SELECT 1 FROM pg_database WHERE datname = $1', [databaseName(url)])

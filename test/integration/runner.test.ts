@@ -1,6 +1,9 @@
 import {runCommand} from '@oclif/test'
 import {expect} from 'chai'
 
+import type {DbSessionsResult} from '../../src/commands/db/sessions.js'
+import type {ListTablesResult} from '../../src/commands/ddb/list-tables.js'
+import type {LocalStatusResult} from '../../src/commands/local/status.js'
 import {freePort} from '../../src/lib/local/ports.js'
 import {testStack} from '../hooks.js'
 import {ROOT} from '../support/cli.js'
@@ -18,10 +21,7 @@ describe('through the oclif runner', () => {
   })
 
   it('ddb list-tables returns its target: the running local stack', async () => {
-    const {error, result} = await run<{target: {endpoint: string; kind: string; table: string}; tables: string[]}>([
-      'ddb',
-      'list-tables',
-    ])
+    const {error, result} = await run<ListTablesResult>(['ddb', 'list-tables'])
     expect(error).to.equal(undefined)
     expect(result!.target).to.include({
       endpoint: testStack().dynamodbEndpoint,
@@ -38,7 +38,7 @@ describe('through the oclif runner', () => {
   })
 
   it('local status returns every service of the test stack as running', async () => {
-    const {result} = await run<{services: Array<{service: string; state: string}>}>(['local', 'status'])
+    const {result} = await run<LocalStatusResult>(['local', 'status'])
     expect(result!.services.map((s) => [s.service, s.state])).to.deep.equal([
       ['dynamodb', 'running'],
       ['postgres', 'running'],
@@ -48,7 +48,7 @@ describe('through the oclif runner', () => {
   })
 
   it('db sessions returns the PostgreSQL target with its password masked', async () => {
-    const {error, result} = await run<{target: {url: string}}>(['db', 'sessions'])
+    const {error, result} = await run<DbSessionsResult>(['db', 'sessions'])
     expect(error).to.equal(undefined)
     expect(result!.target.url).to.match(/^postgresql:\/\/postgres:\*{4}@localhost:\d+\/cruddur$/)
   })

@@ -8,6 +8,9 @@ import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
+import type {ListConversationsResult} from '../../src/commands/ddb/patterns/list-conversations.js'
+import type {StreamProcessResult} from '../../src/commands/ddb/stream/process.js'
+import type {CreateMessageResult} from '../../src/commands/ddb/patterns/create-message.js'
 import {LOCAL_CREDENTIALS} from '../../src/lib/aws-config.js'
 import {type MessageItem, messageItem, type Participant} from '../../src/lib/dynamodb/items.js'
 import {applyMessageToConversation} from '../../src/lib/dynamodb/patterns/update-message-group.js'
@@ -115,20 +118,9 @@ describe('ddb stream', () => {
     const [cara, dave, erin] = handles
     const tableFlags = ['--table', table]
 
-    interface ProcessJson {
-      records: number
-      applied: number
-      rowsUpdated: number
-      failed: unknown[]
-    }
-
-    interface ConversationsJson {
-      conversations: Array<{lastMessage: string; messageGroupUuid: string; with: {handle: string}}>
-    }
-
     /** `cruddur ddb patterns create-message <text> --from <from> --to <to>` into the table. */
     const sendMessage = (text: string, from: string, to: string) =>
-      cliJson<{messageGroupUuid: string}>([
+      cliJson<CreateMessageResult>([
         'ddb',
         'patterns',
         'create-message',
@@ -141,7 +133,13 @@ describe('ddb stream', () => {
       ])
 
     const lastMessageWith = async (owner: string, other: string) => {
-      const {json} = await cliJson<ConversationsJson>(['ddb', 'patterns', 'list-conversations', owner, ...tableFlags])
+      const {json} = await cliJson<ListConversationsResult>([
+        'ddb',
+        'patterns',
+        'list-conversations',
+        owner,
+        ...tableFlags,
+      ])
       return json.conversations.find((c) => c.with.handle === other)
     }
 
@@ -152,7 +150,7 @@ describe('ddb stream', () => {
       ;[, daveUser] = await addStackUsers(handles)
 
       // Start from a drained stream, so the counts below are this test's own.
-      const drained = await cliJson<ProcessJson>(['ddb', 'stream', 'process', '--once', ...tableFlags])
+      const drained = await cliJson<StreamProcessResult>(['ddb', 'stream', 'process', '--once', ...tableFlags])
       expect(drained.code, drained.stderr).to.equal(0)
     })
 
@@ -179,7 +177,7 @@ describe('ddb stream', () => {
         await doc.send(new PutCommand({Item: orphan, TableName: table}))
         expect((await lastMessageWith(cara, dave))!.lastMessage).to.equal('a reply')
 
-        const processed = await cliJson<ProcessJson>(['ddb', 'stream', 'process', '--once', ...tableFlags])
+        const processed = await cliJson<StreamProcessResult>(['ddb', 'stream', 'process', '--once', ...tableFlags])
         expect(processed.code, processed.stderr).to.equal(0)
         expect(processed.json).to.include({applied: 4, rowsUpdated: 2})
         expect(processed.json.failed).to.deep.equal([])
@@ -213,21 +211,22 @@ describe('ddb stream', () => {
         const kept = readFileSync(join(testStack().stateDir, 'stream-given-up.ndjson'), 'utf8')
           .trim()
           .split('\n')
-          .map((line) => JSON.parse(line) as {pk: string; table: string})
+          // Each line is a given-up record as --json reports it, with when and from which table.
+          .map((line) => JSON.parse(line) as StreamProcessResult['failed'][number] & {at: string; table: string})
         expect(kept.at(-1)).to.include({pk: lost.pk, table})
         // Given up means moved past: the next run does not try it again.
-        const again = await cliJson<ProcessJson>(['ddb', 'stream', 'process', '--once', ...tableFlags])
+        const again = await cliJson<StreamProcessResult>(['ddb', 'stream', 'process', '--once', ...tableFlags])
         expect(again.code).to.equal(0)
         expect(again.json.failed).to.deep.equal([])
       },
     )
 
     it('a restarted processor continues after its checkpoint and does not reapply old records', async () => {
-      const again = await cliJson<ProcessJson>(['ddb', 'stream', 'process', '--once', ...tableFlags])
+      const again = await cliJson<StreamProcessResult>(['ddb', 'stream', 'process', '--once', ...tableFlags])
       expect(again.json).to.include({applied: 0, records: 0})
       const sent = await sendMessage('one more', erin, cara)
       expect(sent.code, sent.stderr).to.equal(0)
-      const next = await cliJson<ProcessJson>(['ddb', 'stream', 'process', '--once', ...tableFlags])
+      const next = await cliJson<StreamProcessResult>(['ddb', 'stream', 'process', '--once', ...tableFlags])
       // Its message (and the row moves create-message made itself) and nothing from before.
       expect(next.json).to.include({applied: 1, rowsUpdated: 0})
     })

@@ -5,6 +5,7 @@ import {expect} from 'chai'
 import {existsSync, readdirSync} from 'node:fs'
 import {basename, dirname} from 'node:path'
 
+import type {StreamProcessResult} from '../../src/commands/ddb/stream/process.js'
 import {queryGroupRows} from '../../src/lib/dynamodb/patterns/conversation-rows.js'
 import {cli, cliJson, errorLines} from '../support/cli.js'
 import {startEmptyPageProxy} from '../support/empty-page-proxy.js'
@@ -37,7 +38,7 @@ describe('ddb stream', () => {
         // Another port for the same data: the checkpoint (keyed by the stream) is found, and the first page is empty.
         const proxy = await startEmptyPageProxy(endpoint())
         try {
-          const drained = await cliJson<{applied: number; failed: unknown[]}>([
+          const drained = await cliJson<StreamProcessResult>([
             'ddb',
             'stream',
             'process',
@@ -69,13 +70,7 @@ describe('ddb stream', () => {
         await waitUntilTableNotExists({client, maxWaitTime: 60}, {TableName: name})
         await freshTable(name)
         const newest = await pendingMessages(name, 2, 3)
-        const processed = await cliJson<{applied: number; streamArn: string}>([
-          'ddb',
-          'stream',
-          'process',
-          '--once',
-          ...flags(name),
-        ])
+        const processed = await cliJson<StreamProcessResult>(['ddb', 'stream', 'process', '--once', ...flags(name)])
         expect(processed.code, processed.stderr).to.equal(0)
         expect(processed.json.streamArn).to.equal(await streamArnOf(name))
         await expectAllNewest(name, newest)

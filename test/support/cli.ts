@@ -1,6 +1,8 @@
 import {type ChildProcess, spawn} from 'node:child_process'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
+import type {ConsumedCapacityTotals} from '../../src/lib/dynamodb/consumed-capacity.js'
+import type {errorJson} from '../../src/lib/errors.js'
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const BIN = join(ROOT, 'bin', 'run.js')
@@ -35,6 +37,17 @@ export function cli(
     options.onSpawn?.(child)
   })
 }
+
+/** What `--json` prints for any failure, from every command and from the CLI itself. */
+export type ErrorJson = ReturnType<typeof errorJson>
+
+/** A result with its items as the messages table holds them: every attribute a string. */
+export type StringItems<Result extends {items: unknown}> = Omit<Result, 'items'> & {
+  items: Array<Record<string, string>>
+}
+
+/** What a DynamoDB command prints with `--consumed-capacity`: its result plus the units it used. */
+export type WithConsumedCapacity<Result> = Result & {consumedCapacity: ConsumedCapacityTotals}
 
 /** Runs the binary with `--json` and parses stdout. */
 export async function cliJson<T = Record<string, unknown>>(

@@ -84,19 +84,3 @@ export function useLifecycleTable(): LifecycleFixture {
   }
   return Object.assign(base, lifecycle)
 }
-
-/** A message as the lifecycle commands print it with `--json`. */
-export interface MessageJson {
-  messageUuid: string
-  text?: string
-  deleted?: boolean
-  sender: Participant
-}
-
-/** A conversation as `list-conversations --json` prints it, its last message perhaps deleted. */
-export interface ConversationJson {
-  messageGroupUuid: string
-  lastMessage?: string
-  lastMessageDeleted?: boolean
-  with: Participant
-}

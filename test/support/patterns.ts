@@ -64,20 +64,3 @@ export function usePatternsTable(): PatternsFixture {
   }
   return Object.assign(base, patterns)
 }
-
-/** A message as the patterns commands print it with `--json`. */
-export interface MessageJson {
-  messageUuid: string
-  messageGroupUuid: string
-  createdAt: string
-  text: string
-  sender: Participant
-}
-
-/** A conversation as `list-conversations --json` prints it. */
-export interface ConversationJson {
-  messageGroupUuid: string
-  with: Participant
-  lastMessage: string
-  lastMessageAt: string
-}
