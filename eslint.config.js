@@ -3,15 +3,30 @@ import tseslint from 'typescript-eslint'
 
 // The layering (README, "Architecture"): each folder may import only from the folders below it.
 const CLI_PACKAGES = {
-  group: ['@oclif/*', 'chalk', 'cli-table3'],
   message:
     'src/lib is the library the Lambda also runs: no CLI packages here; ' +
     'rendering and flags belong in src/ or src/commands.',
+  regex: '^(@oclif/|chalk(/|$)|cli-table3(/|$))',
 }
+// The layer patterns read the path as written, so a path that goes up and back down could hide where it lands.
+const NORMALISED = {
+  message: 'Write the import path normalised (no `./..`, no folder then `..`), so the layer rules can read it.',
+  regex: '/\\.(/|$)|(^|/)(?!\\.\\.(/|$))[^/]+/\\.\\.(/|$)',
+}
+/** Each pattern as a `no-restricted-syntax` entry: `no-restricted-imports` does not see `await import('…')`. */
+const dynamicImports = (patterns) =>
+  patterns.map(({message, regex}) => ({
+    message,
+    // esquery ends a regex at an unescaped `/`.
+    selector: `ImportExpression[source.value=/${regex.replaceAll('/', '\\/')}/]`,
+  }))
 const restrict = (files, patterns, ignores = []) => ({
   files,
   ignores,
-  rules: {'no-restricted-imports': ['error', {patterns}]},
+  rules: {
+    'no-restricted-imports': ['error', {patterns: [NORMALISED, ...patterns]}],
+    'no-restricted-syntax': ['error', ...dynamicImports([NORMALISED, ...patterns])],
+  },
 })
 /** src/lib never imports the CLI: from a file `depth` folders below src/, `../` that many times is src/ itself. */
 const notTheCli = (depth) => ({
@@ -28,6 +43,8 @@ const NOT_LOCAL = {
 }
 const libLayer = (depth) =>
   restrict([`src/lib/${'*/'.repeat(depth - 1)}*.ts`], [notTheCli(depth), CLI_PACKAGES, NOT_LOCAL], ['src/lib/local/**'])
+/** The ground floor: everything else in src/lib stands on these, so they stand on Node alone. */
+const GROUND_FLOOR = ['paths', 'stack-state', 'process-identity', 'sleep', 'errors']
 
 export default tseslint.config(
   {ignores: ['dist/', 'node_modules/', 'infra/cdk.out/', 'infra/node_modules/', 'infra/build/', 'oclif.manifest.json']},
@@ -71,6 +88,15 @@ export default tseslint.config(
       {
         message: 'src/startup runs before anything else loads: Node built-ins and src/lib/paths.ts only.',
         regex: '^(?!node:|\\.\\./lib/paths\\.js$|\\./)',
+      },
+    ],
+  ),
+  restrict(
+    GROUND_FLOOR.map((name) => `src/lib/${name}.ts`),
+    [
+      {
+        message: `The ground floor of src/lib (${GROUND_FLOOR.join(', ')}) imports Node built-ins and each other only.`,
+        regex: `^(?!node:|\\./(${GROUND_FLOOR.join('|')})\\.js$)`,
       },
     ],
   ),
