@@ -2,7 +2,7 @@ import {BatchWriteCommand, type DynamoDBDocumentClient} from '@aws-sdk/lib-dynam
 
 import {CruddurError} from '../errors.js'
 import {timeouts} from '../timeouts.js'
-import {jitterMs, sleep} from '../sleep.js'
+import {backoffMs, sleep} from '../sleep.js'
 
 /** BatchWriteItem takes at most 25 items a request. */
 export const BATCH_SIZE = 25
@@ -26,7 +26,7 @@ export interface BatchWriteOptions {
 }
 
 /** Throttled writers back off longer than racing ones: DynamoDB needs time to admit them. */
-const backoff = (round: number) => jitterMs(round, {baseMs: 50, capMs: 5000})
+const THROTTLED_BACKOFF = {baseMs: 50, capMs: 5000}
 
 const THROTTLES = new Set([
   'ProvisionedThroughputExceededException',
@@ -75,7 +75,7 @@ export async function retryTransient<T>(
       return await call()
     } catch (error) {
       if (!isTransient(error)) throw error
-      const wait = backoff(round)
+      const wait = backoffMs(round, THROTTLED_BACKOFF)
       if (Date.now() + wait >= deadline()) throw onGiveUp(error)
       await sleep(wait)
     }
@@ -126,7 +126,7 @@ export async function batchWriteAll(
 
       pending = unprocessed
       if (pending.length === 0) break
-      const wait = backoff(stalled)
+      const wait = backoffMs(stalled, THROTTLED_BACKOFF)
       if (Date.now() + wait >= deadline) throw giveUp(undefined)
       await sleep(wait)
     }

@@ -14,7 +14,7 @@ import {
 
 import {messagesTableDefinition, type TableOptions} from './schema.js'
 import {CruddurError} from '../errors.js'
-import {sleep} from '../sleep.js'
+import {backoff} from '../sleep.js'
 
 /** The table's description, or undefined when it does not exist. */
 export async function findTable(client: DynamoDBClient, tableName: string): Promise<TableDescription | undefined> {
@@ -37,28 +37,42 @@ const isActive = (table: TableDescription | undefined) =>
   table?.TableStatus === 'ACTIVE' &&
   (table.GlobalSecondaryIndexes ?? []).every((index) => index.IndexStatus === 'ACTIVE')
 
+/**
+ * Calls `check` until it returns a value, waiting 200 ms doubling to 5 s in between; past `timeoutMs` it
+ * throws `timedOut()`.
+ */
+async function pollUntil<T>(check: () => Promise<T | undefined>, timeoutMs: number, timedOut: () => Error): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (let attempt = 0; ; attempt++) {
+    const value = await check()
+    if (value !== undefined) return value
+    if (Date.now() > deadline) throw timedOut()
+    await backoff(attempt, {baseMs: 200, capMs: 5000, jitter: false})
+  }
+}
+
 /** Waits until the table and every index are ACTIVE (AWS takes a while; DynamoDB Local is instant). */
 export async function waitUntilActive(
   client: DynamoDBClient,
   tableName: string,
   timeoutMs = 10 * 60_000,
 ): Promise<TableDescription> {
-  const deadline = Date.now() + timeoutMs
-  for (let delay = 200; ; delay = Math.min(delay * 2, 5000)) {
-    const table = await findTable(client, tableName)
-    if (isActive(table)) return table!
-    if (Date.now() > deadline) throw new Error(`Table ${tableName} was not ACTIVE after ${timeoutMs / 1000}s`)
-    await sleep(delay)
-  }
+  return pollUntil(
+    async () => {
+      const table = await findTable(client, tableName)
+      return isActive(table) ? table : undefined
+    },
+    timeoutMs,
+    () => new Error(`Table ${tableName} was not ACTIVE after ${timeoutMs / 1000}s`),
+  )
 }
 
 export async function waitUntilGone(client: DynamoDBClient, tableName: string, timeoutMs = 10 * 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  for (let delay = 200; ; delay = Math.min(delay * 2, 5000)) {
-    if (!(await findTable(client, tableName))) return
-    if (Date.now() > deadline) throw new Error(`Table ${tableName} still exists after ${timeoutMs / 1000}s`)
-    await sleep(delay)
-  }
+  await pollUntil(
+    async () => ((await findTable(client, tableName)) ? undefined : true),
+    timeoutMs,
+    () => new Error(`Table ${tableName} still exists after ${timeoutMs / 1000}s`),
+  )
 }
 
 export interface SchemaLoadResult {

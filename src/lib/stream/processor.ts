@@ -3,7 +3,7 @@ import type {DynamoDBStreamsClient} from '@aws-sdk/client-dynamodb-streams'
 
 import type {StreamBatchOutcome} from './handler.js'
 import {CruddurError} from '../errors.js'
-import {sleep} from '../sleep.js'
+import {backoff, sleep} from '../sleep.js'
 import {CheckpointStore, LockAborted, retireStaleCheckpoints} from './checkpoints.js'
 import {keysOf, type StreamBatchResponse, type StreamEvent, type StreamRecord} from './records.js'
 import {latestStreamArn, ShardPositionError, StreamReader} from './shards.js'
@@ -160,7 +160,7 @@ export async function processStream(options: ProcessStreamOptions): Promise<Proc
 
       attempts++
       progress.retries++
-      await sleep((options.retryDelayMs ?? 200) * 2 ** (attempts - 1), signal)
+      await backoff(attempts - 1, {baseMs: options.retryDelayMs ?? 200, capMs: Infinity, jitter: false}, signal)
     }
 
     const created = records.at(-1)!.dynamodb?.ApproximateCreationDateTime

@@ -25,7 +25,7 @@ import {
   unchangedCondition,
 } from './update-message-group.js'
 import {type Message, messageFromItem} from './views.js'
-import {sleep} from '../../sleep.js'
+import {backoff} from '../../sleep.js'
 import type {MessagesTable} from '../messages-table.js'
 
 /**
@@ -266,7 +266,7 @@ export async function createMessage(table: MessagesTable, input: CreateMessageIn
 
       // A concurrent start still in flight (TransactionConflict): look again, it has either won or failed.
       if (attempt >= 5) throw error
-      await sleep(Math.random() * 50 * 2 ** attempt)
+      await backoff(attempt, {baseMs: 50, capMs: 800})
     }
   }
 
@@ -362,7 +362,7 @@ async function putMessage(
         rows = membersOf(group, found)?.rows ?? rows
       }
 
-      if (!failed(0) && !failed(1)) await sleep(Math.random() * 20 * 2 ** Math.min(tries, 6))
+      if (!failed(0) && !failed(1)) await backoff(tries, {baseMs: 20, capMs: 1280})
     }
   }
 

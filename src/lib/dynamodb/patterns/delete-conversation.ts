@@ -7,7 +7,7 @@ import {ownerUuidOf, queryGroupRows, queryGroupRowsConsistently} from './convers
 import {conversationMarkerKey, markerUnchanged, readMarker} from './create-message.js'
 import {requireUuid} from './input.js'
 import {isContention, unchangedCondition} from './update-message-group.js'
-import {backoff} from '../../sleep.js'
+import {backoff, MAX_RACE_ATTEMPTS} from '../../sleep.js'
 import type {MessagesTable} from '../messages-table.js'
 
 export interface DeleteConversationResult {
@@ -18,8 +18,6 @@ export interface DeleteConversationResult {
   /** Both participants (from the rows or the marker), for cache refreshes. */
   participantUuids: string[]
 }
-
-const MAX_ATTEMPTS = 30
 
 /**
  * Deletes a whole conversation: every message, then both conversation rows and the marker in one
@@ -35,7 +33,7 @@ export async function deleteConversation(
 ): Promise<DeleteConversationResult> {
   const group = requireUuid(messageGroupUuid, 'The conversation id')
   let messagesDeleted = 0
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+  for (let attempt = 0; attempt < MAX_RACE_ATTEMPTS; attempt++) {
     if (attempt > 0) await backoff(attempt)
     // First: a send that lands after this read bumps the marker's version.
     const marker = await readMarker(table, group)
@@ -87,7 +85,7 @@ export async function deleteConversation(
 
   throw new CruddurError(
     'CONFLICT',
-    `Could not delete conversation ${group}: sends kept landing in it for ${MAX_ATTEMPTS} attempts. ` +
+    `Could not delete conversation ${group}: sends kept landing in it for ${MAX_RACE_ATTEMPTS} attempts. ` +
       `Run the command again.`,
   )
 }

@@ -23,10 +23,8 @@ import {
   unchangedCondition,
 } from './update-message-group.js'
 import {type Message, messageFromItem} from './views.js'
-import {backoff} from '../../sleep.js'
+import {backoff, MAX_RACE_ATTEMPTS} from '../../sleep.js'
 import type {MessagesTable} from '../messages-table.js'
-
-const MAX_ATTEMPTS = 30
 
 export interface DeleteMessageInput {
   messageGroupUuid: string
@@ -155,7 +153,7 @@ export async function removeMessage(
 
   let current: MessageItem | undefined = message
   const bumps = new Map<string, Micros>()
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+  for (let attempt = 0; attempt < MAX_RACE_ATTEMPTS; attempt++) {
     if (attempt > 0) {
       await backoff(attempt)
       current = (await table.doc.send(new GetCommand({ConsistentRead: true, Key: key, TableName: table.name}))).Item as
@@ -253,7 +251,7 @@ export async function removeMessage(
   throw new CruddurError(
     'CONFLICT',
     `Could not delete message ${message.message_uuid}: other writers kept changing ` +
-      `conversation ${members.messageGroupUuid} for ${MAX_ATTEMPTS} attempts. Run the command again.`,
+      `conversation ${members.messageGroupUuid} for ${MAX_RACE_ATTEMPTS} attempts. Run the command again.`,
   )
 }
 

@@ -17,7 +17,7 @@ import {
 } from './conversation-rows.js'
 import {requireUuid} from './input.js'
 import {type Message, messageFromItem} from './views.js'
-import {backoff} from '../../sleep.js'
+import {backoff, MAX_RACE_ATTEMPTS} from '../../sleep.js'
 import type {MessagesTable} from '../messages-table.js'
 
 export interface ApplyResult {
@@ -30,7 +30,6 @@ export interface ApplyResult {
   rows: ConversationRowItem[]
 }
 
-const MAX_ATTEMPTS = 30
 /** Lost races after which the rows are read from the table: the index may still show rows already moved. */
 const INDEX_ATTEMPTS = 3
 /**
@@ -201,7 +200,7 @@ export async function applyMessageToConversation(table: MessagesTable, message: 
   let malformed: ConversationRowItem[] | undefined
   let consistent = false
   let consistentMalformedReads = 0
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+  for (let attempt = 0; attempt < MAX_RACE_ATTEMPTS; attempt++) {
     if (attempt > 0) await backoff(attempt)
     // The index is eventually consistent: when it shows no pair of rows (a conversation just created, a row
     // just moved) or keeps losing races, the rows are read from the table itself, starting at the sender's.
@@ -275,7 +274,7 @@ export async function applyMessageToConversation(table: MessagesTable, message: 
   throw new CruddurError(
     'CONFLICT',
     `Could not update conversation ${messageGroupUuid}: other writers kept changing its rows ` +
-      `for ${MAX_ATTEMPTS} attempts`,
+      `for ${MAX_RACE_ATTEMPTS} attempts`,
     {hint: {messageGroupUuid, step: 'refresh-conversation'}},
   )
 }
