@@ -2,7 +2,8 @@ import {Flags} from '@oclif/core'
 
 import type {Pool} from 'pg'
 
-import {isUuid, type ItemFilters, type ItemType, parseTimeFilter, requireGroupFilter} from './lib/dynamodb/filters.js'
+import {type ItemFilters, type ItemType, parseTimeFilter, requireGroupFilter} from './lib/dynamodb/filters.js'
+import {isUuid} from './lib/dynamodb/items.js'
 import {requireUserByHandle} from './lib/postgres/users.js'
 
 /** The flags `ddb scan` and `ddb export` share to select items. */

@@ -1,6 +1,6 @@
 import {createHash} from 'node:crypto'
 
-import {GROUP_PREFIX, MESSAGE_PREFIX} from './items.js'
+import {isConversationRow, isMessageItem, messageGroupUuidOf} from './items.js'
 import {parseKeyTime} from './key-time.js'
 import {GROUP_INDEX_PARTITION_KEY} from './schema.js'
 import type {RawItem} from './typed-json.js'
@@ -55,10 +55,10 @@ const characters = (text: string) => [...text].length
 /** The item with its message text and display name replaced (see above); other items are returned unchanged. */
 export function anonymizeItem(item: RawItem): RawItem {
   const pk = item.pk?.S ?? ''
-  const isMessage = pk.startsWith(MESSAGE_PREFIX)
-  const isRow = pk.startsWith(GROUP_PREFIX)
+  const isMessage = isMessageItem({pk})
+  const isRow = isConversationRow({pk})
   if (!isMessage && !isRow) return item
-  const group = isMessage ? pk.slice(MESSAGE_PREFIX.length) : item[GROUP_INDEX_PARTITION_KEY]?.S
+  const group = isMessage ? messageGroupUuidOf({pk}) : item[GROUP_INDEX_PARTITION_KEY]?.S
   // A row names its message by last_message_sk where it has one, else by its own key's time.
   const sk = (isRow ? item.last_message_sk?.S : undefined) ?? item.sk?.S ?? ''
   // The instant, not the key text: a row and its message can hold the time in different key forms.

@@ -1,9 +1,15 @@
 import type {AttributeValue} from '@aws-sdk/client-dynamodb'
 
 import {CruddurError} from '../errors.js'
-import {GROUP_PREFIX, groupPk, MESSAGE_PREFIX, messagePk} from './items.js'
+import {
+  CONVERSATION_MARKER_PREFIX,
+  conversationMarkerPk,
+  GROUP_PREFIX,
+  groupPk,
+  MESSAGE_PREFIX,
+  messagePk,
+} from './items.js'
 import {formatKeyTime, type Micros, parseKeyTime} from './key-time.js'
-import {CONVERSATION_MARKER_PREFIX} from './patterns/create-message.js'
 import {requireUuid} from './patterns/input.js'
 import {GROUP_INDEX, GROUP_INDEX_PARTITION_KEY} from './schema.js'
 import type {RawItem} from './typed-json.js'
@@ -62,10 +68,6 @@ export function requireGroupFilter(value: string): string {
   return requireUuid(value, '--group')
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-/** --user takes a uuid as it is; anything else is a handle to look up. */
-export const isUuid = (value: string) => UUID.test(value.trim())
-
 const text = (item: RawItem, name: string) => item[name]?.S
 
 /** The item's time: its sort key's, or a marker's created_at. */
@@ -101,7 +103,7 @@ export function matchesFilters(item: RawItem, filters: ItemFilters): boolean {
     const group = filters.group
     const inGroup =
       pk === messagePk(group) ||
-      pk === `${CONVERSATION_MARKER_PREFIX}${group}` ||
+      pk === conversationMarkerPk(group) ||
       (pk.startsWith(GROUP_PREFIX) && text(item, GROUP_INDEX_PARTITION_KEY) === group)
     if (!inGroup) return false
   }
@@ -171,7 +173,7 @@ export function readPlan(filters: ItemFilters): ReadPlan {
 
     if (type === 'all' || type === 'markers') {
       const expression = new Expression()
-      const key = `pk = ${expression.value(`${CONVERSATION_MARKER_PREFIX}${group}`)}`
+      const key = `pk = ${expression.value(conversationMarkerPk(group))}`
       requests.push(
         withValues(
           {

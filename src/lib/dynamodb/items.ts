@@ -18,6 +18,11 @@ import {canonicalKeyTime, formatKeyTime, microsOfDate} from './key-time.js'
  */
 export const GROUP_PREFIX = 'GRP#'
 export const MESSAGE_PREFIX = 'MSG#'
+/** The markers beside them: a conversation's (patterns/create-message.ts), an idempotent send's (idempotency.ts). */
+export const CONVERSATION_MARKER_PREFIX = 'CONV#'
+export const CONVERSATION_MARKER_SK = 'CONV'
+export const IDEMPOTENCY_PREFIX = 'IDEM#'
+export const IDEMPOTENCY_SK = 'IDEM'
 
 /** A participant as the items store them. */
 export interface Participant {
@@ -55,6 +60,15 @@ export interface MessageItem {
 
 export const groupPk = (ownerUuid: string) => `${GROUP_PREFIX}${ownerUuid}`
 export const messagePk = (messageGroupUuid: string) => `${MESSAGE_PREFIX}${messageGroupUuid}`
+export const conversationMarkerPk = (messageGroupUuid: string) => `${CONVERSATION_MARKER_PREFIX}${messageGroupUuid}`
+export const conversationMarkerKey = (messageGroupUuid: string) => ({
+  pk: conversationMarkerPk(messageGroupUuid),
+  sk: CONVERSATION_MARKER_SK,
+})
+export const idempotencyMarkerKey = (messageUuid: string) => ({
+  pk: `${IDEMPOTENCY_PREFIX}${messageUuid}`,
+  sk: IDEMPOTENCY_SK,
+})
 /** A message's sort key: its creation time, canonical. */
 export const messageSk = (createdAt: string) => canonicalKeyTime(createdAt)
 /** A conversation row's sort key: the time of the message it shows, canonical. */
@@ -108,5 +122,9 @@ export const isMessageItem = (item: {pk?: unknown}): boolean =>
   typeof item.pk === 'string' && item.pk.startsWith(MESSAGE_PREFIX)
 export const isConversationRow = (item: {pk?: unknown}): boolean =>
   typeof item.pk === 'string' && item.pk.startsWith(GROUP_PREFIX)
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+/** A uuid, in either case, with whitespace around it allowed (as typed on a command line). */
+export const isUuid = (value: string) => UUID.test(value.trim())
 
 export const isDeletedMessage = (item: {deleted_at?: unknown}): boolean => typeof item.deleted_at === 'string'

@@ -1,7 +1,7 @@
 import {type TableDescription} from '@aws-sdk/client-dynamodb'
 import {QueryCommand} from '@aws-sdk/lib-dynamodb'
 
-import {GROUP_PREFIX, type MessageItem, MESSAGE_PREFIX, messagePk, type Participant} from '../items.js'
+import {isMessageItem, type MessageItem, messageGroupUuidOf, messagePk, type Participant} from '../items.js'
 import {parseKeyTime} from '../key-time.js'
 import {type ConversationRowItem, ownerUuidOf} from '../patterns/conversation-rows.js'
 import {newestMessage} from '../patterns/update-message-group.js'
@@ -297,13 +297,13 @@ async function scanMessages(
   for await (const item of scanItems(table, {attributes: MESSAGE_ATTRIBUTES, onPage, segments})) {
     progress?.tick()
     const {pk, sk} = item as {pk: string; sk: string}
-    if (pk.startsWith(GROUP_PREFIX) || !pk.startsWith(MESSAGE_PREFIX)) continue
+    if (!isMessageItem({pk})) continue
     if (!parseKeyTime(sk)?.canonical) {
       diagnosis.nonCanonicalMessages.push({pk, sk})
       diagnosis.findings.push({detail: `message key ${sk}`, id: `${pk} ${sk}`, kind: 'non-canonical-key'})
     }
 
-    const group = pk.slice(MESSAGE_PREFIX.length)
+    const group = messageGroupUuidOf({pk})
     const sender = participantOf(item as {user_uuid: string})
     if (sender.uuid) diagnosis.directory.set(sender.uuid, sender)
     if (groups.has(group)) continue

@@ -1,10 +1,17 @@
 import {DeleteCommand, GetCommand, paginateQuery, PutCommand, TransactWriteCommand} from '@aws-sdk/lib-dynamodb'
 
-import {groupPk, type MessageItem, messageGroupUuidOf, messagePk, type Participant} from '../items.js'
+import {
+  conversationMarkerKey,
+  groupPk,
+  type MessageItem,
+  messageGroupUuidOf,
+  messagePk,
+  type Participant,
+} from '../items.js'
 import {formatKeyTime, keyMicros, parseKeyTime} from '../key-time.js'
 import {type ConversationRowItem, ownerUuidOf, queryGroupRowsConsistently} from '../patterns/conversation-rows.js'
 import {conversationUuidFor} from '../patterns/conversation-uuid.js'
-import {CONVERSATION_MARKER_SK, conversationMarker, CONVERSATION_MARKER_PREFIX} from '../patterns/create-message.js'
+import {conversationMarker} from '../patterns/create-message.js'
 import {newestMessage, reconcileConversationRows} from '../patterns/update-message-group.js'
 import {checkConversation, type Diagnosis, type DoctorProgress, forEachConcurrently, rowIsCurrent} from './diagnose.js'
 import {type FindingKind} from './findings.js'
@@ -309,12 +316,7 @@ async function mergePair(
 
     if (await newestMessage(table, source)) return false
     for (const row of await queryGroupRowsConsistently(table, source, [a, b])) await deleteRow(table, row)
-    await table.doc.send(
-      new DeleteCommand({
-        Key: {pk: `${CONVERSATION_MARKER_PREFIX}${source}`, sk: CONVERSATION_MARKER_SK},
-        TableName: table.name,
-      }),
-    )
+    await table.doc.send(new DeleteCommand({Key: conversationMarkerKey(source), TableName: table.name}))
   }
 
   return repairConversation(table, target, [a, b], directory)

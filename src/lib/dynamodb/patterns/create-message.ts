@@ -3,7 +3,14 @@ import {randomUUID} from 'node:crypto'
 import {GetCommand, paginateQuery, TransactWriteCommand} from '@aws-sdk/lib-dynamodb'
 
 import {CruddurError} from '../../errors.js'
-import {conversationRow, groupPk, type MessageItem, messageItem, type Participant} from '../items.js'
+import {
+  conversationMarkerKey,
+  conversationRow,
+  groupPk,
+  type MessageItem,
+  messageItem,
+  type Participant,
+} from '../items.js'
 import {formatKeyTime, type Micros, microsOfDate, nextKeyTime, nowMicros} from '../key-time.js'
 import {conversationUuidFor} from './conversation-uuid.js'
 import {
@@ -34,9 +41,6 @@ import type {MessagesTable} from '../messages-table.js'
  * key is fixed by the pair's deterministic message_group_uuid, and the start transaction puts it only if it
  * does not exist. It has no message_group_uuid attribute, so the index stays sparse.
  */
-export const CONVERSATION_MARKER_PREFIX = 'CONV#'
-export const CONVERSATION_MARKER_SK = 'CONV'
-
 export interface ConversationMarker {
   pk: string
   sk: string
@@ -58,8 +62,7 @@ export const conversationMarker = (
 ): ConversationMarker => ({
   created_at: createdAt,
   participant_uuids: [a, b].sort() as [string, string],
-  pk: `${CONVERSATION_MARKER_PREFIX}${messageGroupUuid}`,
-  sk: CONVERSATION_MARKER_SK,
+  ...conversationMarkerKey(messageGroupUuid),
 })
 
 export interface CreateMessageInput {
@@ -87,11 +90,6 @@ export interface CreateMessageResult {
   /** True when an earlier send with the same idempotency key wrote the message: nothing was written now. */
   duplicate: boolean
 }
-
-export const conversationMarkerKey = (messageGroupUuid: string) => ({
-  pk: `${CONVERSATION_MARKER_PREFIX}${messageGroupUuid}`,
-  sk: CONVERSATION_MARKER_SK,
-})
 
 /** The conversation's marker, read consistently: a removal reads it before anything else it decides on. */
 export async function readMarker(

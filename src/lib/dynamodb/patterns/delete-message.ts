@@ -1,7 +1,7 @@
 import {GetCommand, paginateQuery, TransactWriteCommand} from '@aws-sdk/lib-dynamodb'
 
 import {CruddurError} from '../../errors.js'
-import {isDeletedMessage, type MessageItem, messagePk, type Participant} from '../items.js'
+import {conversationMarkerKey, isDeletedMessage, type MessageItem, messagePk, type Participant} from '../items.js'
 import {type Micros, parseKeyTime} from '../key-time.js'
 import {
   type ConversationMembers,
@@ -10,7 +10,7 @@ import {
   queryGroupRowsConsistently,
   requireMembers,
 } from './conversation-rows.js'
-import {conversationMarkerKey, markerUnchanged, readMarker} from './create-message.js'
+import {markerUnchanged, readMarker} from './create-message.js'
 import {requireUuid} from './input.js'
 import {
   isContention,

@@ -1,7 +1,7 @@
 import {GetCommand} from '@aws-sdk/lib-dynamodb'
 
 import {CruddurError} from '../../errors.js'
-import {type MessageItem, type Participant} from '../items.js'
+import {idempotencyMarkerKey, type MessageItem, type Participant} from '../items.js'
 import {uuidV5} from './conversation-uuid.js'
 import type {TransactItem} from './update-message-group.js'
 import {type Message, messageFromItem} from './views.js'
@@ -9,8 +9,6 @@ import type {MessagesTable} from '../messages-table.js'
 
 /** The namespace of idempotent message ids (a fixed random uuid): changing it would let retries send again. */
 export const IDEMPOTENCY_NAMESPACE = 'c6e9d53c-7131-461a-997c-64fe4b324325'
-export const IDEMPOTENCY_PREFIX = 'IDEM#'
-export const IDEMPOTENCY_SK = 'IDEM'
 const MAX_KEY_LENGTH = 256
 
 /**
@@ -42,12 +40,10 @@ export function idempotentMessageUuid(senderUuid: string, key: string): string {
   return uuidV5(`${senderUuid.toLowerCase()}:${key}`, IDEMPOTENCY_NAMESPACE)
 }
 
-const markerKey = (messageUuid: string) => ({pk: `${IDEMPOTENCY_PREFIX}${messageUuid}`, sk: IDEMPOTENCY_SK})
-
 /** The marker's conditional Put, to go in the message's own transaction. */
 export function idempotencyMarkerPut(table: MessagesTable, message: MessageItem): TransactItem {
   const item: IdempotencyMarker = {
-    ...markerKey(message.message_uuid),
+    ...idempotencyMarkerKey(message.message_uuid),
     message_pk: message.pk,
     message_sk: message.sk,
     message_uuid: message.message_uuid,
@@ -65,7 +61,9 @@ export async function findSentMessage(
   sender: Participant,
 ): Promise<{item?: MessageItem; message: Message; messageGroupUuid: string} | undefined> {
   const marker = (
-    await table.doc.send(new GetCommand({ConsistentRead: true, Key: markerKey(messageUuid), TableName: table.name}))
+    await table.doc.send(
+      new GetCommand({ConsistentRead: true, Key: idempotencyMarkerKey(messageUuid), TableName: table.name}),
+    )
   ).Item as IdempotencyMarker | undefined
   if (!marker) return undefined
   const item = (

@@ -6,8 +6,8 @@ export {
   findConversationBetween,
   type CreateMessageInput,
   type CreateMessageResult,
-  CONVERSATION_MARKER_PREFIX,
 } from './create-message.js'
+export {CONVERSATION_MARKER_PREFIX} from '../items.js'
 export {
   applyMessageToConversation,
   newestMessage,

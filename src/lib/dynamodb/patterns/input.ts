@@ -1,16 +1,15 @@
 import {CruddurError} from '../../errors.js'
+import {isUuid} from '../items.js'
 
 /** The longest message, in characters (Unicode code points). Cruddur's UI allows 1024. */
 export const MAX_MESSAGE_LENGTH = 1024
 export const DEFAULT_PAGE_SIZE = 20
 export const MAX_PAGE_SIZE = 1000
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
 /** A uuid in the lower-case form the keys use, or a clear error naming what it should have been. */
 export function requireUuid(value: string, what: string): string {
   const trimmed = value.trim()
-  if (!UUID.test(trimmed)) {
+  if (!isUuid(trimmed)) {
     throw new CruddurError(
       'INVALID_INPUT',
       `${what} "${value}" is not a uuid: pass one like 5ae290ed-55d1-47a0-bc6d-fe2bc2700399.`,
