@@ -70,7 +70,7 @@ describe('cruddur ddb patterns', () => {
           text: `${i} `.padEnd(1000, 'x'),
         }),
       )
-      await batchWriteAll(ddb.doc, table, written as unknown as Array<Record<string, unknown>>)
+      await batchWriteAll(messagesTable, written as unknown as Array<Record<string, unknown>>)
       // The premise: a single Query for the page stops at 1 MB (DynamoDB Local enforces it too).
       const single = await ddb.doc.send(
         new QueryCommand({

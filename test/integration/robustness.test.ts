@@ -10,6 +10,7 @@ import type {ListTablesResult} from '../../src/commands/ddb/list-tables.js'
 import {batchWriteAll} from '../../src/lib/dynamodb/batch-write.js'
 import {type DynamoDbClients} from '../../src/lib/dynamodb/client.js'
 import {messageItem, timestamp} from '../../src/lib/dynamodb/items.js'
+import {MessagesTable} from '../../src/lib/dynamodb/messages-table.js'
 import {dropTable, loadTableSchema} from '../../src/lib/dynamodb/table-admin.js'
 import {databaseName} from '../../src/lib/postgres/database.js'
 import {readState} from '../../src/lib/stack-state.js'
@@ -280,7 +281,7 @@ describe('robustness: the exit-code contract, masking and terminal safety', () =
         pk: `MSG#${randomUUID()}`,
         sk: `2026-01-01T00:00:00.000Z#${i}`,
       }))
-      await batchWriteAll(ddb.doc, table, items)
+      await batchWriteAll(new MessagesTable({doc: ddb.doc, name: table}), items)
     })
     after(async () => {
       await dropTable(ddb.client, table, {ifExists: true})

@@ -1,5 +1,5 @@
 import {CreateTableCommand, DeleteTableCommand, DescribeTableCommand, DynamoDBClient} from '@aws-sdk/client-dynamodb'
-import {DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
+import type {DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
 import {marshall} from '@aws-sdk/util-dynamodb'
 import {expect} from 'chai'
 import {type ChildProcess, spawn} from 'node:child_process'
@@ -11,7 +11,7 @@ import {join} from 'node:path'
 import {LOCAL_CREDENTIALS} from '../../src/lib/aws-config.js'
 import {batchWriteAll} from '../../src/lib/dynamodb/batch-write.js'
 import {type MessageItem, messageItem, type Participant} from '../../src/lib/dynamodb/items.js'
-import {MessagesTable} from '../../src/lib/dynamodb/messages-table.js'
+import {documentClientFor, MessagesTable} from '../../src/lib/dynamodb/messages-table.js'
 import {type ConversationRowItem, queryGroupRows} from '../../src/lib/dynamodb/patterns/conversation-rows.js'
 import {createMessage} from '../../src/lib/dynamodb/patterns/create-message.js'
 import {messagesTableDefinition} from '../../src/lib/dynamodb/schema.js'
@@ -97,7 +97,7 @@ export function useStreamTable(): StreamTableFixture {
   before(async () => {
     const config = {credentials: LOCAL_CREDENTIALS, endpoint: testStack().dynamodbEndpoint, region: 'us-east-1'}
     fixture.client = new DynamoDBClient(config)
-    fixture.doc = DynamoDBDocumentClient.from(fixture.client, {marshallOptions: {removeUndefinedValues: true}})
+    fixture.doc = documentClientFor(fixture.client)
     fixture.messagesTable = new MessagesTable({client: fixture.client, doc: fixture.doc, name: table})
     await fixture.client.send(new CreateTableCommand(messagesTableDefinition({tableName: table})))
   })
@@ -193,7 +193,10 @@ export function useProcessorRuns(stream: StreamTableFixture): ProcessorRuns {
           newest.set(group, items.at(-1)!)
         }),
       )
-      await batchWriteAll(stream.doc, name, items as unknown as Array<Record<string, unknown>>)
+      await batchWriteAll(
+        new MessagesTable({doc: stream.doc, name}),
+        items as unknown as Array<Record<string, unknown>>,
+      )
       return newest
     },
     start(args) {

@@ -1,8 +1,9 @@
-import {BatchWriteCommand, type DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
+import {BatchWriteCommand} from '@aws-sdk/lib-dynamodb'
 
 import {CruddurError} from '../errors.js'
 import {timeouts} from '../timeouts.js'
 import {backoffMs, sleep} from '../sleep.js'
+import type {MessagesTable} from './messages-table.js'
 
 /** BatchWriteItem takes at most 25 items a request. */
 export const BATCH_SIZE = 25
@@ -89,8 +90,7 @@ export async function retryTransient<T>(
  * writes the same items again, never a duplicate.
  */
 export async function batchWriteAll(
-  doc: DynamoDBDocumentClient,
-  table: string,
+  table: MessagesTable,
   items: Iterable<Record<string, unknown>>,
   options: BatchWriteOptions = {},
 ): Promise<number> {
@@ -108,11 +108,11 @@ export async function batchWriteAll(
     for (let stalled = 0; pending.length > 0;) {
       const requested = pending
       const output = await retryTransient(
-        () => doc.send(new BatchWriteCommand({RequestItems: {[table]: requested}})),
+        () => table.doc.send(new BatchWriteCommand({RequestItems: {[table.name]: requested}})),
         () => deadline,
         giveUp,
       )
-      const unprocessed = (output.UnprocessedItems?.[table] ?? []) as typeof pending
+      const unprocessed = (output.UnprocessedItems?.[table.name] ?? []) as typeof pending
       const done = pending.length - unprocessed.length
       if (done > 0) {
         written += done

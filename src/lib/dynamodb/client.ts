@@ -1,8 +1,9 @@
 import {DynamoDBClient} from '@aws-sdk/client-dynamodb'
-import {DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
+import type {DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
 
 import {awsClientConfig} from '../aws-config.js'
 import {type DynamoDbTarget} from '../targets/dynamodb.js'
+import {documentClientFor} from './messages-table.js'
 
 export {awsClientConfig, LOCAL_CREDENTIALS} from '../aws-config.js'
 
@@ -13,8 +14,5 @@ export interface DynamoDbClients {
 
 export function createDynamoDbClients(target: DynamoDbTarget): DynamoDbClients {
   const client = new DynamoDBClient(awsClientConfig(target))
-  const doc = DynamoDBDocumentClient.from(client, {
-    marshallOptions: {removeUndefinedValues: true},
-  })
-  return {client, doc}
+  return {client, doc: documentClientFor(client)}
 }

@@ -69,7 +69,7 @@ export async function writeFile(
   let chunk = new Map<string, Record<string, unknown>>()
   const flush = async () => {
     // wrapNumbers keeps every number's digits; the document client writes them back as they were.
-    written += await batchWriteAll(table.doc, table.name, chunk.values(), options)
+    written += await batchWriteAll(table, chunk.values(), options)
     chunk = new Map()
   }
 

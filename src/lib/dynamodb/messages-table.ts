@@ -3,6 +3,10 @@ import {DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
 
 import type {CacheStore} from '../momento/client.js'
 
+/** The document client over `client`, as every caller builds it: undefined attributes are left out, not refused. */
+export const documentClientFor = (client: DynamoDBClient) =>
+  DynamoDBDocumentClient.from(client, {marshallOptions: {removeUndefinedValues: true}})
+
 /**
  * The messages table (`cruddur-messages` or a test's copy): its name and the clients that reach it, in one
  * object the patterns, seed, doctor and stream handler take (as dynamodb-toolbox's `Table`). Each caller makes
@@ -22,8 +26,7 @@ export class MessagesTable {
       throw new Error('A MessagesTable needs a document client or a DynamoDB client.')
     this.name = options.name
     this.lowLevel = options.client
-    this.doc =
-      options.doc ?? DynamoDBDocumentClient.from(options.client!, {marshallOptions: {removeUndefinedValues: true}})
+    this.doc = options.doc ?? documentClientFor(options.client!)
     this.cache = options.cache
   }
 

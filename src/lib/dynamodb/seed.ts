@@ -177,13 +177,8 @@ export async function seedTable(
   const total = messages.length + rows.length
   options.onPlanned?.(total)
   const write = {concurrency: options.concurrency, onWritten: options.onWritten, retryMs, total}
-  let itemsWritten = await batchWriteAll(
-    table.doc,
-    table.name,
-    messages as unknown as Array<Record<string, unknown>>,
-    write,
-  )
-  itemsWritten += await batchWriteAll(table.doc, table.name, rows as unknown as Array<Record<string, unknown>>, {
+  let itemsWritten = await batchWriteAll(table, messages as unknown as Array<Record<string, unknown>>, write)
+  itemsWritten += await batchWriteAll(table, rows as unknown as Array<Record<string, unknown>>, {
     ...write,
     writtenBefore: itemsWritten,
   })

@@ -109,8 +109,7 @@ async function deleteMessages(
   let deleted = 0
   for await (const page of pages) {
     const keys = (page.Items ?? []) as Array<{pk: string; sk: string}>
-    if (keys.length > 0)
-      deleted += await batchWriteAll(table.doc, table.name, keys, {delete: true, onWritten: onDeleted})
+    if (keys.length > 0) deleted += await batchWriteAll(table, keys, {delete: true, onWritten: onDeleted})
   }
 
   return deleted
