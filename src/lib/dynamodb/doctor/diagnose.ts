@@ -1,10 +1,9 @@
 import {type TableDescription} from '@aws-sdk/client-dynamodb'
-import {QueryCommand} from '@aws-sdk/lib-dynamodb'
 
-import {isMessageItem, type MessageItem, messageGroupUuidOf, messagePk, type Participant} from '../items.js'
+import {isMessageItem, type MessageItem, messageGroupUuidOf, type Participant} from '../items.js'
 import {parseKeyTime} from '../key-time.js'
 import {type ConversationRowItem, ownerUuidOf} from '../patterns/conversation-rows.js'
-import {newestMessage} from '../patterns/update-message-group.js'
+import {lastMessagesByKey, newestMessage} from '../patterns/update-message-group.js'
 import {scanItems} from '../scan.js'
 import {GROUP_INDEX} from '../schema.js'
 import {describeTable} from '../table-admin.js'
@@ -84,23 +83,14 @@ export async function forEachConcurrently<T>(
   await Promise.all(Array.from({length: concurrency}, worker))
 }
 
-/** The conversation's last message by key: one Query, descending, Limit 1 (a Query of one partition, never a Scan). */
+/** The conversation's last message by key. */
 export async function lastMessageByKey(
   table: MessagesTable,
   messageGroupUuid: string,
   consistent = false,
 ): Promise<MessageItem | undefined> {
-  const output = await table.doc.send(
-    new QueryCommand({
-      ConsistentRead: consistent,
-      ExpressionAttributeValues: {':pk': messagePk(messageGroupUuid)},
-      KeyConditionExpression: 'pk = :pk',
-      Limit: 1,
-      ScanIndexForward: false,
-      TableName: table.name,
-    }),
-  )
-  return output.Items?.[0] as MessageItem | undefined
+  const [last] = await lastMessagesByKey(table, messageGroupUuid, {consistent, limit: 1})
+  return last
 }
 
 /**

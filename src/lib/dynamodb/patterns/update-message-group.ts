@@ -282,6 +282,25 @@ export async function applyMessageToConversation(table: MessagesTable, message: 
 /** The widest UTC offset (+14:00): a key's local wall-clock time is at most this far from its instant. */
 const MAX_OFFSET_MICROS = 14n * 3_600_000_000n
 
+/** The conversation's last `limit` messages by key: one Query, descending (a Query of one partition, never a Scan). */
+export async function lastMessagesByKey(
+  table: MessagesTable,
+  messageGroupUuid: string,
+  {limit, consistent = false}: {limit: number; consistent?: boolean},
+): Promise<MessageItem[]> {
+  const output = await table.doc.send(
+    new QueryCommand({
+      ConsistentRead: consistent,
+      ExpressionAttributeValues: {':pk': messagePk(messageGroupUuid)},
+      KeyConditionExpression: 'pk = :pk',
+      Limit: limit,
+      ScanIndexForward: false,
+      TableName: table.name,
+    }),
+  )
+  return (output.Items ?? []) as MessageItem[]
+}
+
 /**
  * A conversation's newest message by instant. String order is time order only within one key format, so it
  * takes the last key by string and then reads every key whose wall-clock text could still be a later instant
@@ -295,17 +314,7 @@ export async function newestMessage(
   // `except`: the newest but this one (a message being removed). `consistent`: sees every write acknowledged.
   const consistent = options.consistent === true
   const kept = (item: MessageItem) => item.sk !== options.except
-  const output = await table.doc.send(
-    new QueryCommand({
-      ConsistentRead: consistent,
-      ExpressionAttributeValues: {':pk': messagePk(messageGroupUuid)},
-      KeyConditionExpression: 'pk = :pk',
-      Limit: 2,
-      ScanIndexForward: false,
-      TableName: table.name,
-    }),
-  )
-  const last = (output.Items as MessageItem[] | undefined)?.find(kept)
+  const last = (await lastMessagesByKey(table, messageGroupUuid, {consistent, limit: 2})).find(kept)
   if (!last) return undefined
   // The date and time of day, without fraction or offset: a prefix every later-instant key sorts after.
   const from = formatKeyTime(keyMicros(last.sk) - MAX_OFFSET_MICROS).slice(0, 19)
