@@ -3,6 +3,8 @@ import {Args, Flags} from '@oclif/core'
 import {TargetCommand} from '../../target-command.js'
 import {CruddurError} from '../../lib/errors.js'
 import {dynamoDbTargetJson, type DynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
+import {getItem} from '../../lib/dynamodb/lookup.js'
+import {formatItem, plainItem} from '../../lib/dynamodb/typed-json.js'
 
 /** What `ddb get --json` prints. */
 export interface DdbGetResult {
@@ -42,10 +44,6 @@ Plain JSON by default; --format dynamodb-json prints it in DynamoDB's typed JSON
   async run(): Promise<DdbGetResult> {
     const target = this.dynamoDbTarget
     const table = await this.messagesTable()
-    const [{getItem}, {formatItem, plainItem}] = await Promise.all([
-      import('../../lib/dynamodb/lookup.js'),
-      import('../../lib/dynamodb/typed-json.js'),
-    ])
     const item = await getItem(table, {pk: this.args.pk, sk: this.args.sk}, {consistent: this.flags.consistent})
     if (!item)
       throw new CruddurError(

@@ -8,8 +8,14 @@ import {abortOnSignals} from '../../../lib/interrupt.js'
 import {CruddurError} from '../../../lib/errors.js'
 import {dynamoDbTargetJson, type DynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
 import {isMessageItem, messageGroupUuidOf} from '../../../lib/dynamodb/items.js'
-import type {StreamLogEntry} from '../../../lib/stream/handler.js'
-import type {FailedRecord, ProcessStreamResult, StreamProgress} from '../../../lib/stream/processor.js'
+import {createStreamHandler, type StreamLogEntry} from '../../../lib/stream/handler.js'
+import {
+  type FailedRecord,
+  processStream,
+  type ProcessStreamResult,
+  type StreamProgress,
+} from '../../../lib/stream/processor.js'
+import {createStreamsClient, endpointKey} from '../../../lib/stream/clients.js'
 import {openPatternCache, refreshAfterApply} from '../../../lib/momento/pattern-cache.js'
 import {ensurePrivateDirectory} from '../../../lib/stream/checkpoints.js'
 
@@ -77,11 +83,6 @@ Reads the stream of DynamoDB Local (every shard, parents before children), hands
     const target = this.dynamoDbTarget
     const table = await this.messagesTable()
     const {client} = table
-    const [{createStreamHandler}, {processStream}, {createStreamsClient, endpointKey}] = await Promise.all([
-      import('../../../lib/stream/handler.js'),
-      import('../../../lib/stream/processor.js'),
-      import('../../../lib/stream/clients.js'),
-    ])
     const streams = createStreamsClient(target)
     const errors = new Map<string, string>()
     const log = (entry: StreamLogEntry) => {
