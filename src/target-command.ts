@@ -83,8 +83,6 @@ export abstract class TargetCommand<T extends typeof Command> extends BaseComman
       const tableArgument = (this.args as {table?: string} | undefined)?.table
       const flags = tableArgument ? {...this.targetFlags, table: tableArgument} : this.targetFlags
       this.cachedDynamoDbTarget = resolveDynamoDbTarget(flags, process.env, this.localStack)
-      for (const name of this.cachedDynamoDbTarget.ignoredEnv) this.info(chalk.yellow(`note: --prod ignores ${name}`))
-      this.debugLog(`DynamoDB target from ${this.cachedDynamoDbTarget.source}`)
     }
 
     return this.cachedDynamoDbTarget
@@ -93,7 +91,6 @@ export abstract class TargetCommand<T extends typeof Command> extends BaseComman
   protected get postgresTarget(): PostgresTarget {
     if (!this.cachedPostgresTarget) {
       this.cachedPostgresTarget = resolvePostgresTarget(this.targetFlags, process.env, this.localStack)
-      this.debugLog(`PostgreSQL target from ${this.cachedPostgresTarget.source}`)
     }
 
     return this.cachedPostgresTarget
@@ -110,7 +107,7 @@ export abstract class TargetCommand<T extends typeof Command> extends BaseComman
   protected async dynamodb(): Promise<DynamoDbClients> {
     if (!this.dynamoDbClients) {
       const target = this.dynamoDbTarget
-      this.announce(describeDynamoDbTarget(target))
+      this.announceDynamoDb()
       const {createDynamoDbClients} = await import('./lib/dynamodb/client.js')
       this.dynamoDbClients = createDynamoDbClients(target)
       if (this.flags['consumed-capacity']) {
@@ -134,7 +131,7 @@ export abstract class TargetCommand<T extends typeof Command> extends BaseComman
   protected async postgres(): Promise<Pool> {
     if (!this.pgPool) {
       const target = this.postgresTarget
-      this.announce(`postgres ${describePostgresTarget(target)}`)
+      this.announcePostgres()
       const {createPool} = await import('./lib/postgres/pool.js')
       this.pgPool = createPool(target.url)
     }
@@ -143,11 +140,27 @@ export abstract class TargetCommand<T extends typeof Command> extends BaseComman
   }
 
   /** Says where the command works, once per target, before anything is read or written. */
-  protected announce(where: string): void {
+  protected announce(where: string, details: {debug?: string; notes?: string[]} = {}): void {
     if (this.announced.has(where)) return
     this.announced.add(where)
+    for (const note of details.notes ?? []) this.info(chalk.yellow(`note: ${note}`))
+    if (details.debug) this.debugLog(details.debug)
     const shown = visible(where)
     this.info(chalk.dim('→ ') + (where.startsWith('prod') ? chalk.red.bold(shown) : chalk.cyan(shown)))
+  }
+
+  /** Announces the DynamoDB target, with the endpoint settings --prod passed over to reach it. */
+  protected announceDynamoDb(): void {
+    const target = this.dynamoDbTarget
+    this.announce(describeDynamoDbTarget(target), {
+      debug: `DynamoDB target from ${target.source}`,
+      notes: target.ignoredEnv.map((name) => `--prod ignores ${name}`),
+    })
+  }
+
+  protected announcePostgres(): void {
+    const target = this.postgresTarget
+    this.announce(`postgres ${describePostgresTarget(target)}`, {debug: `PostgreSQL target from ${target.source}`})
   }
 
   /**
@@ -161,8 +174,8 @@ export abstract class TargetCommand<T extends typeof Command> extends BaseComman
   ): Promise<void> {
     if ((target.kind !== 'prod' && !options.always) || this.confirmed) return
     // Show what would be touched before asking (or refusing).
-    if ('table' in target) this.announce(describeDynamoDbTarget(target))
-    else if ('url' in target) this.announce(`postgres ${describePostgresTarget(target)}`)
+    if ('table' in target) this.announceDynamoDb()
+    else if ('url' in target) this.announcePostgres()
     const onProd = target.kind === 'prod'
     await this.confirm(
       `${onProd ? chalk.red.bold('Production:') : chalk.yellow.bold('Confirm:')} ${visible(action)}?`,
