@@ -13,6 +13,7 @@ import type {DynamoDbClients} from './lib/dynamodb/client.js'
 import type {MessagesTable} from './lib/dynamodb/messages-table.js'
 import type {CapacityMeter} from './lib/dynamodb/consumed-capacity.js'
 import type {Pool} from 'pg'
+import type {CacheStore} from './lib/momento/client.js'
 
 /** The TABLE argument of the commands that work on any table: it wins over --table (see dynamoDbTarget). */
 export const tableArgument = Args.string({
@@ -70,6 +71,7 @@ export abstract class TargetCommand<T extends typeof Command> extends BaseComman
   private dynamoDbClients?: DynamoDbClients
   private capacityMeter?: CapacityMeter
   private pgPool?: Pool
+  private openedPatternCache?: Promise<CacheStore | undefined>
   private cachedDynamoDbTarget?: DynamoDbTarget
   private cachedPostgresTarget?: PostgresTarget
 
@@ -125,6 +127,18 @@ export abstract class TargetCommand<T extends typeof Command> extends BaseComman
     const {client, doc} = await this.dynamodb()
     const {MessagesTable} = await import('./lib/dynamodb/messages-table.js')
     return new MessagesTable({client, doc, name: this.dynamoDbTarget.table})
+  }
+
+  /**
+   * The read patterns' cache when `--cache` (else MOMENTO_CACHE_NAME) asks for one, else undefined: the
+   * cache the patterns read through and the write commands refresh, opened once.
+   */
+  protected async patternCache(): Promise<CacheStore | undefined> {
+    const {cache: flag, prod} = this.flags as {cache?: boolean; prod?: boolean}
+    this.openedPatternCache ??= import('./lib/momento/pattern-cache.js').then(({openPatternCache}) =>
+      openPatternCache({flag, localStack: this.localStack, prod}),
+    )
+    return this.openedPatternCache
   }
 
   /** The PostgreSQL pool for the target, announcing the target the first time. */

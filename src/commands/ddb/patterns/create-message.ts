@@ -103,7 +103,7 @@ With --to it starts a conversation with that user (both conversation rows and th
     })
     const {message} = result
     const participantUuids = [message.sender.uuid, ...(to === undefined ? [] : [participant(to).uuid])]
-    await refreshAfterWrite({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}, table, [
+    await refreshAfterWrite(await this.patternCache(), table, [
       {messageGroupUuid: result.messageGroupUuid, participantUuids},
     ])
     this.log(

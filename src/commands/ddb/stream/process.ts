@@ -16,7 +16,7 @@ import {
   type StreamProgress,
 } from '../../../lib/stream/processor.js'
 import {createStreamsClient, endpointKey} from '../../../lib/stream/clients.js'
-import {openPatternCache, refreshAfterApply} from '../../../lib/momento/pattern-cache.js'
+import {refreshAfterApply} from '../../../lib/momento/pattern-cache.js'
 import {ensurePrivateDirectory} from '../../../lib/stream/checkpoints.js'
 
 /** What `ddb stream process --json` prints. */
@@ -89,7 +89,7 @@ Reads the stream of DynamoDB Local (every shard, parents before children), hands
       if (entry.event === 'recordFailed') errors.set(String(entry.sequenceNumber), String(entry.errorMessage))
       this.debugLog(JSON.stringify(entry))
     }
-    const cache = await openPatternCache({flag: this.flags.cache, localStack: this.localStack})
+    const cache = await this.patternCache()
     const handler = createStreamHandler({afterApply: cache && refreshAfterApply(cache, table), log, table})
     const interrupt = abortOnSignals()
     const status = this.statusLine()
