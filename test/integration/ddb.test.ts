@@ -148,7 +148,10 @@ describe('cruddur ddb', () => {
     const result = await cli(['ddb', 'seed', ...tableFlags, '--handles', `nobody_${suffix},${handles[0]}`])
     expect(result.code).to.equal(4)
     expect(errorLines(result.stderr)).to.have.length(1)
-    expect(result.stderr).to.include(`@nobody_${suffix}`).and.include('cruddur db setup')
+    expect(result.stderr)
+      .to.include(`@nobody_${suffix}:`)
+      .and.include('check the spelling')
+      .and.include('cruddur db setup')
   })
 
   describe('scan', () => {
