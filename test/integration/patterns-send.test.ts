@@ -207,17 +207,9 @@ describe('cruddur ddb patterns', () => {
 
   describe('commands', () => {
     it('create-message names every unknown handle in one line (exit 4) and refuses an empty one (exit 2)', async () => {
-      const unknown = await cli([
-        'ddb',
-        'patterns',
-        'create-message',
-        '--from',
-        'nobody_a',
-        '--to',
-        '@nobody_b',
-        'hi',
-        ...flags,
-      ])
+      const send = (from: string, to: string) =>
+        cli(['ddb', 'patterns', 'create-message', '--from', from, '--to', to, 'hi', ...flags])
+      const unknown = await send('nobody_a', '@nobody_b')
       expect(unknown.code).to.equal(4)
       const unknownLines = errorLines(unknown.stderr)
       expect(unknownLines).to.have.length(1)
@@ -225,17 +217,7 @@ describe('cruddur ddb patterns', () => {
         'No user with handle @nobody_a, @nobody_b: check the spelling, or create the users with `cruddur db setup`.',
       )
 
-      const empty = await cli([
-        'ddb',
-        'patterns',
-        'create-message',
-        '--from',
-        users.jon.handle,
-        '--to',
-        '@',
-        'hi',
-        ...flags,
-      ])
+      const empty = await send(users.jon.handle, '@')
       expect(empty.code).to.equal(2)
       const emptyLines = errorLines(empty.stderr)
       expect(emptyLines).to.have.length(1)
