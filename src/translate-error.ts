@@ -56,6 +56,10 @@ export function actionsFor(hint: ErrorHint): string[] {
       return ["list a user's conversations with `cruddur ddb patterns list-conversations <HANDLE>`"]
     }
 
+    case 'local-user-pool': {
+      return ['create a local pool with `cruddur local start` (`cruddur local status` shows it)']
+    }
+
     case 'read-conversation': {
       return [`list its messages with \`cruddur ddb patterns get-conversation ${hint.messageGroupUuid}\``]
     }
@@ -68,8 +72,19 @@ export function actionsFor(hint: ErrorHint): string[] {
       return [`run \`cruddur ddb patterns update-message-group ${hint.messageGroupUuid}\``]
     }
 
+    case 'replace-state-file': {
+      return [
+        'stop what it started by hand if anything still runs (see its pids), delete the file, then run ' +
+          '`cruddur local start`',
+        'pass --endpoint/--database-url',
+      ]
+    }
+
     case 'start-local-stack': {
-      return [START_LOCAL, `pass ${hint.flag}`]
+      const start = hint.stateDir
+        ? `start the local stack with \`cruddur local start --state-dir ${hint.stateDir}\``
+        : START_LOCAL
+      return [start, `pass ${hint.flag}`]
     }
   }
 }

@@ -59,10 +59,13 @@ export type ErrorHint =
   | {step: 'enable-stream'}
   | {step: 'inspect-conversations'}
   | {step: 'list-conversations'}
+  | {step: 'local-user-pool'}
   | {step: 'read-conversation'; messageGroupUuid: string}
   | {step: 'recreate-table'}
   | {step: 'refresh-conversation'; messageGroupUuid: string}
-  | {step: 'start-local-stack'; flag: string}
+  | {step: 'replace-state-file'}
+  /** `stateDir` when the stack was asked for in a directory of the user's choosing, which `start` must be given. */
+  | {step: 'start-local-stack'; flag: string; stateDir?: string}
 
 export class CruddurError extends Error {
   readonly code: ErrorCode

@@ -61,15 +61,10 @@ export const SERVICE_LABELS: Record<ServiceName, string> = {
 /** The fixed password of the local PostgreSQL server, which the state file leaves out of its URL. */
 export const LOCAL_PASSWORD = 'password'
 
-const UNREADABLE_FIX =
-  'stop what it started by hand if anything still runs (see its pids), delete the file, then ' +
-  'run `cruddur local start`; or pass --endpoint/--database-url'
-
 function unreadable(file: string, reason: string): CruddurError {
-  return new CruddurError(
-    'FAILED',
-    `The local stack's state file ${file} cannot be used (${reason}): ${UNREADABLE_FIX}.`,
-  )
+  return new CruddurError('FAILED', `The local stack's state file ${file} cannot be used (${reason})`, {
+    hint: {step: 'replace-state-file'},
+  })
 }
 
 /** A record as `start` writes it; anything else (a hand edit, a truncated file) is refused, never guessed at. */
@@ -187,17 +182,16 @@ export function localStackView(stateDir: string, options: {explicit: boolean}): 
   }
 
   function recordedService(service: ServiceName, state: LocalStackState) {
-    const fix =
-      `run \`cruddur local ` +
-      `start${options.explicit ? ` --state-dir ${stateDir}` : ''}\`, or pass ` +
-      `${TARGET_FLAG[service]}`
+    const fix = {
+      hint: {flag: TARGET_FLAG[service], stateDir: options.explicit ? stateDir : undefined, step: 'start-local-stack'},
+    } as const
     const record = state[service]
     if (!record) {
       if (!options.explicit) return undefined
       const where = existsSync(stateFile(stateDir))
         ? `is not recorded in ${stateFile(stateDir)}`
         : `has no local stack in ${stateDir} (no state.json)`
-      throw new CruddurError('UNREACHABLE', `${SERVICE_LABELS[service]} ${where}: ${fix}.`)
+      throw new CruddurError('UNREACHABLE', `${SERVICE_LABELS[service]} ${where}`, fix)
     }
 
     const verdict = recordedProcess(record)
@@ -209,7 +203,8 @@ export function localStackView(stateDir: string, options: {explicit: boolean}): 
       }[verdict]
       throw new CruddurError(
         'UNREACHABLE',
-        `${SERVICE_LABELS[service]} recorded in ${stateFile(stateDir)} (pid ${record.pid}) ${why}: ${fix}.`,
+        `${SERVICE_LABELS[service]} recorded in ${stateFile(stateDir)} (pid ${record.pid}) ${why}`,
+        fix,
       )
     }
 

@@ -189,7 +189,7 @@ describe('ddb stream', () => {
         () => undefined,
         (error: Error) => error,
       )
-      expect(refused?.message).to.match(/Another `cruddur ddb stream process` \(pid \d+\)/)
+      expect(refused?.message).to.match(/Another stream processor \(pid \d+\)/)
       first.unlock()
       await second.lock()
       second.unlock()
@@ -213,7 +213,7 @@ describe('ddb stream', () => {
         const second = await cli(['ddb', 'stream', 'process', '--once', ...flags(name, otherName)])
         expect(second.code).to.equal(9)
         expect(errorLines(second.stderr)).to.deep.equal([
-          `Error: Another \`cruddur ddb stream process\` (pid ${processor.child.pid}) is processing the stream ` +
+          `Error: Another stream processor (pid ${processor.child.pid}) is processing the stream ` +
             `of table ${name}: stop it first, or let it do the work.`,
         ])
       } finally {
@@ -249,7 +249,7 @@ describe('ddb stream', () => {
       expect(result.code).to.equal(9)
       expect(errorLines(result.stderr)).to.deep.equal([
         `Error: The stream lock ${store.lockFile} is corrupt (it holds no process id): ` +
-          'if no `cruddur ddb stream process` is running, delete it.',
+          'if no stream processor is running, delete it.',
       ])
     })
 

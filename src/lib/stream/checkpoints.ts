@@ -115,8 +115,8 @@ export class CheckpointStore {
       if (owner === process.pid ? heldLocks.has(this.lockFile) : isAlive(owner)) {
         throw new CruddurError(
           'CONFLICT',
-          `Another \`cruddur ddb stream process\` (pid ${owner}) is processing the stream of table ` +
-            `${this.identity.table}: stop it first, or let it do the work.`,
+          `Another stream processor (pid ${owner}) is processing the stream of table ${this.identity.table}`,
+          {actions: ['stop it first', 'let it do the work']},
         )
       }
 
@@ -128,8 +128,8 @@ export class CheckpointStore {
       if (Date.now() > deadline) {
         throw new CruddurError(
           'CONFLICT',
-          `The lock ${this.lockFile}.takeover has been held for ${TAKEOVER_WAIT_MS / 1000} s: if no ` +
-            `\`cruddur ddb stream process\` is starting, delete it.`,
+          `The lock ${this.lockFile}.takeover has been held for ${TAKEOVER_WAIT_MS / 1000} s`,
+          {actions: ['if no stream processor is starting, delete it']},
         )
       }
 
@@ -361,11 +361,9 @@ function readPid(file: string): number | undefined {
   }
 
   if (!/^\s*\d{1,10}\s*$/.test(text) || Number(text) < 1) {
-    throw new CruddurError(
-      'CONFLICT',
-      `The stream lock ${file} is corrupt (it holds no process id): if no \`cruddur ddb stream ` +
-        `process\` is running, delete it.`,
-    )
+    throw new CruddurError('CONFLICT', `The stream lock ${file} is corrupt (it holds no process id)`, {
+      actions: ['if no stream processor is running, delete it'],
+    })
   }
 
   return Number(text)

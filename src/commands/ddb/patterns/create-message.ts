@@ -81,11 +81,10 @@ With --to it starts a conversation with that user (both conversation rows and th
     const users = await findUsersByHandles(await this.postgres(), to === undefined ? [from] : [from, to])
     const missing = [from, ...(to === undefined ? [] : [to])].filter((handle) => !users.has(handle.toLowerCase()))
     if (missing.length > 0) {
-      throw new CruddurError(
-        'NOT_FOUND',
-        `No user with handle ${missing.map((h) => `@${h}`).join(', ')}: check the spelling, or ` +
-          `create the users with \`cruddur db setup\`.`,
-      )
+      throw new CruddurError('NOT_FOUND', `No user with handle ${missing.map((h) => `@${h}`).join(', ')}`, {
+        actions: ['check the spelling'],
+        hint: {step: 'create-users'},
+      })
     }
 
     const participant = (handle: string) => {
