@@ -26,6 +26,10 @@ export function actionsFor(hint: ErrorHint): string[] {
       return ['add users with `cruddur db seed --users N`']
     }
 
+    case 'check-table': {
+      return ['check the table with `cruddur ddb doctor`']
+    }
+
     case 'copy-to-new-table': {
       return ['copy its data to a new table made by `cruddur ddb schema-load --table <NEW>`']
     }

@@ -47,11 +47,12 @@ const exitCodeOf: Record<ErrorCode, number> = {
 
 /**
  * A next step a library error suggests, as data: the library (which also runs in the Lambda) never names a
- * `cruddur` command; the CLI turns a hint into the command to run (src/error-actions.ts).
+ * `cruddur` command; the CLI turns a hint into the command to run (actionsFor in src/translate-error.ts).
  */
 export type ErrorHint =
   | {step: 'create-cache'; cache: string; prod: boolean}
   | {step: 'add-users'}
+  | {step: 'check-table'}
   | {step: 'copy-to-new-table'}
   | {step: 'create-users'}
   | {step: 'db-sessions'}
