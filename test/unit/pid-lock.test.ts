@@ -4,13 +4,12 @@ import {type ChildProcess, spawn} from 'node:child_process'
 import {existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {createInterface} from 'node:readline'
-import {fileURLToPath, pathToFileURL} from 'node:url'
+import {pathToFileURL} from 'node:url'
 
 import {PidLock} from '../../src/lib/pid-lock.js'
 import {processIdentity} from '../../src/lib/process-identity.js'
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+import {ROOT} from '../support/cli.js'
+import {contend} from '../support/contenders.js'
 
 /** The pid of a process that has exited. */
 async function deadPid(): Promise<number> {
@@ -37,40 +36,6 @@ for (const [i, lock] of locks.entries()) {
 }
 process.stdout.write(JSON.stringify(results) + '\\n')
 `
-
-/** Runs `contenders` processes against the same lock files at the same instants; one list of outcomes per file. */
-async function contend(contenders: number, files: string[]): Promise<string[][]> {
-  const env = {
-    ...process.env,
-    LOCK_FILES: JSON.stringify(files),
-    PID_LOCK_MODULE: pathToFileURL(join(ROOT, 'src/lib/pid-lock.ts')).href,
-  }
-  const children = Array.from({length: contenders}, () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '--eval', CONTENDER], {
-      cwd: ROOT,
-      env,
-      stdio: ['pipe', 'pipe', 'inherit'],
-    })
-    child.stdin.on('error', () => {}) // a contender that died early is reported by its missing output
-    return {
-      exited: new Promise((resolve) => child.on('exit', resolve)),
-      lines: createInterface({input: child.stdout})[Symbol.asyncIterator](),
-      process: child,
-    }
-  })
-  try {
-    for (const child of children) expect((await child.lines.next()).value).to.equal('ready')
-    const startAt = Date.now() + 200
-    for (const child of children) child.process.stdin.write(`${startAt}\n`)
-    const results = await Promise.all(
-      children.map(async (child) => JSON.parse((await child.lines.next()).value) as string[]),
-    )
-    return files.map((_, i) => results.map((result) => result[i]))
-  } finally {
-    for (const child of children) child.process.stdin.end()
-    await Promise.all(children.map((child) => child.exited))
-  }
-}
 
 describe('the pid lock', () => {
   let dir: string
@@ -178,7 +143,10 @@ describe('the pid lock', () => {
     const files = Array.from({length: 10}, (_, n) => join(dir, `${n}.lock`))
     const dead = await deadPid()
     for (const lockFile of files) writeFileSync(lockFile, JSON.stringify({pid: dead, startTime: '1'}))
-    for (const outcomes of await contend(4, files)) {
+    for (const outcomes of await contend(4, CONTENDER, {
+      LOCK_FILES: JSON.stringify(files),
+      PID_LOCK_MODULE: pathToFileURL(join(ROOT, 'src/lib/pid-lock.ts')).href,
+    })) {
       expect(
         outcomes.filter((outcome) => outcome === 'taken'),
         outcomes.join(),
