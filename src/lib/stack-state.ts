@@ -1,9 +1,10 @@
 // The local stack as every part of cruddur sees it: the records `local start` writes, reading and writing them,
 // and the view target resolution takes (a service is there only while its recorded process still runs).
-import {chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, readdirSync, readFileSync, statSync} from 'node:fs'
 
 import {CruddurError} from './errors.js'
 import {stateFile} from './paths.js'
+import {makePrivateDirectories, writeJsonAtomically} from './private-files.js'
 import {isPositiveInteger, processIdentity, type ProcessIdentity} from './process-identity.js'
 
 export {stateFile} from './paths.js'
@@ -127,21 +128,14 @@ export function ensureStateDir(stateDir: string): void {
     )
   }
 
-  if (!existsSync(stateDir)) {
-    mkdirSync(stateDir, {mode: 0o700, recursive: true})
-    return
-  }
-
+  if (makePrivateDirectories(stateDir)) return
   // Tighten a directory that is ours (empty or holding a state file), never one like /tmp given by mistake.
   if (readdirSync(stateDir).length === 0 || existsSync(stateFile(stateDir))) chmodSync(stateDir, 0o700)
 }
 
 export function writeState(stateDir: string, state: LocalStackState): void {
   ensureStateDir(stateDir)
-  // Write then rename, so a reader never sees half a file.
-  const temporary = `${stateFile(stateDir)}.${process.pid}.tmp`
-  writeFileSync(temporary, JSON.stringify(state, null, 2) + '\n', {mode: 0o600})
-  renameSync(temporary, stateFile(stateDir))
+  writeJsonAtomically(stateFile(stateDir), state)
 }
 
 /**
