@@ -48,8 +48,8 @@ Plain JSON by default; --format dynamodb-json prints it in DynamoDB's typed JSON
     if (!item)
       throw new CruddurError(
         'NOT_FOUND',
-        `No item with pk "${this.args.pk}" and sk "${this.args.sk}" in ${target.table}: check the ` +
-          `keys with \`cruddur ddb query --pk '${this.args.pk}'\`.`,
+        `No item with pk "${this.args.pk}" and sk "${this.args.sk}" in ${target.table}`,
+        {actions: [`check the keys with \`cruddur ddb query --pk '${this.args.pk}'\``]},
       )
     this.log(formatItem(item, this.flags.format))
     return {

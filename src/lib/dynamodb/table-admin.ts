@@ -47,7 +47,10 @@ export async function waitUntilActive(
   for (let delay = 200; ; delay = Math.min(delay * 2, 5000)) {
     const table = await findTable(client, tableName)
     if (isActive(table)) return table!
-    if (Date.now() > deadline) throw new Error(`Table ${tableName} was not ACTIVE after ${timeoutMs / 1000}s`)
+    if (Date.now() > deadline)
+      throw new CruddurError('FAILED', `Table ${tableName} was not ACTIVE after ${timeoutMs / 1000} s`, {
+        actions: ['try again once it is ACTIVE'],
+      })
     await sleep(delay)
   }
 }
@@ -56,7 +59,10 @@ export async function waitUntilGone(client: DynamoDBClient, tableName: string, t
   const deadline = Date.now() + timeoutMs
   for (let delay = 200; ; delay = Math.min(delay * 2, 5000)) {
     if (!(await findTable(client, tableName))) return
-    if (Date.now() > deadline) throw new Error(`Table ${tableName} still exists after ${timeoutMs / 1000}s`)
+    if (Date.now() > deadline)
+      throw new CruddurError('FAILED', `Table ${tableName} still exists after ${timeoutMs / 1000} s`, {
+        actions: ['try again once it is gone'],
+      })
     await sleep(delay)
   }
 }

@@ -6,6 +6,7 @@ import {join} from 'node:path'
 import {TargetCommand} from '../../../target-command.js'
 import {abortOnSignals} from '../../../lib/interrupt.js'
 import {CruddurError} from '../../../lib/errors.js'
+import {actionsFor} from '../../../translate-error.js'
 import {dynamoDbTargetJson, type DynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
 import {isMessageItem, messageGroupUuidOf} from '../../../lib/dynamodb/items.js'
 import {createStreamHandler, type StreamLogEntry} from '../../../lib/stream/handler.js'
@@ -75,8 +76,8 @@ Reads the stream of DynamoDB Local (every shard, parents before children), hands
     if (this.flags.prod) {
       throw new CruddurError(
         'INVALID_INPUT',
-        'In production the Lambda processes the stream (see infra/): `stream process` is for local ' +
-          'targets; `cruddur ddb stream tail --prod` shows the production stream.',
+        'In production the Lambda processes the stream (see infra/): `stream process` is for local targets',
+        {actions: ['see the production stream with `cruddur ddb stream tail --prod`']},
       )
     }
 
@@ -120,10 +121,10 @@ Reads the stream of DynamoDB Local (every shard, parents before children), hands
           `${result.retries ? `, ${count(result.retries, 'retry', 'retries')}` : ''}`,
       )
       for (const record of failed) {
-        const repair =
-          record.pk !== undefined && isMessageItem(record)
-            ? `; repair with \`cruddur ddb patterns update-message-group ${messageGroupUuidOf({pk: record.pk})}\``
-            : ''
+        const group = record.pk !== undefined && isMessageItem(record) ? messageGroupUuidOf({pk: record.pk}) : undefined
+        const repair = group
+          ? `; to repair, ${actionsFor({messageGroupUuid: group, step: 'refresh-conversation'})[0]}`
+          : ''
         this.logToStderr(
           chalk.red(
             `gave up on ${record.pk} ${record.sk} (shard ${record.shardId}, sequence ` +
