@@ -44,7 +44,7 @@ const NOT_LOCAL = {
 const libLayer = (depth) =>
   restrict([`src/lib/${'*/'.repeat(depth - 1)}*.ts`], [notTheCli(depth), CLI_PACKAGES, NOT_LOCAL], ['src/lib/local/**'])
 /** The ground floor: everything else in src/lib stands on these, so they stand on Node alone. */
-const GROUND_FLOOR = ['paths', 'stack-state', 'process-identity', 'sleep', 'errors']
+const GROUND_FLOOR = ['paths', 'stack-state', 'process-identity', 'pid-lock', 'private-files', 'sleep', 'errors']
 
 export default tseslint.config(
   {ignores: ['dist/', 'node_modules/', 'infra/cdk.out/', 'infra/node_modules/', 'infra/build/', 'oclif.manifest.json']},

@@ -1,4 +1,4 @@
-import {Command, Flags, type Interfaces} from '@oclif/core'
+import {Command, Flags, type Interfaces, ux} from '@oclif/core'
 import chalk from 'chalk'
 
 import {CruddurError, errorJson, errorLine} from './lib/errors.js'
@@ -106,28 +106,24 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       )
     }
 
-    const context = this.errorContext()
-    // Momento's SDK is loaded only by the commands that used it, and its errors are told apart by it.
-    let failure: unknown = error
-    if (context.momento && !(error instanceof CruddurError) && !context.dynamodb && !context.postgres) {
-      const {translateMomentoError} = await import('./lib/momento/client.js')
-      failure = translateMomentoError(error, context.momento)
-    }
-
-    return this.fail(translateError(failure, context), error)
+    return this.fail(translateError(error, this.errorContext()), error)
   }
 
   private fail(error: CruddurError, original: Error): never {
     process.exitCode = error.exitCode
-    // Whatever a message quotes (an endpoint, a driver's text) is masked here once more, and on a terminal
-    // made one visible line: echoed input must not forge a second `Error:` line or reach the terminal raw.
-    const message = maskSecrets(errorLine(error))
     if (this.debugEnabled && original.stack) this.logToStderr(chalk.dim(maskSecrets(original.stack)))
-    if (this.jsonEnabled()) this.logJson(errorJson(error, message))
-    else this.logToStderr(`${chalk.red('Error:')} ${visible(message)}`)
-
+    printError(error, {config: this.config, json: this.jsonEnabled()})
     this.exit(error.exitCode)
   }
+}
+
+/** How every error is shown, by a command or by the CLI itself: its one line on stderr, or its JSON on stdout. */
+export function printError(error: CruddurError, {config, json}: {config: Interfaces.Config; json: boolean}): void {
+  // Whatever a message quotes (an endpoint, a driver's text) is masked here once more, and on a terminal
+  // made one visible line: echoed input must not forge a second `Error:` line or reach the terminal raw.
+  const message = maskSecrets(errorLine(error))
+  if (json) ux.stdout(ux.colorizeJson(errorJson(error, message), {pretty: true, theme: config.theme?.json}))
+  else ux.stderr(`${chalk.red('Error:')} ${visible(message)}`)
 }
 
 /** Thrown by `log` once stdout's reader went away, to end the command (with 0) at its next line. */

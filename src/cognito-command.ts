@@ -27,7 +27,6 @@ export abstract class CognitoCommand<T extends typeof Command> extends TargetCom
   protected get cognitoTarget(): CognitoTarget {
     if (!this.cachedCognitoTarget) {
       this.cachedCognitoTarget = resolveCognitoTarget(this.targetFlags, process.env, this.localStack)
-      this.debugLog(`Cognito target from ${this.cachedCognitoTarget.source}`)
     }
 
     return this.cachedCognitoTarget
@@ -41,7 +40,9 @@ export abstract class CognitoCommand<T extends typeof Command> extends TargetCom
     const target = this.cognitoTarget
     this.userPoolId = userPoolId
     if (!this.cognitoClient) {
-      this.announce(`cognito ${describeCognitoTarget(target)} · pool ${userPoolId}`)
+      this.announce(`cognito ${describeCognitoTarget(target)} · pool ${userPoolId}`, {
+        debug: `Cognito target from ${target.source}`,
+      })
       const {createCognitoClient} = await import('./lib/cognito/client.js')
       this.cognitoClient = createCognitoClient(target)
     }

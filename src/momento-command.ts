@@ -37,7 +37,6 @@ export abstract class MomentoCommand<T extends typeof Command> extends TargetCom
         process.env,
         this.localStack,
       )
-      this.debugLog(`Momento target from ${this.cachedMomentoTarget.source}`)
     }
 
     return this.cachedMomentoTarget
@@ -46,11 +45,16 @@ export abstract class MomentoCommand<T extends typeof Command> extends TargetCom
   /** The process's Momento client for the target, announcing the target the first time. */
   protected async momento(): Promise<CacheClient> {
     const target = this.momentoTarget
-    this.announce(describeMomentoTarget(target))
+    this.announceMomento()
     const {momentoClient} = await import('./lib/momento/client.js')
     const client = momentoClient(target)
     this.usedMomento = true
     return client
+  }
+
+  protected announceMomento(): void {
+    const target = this.momentoTarget
+    this.announce(describeMomentoTarget(target), {debug: `Momento target from ${target.source}`})
   }
 
   protected override errorContext(): ErrorContext {

@@ -13,6 +13,7 @@ import type {DynamoDbClients} from './lib/dynamodb/client.js'
 import type {MessagesTable} from './lib/dynamodb/messages-table.js'
 import type {CapacityMeter} from './lib/dynamodb/consumed-capacity.js'
 import type {Pool} from 'pg'
+import type {CacheStore} from './lib/momento/client.js'
 
 /** The TABLE argument of the commands that work on any table: it wins over --table (see dynamoDbTarget). */
 export const tableArgument = Args.string({
@@ -70,6 +71,7 @@ export abstract class TargetCommand<T extends typeof Command> extends BaseComman
   private dynamoDbClients?: DynamoDbClients
   private capacityMeter?: CapacityMeter
   private pgPool?: Pool
+  private openedPatternCache?: Promise<CacheStore | undefined>
   private cachedDynamoDbTarget?: DynamoDbTarget
   private cachedPostgresTarget?: PostgresTarget
 
@@ -83,8 +85,6 @@ export abstract class TargetCommand<T extends typeof Command> extends BaseComman
       const tableArgument = (this.args as {table?: string} | undefined)?.table
       const flags = tableArgument ? {...this.targetFlags, table: tableArgument} : this.targetFlags
       this.cachedDynamoDbTarget = resolveDynamoDbTarget(flags, process.env, this.localStack)
-      for (const name of this.cachedDynamoDbTarget.ignoredEnv) this.info(chalk.yellow(`note: --prod ignores ${name}`))
-      this.debugLog(`DynamoDB target from ${this.cachedDynamoDbTarget.source}`)
     }
 
     return this.cachedDynamoDbTarget
@@ -93,7 +93,6 @@ export abstract class TargetCommand<T extends typeof Command> extends BaseComman
   protected get postgresTarget(): PostgresTarget {
     if (!this.cachedPostgresTarget) {
       this.cachedPostgresTarget = resolvePostgresTarget(this.targetFlags, process.env, this.localStack)
-      this.debugLog(`PostgreSQL target from ${this.cachedPostgresTarget.source}`)
     }
 
     return this.cachedPostgresTarget
@@ -110,7 +109,7 @@ export abstract class TargetCommand<T extends typeof Command> extends BaseComman
   protected async dynamodb(): Promise<DynamoDbClients> {
     if (!this.dynamoDbClients) {
       const target = this.dynamoDbTarget
-      this.announce(describeDynamoDbTarget(target))
+      this.announceDynamoDb()
       const {createDynamoDbClients} = await import('./lib/dynamodb/client.js')
       this.dynamoDbClients = createDynamoDbClients(target)
       if (this.flags['consumed-capacity']) {
@@ -130,11 +129,23 @@ export abstract class TargetCommand<T extends typeof Command> extends BaseComman
     return new MessagesTable({client, doc, name: this.dynamoDbTarget.table})
   }
 
+  /**
+   * The read patterns' cache when `--cache` (else MOMENTO_CACHE_NAME) asks for one, else undefined: the
+   * cache the patterns read through and the write commands refresh, opened once.
+   */
+  protected async patternCache(): Promise<CacheStore | undefined> {
+    const {cache: flag, prod} = this.flags as {cache?: boolean; prod?: boolean}
+    this.openedPatternCache ??= import('./lib/momento/pattern-cache.js').then(({openPatternCache}) =>
+      openPatternCache({flag, localStack: this.localStack, prod}),
+    )
+    return this.openedPatternCache
+  }
+
   /** The PostgreSQL pool for the target, announcing the target the first time. */
   protected async postgres(): Promise<Pool> {
     if (!this.pgPool) {
       const target = this.postgresTarget
-      this.announce(`postgres ${describePostgresTarget(target)}`)
+      this.announcePostgres()
       const {createPool} = await import('./lib/postgres/pool.js')
       this.pgPool = createPool(target.url)
     }
@@ -143,11 +154,27 @@ export abstract class TargetCommand<T extends typeof Command> extends BaseComman
   }
 
   /** Says where the command works, once per target, before anything is read or written. */
-  protected announce(where: string): void {
+  protected announce(where: string, details: {debug?: string; notes?: string[]} = {}): void {
     if (this.announced.has(where)) return
     this.announced.add(where)
+    for (const note of details.notes ?? []) this.info(chalk.yellow(`note: ${note}`))
+    if (details.debug) this.debugLog(details.debug)
     const shown = visible(where)
     this.info(chalk.dim('→ ') + (where.startsWith('prod') ? chalk.red.bold(shown) : chalk.cyan(shown)))
+  }
+
+  /** Announces the DynamoDB target, with the endpoint settings --prod passed over to reach it. */
+  protected announceDynamoDb(): void {
+    const target = this.dynamoDbTarget
+    this.announce(describeDynamoDbTarget(target), {
+      debug: `DynamoDB target from ${target.source}`,
+      notes: target.ignoredEnv.map((name) => `--prod ignores ${name}`),
+    })
+  }
+
+  protected announcePostgres(): void {
+    const target = this.postgresTarget
+    this.announce(`postgres ${describePostgresTarget(target)}`, {debug: `PostgreSQL target from ${target.source}`})
   }
 
   /**
@@ -161,8 +188,8 @@ export abstract class TargetCommand<T extends typeof Command> extends BaseComman
   ): Promise<void> {
     if ((target.kind !== 'prod' && !options.always) || this.confirmed) return
     // Show what would be touched before asking (or refusing).
-    if ('table' in target) this.announce(describeDynamoDbTarget(target))
-    else if ('url' in target) this.announce(`postgres ${describePostgresTarget(target)}`)
+    if ('table' in target) this.announceDynamoDb()
+    else if ('url' in target) this.announcePostgres()
     const onProd = target.kind === 'prod'
     await this.confirm(
       `${onProd ? chalk.red.bold('Production:') : chalk.yellow.bold('Confirm:')} ${visible(action)}?`,

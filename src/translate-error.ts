@@ -1,3 +1,5 @@
+import type {MomentoErrorCode} from '@gomomento/sdk'
+
 import {CruddurError, type ErrorHint} from './lib/errors.js'
 import {maskUrl} from './lib/mask.js'
 import {type CognitoTarget} from './lib/targets/cognito.js'
@@ -22,6 +24,10 @@ export function actionsFor(hint: ErrorHint): string[] {
   switch (hint.step) {
     case 'add-users': {
       return ['add users with `cruddur db seed --users N`']
+    }
+
+    case 'check-table': {
+      return ['check the table with `cruddur ddb doctor`']
     }
 
     case 'copy-to-new-table': {
@@ -56,6 +62,10 @@ export function actionsFor(hint: ErrorHint): string[] {
       return ["list a user's conversations with `cruddur ddb patterns list-conversations <HANDLE>`"]
     }
 
+    case 'local-user-pool': {
+      return ['create a local pool with `cruddur local start` (`cruddur local status` shows it)']
+    }
+
     case 'read-conversation': {
       return [`list its messages with \`cruddur ddb patterns get-conversation ${hint.messageGroupUuid}\``]
     }
@@ -68,8 +78,19 @@ export function actionsFor(hint: ErrorHint): string[] {
       return [`run \`cruddur ddb patterns update-message-group ${hint.messageGroupUuid}\``]
     }
 
+    case 'replace-state-file': {
+      return [
+        'stop what it started by hand if anything still runs (see its pids), delete the file, then run ' +
+          '`cruddur local start`',
+        'pass --endpoint/--database-url',
+      ]
+    }
+
     case 'start-local-stack': {
-      return [START_LOCAL, `pass ${hint.flag}`]
+      const start = hint.stateDir
+        ? `start the local stack with \`cruddur local start --state-dir ${hint.stateDir}\``
+        : START_LOCAL
+      return [start, `pass ${hint.flag}`]
     }
   }
 }
@@ -200,6 +221,8 @@ export function translateError(error: unknown, context: ErrorContext): CruddurEr
   const err = (error ?? {}) as ErrorLike
   const message = err.message ?? String(error)
 
+  if (context.momento && (momentoCode(error) || (!context.dynamodb && !context.postgres)))
+    return withActions(translateMomentoError(error, context.momento))
   if (isPostgresError(err)) return translatePostgresError(err, context.postgres)
   // The AWS SDK tags every error it throws, network ones included, with $metadata; pg does not. That, not
   // which targets a command has touched, says whose connection failed.
@@ -380,6 +403,77 @@ function translatePostgresError(err: ErrorLike, target: PostgresTarget | undefin
 
     default: {
       return new CruddurError('FAILED', `PostgreSQL error ${err.code}: ${err.message}`, {cause: err})
+    }
+  }
+}
+
+/**
+ * The code of a Momento SDK error (its `errorCode()`), told by its shape so that commands which never use
+ * Momento do not load its SDK to recognise its errors.
+ */
+function momentoCode(error: unknown): `${MomentoErrorCode}` | undefined {
+  const errorCode = (error as {errorCode?: unknown} | null)?.errorCode
+  return typeof errorCode === 'function' ? (errorCode.call(error) as `${MomentoErrorCode}`) : undefined
+}
+
+/** A Momento error as one line naming the target and the fix. The key is never part of it. */
+function translateMomentoError(error: unknown, target: MomentoTarget): CruddurError {
+  const where = describeEndpoint(target)
+  const code = momentoCode(error)
+  const {message, name} = (error ?? {}) as ErrorLike
+  switch (code) {
+    case 'AUTHENTICATION_ERROR':
+    case 'PERMISSION_ERROR': {
+      return new CruddurError(
+        'AUTH_FAILED',
+        `Momento rejected the API key (${code}): check MOMENTO_API_KEY (or MOMENTO_AUTH_TOKEN) and its permissions.`,
+        {cause: error},
+      )
+    }
+
+    case 'NOT_FOUND_ERROR': {
+      return new CruddurError('NOT_FOUND', `Cache ${target.cacheName} does not exist on ${where}`, {
+        cause: error,
+        hint: {cache: target.cacheName, prod: target.kind === 'prod', step: 'create-cache'},
+      })
+    }
+
+    case 'LIMIT_EXCEEDED_ERROR': {
+      return new CruddurError('THROTTLED', `Momento is limiting requests (${code}): try again later.`, {cause: error})
+    }
+
+    case 'INVALID_ARGUMENT_ERROR':
+    case 'BAD_REQUEST_ERROR': {
+      return new CruddurError('INVALID_INPUT', `Momento rejected the request: ${String(message).split('\n')[0]}`, {
+        cause: error,
+      })
+    }
+
+    default: {
+      if (
+        name === 'AbortError' ||
+        name === 'TimeoutError' ||
+        code === 'SERVER_UNAVAILABLE' ||
+        code === 'CONNECTION_ERROR' ||
+        code === 'TIMEOUT_ERROR' ||
+        code === 'CANCELLED_ERROR'
+      ) {
+        const next =
+          target.kind === 'prod'
+            ? {actions: ['check your network and MOMENTO_ENDPOINT']}
+            : {hint: {flag: '--momento-endpoint', step: 'start-local-stack'} as const}
+        return new CruddurError(
+          'UNREACHABLE',
+          `Momento is not reachable at ${target.endpoint ?? 'Momento'} (${code ?? 'timeout'})`,
+          {cause: error, ...next},
+        )
+      }
+
+      return new CruddurError(
+        'FAILED',
+        `Momento error${code ? ` ${code}` : ''}: ${String(message ?? error).split('\n')[0]}`,
+        {cause: error},
+      )
     }
   }
 }

@@ -1,8 +1,7 @@
 import {type Hook, toConfiguredId} from '@oclif/core'
-import chalk from 'chalk'
 
-import {CruddurError, errorJson} from '../lib/errors.js'
-import {visible} from '../lib/terminal-text.js'
+import {printError} from '../base-command.js'
+import {CruddurError} from '../lib/errors.js'
 
 /** Edit distance, for "did you mean": a typo is a letter or two off. */
 function distance(a: string, b: string): number {
@@ -49,9 +48,7 @@ const hook: Hook<'command_not_found'> = async function ({argv = [], config, id})
   }
 
   const error = new CruddurError('INVALID_INPUT', message)
-  if (argv.includes('--json') || words.includes('--json'))
-    process.stdout.write(JSON.stringify(errorJson(error), null, 2) + '\n')
-  else process.stderr.write(`${chalk.red('Error:')} ${visible(message)}\n`)
+  printError(error, {config, json: argv.includes('--json') || words.includes('--json')})
   this.exit(error.exitCode)
 }
 

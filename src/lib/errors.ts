@@ -47,11 +47,12 @@ const exitCodeOf: Record<ErrorCode, number> = {
 
 /**
  * A next step a library error suggests, as data: the library (which also runs in the Lambda) never names a
- * `cruddur` command; the CLI turns a hint into the command to run (src/error-actions.ts).
+ * `cruddur` command; the CLI turns a hint into the command to run (actionsFor in src/translate-error.ts).
  */
 export type ErrorHint =
   | {step: 'create-cache'; cache: string; prod: boolean}
   | {step: 'add-users'}
+  | {step: 'check-table'}
   | {step: 'copy-to-new-table'}
   | {step: 'create-users'}
   | {step: 'db-sessions'}
@@ -59,10 +60,13 @@ export type ErrorHint =
   | {step: 'enable-stream'}
   | {step: 'inspect-conversations'}
   | {step: 'list-conversations'}
+  | {step: 'local-user-pool'}
   | {step: 'read-conversation'; messageGroupUuid: string}
   | {step: 'recreate-table'}
   | {step: 'refresh-conversation'; messageGroupUuid: string}
-  | {step: 'start-local-stack'; flag: string}
+  | {step: 'replace-state-file'}
+  /** `stateDir` when the stack was asked for in a directory of the user's choosing, which `start` must be given. */
+  | {step: 'start-local-stack'; flag: string; stateDir?: string}
 
 export class CruddurError extends Error {
   readonly code: ErrorCode

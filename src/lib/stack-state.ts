@@ -1,9 +1,10 @@
 // The local stack as every part of cruddur sees it: the records `local start` writes, reading and writing them,
 // and the view target resolution takes (a service is there only while its recorded process still runs).
-import {chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, readdirSync, readFileSync, statSync} from 'node:fs'
 
 import {CruddurError} from './errors.js'
 import {stateFile} from './paths.js'
+import {makePrivateDirectories, writeJsonAtomically} from './private-files.js'
 import {isPositiveInteger, processIdentity, type ProcessIdentity} from './process-identity.js'
 
 export {stateFile} from './paths.js'
@@ -61,15 +62,10 @@ export const SERVICE_LABELS: Record<ServiceName, string> = {
 /** The fixed password of the local PostgreSQL server, which the state file leaves out of its URL. */
 export const LOCAL_PASSWORD = 'password'
 
-const UNREADABLE_FIX =
-  'stop what it started by hand if anything still runs (see its pids), delete the file, then ' +
-  'run `cruddur local start`; or pass --endpoint/--database-url'
-
 function unreadable(file: string, reason: string): CruddurError {
-  return new CruddurError(
-    'FAILED',
-    `The local stack's state file ${file} cannot be used (${reason}): ${UNREADABLE_FIX}.`,
-  )
+  return new CruddurError('FAILED', `The local stack's state file ${file} cannot be used (${reason})`, {
+    hint: {step: 'replace-state-file'},
+  })
 }
 
 /** A record as `start` writes it; anything else (a hand edit, a truncated file) is refused, never guessed at. */
@@ -132,21 +128,14 @@ export function ensureStateDir(stateDir: string): void {
     )
   }
 
-  if (!existsSync(stateDir)) {
-    mkdirSync(stateDir, {mode: 0o700, recursive: true})
-    return
-  }
-
+  if (makePrivateDirectories(stateDir)) return
   // Tighten a directory that is ours (empty or holding a state file), never one like /tmp given by mistake.
   if (readdirSync(stateDir).length === 0 || existsSync(stateFile(stateDir))) chmodSync(stateDir, 0o700)
 }
 
 export function writeState(stateDir: string, state: LocalStackState): void {
   ensureStateDir(stateDir)
-  // Write then rename, so a reader never sees half a file.
-  const temporary = `${stateFile(stateDir)}.${process.pid}.tmp`
-  writeFileSync(temporary, JSON.stringify(state, null, 2) + '\n', {mode: 0o600})
-  renameSync(temporary, stateFile(stateDir))
+  writeJsonAtomically(stateFile(stateDir), state)
 }
 
 /**
@@ -187,17 +176,16 @@ export function localStackView(stateDir: string, options: {explicit: boolean}): 
   }
 
   function recordedService(service: ServiceName, state: LocalStackState) {
-    const fix =
-      `run \`cruddur local ` +
-      `start${options.explicit ? ` --state-dir ${stateDir}` : ''}\`, or pass ` +
-      `${TARGET_FLAG[service]}`
+    const fix = {
+      hint: {flag: TARGET_FLAG[service], stateDir: options.explicit ? stateDir : undefined, step: 'start-local-stack'},
+    } as const
     const record = state[service]
     if (!record) {
       if (!options.explicit) return undefined
       const where = existsSync(stateFile(stateDir))
         ? `is not recorded in ${stateFile(stateDir)}`
         : `has no local stack in ${stateDir} (no state.json)`
-      throw new CruddurError('UNREACHABLE', `${SERVICE_LABELS[service]} ${where}: ${fix}.`)
+      throw new CruddurError('UNREACHABLE', `${SERVICE_LABELS[service]} ${where}`, fix)
     }
 
     const verdict = recordedProcess(record)
@@ -209,7 +197,8 @@ export function localStackView(stateDir: string, options: {explicit: boolean}): 
       }[verdict]
       throw new CruddurError(
         'UNREACHABLE',
-        `${SERVICE_LABELS[service]} recorded in ${stateFile(stateDir)} (pid ${record.pid}) ${why}: ${fix}.`,
+        `${SERVICE_LABELS[service]} recorded in ${stateFile(stateDir)} (pid ${record.pid}) ${why}`,
+        fix,
       )
     }
 

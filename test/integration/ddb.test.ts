@@ -148,7 +148,10 @@ describe('cruddur ddb', () => {
     const result = await cli(['ddb', 'seed', ...tableFlags, '--handles', `nobody_${suffix},${handles[0]}`])
     expect(result.code).to.equal(4)
     expect(errorLines(result.stderr)).to.have.length(1)
-    expect(result.stderr).to.include(`@nobody_${suffix}`).and.include('cruddur db setup')
+    expect(result.stderr)
+      .to.include(`@nobody_${suffix}:`)
+      .and.include('check the spelling')
+      .and.include('cruddur db setup')
   })
 
   describe('scan', () => {
@@ -261,6 +264,17 @@ describe('cruddur ddb', () => {
       const result = await cli(['ddb', 'drop', '--prod', '--region', 'eu-west-1'], {env: noAws})
       expect(result.code).to.equal(7)
       expect(result.stderr.split('\n')[0]).to.include('prod AWS eu-west-1').and.include(`table cruddur-messages`)
+    })
+
+    it('names the endpoint setting --prod passes over once, with the target', async () => {
+      const env = {...noAws, AWS_ENDPOINT_URL_DYNAMODB: 'http://localhost:1'}
+      const result = await cli(['ddb', 'setup', '--prod', '--region', 'eu-west-1'], {env})
+      expect(result.code).to.equal(7)
+      const lines = result.stderr.split('\n')
+      expect(lines.filter((line) => line.includes('ignores'))).to.deep.equal([
+        'note: --prod ignores AWS_ENDPOINT_URL_DYNAMODB',
+      ])
+      expect(lines[1]).to.include('prod AWS eu-west-1')
     })
   })
 })

@@ -1,5 +1,6 @@
 import {expect} from 'chai'
 
+import {waitUntilGone} from '../../src/lib/dynamodb/table-admin.js'
 import {CruddurError, errorLine} from '../../src/lib/errors.js'
 import {freePort} from '../../src/lib/local/ports.js'
 import {maskSecrets, maskUrl} from '../../src/lib/mask.js'
@@ -7,6 +8,7 @@ import {visible} from '../../src/lib/terminal-text.js'
 import {translateError} from '../../src/translate-error.js'
 import {testStack} from '../hooks.js'
 import {cli, cliJson, errorLines, type ErrorJson} from '../support/cli.js'
+import {createTestTable} from '../support/tables.js'
 
 describe('errors', () => {
   it('a dead endpoint gives one line naming it and `cruddur local start`, exit 3, no stack', async () => {
@@ -53,6 +55,22 @@ describe('errors', () => {
     expect(errorLine(shown)).to.equal(
       'No user with handle @nobody: check the spelling, or create the users with `cruddur db setup`.',
     )
+  })
+
+  it('a table that outlasts its wait is an error with a code and a next step, not a bare Error', async () => {
+    const table = await createTestTable(`cruddur-errors-${Date.now()}`)
+    try {
+      const waited = await waitUntilGone(table.ddb.client, table.messagesTable.name, 0).then(
+        () => undefined,
+        (error: unknown) => error,
+      )
+      expect(waited).to.be.instanceOf(CruddurError).and.include({code: 'FAILED', exitCode: 1})
+      expect(errorLine(waited as CruddurError)).to.match(
+        /^Table .* still exists after 0 s: try again once it is gone\.$/,
+      )
+    } finally {
+      await table.drop()
+    }
   })
 
   it('--prod with --endpoint is a usage error', async () => {

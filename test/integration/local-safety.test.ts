@@ -207,7 +207,7 @@ describe('local stack safety', () => {
     it('a --state-dir with no stack in it, or that is a file, is an error', async () => {
       const empty = await cli(['ddb', 'list-tables', '--state-dir', dir])
       expect(empty.code, empty.stderr).to.equal(3)
-      expect(empty.stderr).to.include(`no local stack in ${dir}`)
+      expect(empty.stderr).to.include(`no local stack in ${dir}`).and.include(`cruddur local start --state-dir ${dir}`)
       const file = join(dir, 'a-file')
       writeFileSync(file, '')
       const notDir = await cli(['db', 'sessions', '--state-dir', file])

@@ -16,7 +16,7 @@ import {
   listConversations,
 } from '../../src/lib/dynamodb/patterns/index.js'
 import {uuidV5} from '../../src/lib/dynamodb/patterns/conversation-uuid.js'
-import {cli, cliJson} from '../support/cli.js'
+import {cli, cliJson, errorLines} from '../support/cli.js'
 import {usePatternsTable} from '../support/patterns.js'
 
 describe('cruddur ddb patterns', () => {
@@ -206,6 +206,24 @@ describe('cruddur ddb patterns', () => {
   })
 
   describe('commands', () => {
+    it('create-message names every unknown handle in one line (exit 4) and refuses an empty one (exit 2)', async () => {
+      const send = (from: string, to: string) =>
+        cli(['ddb', 'patterns', 'create-message', '--from', from, '--to', to, 'hi', ...flags])
+      const unknown = await send('nobody_a', '@nobody_b')
+      expect(unknown.code).to.equal(4)
+      const unknownLines = errorLines(unknown.stderr)
+      expect(unknownLines).to.have.length(1)
+      expect(unknownLines[0]).to.include(
+        'No user with handle @nobody_a, @nobody_b: check the spelling, or create the users with `cruddur db setup`.',
+      )
+
+      const empty = await send(users.jon.handle, '@')
+      expect(empty.code).to.equal(2)
+      const emptyLines = errorLines(empty.stderr)
+      expect(emptyLines).to.have.length(1)
+      expect(emptyLines[0]).to.include('The handle is empty: pass a user handle such as andrewbrown.')
+    })
+
     it('create-message --to starts a conversation; list-conversations and get-conversation show it', async () => {
       const created = await cliJson<CreateMessageResult>([
         'ddb',

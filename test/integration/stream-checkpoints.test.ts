@@ -1,15 +1,14 @@
 /** The checkpoints and the lock of a stream: one processor per stream, private files, corrupt state named. */
 import {expect} from 'chai'
-import {spawn} from 'node:child_process'
 import {createHash, randomUUID} from 'node:crypto'
 import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
-import {createInterface} from 'node:readline'
 import {pathToFileURL} from 'node:url'
 
 import {CheckpointStore, retireStaleCheckpoints, type StreamIdentity} from '../../src/lib/stream/checkpoints.js'
 import {cli, errorLines, ROOT} from '../support/cli.js'
+import {contend} from '../support/contenders.js'
 import {useProcessorRuns, useStreamTable} from '../support/stream.js'
 
 /**
@@ -35,39 +34,12 @@ for (const [i, store] of stores.entries()) {
 process.stdout.write(JSON.stringify(results) + '\\n')
 `
 
-/** Runs `contenders` processes against the same streams at the same instants; one list of results per stream. */
-async function contend(contenders: number, stateDir: string, identities: StreamIdentity[]): Promise<string[][]> {
-  const env = {
-    ...process.env,
+/** Runs `contenders` processors against the same streams at the same instants; one list of results per stream. */
+const contendForStreams = (contenders: number, stateDir: string, identities: StreamIdentity[]) =>
+  contend(contenders, CONTENDER, {
     CHECKPOINTS_MODULE: pathToFileURL(join(ROOT, 'src/lib/stream/checkpoints.ts')).href,
     CONTENDER: JSON.stringify({identities, stateDir}),
-  }
-  const children = Array.from({length: contenders}, () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '--eval', CONTENDER], {
-      cwd: ROOT,
-      env,
-      stdio: ['pipe', 'pipe', 'inherit'],
-    })
-    child.stdin.on('error', () => {}) // a contender that died early is reported by its missing output
-    return {
-      exited: new Promise((resolve) => child.on('exit', resolve)),
-      lines: createInterface({input: child.stdout})[Symbol.asyncIterator](),
-      process: child,
-    }
   })
-  try {
-    for (const child of children) expect((await child.lines.next()).value).to.equal('ready')
-    const startAt = Date.now() + 100
-    for (const child of children) child.process.stdin.write(`${startAt}\n`)
-    const results = await Promise.all(
-      children.map(async (child) => JSON.parse((await child.lines.next()).value) as string[]),
-    )
-    return identities.map((_, i) => results.map((result) => result[i]))
-  } finally {
-    for (const child of children) child.process.stdin.end()
-    await Promise.all(children.map((child) => child.exited))
-  }
-}
 
 describe('ddb stream', () => {
   const stream = useStreamTable()
@@ -98,7 +70,7 @@ describe('ddb stream', () => {
 
     it('of processors starting together, exactly one takes the lock', async () => {
       const identities = Array.from({length: 20}, (_, n) => identity(n))
-      for (const contenders of await contend(4, stateDir, identities)) {
+      for (const contenders of await contendForStreams(4, stateDir, identities)) {
         expect(
           contenders.filter((result) => result === 'won'),
           contenders.join(),
@@ -110,7 +82,7 @@ describe('ddb stream', () => {
     it('a lock left by a dead process is taken over, by exactly one of the processors starting together', async () => {
       const identities = Array.from({length: 10}, (_, n) => identity(n))
       for (const id of identities) writeLock(new CheckpointStore(stateDir, id), deadPid)
-      for (const contenders of await contend(4, stateDir, identities)) {
+      for (const contenders of await contendForStreams(4, stateDir, identities)) {
         expect(
           contenders.filter((result) => result === 'won'),
           contenders.join(),
@@ -189,7 +161,7 @@ describe('ddb stream', () => {
         () => undefined,
         (error: Error) => error,
       )
-      expect(refused?.message).to.match(/Another `cruddur ddb stream process` \(pid \d+\)/)
+      expect(refused?.message).to.match(/Another stream processor \(pid \d+\)/)
       first.unlock()
       await second.lock()
       second.unlock()
@@ -213,7 +185,7 @@ describe('ddb stream', () => {
         const second = await cli(['ddb', 'stream', 'process', '--once', ...flags(name, otherName)])
         expect(second.code).to.equal(9)
         expect(errorLines(second.stderr)).to.deep.equal([
-          `Error: Another \`cruddur ddb stream process\` (pid ${processor.child.pid}) is processing the stream ` +
+          `Error: Another stream processor (pid ${processor.child.pid}) is processing the stream ` +
             `of table ${name}: stop it first, or let it do the work.`,
         ])
       } finally {
@@ -249,7 +221,7 @@ describe('ddb stream', () => {
       expect(result.code).to.equal(9)
       expect(errorLines(result.stderr)).to.deep.equal([
         `Error: The stream lock ${store.lockFile} is corrupt (it holds no process id): ` +
-          'if no `cruddur ddb stream process` is running, delete it.',
+          'if no stream processor is running, delete it.',
       ])
     })
 

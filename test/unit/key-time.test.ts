@@ -1,10 +1,13 @@
 import {expect} from 'chai'
 import {DateTime} from 'luxon'
 
+import {CruddurError} from '../../src/lib/errors.js'
+
 import {
   canonicalKeyTime,
   compareKeys,
   formatKeyTime,
+  keyMicros,
   nextKeyTime,
   nowMicros,
   parseKeyTime,
@@ -42,5 +45,20 @@ describe('sort-key times', () => {
     expect(compareKeys(offset, earlier)).to.equal(1)
     expect(compareKeys(earlier, offset)).to.equal(-1)
     expect(compareKeys(earlier, earlier)).to.equal(0)
+  })
+
+  it('a key that must hold a time and does not is an error with a code, naming the key and no command', () => {
+    const error = (() => {
+      try {
+        keyMicros('hello')
+      } catch (error) {
+        return error
+      }
+    })()
+    expect(error).to.be.instanceOf(CruddurError).and.include({code: 'FAILED', exitCode: 1})
+    expect((error as CruddurError).message)
+      .to.include('"hello"')
+      .and.not.include('cruddur')
+    expect((error as CruddurError).hint).to.deep.equal({step: 'check-table'})
   })
 })

@@ -2,7 +2,7 @@ import {spawn} from 'node:child_process'
 
 import {TargetCommand} from '../../target-command.js'
 import {CruddurError} from '../../lib/errors.js'
-import {describePostgresTarget, postgresTargetJson, type PostgresTargetJson} from '../../lib/targets/postgres.js'
+import {postgresTargetJson, type PostgresTargetJson} from '../../lib/targets/postgres.js'
 
 /** What `db connect --json` prints. */
 export interface DbConnectResult {
@@ -25,7 +25,7 @@ The password is handed to psql through PGPASSWORD, never on its command line.`
 
   async run(): Promise<DbConnectResult> {
     const target = this.postgresTarget
-    this.announce(`postgres ${describePostgresTarget(target)}`)
+    this.announcePostgres()
     const url = new URL(target.url)
     const password = decodeURIComponent(url.password)
     url.password = ''

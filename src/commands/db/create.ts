@@ -1,5 +1,5 @@
 import {TargetCommand} from '../../target-command.js'
-import {describePostgresTarget, postgresTargetJson, type PostgresTargetJson} from '../../lib/targets/postgres.js'
+import {postgresTargetJson, type PostgresTargetJson} from '../../lib/targets/postgres.js'
 import {
   createDatabase,
   type CreateDatabaseResult,
@@ -27,7 +27,7 @@ Connects to the server's postgres maintenance database with the same login. A da
   async run(): Promise<DbCreateResult> {
     const target = this.postgresTarget
     const name = databaseName(target.url)
-    this.announce(`postgres ${describePostgresTarget(target)}`)
+    this.announcePostgres()
     const result = await withMaintenancePool(target.url, (admin) => createDatabase(admin, name))
     this.log(result.created ? `Created database ${name}.` : `Database ${name} exists already; nothing to do.`)
     return {...result, target: postgresTargetJson(target)}

@@ -2,7 +2,7 @@ import chalk from 'chalk'
 
 import {TargetCommand} from '../../target-command.js'
 import {renderTable} from '../../output.js'
-import {describePostgresTarget, postgresTargetJson, type PostgresTargetJson} from '../../lib/targets/postgres.js'
+import {postgresTargetJson, type PostgresTargetJson} from '../../lib/targets/postgres.js'
 import {
   databaseExists,
   databaseName,
@@ -38,7 +38,7 @@ On --prod it asks first (--yes without a terminal). Locally it asks only when ot
   async run(): Promise<DbDropResult> {
     const target = this.postgresTarget
     const name = databaseName(target.url)
-    this.announce(`postgres ${describePostgresTarget(target)}`)
+    this.announcePostgres()
     await this.confirmProd(`drop database ${name}`, target)
     const result = await withMaintenancePool(target.url, async (admin): Promise<Omit<DbDropResult, 'target'>> => {
       if (!(await databaseExists(admin, name))) return {database: name, disconnected: [], dropped: false}

@@ -1,5 +1,5 @@
 import {TargetCommand} from '../../target-command.js'
-import {describePostgresTarget, postgresTargetJson, type PostgresTargetJson} from '../../lib/targets/postgres.js'
+import {postgresTargetJson, type PostgresTargetJson} from '../../lib/targets/postgres.js'
 import {describeSeed, seedFlags} from './seed.js'
 import {createDatabase, databaseName, withMaintenancePool} from '../../lib/postgres/database.js'
 import {loadSchema, type SchemaLoadResult} from '../../lib/postgres/schema.js'
@@ -30,7 +30,7 @@ export default class DbSetup extends TargetCommand<typeof DbSetup> {
   async run(): Promise<DbSetupResult> {
     const target = this.postgresTarget
     const name = databaseName(target.url)
-    this.announce(`postgres ${describePostgresTarget(target)}`)
+    this.announcePostgres()
     await this.confirmProd(`create database ${name} if it is missing, load the schema and add the seed users`, target)
     const {created} = await withMaintenancePool(target.url, (admin) => createDatabase(admin, name))
     this.log(created ? `Created database ${name}.` : `Database ${name} exists already.`)

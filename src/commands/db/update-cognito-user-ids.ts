@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import {CognitoCommand} from '../../cognito-command.js'
 import {renderTable} from '../../output.js'
 import {cognitoTargetJson, type CognitoTargetJson, resolveUserPoolId} from '../../lib/targets/cognito.js'
-import {describePostgresTarget, postgresTargetJson, type PostgresTargetJson} from '../../lib/targets/postgres.js'
+import {postgresTargetJson, type PostgresTargetJson} from '../../lib/targets/postgres.js'
 import {type CognitoLinkReport, updateCognitoUserIds} from '../../lib/postgres/cognito-user-ids.js'
 import {listCognitoUsers} from '../../lib/cognito/users.js'
 
@@ -50,7 +50,7 @@ The pool is --user-pool-id, else AWS_COGNITO_USER_POOL_ID, else the local stack'
   async run(): Promise<DbUpdateCognitoUserIdsResult> {
     const dryRun = Boolean(this.flags['dry-run'])
     const userPoolId = resolveUserPoolId(this.flags['user-pool-id'], process.env, this.cognitoTarget, this.localStack)
-    this.announce(`postgres ${describePostgresTarget(this.postgresTarget)}`)
+    this.announcePostgres()
     if (!dryRun) await this.confirmProd('update users.cognito_user_id', this.postgresTarget)
     const cognitoUsers = await this.cognitoRequest(userPoolId, (client) =>
       listCognitoUsers(client, userPoolId, {pageSize: this.flags['page-size']}),

@@ -3,6 +3,8 @@ import {Args, Flags} from '@oclif/core'
 import {TargetCommand} from '../../target-command.js'
 import {CruddurError} from '../../lib/errors.js'
 import {dynamoDbTargetJson, type DynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
+import {getItem} from '../../lib/dynamodb/lookup.js'
+import {formatItem, plainItem} from '../../lib/dynamodb/typed-json.js'
 
 /** What `ddb get --json` prints. */
 export interface DdbGetResult {
@@ -42,16 +44,12 @@ Plain JSON by default; --format dynamodb-json prints it in DynamoDB's typed JSON
   async run(): Promise<DdbGetResult> {
     const target = this.dynamoDbTarget
     const table = await this.messagesTable()
-    const [{getItem}, {formatItem, plainItem}] = await Promise.all([
-      import('../../lib/dynamodb/lookup.js'),
-      import('../../lib/dynamodb/typed-json.js'),
-    ])
     const item = await getItem(table, {pk: this.args.pk, sk: this.args.sk}, {consistent: this.flags.consistent})
     if (!item)
       throw new CruddurError(
         'NOT_FOUND',
-        `No item with pk "${this.args.pk}" and sk "${this.args.sk}" in ${target.table}: check the ` +
-          `keys with \`cruddur ddb query --pk '${this.args.pk}'\`.`,
+        `No item with pk "${this.args.pk}" and sk "${this.args.sk}" in ${target.table}`,
+        {actions: [`check the keys with \`cruddur ddb query --pk '${this.args.pk}'\``]},
       )
     this.log(formatItem(item, this.flags.format))
     return {

@@ -5,7 +5,8 @@ import {pageFlags} from '../../page-flags.js'
 import {CruddurError} from '../../lib/errors.js'
 import {renderTable} from '../../output.js'
 import {dynamoDbTargetJson, type DynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
-import type {SortKeyCondition} from '../../lib/dynamodb/lookup.js'
+import {queryPage, type SortKeyCondition} from '../../lib/dynamodb/lookup.js'
+import {plainItem} from '../../lib/dynamodb/typed-json.js'
 
 const SORT_KEY_FLAGS = ['sk-begins-with', 'sk-between', 'sk-after', 'sk-before']
 const others = (flag: string) => SORT_KEY_FLAGS.filter((name) => name !== flag)
@@ -63,10 +64,6 @@ export default class Query extends TargetCommand<typeof Query> {
     const target = this.dynamoDbTarget
     const sortKey = this.sortKeyCondition()
     const table = await this.messagesTable()
-    const [{queryPage}, {plainItem}] = await Promise.all([
-      import('../../lib/dynamodb/lookup.js'),
-      import('../../lib/dynamodb/typed-json.js'),
-    ])
     const page = await queryPage(table, {
       consistent: this.flags.consistent,
       cursor: this.flags.cursor,

@@ -1,5 +1,5 @@
 import {MomentoCommand} from '../../momento-command.js'
-import {describeMomentoTarget, momentoTargetJson, type MomentoTargetJson} from '../../lib/targets/momento.js'
+import {momentoTargetJson, type MomentoTargetJson} from '../../lib/targets/momento.js'
 import {deleteCache} from '../../lib/momento/client.js'
 
 /** What `momento delete-cache --json` prints. */
@@ -24,7 +24,7 @@ Reads fall back to DynamoDB while the cache is missing, so nothing breaks; \`cre
 
   async run(): Promise<MomentoDeleteCacheResult> {
     const target = this.momentoTarget
-    this.announce(describeMomentoTarget(target))
+    this.announceMomento()
     await this.confirmProd(`delete cache ${target.cacheName} and everything in it`, target, {always: true})
     const client = await this.momento()
     await deleteCache(client, target.cacheName)

@@ -1,5 +1,5 @@
 import {MomentoCommand} from '../../momento-command.js'
-import {describeMomentoTarget, momentoTargetJson, type MomentoTargetJson} from '../../lib/targets/momento.js'
+import {momentoTargetJson, type MomentoTargetJson} from '../../lib/targets/momento.js'
 import {flushCache} from '../../lib/momento/client.js'
 
 /** What `momento flush --json` prints. */
@@ -24,7 +24,7 @@ The next read of each page goes to DynamoDB and caches it again.`
 
   async run(): Promise<MomentoFlushResult> {
     const target = this.momentoTarget
-    this.announce(describeMomentoTarget(target))
+    this.announceMomento()
     await this.confirmProd(`empty cache ${target.cacheName}`, target, {always: true})
     const client = await this.momento()
     await flushCache(client, target.cacheName)

@@ -17,6 +17,8 @@
  * instants (microseconds since the epoch, a bigint: a double cannot hold them exactly).
  */
 
+import {CruddurError} from '../errors.js'
+
 /** Microseconds since the Unix epoch. */
 export type Micros = bigint
 
@@ -54,7 +56,7 @@ export function parseKeyTime(sk: string): KeyTime | undefined {
 /** The instant of a key, or throws naming the key: for keys that must hold a time. */
 export function keyMicros(sk: string): Micros {
   const time = parseKeyTime(sk)
-  if (!time) throw new Error(`sort key "${sk}" holds no time`)
+  if (!time) throw new CruddurError('FAILED', `The sort key "${sk}" holds no time`, {hint: {step: 'check-table'}})
   return time.micros
 }
 

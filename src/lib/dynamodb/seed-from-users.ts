@@ -1,7 +1,7 @@
 import type pg from 'pg'
 
 import {CruddurError} from '../errors.js'
-import {findUsersByHandles, listUsers, normalizeHandle, type User} from '../postgres/users.js'
+import {listUsers, requireUsersByHandles, type User} from '../postgres/users.js'
 import type {BatchWriteOptions} from './batch-write.js'
 import type {Participant} from './items.js'
 import type {MessagesTable} from './messages-table.js'
@@ -16,17 +16,7 @@ const participant = (user: User): Participant => ({displayName: user.displayName
 export async function seedUsers(pool: pg.Pool, handles: string[] | undefined): Promise<Participant[]> {
   let users: User[]
   if (handles && handles.length > 0) {
-    const found = await findUsersByHandles(pool, handles)
-    const missing = handles.filter((handle) => !found.has(normalizeHandle(handle).toLowerCase()))
-    if (missing.length > 0) {
-      throw new CruddurError(
-        'NOT_FOUND',
-        `No users with handle ${missing.map((h) => `@${normalizeHandle(h)}`).join(', ')} in PostgreSQL`,
-        {hint: {step: 'create-users'}},
-      )
-    }
-
-    users = [...found.values()]
+    users = [...(await requireUsersByHandles(pool, handles)).values()]
   } else {
     users = await listUsers(pool)
   }

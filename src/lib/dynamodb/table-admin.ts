@@ -63,7 +63,10 @@ export async function waitUntilActive(
       return isActive(table) ? table : undefined
     },
     timeoutMs,
-    () => new Error(`Table ${tableName} was not ACTIVE after ${timeoutMs / 1000}s`),
+    () =>
+      new CruddurError('FAILED', `Table ${tableName} was not ACTIVE after ${timeoutMs / 1000} s`, {
+        actions: ['try again once it is ACTIVE'],
+      }),
   )
 }
 
@@ -71,7 +74,10 @@ export async function waitUntilGone(client: DynamoDBClient, tableName: string, t
   await pollUntil(
     async () => ((await findTable(client, tableName)) ? undefined : true),
     timeoutMs,
-    () => new Error(`Table ${tableName} still exists after ${timeoutMs / 1000}s`),
+    () =>
+      new CruddurError('FAILED', `Table ${tableName} still exists after ${timeoutMs / 1000} s`, {
+        actions: ['try again once it is gone'],
+      }),
   )
 }
 

@@ -6,15 +6,12 @@ import {
   CredentialProvider,
   FixedCountRetryStrategy,
   ListCachesResponse,
-  MomentoErrorCode,
   MomentoLocalProvider,
   NoopMomentoLoggerFactory,
-  SdkError,
 } from '@gomomento/sdk'
 
 import {CruddurError} from '../errors.js'
 import {type MomentoTarget} from '../targets/momento.js'
-import {describeEndpoint} from '../targets/shared.js'
 import {closeOnExit} from './cache-aside.js'
 import {CACHE_TIMEOUT_MS, CONTROL_TIMEOUT_MS, momentoApiKey} from './config.js'
 
@@ -167,68 +164,4 @@ export async function deleteCache(client: CacheClient, name: string): Promise<vo
 /** Empties the cache; the cache itself stays. */
 export async function flushCache(client: CacheClient, name: string): Promise<void> {
   orThrow(await client.flushCache(name, controlOptions()))
-}
-
-/** Turns a Momento SDK error into one line naming the target and the fix. The key is never part of it. */
-export function translateMomentoError(error: unknown, target: MomentoTarget): CruddurError {
-  if (error instanceof CruddurError) return error
-  const where = describeEndpoint(target)
-  const code = error instanceof SdkError ? error.errorCode() : undefined
-  const aborted = (error as Error)?.name === 'AbortError' || (error as Error)?.name === 'TimeoutError'
-  switch (code) {
-    case MomentoErrorCode.AUTHENTICATION_ERROR:
-    case MomentoErrorCode.PERMISSION_ERROR: {
-      return new CruddurError(
-        'AUTH_FAILED',
-        `Momento rejected the API key (${code}): check MOMENTO_API_KEY (or MOMENTO_AUTH_TOKEN) and its permissions.`,
-        {cause: error},
-      )
-    }
-
-    case MomentoErrorCode.CACHE_NOT_FOUND_ERROR: {
-      return new CruddurError('NOT_FOUND', `Cache ${target.cacheName} does not exist on ${where}`, {
-        cause: error,
-        hint: {cache: target.cacheName, prod: target.kind === 'prod', step: 'create-cache'},
-      })
-    }
-
-    case MomentoErrorCode.LIMIT_EXCEEDED_ERROR: {
-      return new CruddurError('THROTTLED', `Momento is limiting requests (${code}): try again later.`, {cause: error})
-    }
-
-    case MomentoErrorCode.INVALID_ARGUMENT_ERROR:
-    case MomentoErrorCode.BAD_REQUEST_ERROR: {
-      return new CruddurError(
-        'INVALID_INPUT',
-        `Momento rejected the request: ${(error as SdkError).message.split('\n')[0]}`,
-        {cause: error},
-      )
-    }
-
-    default: {
-      if (
-        aborted ||
-        code === MomentoErrorCode.SERVER_UNAVAILABLE ||
-        code === MomentoErrorCode.CONNECTION_ERROR ||
-        code === MomentoErrorCode.TIMEOUT_ERROR ||
-        code === MomentoErrorCode.CANCELLED_ERROR
-      ) {
-        const next =
-          target.kind === 'prod'
-            ? {actions: ['check your network and MOMENTO_ENDPOINT']}
-            : {hint: {flag: '--momento-endpoint', step: 'start-local-stack'} as const}
-        return new CruddurError(
-          'UNREACHABLE',
-          `Momento is not reachable at ${target.endpoint ?? 'Momento'} (${code ?? 'timeout'})`,
-          {cause: error, ...next},
-        )
-      }
-
-      return new CruddurError(
-        'FAILED',
-        `Momento error${code ? ` ${code}` : ''}: ${String((error as Error)?.message ?? error).split('\n')[0]}`,
-        {cause: error},
-      )
-    }
-  }
 }

@@ -91,15 +91,14 @@ export function refreshAfterApply(cache: CacheStore, table: MessagesTable) {
 }
 
 /**
- * A write command's refresh: opens the cache when one is configured (`--cache`, else MOMENTO_CACHE_NAME) and
- * refreshes the pages of every changed conversation. Undefined when no cache is configured.
+ * A write command's refresh: the pages of every changed conversation, in the cache the command opened
+ * (`--cache`, else MOMENTO_CACHE_NAME). Undefined when no cache is configured.
  */
 export async function refreshAfterWrite(
-  options: {flag?: boolean; prod?: boolean; localStack: LocalStackState; env?: NodeJS.ProcessEnv},
+  cache: CacheStore | undefined,
   table: MessagesTable,
   changes: ConversationChange[],
 ): Promise<RefreshResult | undefined> {
-  const cache = await openPatternCache(options)
   if (!cache) return undefined
   const total: RefreshResult = {failed: [], refreshed: []}
   for (const change of changes) {

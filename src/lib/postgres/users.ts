@@ -23,17 +23,31 @@ export async function findUsersByHandles(pool: pg.Pool, handles: string[]): Prom
   return new Map(rows.map((user) => [user.handle.toLowerCase(), user]))
 }
 
-/** The user with this handle, or a clear error naming it. */
-export async function requireUserByHandle(pool: pg.Pool, handle: string): Promise<User> {
+/** The handle without its @, refused when nothing is left: checked before any database is asked. */
+export function requireHandle(handle: string): string {
   const name = normalizeHandle(handle)
   if (!name) throw new CruddurError('INVALID_INPUT', 'The handle is empty: pass a user handle such as andrewbrown.')
-  const users = await findUsersByHandles(pool, [name])
-  const user = users.get(name.toLowerCase())
-  if (!user)
-    throw new CruddurError('NOT_FOUND', `No user with handle @${name}`, {
+  return name
+}
+
+/** The users with these handles, keyed by lower-case handle; one error names every handle that has none. */
+export async function requireUsersByHandles(pool: pg.Pool, handles: string[]): Promise<Map<string, User>> {
+  const names = handles.map((handle) => requireHandle(handle))
+  const users = await findUsersByHandles(pool, names)
+  const missing = [...new Set(names.filter((name) => !users.has(name.toLowerCase())))]
+  if (missing.length > 0) {
+    throw new CruddurError('NOT_FOUND', `No user with handle ${missing.map((name) => `@${name}`).join(', ')}`, {
       actions: ['check the spelling'],
       hint: {step: 'create-users'},
     })
+  }
+
+  return users
+}
+
+/** The user with this handle, or a clear error naming it. */
+export async function requireUserByHandle(pool: pg.Pool, handle: string): Promise<User> {
+  const [user] = (await requireUsersByHandles(pool, [handle])).values()
   return user
 }
 

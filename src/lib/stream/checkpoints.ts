@@ -1,20 +1,10 @@
 import {createHash} from 'node:crypto'
-import {
-  chmodSync,
-  existsSync,
-  linkSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs'
+import {existsSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 
 import {CruddurError} from '../errors.js'
-import {isAlive} from '../process-identity.js'
+import {PidLock} from '../pid-lock.js'
+import {ensurePrivateDir, writeJsonAtomically} from '../private-files.js'
 import {sleep} from '../sleep.js'
 import {type ShardPosition} from './shards.js'
 
@@ -25,9 +15,6 @@ export interface StreamIdentity {
   table: string
   streamArn: string
 }
-
-/** Lock files this process holds: a lock with our own pid that is not among them was left by an earlier process. */
-const heldLocks = new Set<string>()
 
 /** A stream keeps records 24 hours: a checkpoint untouched longer than that points at nothing left to read. */
 const STREAM_RETENTION_MS = 24 * 60 * 60 * 1000
@@ -71,7 +58,7 @@ export class CheckpointStore {
   readonly file: string
   readonly lockFile: string
   private data: CheckpointFile
-  private locked = false
+  private readonly pidLock: PidLock
 
   constructor(
     stateDir: string,
@@ -81,6 +68,7 @@ export class CheckpointStore {
     const directory = checkpointDirectory(stateDir)
     this.file = join(directory, `${key}.json`)
     this.lockFile = join(directory, `${key}.lock`)
+    this.pidLock = new PidLock(this.lockFile)
     this.data = {
       ...identity,
       endpoint: endpointLabel(identity.endpoint),
@@ -104,32 +92,28 @@ export class CheckpointStore {
     let told = false
     for (;;) {
       if (signal?.aborted) throw new LockAborted()
-      if (createWithPid(this.lockFile)) {
-        heldLocks.add(this.lockFile)
-        this.locked = true
-        return
-      }
-
-      const owner = readPid(this.lockFile)
-      if (owner === undefined) continue // released meanwhile
-      if (owner === process.pid ? heldLocks.has(this.lockFile) : isAlive(owner)) {
+      const attempt = this.pidLock.attempt()
+      if (attempt.outcome === 'taken') return
+      if (attempt.outcome === 'retry') continue
+      if (attempt.outcome === 'held') {
         throw new CruddurError(
           'CONFLICT',
-          `Another \`cruddur ddb stream process\` (pid ${owner}) is processing the stream of table ` +
-            `${this.identity.table}: stop it first, or let it do the work.`,
+          `Another stream processor (pid ${attempt.pid}) is processing the stream of table ${this.identity.table}`,
+          {actions: ['stop it first', 'let it do the work']},
         )
       }
 
-      const takeover = this.removeStaleLock(owner)
-      if (takeover === 'done') continue
-      if (!told && takeover !== undefined)
-        onWait?.(`waiting for pid ${takeover}, which is taking over the stale lock ${this.lockFile} (Ctrl-C to stop)`)
+      if (attempt.outcome === 'corrupt') throw corruptLock(this.lockFile)
+      if (!told)
+        onWait?.(
+          `waiting for pid ${attempt.pid}, which is taking over the stale lock ${this.lockFile} (Ctrl-C to stop)`,
+        )
       told = true
       if (Date.now() > deadline) {
         throw new CruddurError(
           'CONFLICT',
-          `The lock ${this.lockFile}.takeover has been held for ${TAKEOVER_WAIT_MS / 1000} s: if no ` +
-            `\`cruddur ddb stream process\` is starting, delete it.`,
+          `The lock ${this.lockFile}.takeover has been held for ${TAKEOVER_WAIT_MS / 1000} s`,
+          {actions: ['if no stream processor is starting, delete it']},
         )
       }
 
@@ -138,12 +122,7 @@ export class CheckpointStore {
   }
 
   unlock(): void {
-    if (!this.locked) return
-    this.locked = false
-    heldLocks.delete(this.lockFile)
-    try {
-      if (readPid(this.lockFile) === process.pid) rmSync(this.lockFile, {force: true})
-    } catch {}
+    this.pidLock.release()
   }
 
   /** The stream is gone (its table dropped or re-created): its checkpoints are of no further use. */
@@ -180,38 +159,10 @@ export class CheckpointStore {
     return corruptCheckpoint(this.file, problem)
   }
 
-  /**
-   * Removes a lock left by a dead process: 'done', or the pid of the process taking it over now. Takeovers go one at a
-   * time (through a second lock file), and the lock is removed only if it is still the dead one's: two processors
-   * finding the same stale lock would otherwise let the slower one delete the lock the faster one had just taken.
-   */
-  private removeStaleLock(stalePid: number): 'done' | number | undefined {
-    const takeover = `${this.lockFile}.takeover`
-    if (!createWithPid(takeover)) {
-      const other = readPid(takeover)
-      if (other === undefined || !isAlive(other)) {
-        rmSync(takeover, {force: true})
-        return undefined
-      }
-
-      return other
-    }
-
-    try {
-      if (readPid(this.lockFile) === stalePid) rmSync(this.lockFile, {force: true})
-      return 'done'
-    } finally {
-      rmSync(takeover, {force: true})
-    }
-  }
-
   private save(): void {
     this.data.updatedAt = new Date().toISOString()
     ensurePrivateDirectory(dirname(this.file))
-    // Write then rename: a crash never leaves half a checkpoint.
-    const temporary = `${this.file}.${process.pid}.tmp`
-    writeFileSync(temporary, JSON.stringify(this.data, null, 2) + '\n', {mode: 0o600})
-    renameSync(temporary, this.file)
+    writeJsonAtomically(this.file, this.data)
   }
 }
 
@@ -248,13 +199,11 @@ export function retireStaleCheckpoints(stateDir: string, current: StreamIdentity
     const expired = Date.now() - statSync(file).mtimeMs > STREAM_RETENTION_MS
     if (!legacy && !replaced && !expired) continue
     const lockFile = file.replace(/\.json$/, '.lock')
-    const owner = readPidQuietly(lockFile)
-    if (owner !== undefined && owner !== process.pid && isAlive(owner)) continue
+    const owner = new PidLock(lockFile).holder()
+    if (owner?.live && owner.pid !== process.pid) continue
     // Adopted under the new name, with the endpoint as now stored (the old files kept it as typed, password and all).
     if (legacy && data.streamArn === current.streamArn && !existsSync(currentFile))
-      writeFileSync(currentFile, JSON.stringify({...data, endpoint: endpointLabel(data.endpoint)}, null, 2) + '\n', {
-        mode: 0o600,
-      })
+      writeJsonAtomically(currentFile, {...data, endpoint: endpointLabel(data.endpoint)})
     rmSync(file, {force: true})
     rmSync(lockFile, {force: true})
   }
@@ -304,8 +253,7 @@ function readCheckpoint(file: string): CheckpointFile {
 /** A directory private to the user (it names tables and their streams), or one line saying why not. */
 export function ensurePrivateDirectory(directory: string): void {
   try {
-    makeDirectories(directory)
-    chmodSync(directory, 0o700)
+    ensurePrivateDir(directory)
   } catch (error) {
     throw new CruddurError(
       'INVALID_INPUT',
@@ -316,65 +264,7 @@ export function ensurePrivateDirectory(directory: string): void {
   }
 }
 
-/** mkdir -p, one level at a time: Node's recursive mkdirSync never returns under /proc. */
-function makeDirectories(directory: string): void {
-  try {
-    mkdirSync(directory, {mode: 0o700})
-  } catch (error) {
-    const {code} = error as NodeJS.ErrnoException
-    if (code === 'EEXIST') return
-    if (code !== 'ENOENT' || dirname(directory) === directory) throw error
-    makeDirectories(dirname(directory))
-    mkdirSync(directory, {mode: 0o700})
-  }
-}
-
-/**
- * Creates `file` holding this process's pid, only if it does not exist: written to a file of our own, then
- * hard-linked into place, so the lock never exists empty and two creators cannot both succeed.
- */
-function createWithPid(file: string): boolean {
-  const own = `${file}.${process.pid}`
-  writeFileSync(own, String(process.pid), {mode: 0o600})
-  try {
-    linkSync(own, file)
-    return true
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
-    throw error
-  } finally {
-    rmSync(own, {force: true})
-  }
-}
-
-/**
- * The pid in a lock file, or undefined when there is none. A lock never exists without its pid (it is linked
- * into place whole), so anything else in it was written by hand or by a broken disk: named, never waited on.
- */
-function readPid(file: string): number | undefined {
-  let text: string
-  try {
-    text = readFileSync(file, 'utf8')
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw error
-  }
-
-  if (!/^\s*\d{1,10}\s*$/.test(text) || Number(text) < 1) {
-    throw new CruddurError(
-      'CONFLICT',
-      `The stream lock ${file} is corrupt (it holds no process id): if no \`cruddur ddb stream ` +
-        `process\` is running, delete it.`,
-    )
-  }
-
-  return Number(text)
-}
-
-function readPidQuietly(file: string): number | undefined {
-  try {
-    return readPid(file)
-  } catch {
-    return undefined
-  }
-}
+const corruptLock = (file: string) =>
+  new CruddurError('CONFLICT', `The stream lock ${file} is corrupt (it holds no process id)`, {
+    actions: ['if no stream processor is running, delete it'],
+  })

@@ -91,12 +91,10 @@ export function resolveUserPoolId(
     env.AWS_COGNITO_USER_POOL_ID?.trim() ||
     (target.source === 'local-stack' ? localStack.cognito?.userPoolId : undefined)
   if (!id) {
-    const local =
-      target.kind === 'local' ? ' (`cruddur local start` creates a local pool and `cruddur local status` shows it)' : ''
-    throw new CruddurError(
-      'INVALID_INPUT',
-      `No Cognito user pool id: pass --user-pool-id or set AWS_COGNITO_USER_POOL_ID${local}.`,
-    )
+    throw new CruddurError('INVALID_INPUT', 'No Cognito user pool id', {
+      actions: ['pass --user-pool-id', 'set AWS_COGNITO_USER_POOL_ID'],
+      hint: target.kind === 'local' ? {step: 'local-user-pool'} : undefined,
+    })
   }
 
   return id

@@ -2,7 +2,6 @@ import {Args, Flags} from '@oclif/core'
 import chalk from 'chalk'
 
 import {TargetCommand} from '../../../target-command.js'
-import {CruddurError} from '../../../lib/errors.js'
 import {renderTable} from '../../../output.js'
 import {dynamoDbTargetJson, type DynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
 import {MAX_MESSAGE_LENGTH} from '../../../lib/dynamodb/patterns/input.js'
@@ -15,7 +14,7 @@ import {
   requireOtherRecipient,
   requireUuid,
 } from '../../../lib/dynamodb/patterns/index.js'
-import {findUsersByHandles, normalizeHandle} from '../../../lib/postgres/users.js'
+import {requireHandle, requireUsersByHandles} from '../../../lib/postgres/users.js'
 import {refreshAfterWrite} from '../../../lib/momento/pattern-cache.js'
 
 /** What `ddb patterns create-message --json` prints. */
@@ -70,24 +69,13 @@ With --to it starts a conversation with that user (both conversation rows and th
     // What can be checked without a database is checked first.
     requireMessageText(this.args.text)
     const group = this.flags.group === undefined ? undefined : requireUuid(this.flags.group, 'The conversation id')
-    const from = normalizeHandle(this.flags.from)
-    const to = this.flags.to === undefined ? undefined : normalizeHandle(this.flags.to)
-    if (!from || to === '')
-      throw new CruddurError('INVALID_INPUT', 'A handle is empty: pass handles such as andrewbrown.')
+    const from = requireHandle(this.flags.from)
+    const to = this.flags.to === undefined ? undefined : requireHandle(this.flags.to)
     if (to !== undefined) requireOtherRecipient({handle: from}, {handle: to})
 
     const target = this.dynamoDbTarget
     await this.confirmProd(`send a message as @${from} in table ${target.table}`, target)
-    const users = await findUsersByHandles(await this.postgres(), to === undefined ? [from] : [from, to])
-    const missing = [from, ...(to === undefined ? [] : [to])].filter((handle) => !users.has(handle.toLowerCase()))
-    if (missing.length > 0) {
-      throw new CruddurError(
-        'NOT_FOUND',
-        `No user with handle ${missing.map((h) => `@${h}`).join(', ')}: check the spelling, or ` +
-          `create the users with \`cruddur db setup\`.`,
-      )
-    }
-
+    const users = await requireUsersByHandles(await this.postgres(), to === undefined ? [from] : [from, to])
     const participant = (handle: string) => {
       const user = users.get(handle.toLowerCase())!
       return {displayName: user.displayName, handle: user.handle, uuid: user.uuid}
@@ -103,7 +91,7 @@ With --to it starts a conversation with that user (both conversation rows and th
     })
     const {message} = result
     const participantUuids = [message.sender.uuid, ...(to === undefined ? [] : [participant(to).uuid])]
-    await refreshAfterWrite({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}, table, [
+    await refreshAfterWrite(await this.patternCache(), table, [
       {messageGroupUuid: result.messageGroupUuid, participantUuids},
     ])
     this.log(

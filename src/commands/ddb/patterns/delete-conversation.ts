@@ -46,9 +46,7 @@ The messages go first, the rows and the marker last (in one transaction), so an 
     await this.confirmProd(`delete conversation ${group} (every message, both rows) in table ${target.table}`, target)
     const table = await this.messagesTable()
     const {participantUuids, ...result} = await deleteConversation(table, group)
-    await refreshAfterWrite({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}, table, [
-      {messageGroupUuid: group, participantUuids},
-    ])
+    await refreshAfterWrite(await this.patternCache(), table, [{messageGroupUuid: group, participantUuids}])
     this.log(
       `Deleted conversation ${group}: ${result.messagesDeleted} ` +
         `message${result.messagesDeleted === 1 ? '' : 's'}, ${result.rowsDeleted} conversation ` +

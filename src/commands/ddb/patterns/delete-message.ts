@@ -81,9 +81,7 @@ By default the message becomes a tombstone: its text is removed and deleted_at s
       messageGroupUuid: group,
       messageUuid,
     })
-    await refreshAfterWrite({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}, table, [
-      {messageGroupUuid: group, participantUuids},
-    ])
+    await refreshAfterWrite(await this.patternCache(), table, [{messageGroupUuid: group, participantUuids}])
     if (result.alreadyDeleted) this.log(`Message ${messageUuid} was deleted already: nothing changed.`)
     else
       this.log(

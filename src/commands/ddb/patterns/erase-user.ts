@@ -63,11 +63,7 @@ Only DynamoDB: the user's row in PostgreSQL is not touched, and the conversation
       onConversation: (done, total) => this.info(`conversation ${done}/${total}`),
     })
     if (!dryRun) {
-      await refreshAfterWrite(
-        {flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod},
-        table,
-        result.conversations,
-      )
+      await refreshAfterWrite(await this.patternCache(), table, result.conversations)
     }
 
     if (result.conversations.length > 0) {

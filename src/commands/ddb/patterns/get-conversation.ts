@@ -1,6 +1,5 @@
 import {Args, Flags} from '@oclif/core'
 
-import {openPatternCache} from '../../../lib/momento/pattern-cache.js'
 import {TargetCommand} from '../../../target-command.js'
 import {readCacheFlag} from '../../../cache-flags.js'
 import {pageFlags} from '../../../page-flags.js'
@@ -61,9 +60,7 @@ One Query on the conversation's partition, a page at a time: when more messages 
       asUser = await requireUserByHandle(await this.postgres(), this.flags.as)
     }
 
-    const table = (await this.messagesTable()).withCache(
-      await openPatternCache({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}),
-    )
+    const table = (await this.messagesTable()).withCache(await this.patternCache())
     const page = await getConversation(table, group, {asUser, cursor: this.flags.cursor, limit: this.flags.limit})
     const fromCache = page.fromCache ?? false
     if (fromCache) this.info('(from the cache)')

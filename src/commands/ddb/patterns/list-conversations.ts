@@ -1,6 +1,5 @@
 import {Args} from '@oclif/core'
 
-import {openPatternCache} from '../../../lib/momento/pattern-cache.js'
 import {TargetCommand} from '../../../target-command.js'
 import {readCacheFlag} from '../../../cache-flags.js'
 import {pageFlags} from '../../../page-flags.js'
@@ -53,9 +52,7 @@ The handle is looked up in PostgreSQL (one query), then one Query reads the user
   async run(): Promise<ListConversationsResult> {
     const target = this.dynamoDbTarget
     const user = await requireUserByHandle(await this.postgres(), this.args.handle)
-    const table = (await this.messagesTable()).withCache(
-      await openPatternCache({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}),
-    )
+    const table = (await this.messagesTable()).withCache(await this.patternCache())
     const page = await listConversations(table, user.uuid, {cursor: this.flags.cursor, limit: this.flags.limit})
     const fromCache = page.fromCache ?? false
     if (fromCache) this.info('(from the cache)')

@@ -56,7 +56,7 @@ The stream handler does this for every new message; this command is the repair f
     await this.confirmProd(`update the conversation rows of ${group} in table ${target.table}`, target)
     const table = await this.messagesTable()
     const result = await updateMessageGroup(table, group)
-    await refreshAfterWrite({flag: this.flags.cache, localStack: this.localStack, prod: this.flags.prod}, table, [
+    await refreshAfterWrite(await this.patternCache(), table, [
       {messageGroupUuid: group, participantUuids: result.rows.map((row) => row.user_uuid)},
     ])
     const conversations = result.rows.map((row) => ({owner: ownerUuidOf(row), ...conversationFromRow(row)}))

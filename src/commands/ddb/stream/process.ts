@@ -6,11 +6,18 @@ import {join} from 'node:path'
 import {TargetCommand} from '../../../target-command.js'
 import {abortOnSignals} from '../../../lib/interrupt.js'
 import {CruddurError} from '../../../lib/errors.js'
+import {actionsFor} from '../../../translate-error.js'
 import {dynamoDbTargetJson, type DynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
 import {isMessageItem, messageGroupUuidOf} from '../../../lib/dynamodb/items.js'
-import type {StreamLogEntry} from '../../../lib/stream/handler.js'
-import type {FailedRecord, ProcessStreamResult, StreamProgress} from '../../../lib/stream/processor.js'
-import {openPatternCache, refreshAfterApply} from '../../../lib/momento/pattern-cache.js'
+import {createStreamHandler, type StreamLogEntry} from '../../../lib/stream/handler.js'
+import {
+  type FailedRecord,
+  processStream,
+  type ProcessStreamResult,
+  type StreamProgress,
+} from '../../../lib/stream/processor.js'
+import {createStreamsClient, endpointKey} from '../../../lib/stream/clients.js'
+import {refreshAfterApply} from '../../../lib/momento/pattern-cache.js'
 import {ensurePrivateDirectory} from '../../../lib/stream/checkpoints.js'
 
 /** What `ddb stream process --json` prints. */
@@ -69,26 +76,21 @@ Reads the stream of DynamoDB Local (every shard, parents before children), hands
     if (this.flags.prod) {
       throw new CruddurError(
         'INVALID_INPUT',
-        'In production the Lambda processes the stream (see infra/): `stream process` is for local ' +
-          'targets; `cruddur ddb stream tail --prod` shows the production stream.',
+        'In production the Lambda processes the stream (see infra/): `stream process` is for local targets',
+        {actions: ['see the production stream with `cruddur ddb stream tail --prod`']},
       )
     }
 
     const target = this.dynamoDbTarget
     const table = await this.messagesTable()
     const {client} = table
-    const [{createStreamHandler}, {processStream}, {createStreamsClient, endpointKey}] = await Promise.all([
-      import('../../../lib/stream/handler.js'),
-      import('../../../lib/stream/processor.js'),
-      import('../../../lib/stream/clients.js'),
-    ])
     const streams = createStreamsClient(target)
     const errors = new Map<string, string>()
     const log = (entry: StreamLogEntry) => {
       if (entry.event === 'recordFailed') errors.set(String(entry.sequenceNumber), String(entry.errorMessage))
       this.debugLog(JSON.stringify(entry))
     }
-    const cache = await openPatternCache({flag: this.flags.cache, localStack: this.localStack})
+    const cache = await this.patternCache()
     const handler = createStreamHandler({afterApply: cache && refreshAfterApply(cache, table), log, table})
     const interrupt = abortOnSignals()
     const status = this.statusLine()
@@ -119,10 +121,10 @@ Reads the stream of DynamoDB Local (every shard, parents before children), hands
           `${result.retries ? `, ${count(result.retries, 'retry', 'retries')}` : ''}`,
       )
       for (const record of failed) {
-        const repair =
-          record.pk !== undefined && isMessageItem(record)
-            ? `; repair with \`cruddur ddb patterns update-message-group ${messageGroupUuidOf({pk: record.pk})}\``
-            : ''
+        const group = record.pk !== undefined && isMessageItem(record) ? messageGroupUuidOf({pk: record.pk}) : undefined
+        const repair = group
+          ? `; to repair, ${actionsFor({messageGroupUuid: group, step: 'refresh-conversation'})[0]}`
+          : ''
         this.logToStderr(
           chalk.red(
             `gave up on ${record.pk} ${record.sk} (shard ${record.shardId}, sequence ` +

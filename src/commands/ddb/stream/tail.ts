@@ -5,6 +5,8 @@ import {TargetCommand} from '../../../target-command.js'
 import {dynamoDbTargetJson, type DynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
 import {abortOnSignals} from '../../../lib/interrupt.js'
 import type {StreamRecord} from '../../../lib/stream/records.js'
+import {tailStream} from '../../../lib/stream/tail.js'
+import {createStreamsClient} from '../../../lib/stream/clients.js'
 import {writeWithBackpressure} from '../../../lib/backpressure.js'
 import {visible} from '../../../lib/terminal-text.js'
 import {isConversationRow, isMessageItem} from '../../../lib/dynamodb/items.js'
@@ -51,10 +53,6 @@ Starts at the end of the stream (--from now) and prints new records until Ctrl-C
   async run(): Promise<StreamTailResult> {
     const target = this.dynamoDbTarget
     const {client} = await this.dynamodb()
-    const [{tailStream}, {createStreamsClient}] = await Promise.all([
-      import('../../../lib/stream/tail.js'),
-      import('../../../lib/stream/clients.js'),
-    ])
     const streams = createStreamsClient(target)
     const from = this.flags.from ?? (this.flags.once ? 'start' : 'now')
     const interrupt = abortOnSignals()

@@ -16,6 +16,7 @@ import {newestMessage, reconcileConversationRows} from '../patterns/update-messa
 import {checkConversation, type Diagnosis, type DoctorProgress, forEachConcurrently, rowIsCurrent} from './diagnose.js'
 import {type FindingKind} from './findings.js'
 import {fixShape} from './shape.js'
+import {CruddurError} from '../../errors.js'
 import {backoff} from '../../sleep.js'
 import type {MessagesTable} from '../messages-table.js'
 
@@ -115,7 +116,10 @@ async function moveItem(table: MessagesTable, item: Item, to: Item): Promise<str
     }
   }
 
-  throw new Error(`no free key after ${to.sk} in ${to.pk}`)
+  // Only writers racing it key for key could take a thousand keys in a row.
+  throw new CruddurError('CONFLICT', `No free key after ${to.sk} in ${to.pk} (the conversation is being written to)`, {
+    actions: ['repair again once the writes settle'],
+  })
 }
 
 /** Rewrites a message under its canonical key (same uuid and content). False when it cannot be read as a time. */

@@ -1,0 +1,33 @@
+import {chmodSync, mkdirSync, renameSync, writeFileSync} from 'node:fs'
+import {dirname} from 'node:path'
+
+/**
+ * mkdir -p, private to the user (0700), one level at a time: Node's recursive mkdirSync never returns under /proc.
+ * True when `directory` did not exist.
+ */
+export function makePrivateDirectories(directory: string): boolean {
+  try {
+    mkdirSync(directory, {mode: 0o700})
+    return true
+  } catch (error) {
+    const {code} = error as NodeJS.ErrnoException
+    if (code === 'EEXIST') return false
+    if (code !== 'ENOENT' || dirname(directory) === directory) throw error
+    makePrivateDirectories(dirname(directory))
+    mkdirSync(directory, {mode: 0o700})
+    return true
+  }
+}
+
+/** A directory private to the user, made if missing and tightened if not. */
+export function ensurePrivateDir(directory: string): void {
+  makePrivateDirectories(directory)
+  chmodSync(directory, 0o700)
+}
+
+/** Writes `value` as JSON readable by the user alone; written then renamed, so no reader ever sees half a file. */
+export function writeJsonAtomically(file: string, value: unknown): void {
+  const temporary = `${file}.${process.pid}.tmp`
+  writeFileSync(temporary, JSON.stringify(value, null, 2) + '\n', {mode: 0o600})
+  renameSync(temporary, file)
+}
