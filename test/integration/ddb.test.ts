@@ -71,29 +71,12 @@ describe('cruddur ddb', () => {
   })
 
   it('seed writes conversations × messages + 2 rows per conversation, and a second run adds nothing', async () => {
-    const first = await cliJson<DdbSeedResult>([
-      'ddb',
-      'seed',
-      ...tableFlags,
-      ...seedFlags,
-      '--conversations',
-      '3',
-      '--messages',
-      '7',
-    ])
+    const seed = ['ddb', 'seed', ...tableFlags, ...seedFlags, '--conversations', '3', '--messages', '7']
+    const first = await cliJson<DdbSeedResult>(seed)
     expect(first.code, first.stderr).to.equal(0)
     expect(first.json).to.include({conversations: 3, itemsWritten: 3 * 7 + 2 * 3})
 
-    const second = await cliJson<DdbSeedResult>([
-      'ddb',
-      'seed',
-      ...tableFlags,
-      ...seedFlags,
-      '--conversations',
-      '3',
-      '--messages',
-      '7',
-    ])
+    const second = await cliJson<DdbSeedResult>(seed)
     expect(second.json).to.include({itemsWritten: 0, skippedConversations: 3})
 
     const scan = await cliJson<StringItems<DdbScanResult>>(['ddb', 'scan', ...tableFlags])

@@ -153,22 +153,9 @@ describe('robustness: the exit-code contract, masking and terminal safety', () =
     })
 
     it('userinfo in a Cognito endpoint and a Momento endpoint', async () => {
-      const cognito = await cli([
-        'db',
-        'update-cognito-user-ids',
-        '--cognito-endpoint',
-        `http://admin:${SECRET}@127.0.0.1:1`,
-        '--user-pool-id',
-        'x',
-      ])
-      const cognitoJson = await cliJson<ErrorJson>([
-        'db',
-        'update-cognito-user-ids',
-        '--cognito-endpoint',
-        `http://admin:${SECRET}@127.0.0.1:1`,
-        '--user-pool-id',
-        'x',
-      ])
+      const update = ['db', 'update-cognito-user-ids', '--cognito-endpoint', `http://admin:${SECRET}@127.0.0.1:1`]
+      const cognito = await cli([...update, '--user-pool-id', 'x'])
+      const cognitoJson = await cliJson<ErrorJson>([...update, '--user-pool-id', 'x'])
       expect(cognito.code).to.equal(3)
       expect(cognito.stderr)
         .to.include('cognito local http://admin:****@127.0.0.1:1')
