@@ -17,19 +17,33 @@ function distance(a: string, b: string): number {
 }
 
 /**
+ * The arguments typed after the command `known`, as typed: oclif joins them into `id` with ':', which a URL
+ * holds too (`ddb list-tables postgresql://u:p@h:5432/db`), so they are found again in the command line.
+ */
+function typedAfter(id: string, known: string, typed: string[]): string[] {
+  const rest = id.slice(known.length + 1)
+  const start = known.split(':').length
+  for (let end = start + 1; end <= typed.length; end++)
+    if (typed.slice(start, end).join(':') === rest) return typed.slice(start, end)
+  return rest.split(':')
+}
+
+/**
  * Words oclif could not turn into a command: an unknown command, or extra arguments after a command that
  * takes none (oclif reads `ddb list-tables extra` as the command `ddb list-tables extra`). Either is a
  * usage error like any other: one line, exit 2, the JSON error under --json.
  */
 const hook: Hook<'command_not_found'> = async function ({argv = [], config, id}) {
   const words = id.split(':')
+  // oclif also counts a URL's colons as words when it slices the argv it passes here, losing what followed.
+  const typed = process.argv.slice(2)
   const bin = config.bin
   let message: string
   const known = words
     .map((_, i) => words.slice(0, words.length - 1 - i).join(':'))
     .find((prefix) => prefix && config.findCommand(prefix))
   if (known) {
-    const extra = words.slice(known.split(':').length)
+    const extra = typedAfter(id, known, typed)
     const command = `${bin} ${toConfiguredId(known, config)}`
     message =
       `Unexpected argument${extra.length === 1 ? '' : 's'}: ${extra.join(' ')}: ` +
@@ -48,7 +62,7 @@ const hook: Hook<'command_not_found'> = async function ({argv = [], config, id})
   }
 
   const error = new CruddurError('INVALID_INPUT', message)
-  printError(error, {config, json: argv.includes('--json') || words.includes('--json')})
+  printError(error, {config, json: [argv, words, typed].some((list) => list.includes('--json'))})
   this.exit(error.exitCode)
 }
 
