@@ -1,8 +1,9 @@
-import {chmodSync, existsSync, mkdirSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {dirname, join} from 'node:path'
 
 import {CruddurError} from '../errors.js'
+import {makePrivateDirectories} from '../private-files.js'
 import {identityOf, isAlive} from '../process-identity.js'
 import {LOCAL_REGION} from '../targets/shared.js'
 import {SEED_USERS} from '../seed-users.js'
@@ -40,7 +41,7 @@ export interface StartCognitoLocalOptions {
 export async function startCognitoLocal(options: StartCognitoLocalOptions): Promise<CognitoRecord> {
   const home = join(options.dir, 'cognito')
   const configDir = join(home, '.cognito')
-  mkdirSync(configDir, {mode: 0o700, recursive: true})
+  makePrivateDirectories(configDir)
   // Its users and their temporary passwords live here: private to the owner, also when made by an older cruddur.
   chmodSync(home, 0o700)
   const config = join(configDir, 'config.json')

@@ -1,8 +1,9 @@
 import {spawnSync} from 'node:child_process'
-import {chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {copyFileSync, existsSync, readdirSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {CruddurError} from '../errors.js'
+import {ensurePrivateDir, makePrivateDirectories} from '../private-files.js'
 import {identityOf, isAlive} from '../process-identity.js'
 import type {DynamoDbRecord} from '../stack-state.js'
 import {hasProgram, logTail, spawnDetached, stopProcess} from './process.js'
@@ -47,7 +48,7 @@ export function ensureDynamoDbLocal(cacheDir: string, version = DYNAMODB_LOCAL_V
   // Fetch into a private directory and rename it into place, so concurrent starts never see half a download.
   const staging = join(cacheDir, 'dynamodb-local', `.${version}.${process.pid}`)
   rmSync(staging, {force: true, recursive: true})
-  mkdirSync(staging, {recursive: true})
+  makePrivateDirectories(staging)
   writeFileSync(join(staging, 'pom.xml'), pom(version))
   const fetch = spawnSync('mvn', ['-q', '-B', 'dependency:copy-dependencies', '-DoutputDirectory=lib'], {
     cwd: staging,
@@ -117,7 +118,7 @@ export function ensureLoopbackRunner(lib: string): string | undefined {
   if (!hasProgram('javac', ['-version'])) return undefined
   const staging = `${dir}.${process.pid}`
   rmSync(staging, {force: true, recursive: true})
-  mkdirSync(staging, {recursive: true})
+  makePrivateDirectories(staging)
   writeFileSync(join(staging, `${LOOPBACK_CLASS}.java`), loopbackSource)
   const compile = spawnSync('javac', ['-cp', `${lib}/*`, '-d', staging, join(staging, `${LOOPBACK_CLASS}.java`)], {
     encoding: 'utf8',
@@ -177,8 +178,7 @@ export async function startDynamoDbLocal(options: StartDynamoDbLocalOptions): Pr
   const lib = ensureDynamoDbLocal(options.cacheDir)
   const loopback = ensureLoopbackRunner(lib)
   const dataDir = join(options.dir, 'dynamodb')
-  mkdirSync(dataDir, {mode: 0o700, recursive: true})
-  chmodSync(dataDir, 0o700)
+  ensurePrivateDir(dataDir)
   const log = join(options.dir, 'dynamodb.log')
   const storage = options.inMemory ? ['-inMemory'] : ['-dbPath', dataDir]
   const classPath = loopback ? `${lib}/*:${loopback}` : `${lib}/*`

@@ -1,10 +1,11 @@
 import {spawnSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {chownSync, existsSync, mkdirSync, readFileSync} from 'node:fs'
+import {chownSync, existsSync, readFileSync} from 'node:fs'
 import {userInfo} from 'node:os'
 import {join, resolve} from 'node:path'
 
 import {CruddurError} from '../errors.js'
+import {ensurePrivateDir} from '../private-files.js'
 import {identityOf, isAlive} from '../process-identity.js'
 import {ensureStateDir, LOCAL_PASSWORD, type PostgresRecord, recordedProcess} from '../stack-state.js'
 import {logTail} from './process.js'
@@ -92,7 +93,7 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Post
   const ids = postgresUserIds()
   const dataDir = join(options.home, 'data')
   const log = join(options.home, 'postgres.log')
-  mkdirSync(options.home, {mode: 0o700, recursive: true})
+  ensurePrivateDir(options.home)
   if (ids) chownSync(options.home, ids.uid, ids.gid)
   const asPostgres = {...ids, encoding: 'utf8' as const}
 
