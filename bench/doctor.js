@@ -2,15 +2,28 @@
 // peak memory (max RSS) against a raw parallel Scan of the index plus one Limit-1 Query per conversation, and
 // `--deep` against a raw parallel Scan of the table, in the same run. Goals: doctor within 2x of its floor, peak
 // memory under 200 MB; --deep at 80% or more of the raw table scan's rate.
+// CRUDDUR_BENCH_BASELINE=<another checkout, built> also times that checkout's `ddb doctor` (and `--deep`) beside
+// this one's on the same table, in interleaved rounds: a ratio against a floor measured once per run moves by
+// ±10% between runs, which hides or invents a difference between two builds.
 import {randomUUID} from 'node:crypto'
 
 import {marshall} from '@aws-sdk/util-dynamodb'
 
-import {fillTable, LOCAL_CREDENTIALS, runMeasured, schemaLoad, withStack} from './support.js'
+import {
+  BASELINE_BIN,
+  BIN,
+  fillTable,
+  LOCAL_CREDENTIALS,
+  runMeasured,
+  schemaLoad,
+  timeCommands,
+  withStack,
+} from './support.js'
 
 const CONVERSATIONS = Number(process.env.BENCH_DOCTOR_CONVERSATIONS ?? 10_000)
 const MESSAGES = Number(process.env.BENCH_DOCTOR_MESSAGES ?? 200_000)
 const SEGMENTS = 8
+const BASELINE_ROUNDS = Number(process.env.BENCH_DOCTOR_BASELINE_ROUNDS ?? 7)
 const TABLE = 'bench-doctor'
 
 await withStack(async ({state, stateDir}) => {
@@ -147,4 +160,22 @@ await withStack(async ({state, stateDir}) => {
       `(${((deepFloorMs / deep.ms) * 100).toFixed(0)}% of the rate of its floor, ${deepFloorMs} ms; goal >= 80%), ` +
       `peak ${deep.mb.toFixed(0)} MB, healthy=${deep.json.healthy}`,
   )
+
+  if (BASELINE_BIN) {
+    const doctorArgs = (bin, ...extra) => [process.execPath, [bin, 'ddb', 'doctor', ...extra, '--table', TABLE]]
+    const medians = timeCommands(
+      {
+        after: doctorArgs(BIN),
+        afterDeep: doctorArgs(BIN, '--deep'),
+        before: doctorArgs(BASELINE_BIN),
+        beforeDeep: doctorArgs(BASELINE_BIN, '--deep'),
+      },
+      {env, runs: BASELINE_ROUNDS},
+    )
+    const vs = (after, before) =>
+      `${after.toFixed(0)} ms vs ${before.toFixed(0)} ms (${((after / before) * 100).toFixed(0)}%)`
+    console.log(`this build vs the baseline, medians of ${BASELINE_ROUNDS} interleaved rounds on the same table:`)
+    console.log(`  ddb doctor                   ${vs(medians.after, medians.before)}`)
+    console.log(`  ddb doctor --deep            ${vs(medians.afterDeep, medians.beforeDeep)}`)
+  }
 })
