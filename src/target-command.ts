@@ -116,6 +116,7 @@ export abstract class TargetCommand<T extends typeof Command> extends BaseComman
         const {CapacityMeter} = await import('./lib/dynamodb/consumed-capacity.js')
         this.capacityMeter = new CapacityMeter()
         this.capacityMeter.install(this.dynamoDbClients.client)
+        this.capacityMeter.install(this.dynamoDbClients.queryClient)
       }
     }
 
@@ -124,9 +125,9 @@ export abstract class TargetCommand<T extends typeof Command> extends BaseComman
 
   /** The target's messages table over the same clients (the patterns, seed, doctor and stream take it). */
   protected async messagesTable(): Promise<MessagesTable> {
-    const {client, doc} = await this.dynamodb()
+    const {client, doc, queryClient} = await this.dynamodb()
     const {MessagesTable} = await import('./lib/dynamodb/messages-table.js')
-    return new MessagesTable({client, doc, name: this.dynamoDbTarget.table})
+    return new MessagesTable({client, doc, name: this.dynamoDbTarget.table, queryClient})
   }
 
   /**
@@ -238,6 +239,7 @@ export abstract class TargetCommand<T extends typeof Command> extends BaseComman
     const {closeCacheClients} = await import('./lib/momento/cache-aside.js')
     closeCacheClients()
     this.dynamoDbClients?.client.destroy()
+    this.dynamoDbClients?.queryClient.destroy()
     await this.pgPool?.end().catch(() => {})
     return super.finally(error)
   }

@@ -1,6 +1,4 @@
-import {DynamoDBClient} from '@aws-sdk/client-dynamodb'
-
-import {MessagesTable} from '../lib/dynamodb/messages-table.js'
+import {clientWithQueryClient, MessagesTable} from '../lib/dynamodb/messages-table.js'
 import {cacheRefresherFromEnvironment} from '../lib/momento/pattern-cache.js'
 import {createStreamHandler} from '../lib/stream/handler.js'
 import type {StreamBatchResponse, StreamEvent} from '../lib/stream/records.js'
@@ -47,11 +45,11 @@ async function handlerFromEnvironment(
 ): Promise<ReturnType<typeof createStreamHandler>> {
   const name = env.DDB_MESSAGE_TABLE
   if (!name) throw new Error('DDB_MESSAGE_TABLE is not set: the function needs the messages table name')
-  const client = new DynamoDBClient({
+  const {client, queryClient} = clientWithQueryClient({
     ...(env.AWS_ENDPOINT_URL_DYNAMODB ? {endpoint: env.AWS_ENDPOINT_URL_DYNAMODB} : {}),
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION,
   })
-  const table = new MessagesTable({client, name})
+  const table = new MessagesTable({client, name, queryClient})
   // With MOMENTO_CACHE_NAME set, each applied message also refreshes the cached first pages it changed.
   return createStreamHandler({
     afterApply: cacheRefresherFromEnvironment(table, await environmentWithSecrets(env, readSecret)),

@@ -1,8 +1,12 @@
 import {expect} from 'chai'
 import {randomUUID} from 'node:crypto'
 
+import {PutCommand} from '@aws-sdk/lib-dynamodb'
+
 import type {Participant} from '../../src/lib/dynamodb/items.js'
+import {MessagesTable} from '../../src/lib/dynamodb/messages-table.js'
 import {createMessage} from '../../src/lib/dynamodb/patterns/index.js'
+import {lastMessagesByKey} from '../../src/lib/dynamodb/patterns/update-message-group.js'
 import {GROUP_INDEX} from '../../src/lib/dynamodb/schema.js'
 import type {DdbQueryResult} from '../../src/commands/ddb/query.js'
 import {createTestTable} from '../support/tables.js'
@@ -102,5 +106,35 @@ describe('one page reader for ddb query and the patterns', () => {
       cursor = page.nextCursor
     } while (cursor && seen.length <= all.length)
     expect(seen).to.deep.equal(all)
+  })
+
+  it("reads a conversation's last messages alike through the query client and the document client", async () => {
+    // An item with every kind of value the app or a hand edit may leave: both readers must return it the same.
+    const odd = {
+      count: 3,
+      flags: [true, null],
+      message: 'm5',
+      meta: {nested: {ratio: 0.5}},
+      pk: `MSG#${group}`,
+      sk: '2026-01-02T00:00:00.000000+00:00',
+      user_uuid: ann.uuid,
+    }
+    await fresh.ddb.doc.send(new PutCommand({Item: odd, TableName: table}))
+    let sentThroughQueryClient = 0
+    fresh.ddb.queryClient.middlewareStack.add(
+      (next) => async (args) => {
+        sentThroughQueryClient++
+        return next(args)
+      },
+      {name: 'countQueryClientSends', step: 'initialize'},
+    )
+    const throughQueryClient = await lastMessagesByKey(fresh.messagesTable, group, {limit: 3})
+    expect(sentThroughQueryClient).to.equal(1)
+    const documentOnly = new MessagesTable({doc: fresh.ddb.doc, name: table})
+    const throughDocumentClient = await lastMessagesByKey(documentOnly, group, {limit: 3})
+    expect(sentThroughQueryClient).to.equal(1)
+    expect(throughQueryClient[0]).to.deep.equal(odd)
+    expect(throughQueryClient).to.deep.equal(throughDocumentClient)
+    expect(throughQueryClient.map((item) => item.message)).to.deep.equal(['m5', 'm4', 'm3'])
   })
 })

@@ -26,7 +26,8 @@ export async function createTestTable(
     async drop() {
       await dropTable(ddb.client, name, {ifExists: true})
       ddb.client.destroy()
+      ddb.queryClient.destroy()
     },
-    messagesTable: new MessagesTable({client: ddb.client, doc: ddb.doc, name}),
+    messagesTable: new MessagesTable({client: ddb.client, doc: ddb.doc, name, queryClient: ddb.queryClient}),
   }
 }

@@ -2,7 +2,7 @@ import {DynamoDBClient} from '@aws-sdk/client-dynamodb'
 import {expect} from 'chai'
 
 import {queryRequest} from '../../src/lib/dynamodb/lookup.js'
-import {MessagesTable} from '../../src/lib/dynamodb/messages-table.js'
+import {clientWithQueryClient, documentClientFor, MessagesTable} from '../../src/lib/dynamodb/messages-table.js'
 import {partitionPageRequest} from '../../src/lib/dynamodb/patterns/page.js'
 
 // Nothing here is sent: a table object over a client aimed nowhere is enough to build requests.
@@ -41,6 +41,18 @@ describe('the messages table object', () => {
     const cached = table.withCache(cache)
     expect(cached).to.include({cache, client: table.client, doc: table.doc, name: 'cruddur-messages'})
     expect(cached.withCache(undefined).cache).to.equal(undefined)
+  })
+
+  it('makes a query client that caches its middleware over the same connections, beside a plain client', () => {
+    const {client, queryClient} = clientWithQueryClient({endpoint: 'http://127.0.0.1:9', region: 'us-east-1'})
+    expect(queryClient.config.cacheMiddleware).to.equal(true)
+    expect(queryClient.config.requestHandler).to.equal(client.config.requestHandler)
+    // The document client refuses a client that caches its middleware: the plain one must stay plain.
+    expect(client.config.cacheMiddleware).to.not.equal(true)
+    expect(() => documentClientFor(client)).not.to.throw()
+    const withQueryClient = new MessagesTable({client, name: 'cruddur-messages', queryClient})
+    expect(withQueryClient.withCache(undefined).queryClient).to.equal(queryClient)
+    client.destroy()
   })
 
   it('refuses to be made without any client', () => {

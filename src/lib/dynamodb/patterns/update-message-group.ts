@@ -1,4 +1,6 @@
+import {QueryCommand as LowLevelQueryCommand} from '@aws-sdk/client-dynamodb'
 import {paginateQuery, QueryCommand, TransactWriteCommand, type TransactWriteCommandInput} from '@aws-sdk/lib-dynamodb'
+import {unmarshall} from '@aws-sdk/util-dynamodb'
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number]
 
@@ -288,16 +290,23 @@ export async function lastMessagesByKey(
   messageGroupUuid: string,
   {limit, consistent = false}: {limit: number; consistent?: boolean},
 ): Promise<MessageItem[]> {
-  const output = await table.doc.send(
-    new QueryCommand({
-      ConsistentRead: consistent,
-      ExpressionAttributeValues: {':pk': messagePk(messageGroupUuid)},
-      KeyConditionExpression: 'pk = :pk',
-      Limit: limit,
-      ScanIndexForward: false,
-      TableName: table.name,
-    }),
-  )
+  const input = {
+    ConsistentRead: consistent,
+    KeyConditionExpression: 'pk = :pk',
+    Limit: limit,
+    ScanIndexForward: false,
+    TableName: table.name,
+  }
+  const pk = messagePk(messageGroupUuid)
+  // Doctor sends this once per conversation: through the query client when the table has one.
+  if (table.queryClient) {
+    const output = await table.queryClient.send(
+      new LowLevelQueryCommand({...input, ExpressionAttributeValues: {':pk': {S: pk}}}),
+    )
+    return (output.Items ?? []).map((item) => unmarshall(item) as MessageItem)
+  }
+
+  const output = await table.doc.send(new QueryCommand({...input, ExpressionAttributeValues: {':pk': pk}}))
   return (output.Items ?? []) as MessageItem[]
 }
 
