@@ -42,7 +42,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     process.stdout.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EPIPE') this.stdoutClosed = true
     })
-    if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') chalk.level = 0
+    respectNoColor()
     const {args, flags} = await this.parse({
       args: this.ctor.args,
       baseFlags: (this.ctor as typeof BaseCommand).baseFlags,
@@ -118,7 +118,13 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 }
 
 /** How every error is shown, by a command or by the CLI itself: its one line on stderr, or its JSON on stdout. */
+/** https://no-color.org: a non-empty NO_COLOR turns colour off, also where no command runs (an unknown one). */
+function respectNoColor(): void {
+  if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') chalk.level = 0
+}
+
 export function printError(error: CruddurError, {config, json}: {config: Interfaces.Config; json: boolean}): void {
+  respectNoColor()
   // Whatever a message quotes (an endpoint, a driver's text) is masked here once more, and on a terminal
   // made one visible line: echoed input must not forge a second `Error:` line or reach the terminal raw.
   const message = maskSecrets(errorLine(error))

@@ -17,15 +17,16 @@ function distance(a: string, b: string): number {
 }
 
 /**
- * The arguments typed after the command `known`, as typed: oclif joins them into `id` with ':', which a URL
- * holds too (`ddb list-tables postgresql://u:p@h:5432/db`), so they are found again in the command line.
+ * The words of `id` as they were typed: oclif joins words into a command id with ':', and a URL holds ':' too
+ * (`ddb list-tables postgresql://u:p@h:5432/db`), so splitting the id would break a URL apart (hiding it from
+ * the masking of secrets), and oclif's own argv loses whatever followed it. Not found in `typed` (a run with
+ * another argv), the id stays one word: shown oddly rather than unmasked.
  */
-function typedAfter(id: string, known: string, typed: string[]): string[] {
-  const rest = id.slice(known.length + 1)
-  const start = known.split(':').length
-  for (let end = start + 1; end <= typed.length; end++)
-    if (typed.slice(start, end).join(':') === rest) return typed.slice(start, end)
-  return rest.split(':')
+function typedWords(id: string, typed: string[]): string[] {
+  for (let start = 0; start < typed.length; start++)
+    for (let end = start + 1; end <= typed.length; end++)
+      if (typed.slice(start, end).join(':') === id) return typed.slice(start, end)
+  return [id]
 }
 
 /**
@@ -35,7 +36,6 @@ function typedAfter(id: string, known: string, typed: string[]): string[] {
  */
 const hook: Hook<'command_not_found'> = async function ({argv = [], config, id}) {
   const words = id.split(':')
-  // oclif also counts a URL's colons as words when it slices the argv it passes here, losing what followed.
   const typed = process.argv.slice(2)
   const bin = config.bin
   let message: string
@@ -43,13 +43,14 @@ const hook: Hook<'command_not_found'> = async function ({argv = [], config, id})
     .map((_, i) => words.slice(0, words.length - 1 - i).join(':'))
     .find((prefix) => prefix && config.findCommand(prefix))
   if (known) {
-    const extra = typedAfter(id, known, typed)
+    const given = typedWords(id, typed)
+    const extra = given.length > 1 ? given.slice(known.split(':').length) : [id.slice(known.length + 1)]
     const command = `${bin} ${toConfiguredId(known, config)}`
     message =
       `Unexpected argument${extra.length === 1 ? '' : 's'}: ${extra.join(' ')}: ` +
       `\`${command}\` takes none. See \`${command} --help\`.`
   } else {
-    const typed = toConfiguredId(id, config)
+    const command = typedWords(id, typed).join(' ')
     const closest = config.commandIDs
       .map((candidate) => ({candidate, d: distance(id, candidate)}))
       .sort((a, b) => a.d - b.d)[0]
@@ -58,7 +59,7 @@ const hook: Hook<'command_not_found'> = async function ({argv = [], config, id})
         ? ` Did you mean \`${bin} ${toConfiguredId(closest.candidate, config)}\`?`
         : ''
     const topic = config.findTopic(words[0]) ? ` ${words[0]}` : ''
-    message = `\`${bin} ${typed}\` is not a ${bin} command.${suggestion} See \`${bin} help${topic}\`.`
+    message = `\`${bin} ${command}\` is not a ${bin} command.${suggestion} See \`${bin} help${topic}\`.`
   }
 
   const error = new CruddurError('INVALID_INPUT', message)

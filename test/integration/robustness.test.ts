@@ -78,19 +78,34 @@ describe('robustness: the exit-code contract, masking and terminal safety', () =
       })
     }
 
-    it('an extra URL argument is quoted as typed, its password masked, and --json still answers JSON', async () => {
-      // oclif joins the words into a command id with ':' and then loses the words after a URL's colons.
-      const args = ['ddb', 'list-tables', 'postgresql://someone:s3cret@db.example:5432/cruddur']
-      const result = await cli(args)
-      expect(result.code).to.equal(2)
-      expect(errorLines(result.stderr)).to.have.length(1)
-      expect(result.stderr).to.include('postgresql://someone:').and.include('@db.example:5432/cruddur')
-      expect(result.stderr).not.to.include('s3cret')
-      const {code, json, stderr} = await cliJson<ErrorJson>(args)
-      expect(code).to.equal(2)
-      expect(json.error).to.include({code: 'INVALID_INPUT', exitCode: 2})
-      expect(json.error.message).to.include('@db.example:5432/cruddur').and.not.include('s3cret')
-      expect(stderr).to.equal('')
+    for (const args of [
+      ['ddb', 'list-tables', 'postgresql://someone:s3cret@db.example:5432/cruddur'],
+      ['dbb', 'postgresql://someone:s3cret@db.example:5432/cruddur'],
+    ]) {
+      it(`\`${args[0]} … <URL>\`: the URL as typed, its password masked; --json still answers JSON`, async () => {
+        // oclif joins the words into a command id with ':' and then loses the words after a URL's colons.
+        const result = await cli(args)
+        expect(result.code).to.equal(2)
+        expect(errorLines(result.stderr)).to.have.length(1)
+        expect(result.stderr).to.include('postgresql://someone:').and.include('@db.example:5432/cruddur')
+        expect(result.stderr).not.to.include('s3cret')
+        const {code, json, stderr} = await cliJson<ErrorJson>(args)
+        expect(code).to.equal(2)
+        expect(json.error).to.include({code: 'INVALID_INPUT', exitCode: 2})
+        expect(json.error.message).to.include('@db.example:5432/cruddur').and.not.include('s3cret')
+        expect(stderr).to.equal('')
+      })
+    }
+
+    it('NO_COLOR holds for an unknown command as for any other error', async () => {
+      for (const args of [['dbb'], ['ddb', 'list-tables', '--limit', 'x']]) {
+        const colour = await cli(args, {env: {FORCE_COLOR: '1'}})
+        expect(colour.stderr, args.join(' ')).to.include('\u001B[')
+        const plain = await cli(args, {env: {FORCE_COLOR: '1', NO_COLOR: '1'}})
+        expect(plain.stderr, args.join(' '))
+          .to.match(/^Error: /)
+          .and.not.include('\u001B[')
+      }
     })
   })
 
