@@ -1,4 +1,8 @@
 import {expect} from 'chai'
+import type {ChildProcess} from 'node:child_process'
+import {chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import pg from 'pg'
 
 import type {DbCreateResult} from '../../src/commands/db/create.js'
@@ -235,6 +239,74 @@ describe('cruddur db', () => {
       ])
       expect(code).to.equal(0)
       expect(stdout.trim()).to.equal('bayko')
+    })
+
+    describe('how psql is started (a stand-in psql on PATH records it)', () => {
+      let bin: string
+      let record: string
+      // Writes its arguments, PGPASSWORD and pid; with FAKE_PSQL_WAIT it notes a SIGINT and exits 0 later.
+      const fakePsql = `#!/usr/bin/env node
+const fs = require('node:fs')
+const record = process.env.FAKE_PSQL_RECORD
+const wait = Number(process.env.FAKE_PSQL_WAIT ?? 0)
+if (wait) process.on('SIGINT', () => fs.appendFileSync(record + '.signals', 'SIGINT\\n'))
+const seen = {argv: process.argv.slice(2), password: process.env.PGPASSWORD ?? null, pid: process.pid}
+fs.writeFileSync(record + '.tmp', JSON.stringify(seen))
+fs.renameSync(record + '.tmp', record)
+if (wait) setTimeout(() => process.exit(0), wait)
+`
+      const recorded = () =>
+        JSON.parse(readFileSync(record, 'utf8')) as {argv: string[]; password: string | null; pid: number}
+      const withFake = (extra: NodeJS.ProcessEnv = {}) => ({
+        env: {FAKE_PSQL_RECORD: record, PATH: `${bin}:${process.env.PATH}`, ...extra},
+      })
+
+      beforeEach(() => {
+        bin = mkdtempSync(join(tmpdir(), 'cruddur-fake-psql-'))
+        record = join(bin, 'record.json')
+        writeFileSync(join(bin, 'psql'), fakePsql)
+        chmodSync(join(bin, 'psql'), 0o755)
+      })
+      afterEach(() => rmSync(bin, {force: true, recursive: true}))
+
+      for (const [where, url] of [
+        ['userinfo', 'postgresql://someone:s3cret%40x@127.0.0.1:5432/cruddur'],
+        ['password parameter', 'postgresql://someone@127.0.0.1:5432/cruddur?password=s3cret%40x&sslmode=disable'],
+      ]) {
+        it(`a password in the URL's ${where} goes in PGPASSWORD, never on psql's command line`, async () => {
+          const {code, stderr} = await cli(['db', 'connect', '--database-url', url, '--', '-c', 'SELECT 1'], withFake())
+          expect(code, stderr).to.equal(0)
+          const {argv, password} = recorded()
+          expect(password).to.equal('s3cret@x')
+          expect(argv.join(' ')).not.to.include('s3cret')
+          expect(argv[0]).to.match(/^postgresql:\/\/someone@127\.0\.0\.1:5432\/cruddur/)
+          expect(argv.slice(1)).to.deep.equal(['-c', 'SELECT 1'])
+        })
+      }
+
+      it('a URL with sslpassword is refused in one line before psql starts, exit 2', async () => {
+        const url = 'postgresql://someone@127.0.0.1:5432/cruddur?sslpassword=k3y'
+        const {code, stderr} = await cli(['db', 'connect', '--database-url', url], withFake())
+        expect(code).to.equal(2)
+        expect(errorLines(stderr)).to.have.length(1)
+        expect(stderr).to.include('sslpassword').and.not.include('k3y')
+        expect(existsSync(record)).to.equal(false)
+      })
+
+      it("Ctrl-C is psql's: cruddur waits for psql and ends with its exit code", async () => {
+        let cruddur: ChildProcess | undefined
+        const running = cli(['db', 'connect', '--database-url', db.url], {
+          ...withFake({FAKE_PSQL_WAIT: '1500'}),
+          onSpawn: (child) => (cruddur = child),
+        })
+        while (!existsSync(record)) await new Promise((resolve) => setTimeout(resolve, 20))
+        // A terminal's Ctrl-C signals the whole foreground group: cruddur and psql alike.
+        cruddur!.kill('SIGINT')
+        process.kill(recorded().pid, 'SIGINT')
+        const {code, stderr} = await running
+        expect(code, stderr).to.equal(0)
+        expect(readFileSync(`${record}.signals`, 'utf8')).to.equal('SIGINT\n')
+      })
     })
 
     it('without psql: one line saying to install it, exit 8', async () => {
