@@ -55,6 +55,23 @@ describe('the messages table object', () => {
     client.destroy()
   })
 
+  it('resolves credentials once for both clients (a credential_process runs once)', async () => {
+    let resolved = 0
+    const credentials = async () => {
+      resolved++
+      return {accessKeyId: 'local', secretAccessKey: 'local'}
+    }
+    const {client, queryClient} = clientWithQueryClient({
+      credentials,
+      endpoint: 'http://127.0.0.1:9',
+      region: 'us-east-1',
+    })
+    await client.config.credentials()
+    await queryClient.config.credentials()
+    expect(resolved).to.equal(1)
+    client.destroy()
+  })
+
   it('refuses to be made without any client', () => {
     expect(() => new MessagesTable({name: 'cruddur-messages'})).to.throw(/needs a document client or a DynamoDB client/)
   })

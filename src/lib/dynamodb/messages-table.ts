@@ -18,9 +18,12 @@ export function clientWithQueryClient(config: DynamoDBClientConfig): {
   queryClient: DynamoDBClient
 } {
   const client = new DynamoDBClient(config)
+  // The same credentials (a profile's credential_process or role runs once) and connections. Its retries are its
+  // own: on --prod an adaptive rate of its own, learnt from the throttling of the reads it alone sends.
   const queryClient = new DynamoDBClient({
     ...config,
     cacheMiddleware: true,
+    credentials: client.config.credentials,
     requestHandler: client.config.requestHandler,
   })
   return {client, queryClient}
