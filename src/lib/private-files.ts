@@ -14,8 +14,8 @@ export function makePrivateDirectories(directory: string): boolean {
     if (code === 'EEXIST') return false
     if (code !== 'ENOENT' || dirname(directory) === directory) throw error
     makePrivateDirectories(dirname(directory))
-    mkdirSync(directory, {mode: 0o700})
-    return true
+    // Another process making the same path may have made this level too, since the first try.
+    return makePrivateDirectories(directory)
   }
 }
 
