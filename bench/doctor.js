@@ -177,5 +177,8 @@ await withStack(async ({state, stateDir}) => {
     console.log(`this build vs the baseline, medians of ${BASELINE_ROUNDS} interleaved rounds on the same table:`)
     console.log(`  ddb doctor                   ${vs(medians.after, medians.before)}`)
     console.log(`  ddb doctor --deep            ${vs(medians.afterDeep, medians.beforeDeep)}`)
+    const baselinePeak = await runMeasured(['ddb', 'doctor', '--table', TABLE], env, {bin: BASELINE_BIN})
+    const peak = await runMeasured(['ddb', 'doctor', '--table', TABLE], env)
+    console.log(`  ddb doctor peak RSS          ${peak.mb.toFixed(0)} MB vs ${baselinePeak.mb.toFixed(0)} MB`)
   }
 })

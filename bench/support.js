@@ -111,13 +111,13 @@ export async function rawBatchWrite(client, table, items, concurrency = 8) {
 }
 
 /**
- * Runs the CLI under GNU time: wall time (ms), peak resident memory (MB), the number of stdout lines and,
- * with `json`, stdout parsed. Lines are counted as they stream, so a large output is never held.
+ * Runs the CLI (`bin`: another build's) under GNU time: wall time (ms), peak resident memory (MB), the number of
+ * stdout lines and, with `json`, stdout parsed. Lines are counted as they stream, so a large output is never held.
  */
-export function runMeasured(args, env, {json = false} = {}) {
+export function runMeasured(args, env, {json = false, bin = BIN} = {}) {
   return new Promise((resolve, reject) => {
     const started = Date.now()
-    const child = spawn('/usr/bin/time', ['-f', '%M', process.execPath, BIN, ...args], {env})
+    const child = spawn('/usr/bin/time', ['-f', '%M', process.execPath, bin, ...args], {env})
     let lines = 0
     let stdout = ''
     let stderr = ''
