@@ -14,8 +14,15 @@ export function makePrivateDirectories(directory: string): boolean {
     if (code === 'EEXIST') return false
     if (code !== 'ENOENT' || dirname(directory) === directory) throw error
     makePrivateDirectories(dirname(directory))
-    // Another process making the same path may have made this level too, since the first try.
-    return makePrivateDirectories(directory)
+    try {
+      mkdirSync(directory, {mode: 0o700})
+      return true
+    } catch (again) {
+      // Another process making the same path made this level since the first try; any other error is final
+      // (under /proc a missing directory stays ENOENT however often its parent exists).
+      if ((again as NodeJS.ErrnoException).code === 'EEXIST') return false
+      throw again
+    }
   }
 }
 

@@ -26,6 +26,11 @@ describe('private files', () => {
     expect(makePrivateDirectories(nested)).to.equal(false)
   })
 
+  it('fails at once where a directory cannot be made (under /proc), instead of trying forever', function () {
+    if (process.platform !== 'linux') this.skip()
+    expect(() => makePrivateDirectories('/proc/cruddur-private-test/a')).to.throw(/ENOENT/)
+  })
+
   it('tightens an existing directory', () => {
     chmodSync(dir, 0o755)
     ensurePrivateDir(dir)
