@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 import {randomUUID} from 'node:crypto'
-import {PutCommand, ScanCommand, TransactWriteCommand} from '@aws-sdk/lib-dynamodb'
+import {PutCommand, QueryCommand, ScanCommand, TransactWriteCommand} from '@aws-sdk/lib-dynamodb'
 
 import {GROUP_PREFIX, MESSAGE_PREFIX, type MessageItem, type Participant} from '../../src/lib/dynamodb/items.js'
 import {compareKeys} from '../../src/lib/dynamodb/key-time.js'
@@ -208,6 +208,30 @@ describe('message lifecycle races: removing a conversation while a send lands in
     const messages = await expectConsistent()
     expect(fulfilled(deleted).conversationRemoved).to.equal(true)
     const result = fulfilled(sent)
+    expect(result.newConversation).to.equal(true)
+    expect(storedUuids(messages)).to.deep.equal([result.message.messageUuid])
+  })
+
+  it('a send that saw the rows just before a hard delete removed them starts the conversation again', async () => {
+    // The send finds the pair's rows in the index, then reads its members: the delete commits in between.
+    const first = await lone()
+    let indexQueries = 0
+    const secondIndexQuery = (command: Command) =>
+      command instanceof QueryCommand && command.input.IndexName !== undefined && ++indexQueries === 2
+    let deleted: Awaited<ReturnType<typeof hardDelete>> | undefined
+    const sending = createMessage(
+      pausedAt(table, secondIndexQuery, {
+        before: async () => {
+          deleted = await hardDelete(table, first)
+        },
+      }),
+      {recipient: bob, sender: ann, text: 'sent as its conversation went'},
+    )
+    const result = await sending
+
+    const messages = await expectConsistent()
+    expect(indexQueries).to.be.at.least(2)
+    expect(deleted?.conversationRemoved).to.equal(true)
     expect(result.newConversation).to.equal(true)
     expect(storedUuids(messages)).to.deep.equal([result.message.messageUuid])
   })

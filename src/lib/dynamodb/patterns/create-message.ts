@@ -244,12 +244,9 @@ export async function createMessage(table: MessagesTable, input: CreateMessageIn
       if (sent) return sent
       // The marker exists: someone started this pair's conversation since we looked. Add to theirs.
       if (taken(0)) {
-        const added = await addMessage(
-          table,
-          await requireMembers(table, group, [sender.uuid, recipient.uuid]),
-          first,
-          duplicate,
-        )
+        const members = await membersIfStillThere(table, group, [sender.uuid, recipient.uuid])
+        // Undefined: a removal emptied it again since; the next attempt starts it anew.
+        const added = members && (await addMessage(table, members, first, duplicate))
         if (added) return added
         continue
       }
@@ -429,7 +426,7 @@ export async function findConversationBetween(
 ): Promise<ConversationMembers | undefined> {
   const group = conversationUuidFor(a.uuid, b.uuid)
   const rows = await queryGroupRows(table, group)
-  if (rows.length > 0) return requireMembers(table, group, [a.uuid, b.uuid])
+  if (rows.length > 0) return membersIfStillThere(table, group, [a.uuid, b.uuid])
   const pages = paginateQuery(
     {client: table.doc, pageSize: 500},
     {
@@ -443,5 +440,22 @@ export async function findConversationBetween(
   const found: ConversationRowItem[] = []
   for await (const page of pages) found.push(...((page.Items ?? []) as ConversationRowItem[]))
   const newest = found.sort((x, y) => compareRows(y, x) || (x.message_group_uuid < y.message_group_uuid ? -1 : 1))[0]
-  return newest ? requireMembers(table, newest.message_group_uuid, [a.uuid, b.uuid]) : undefined
+  return newest ? membersIfStillThere(table, newest.message_group_uuid, [a.uuid, b.uuid]) : undefined
+}
+
+/**
+ * The members of a conversation just seen (in the index, or by its marker), or undefined when a removal racing
+ * this send has emptied it since: the send then starts the pair's conversation again instead of failing.
+ */
+async function membersIfStillThere(
+  table: MessagesTable,
+  group: string,
+  participantUuids: string[],
+): Promise<ConversationMembers | undefined> {
+  try {
+    return await requireMembers(table, group, participantUuids)
+  } catch (error) {
+    if (error instanceof CruddurError && error.code === 'NOT_FOUND') return undefined
+    throw error
+  }
 }
