@@ -1,16 +1,18 @@
 /** A processor killed, or its table re-created under it: the rows still end at their newest message. */
 import {DeleteTableCommand, DynamoDBClient, waitUntilTableNotExists} from '@aws-sdk/client-dynamodb'
-import {DynamoDBDocumentClient} from '@aws-sdk/lib-dynamodb'
+import {DynamoDBDocumentClient, PutCommand} from '@aws-sdk/lib-dynamodb'
 import {expect} from 'chai'
-import {existsSync, readdirSync} from 'node:fs'
-import {basename, dirname} from 'node:path'
+import {randomUUID} from 'node:crypto'
+import {chmodSync, existsSync, readdirSync, readFileSync, statSync} from 'node:fs'
+import {basename, dirname, join} from 'node:path'
 
 import type {StreamProcessResult} from '../../src/commands/ddb/stream/process.js'
 import {queryGroupRows} from '../../src/lib/dynamodb/patterns/conversation-rows.js'
 import {cli, cliJson, errorLines} from '../support/cli.js'
 import {startEmptyPageProxy} from '../support/empty-page-proxy.js'
+import {startFaultProxy} from '../support/fault-proxy.js'
 import {MessagesTable} from '../../src/lib/dynamodb/messages-table.js'
-import {useProcessorRuns, useStreamTable} from '../support/stream.js'
+import {messageAt, person, useProcessorRuns, useStreamTable} from '../support/stream.js'
 
 describe('ddb stream', () => {
   const stream = useStreamTable()
@@ -19,8 +21,19 @@ describe('ddb stream', () => {
   before(() => ({client, doc} = stream))
 
   describe('the processor through the binary: kills, re-created tables, endpoints, corrupt state', () => {
-    const {endpoint, freshTable, streamArnOf, storeOf, flags, pendingMessages, expectAllNewest, start, until, bounded} =
-      useProcessorRuns(stream)
+    const {
+      endpoint,
+      freshTable,
+      streamArnOf,
+      storeOf,
+      stateDir,
+      flags,
+      pendingMessages,
+      expectAllNewest,
+      start,
+      until,
+      bounded,
+    } = useProcessorRuns(stream)
 
     it(
       'killed mid catch-up, then --once: every conversation row at its newest message, ' +
@@ -55,6 +68,46 @@ describe('ddb stream', () => {
         await expectAllNewest(name, newest)
       },
     )
+
+    it('a record given up, then the processor ends with an error: the record is kept all the same', async () => {
+      const name = await freshTable()
+      // A message into a conversation that has no rows: Pattern D cannot apply it.
+      const lost = messageAt(randomUUID(), person('nobody'), 1)
+      await doc.send(new PutCommand({Item: lost, TableName: name}))
+      // A state directory of the user's (a project directory, say) keeps its mode: only the file is made private.
+      chmodSync(stateDir(), 0o755)
+      // The first read (the record, given up at once) passes; every later one fails.
+      const proxy = await startFaultProxy({
+        operations: ['GetRecords'],
+        rates: {error500: 1},
+        script: ['pass'],
+        target: endpoint(),
+      })
+      try {
+        const result = await bounded(
+          'process --once',
+          cli(['ddb', 'stream', 'process', '--once', '--max-retries', '0', ...flags(name, proxy.endpoint)]),
+        )
+        expect(result.code, result.stderr).to.not.equal(0)
+        expect(result.stderr).to.include(`gave up on ${lost.pk}`).and.include('Internal server error')
+      } finally {
+        await proxy.close()
+      }
+
+      const file = join(stateDir(), 'stream-given-up.ndjson')
+      const kept = readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as {pk: string; table: string})
+      expect(kept).to.have.length(1)
+      expect(kept[0]).to.include({pk: lost.pk, table: name})
+      expect(statSync(file).mode & 0o777).to.equal(0o600)
+      expect(statSync(stateDir()).mode & 0o777).to.equal(0o755)
+      // Given up means moved past: the next run does not try it again.
+      const again = await cliJson<StreamProcessResult>(['ddb', 'stream', 'process', '--once', ...flags(name)])
+      expect(again.code, again.stderr).to.equal(0)
+      expect(again.json).to.include({records: 0})
+    })
 
     it(
       'a table re-created while its checkpoints exist: the new stream is processed, ' +

@@ -113,6 +113,8 @@ export function useStreamTable(): StreamTableFixture {
 /** What the tests of `cruddur ddb stream process` as a process share: fresh tables and a state directory per test. */
 export interface ProcessorRuns {
   endpoint(): string
+  /** This test's state directory. */
+  stateDir(): string
   /** A new table with its stream, deleted after the test. */
   freshTable(name?: string): Promise<string>
   streamArnOf(name: string): Promise<string>
@@ -212,6 +214,7 @@ export function useProcessorRuns(stream: StreamTableFixture): ProcessorRuns {
       )
       return {child, exited, stderr: () => stderr}
     },
+    stateDir: () => stateDir,
     async storeOf(name) {
       return new CheckpointStore(stateDir, {
         endpoint: runs.endpoint(),

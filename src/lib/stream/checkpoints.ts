@@ -251,18 +251,21 @@ function readCheckpoint(file: string): CheckpointFile {
 }
 
 /** A directory private to the user (it names tables and their streams), or one line saying why not. */
-export function ensurePrivateDirectory(directory: string): void {
+function ensurePrivateDirectory(directory: string): void {
   try {
     ensurePrivateDir(directory)
   } catch (error) {
-    throw new CruddurError(
-      'INVALID_INPUT',
-      `Cannot write to ${directory} ` +
-        `(${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): pass a writable ` +
-        `--state-dir.`,
-    )
+    throw cannotWrite(directory, error)
   }
 }
+
+/** A file or directory of the processor's state that cannot be written: one line, and the fix. */
+export const cannotWrite = (path: string, error: unknown) =>
+  new CruddurError(
+    'INVALID_INPUT',
+    `Cannot write to ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): ` +
+      `pass a writable --state-dir.`,
+  )
 
 const corruptLock = (file: string) =>
   new CruddurError('CONFLICT', `The stream lock ${file} is corrupt (it holds no process id)`, {

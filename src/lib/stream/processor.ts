@@ -65,6 +65,11 @@ export interface ProcessStreamOptions {
   onProgress?: (progress: StreamProgress) => void
   /** Told once when the lock is being taken over by another processor and this one waits for it. */
   onLockWait?: (message: string) => void
+  /**
+   * Told of each record given up, before its checkpoint moves past it: where it must be kept, so a processor that
+   * ends with an error (or is killed) right after loses nothing. If it throws, the record is not given up.
+   */
+  onGiveUp?: (record: FailedRecord) => void
 }
 
 class Aborted extends Error {}
@@ -145,12 +150,14 @@ export async function processStream(options: ProcessStreamOptions): Promise<Proc
       pending = pending.slice(failedAt)
       if (attempts >= maxRetries) {
         const [given] = pending
-        progress.failed.push({
+        const record: FailedRecord = {
           attempts: attempts + 1,
           sequenceNumber: given.dynamodb!.SequenceNumber!,
           shardId,
           ...keysOf(given),
-        })
+        }
+        options.onGiveUp?.(record)
+        progress.failed.push(record)
         checkpoints.advance(shardId, given.dynamodb!.SequenceNumber!)
         progress.records++
         pending = pending.slice(1)

@@ -1,7 +1,5 @@
 import {Flags} from '@oclif/core'
 import chalk from 'chalk'
-import {appendFileSync} from 'node:fs'
-import {join} from 'node:path'
 
 import {TargetCommand} from '../../../target-command.js'
 import {abortOnSignals} from '../../../lib/interrupt.js'
@@ -18,12 +16,14 @@ import {
 } from '../../../lib/stream/processor.js'
 import {createStreamsClient, endpointKey} from '../../../lib/stream/clients.js'
 import {refreshAfterApply} from '../../../lib/momento/pattern-cache.js'
-import {ensurePrivateDirectory} from '../../../lib/stream/checkpoints.js'
+import {appendGivenUp, givenUpFile} from '../../../lib/stream/given-up.js'
+
+/** A record given up on, with the handler's last error (null when it gave none). */
+type GivenUpRecord = FailedRecord & {error: string | null}
 
 /** What `ddb stream process --json` prints. */
 export interface StreamProcessResult extends Omit<ProcessStreamResult, 'failed'> {
-  /** Records given up on, each with the handler's last error (null when it gave none). */
-  failed: Array<FailedRecord & {error: string | null}>
+  failed: GivenUpRecord[]
   target: DynamoDbTargetJson
 }
 
@@ -92,6 +92,12 @@ Reads the stream of DynamoDB Local (every shard, parents before children), hands
     }
     const cache = await this.patternCache()
     const handler = createStreamHandler({afterApply: cache && refreshAfterApply(cache, table), log, table})
+    const withError = (record: FailedRecord): GivenUpRecord => ({
+      ...record,
+      error: errors.get(record.sequenceNumber) ?? null,
+    })
+    // Kept like production's on-failure queue, so nothing given up is lost with the terminal's scrollback.
+    const givenUp = givenUpFile(this.stateDir)
     const interrupt = abortOnSignals()
     const status = this.statusLine()
     try {
@@ -102,6 +108,12 @@ Reads the stream of DynamoDB Local (every shard, parents before children), hands
         handler,
         maxRetries: this.flags['max-retries'],
         once: this.flags.once,
+        // Kept before the checkpoint moves past it: a run that ends with an error or is killed loses none.
+        onGiveUp(record) {
+          const failed = withError(record)
+          appendGivenUp(givenUp, {...failed, at: new Date().toISOString(), table: target.table})
+          status.print(chalk.red(gaveUpLine(failed)))
+        },
         onLockWait: (message) => this.logToStderr(message),
         // --once shows its catch-up on a terminal; into a log, its summary line is enough.
         onProgress: this.flags.once && !process.stderr.isTTY ? undefined : status.update,
@@ -112,7 +124,7 @@ Reads the stream of DynamoDB Local (every shard, parents before children), hands
         table: target.table,
       })
       status.done()
-      const failed = result.failed.map((record) => ({...record, error: errors.get(record.sequenceNumber) ?? null}))
+      const failed = result.failed.map((record) => withError(record))
       this.info(
         `${count(result.records, 'record')} processed: ${count(result.applied, 'message')} applied ` +
           `(${count(result.rowsUpdated, 'conversation row')} moved), ` +
@@ -120,36 +132,12 @@ Reads the stream of DynamoDB Local (every shard, parents before children), hands
           `${count(result.batches, 'batch', 'batches')}` +
           `${result.retries ? `, ${count(result.retries, 'retry', 'retries')}` : ''}`,
       )
-      for (const record of failed) {
-        const group = record.pk !== undefined && isMessageItem(record) ? messageGroupUuidOf({pk: record.pk}) : undefined
-        const repair = group
-          ? `; to repair, ${actionsFor({messageGroupUuid: group, step: 'refresh-conversation'})[0]}`
-          : ''
-        this.logToStderr(
-          chalk.red(
-            `gave up on ${record.pk} ${record.sk} (shard ${record.shardId}, sequence ` +
-              `${record.sequenceNumber}) after ${record.attempts} attempts: ` +
-              `${record.error ?? 'the handler failed'}${repair}`,
-          ),
-        )
-      }
-
-      // Kept like production's on-failure queue, so nothing given up is lost with the terminal's scrollback.
       if (failed.length > 0) {
-        const file = join(this.stateDir, 'stream-given-up.ndjson')
-        ensurePrivateDirectory(this.stateDir)
-        appendFileSync(
-          file,
-          failed
-            .map((record) => JSON.stringify({...record, at: new Date().toISOString(), table: target.table}))
-            .join('\n') + '\n',
-          {mode: 0o600},
-        )
-        this.logToStderr(`given-up records appended to ${file}`)
+        this.logToStderr(`${count(failed.length, 'given-up record')} appended to ${givenUp}`)
+        // The summary is still printed (and --json still parses); the exit code tells scripts work was lost.
+        process.exitCode = 1
       }
 
-      // The summary is still printed (and --json still parses); the exit code tells scripts work was lost.
-      if (failed.length > 0) process.exitCode = 1
       return {...result, failed, target: dynamoDbTargetJson(target)}
     } finally {
       interrupt.dispose()
@@ -166,6 +154,12 @@ Reads the stream of DynamoDB Local (every shard, parents before children), hands
     return {
       done: () => {
         if (drawn && tty) process.stderr.write('\n')
+      },
+      /** A line of its own, in place of the running count on a terminal (the next update draws it again below). */
+      print: (line: string) => {
+        if (drawn && tty) process.stderr.write('\r\u001B[2K')
+        drawn = false
+        this.logToStderr(line)
       },
       update: (progress: StreamProgress) => {
         const now = Date.now()
@@ -187,3 +181,13 @@ Reads the stream of DynamoDB Local (every shard, parents before children), hands
 }
 
 const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`
+
+/** A given-up record, with the command that repairs its conversation when it is a message. */
+function gaveUpLine(record: GivenUpRecord): string {
+  const group = record.pk !== undefined && isMessageItem(record) ? messageGroupUuidOf({pk: record.pk}) : undefined
+  const repair = group ? `; to repair, ${actionsFor({messageGroupUuid: group, step: 'refresh-conversation'})[0]}` : ''
+  return (
+    `gave up on ${record.pk} ${record.sk} (shard ${record.shardId}, sequence ${record.sequenceNumber}) after ` +
+    `${record.attempts} attempts: ${record.error ?? 'the handler failed'}${repair}`
+  )
+}
