@@ -1,5 +1,5 @@
 /** Processing the stream: retries and giving up in the library, then process and tail through the binary. */
-import {DynamoDBClient} from '@aws-sdk/client-dynamodb'
+import {DeleteTableCommand, DynamoDBClient} from '@aws-sdk/client-dynamodb'
 import {DynamoDBStreamsClient} from '@aws-sdk/client-dynamodb-streams'
 import {DynamoDBDocumentClient, PutCommand} from '@aws-sdk/lib-dynamodb'
 import {expect} from 'chai'
@@ -15,13 +15,14 @@ import {LOCAL_CREDENTIALS} from '../../src/lib/aws-config.js'
 import {type MessageItem, messageItem, type Participant} from '../../src/lib/dynamodb/items.js'
 import {applyMessageToConversation} from '../../src/lib/dynamodb/patterns/update-message-group.js'
 import {createStreamHandler} from '../../src/lib/stream/handler.js'
-import {firstFailure, processStream} from '../../src/lib/stream/processor.js'
+import {type FailedRecord, firstFailure, processStream} from '../../src/lib/stream/processor.js'
 import type {StreamRecord} from '../../src/lib/stream/records.js'
 import {testStack} from '../hooks.js'
 import {addStackUsers} from '../support/database.js'
 import {cli, cliJson} from '../support/cli.js'
 import {type MessagesTable} from '../../src/lib/dynamodb/messages-table.js'
-import {messageAt, silent, streamRecord, useStreamTable} from '../support/stream.js'
+import {messageAt, person, silent, streamRecord, useStreamTable} from '../support/stream.js'
+import {createTestTable} from '../support/tables.js'
 
 describe('ddb stream', () => {
   const stream = useStreamTable()
@@ -110,6 +111,33 @@ describe('ddb stream', () => {
       expect(result.failed[0]).to.include({attempts: 3, pk: bad.pk, sk: bad.sk})
       await expectRowsShow(group, good)
       expect((await run(createStreamHandler({log: silent, table: messagesTable}))).records).to.equal(0)
+    })
+
+    it('gives up on no record because its table is gone: it ends with TABLE_MISSING', async () => {
+      const name = `stream-dropped-${randomUUID().slice(0, 8)}`
+      const dropped = await createTestTable(name)
+      try {
+        await doc.send(new PutCommand({Item: messageAt(randomUUID(), person('ann'), 1), TableName: name}))
+        const givenUp: FailedRecord[] = []
+        // Every record fails as a handler's records do when their table was dropped under it.
+        const dropTable = async () => {
+          await client.send(new DeleteTableCommand({TableName: name})).catch(() => {})
+          throw new Error('Cannot do operations on a non-existent table')
+        }
+
+        const error = await run(dropTable, {
+          maxRetries: 0,
+          onGiveUp: (record) => givenUp.push(record),
+          table: name,
+        }).then(
+          () => undefined,
+          (error_: unknown) => error_,
+        )
+        expect(error).to.include({code: 'TABLE_MISSING'})
+        expect(givenUp).to.deep.equal([])
+      } finally {
+        await dropped.drop()
+      }
     })
   })
 

@@ -149,6 +149,8 @@ export async function processStream(options: ProcessStreamOptions): Promise<Proc
       if (failedAt === pending.length) break
       pending = pending.slice(failedAt)
       if (attempts >= maxRetries) {
+        // Given up only for its own sake: a table that is gone, or a DynamoDB that does not answer, ends the processor.
+        if ((await currentStreamArn(options.client, options.table)) === undefined) throw tableDropped(checkpoints)
         const [given] = pending
         const record: FailedRecord = {
           attempts: attempts + 1,
@@ -203,14 +205,7 @@ export async function processStream(options: ProcessStreamOptions): Promise<Proc
       if (streamGone || replacedSigns || checkDue || options.once) {
         tableCheckedAt = Date.now()
         const latest = await currentStreamArn(options.client, options.table)
-        if (latest === undefined) {
-          checkpoints.retire()
-          throw new CruddurError(
-            'TABLE_MISSING',
-            `Table ${options.table} was deleted while its stream was being processed (its checkpoints are removed)`,
-            {hint: {step: 'recreate-table'}},
-          )
-        }
+        if (latest === undefined) throw tableDropped(checkpoints)
 
         if (latest !== reader.streamArn) {
           // The table was re-created: the old stream's records are of rows that are gone.
@@ -239,6 +234,17 @@ export async function processStream(options: ProcessStreamOptions): Promise<Proc
   }
 
   return {...progress, checkpointFile: checkpoints.file, shards: reader.shardIds.length, streamArn: reader.streamArn}
+}
+
+/** The table is gone: its stream's checkpoints are of no further use. */
+function tableDropped(checkpoints: CheckpointStore): CruddurError {
+  checkpoints.retire()
+  return new CruddurError(
+    'TABLE_MISSING',
+    `Table ${checkpoints.identity.table} was deleted while its stream was being processed (its checkpoints are ` +
+      `removed)`,
+    {hint: {step: 'recreate-table'}},
+  )
 }
 
 /** The table's current stream ARN, or undefined when the table is gone. */
