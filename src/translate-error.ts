@@ -78,6 +78,10 @@ export function actionsFor(hint: ErrorHint): string[] {
       return [`run \`cruddur ddb patterns update-message-group ${hint.messageGroupUuid}\``]
     }
 
+    case 'repair-stale-rows': {
+      return ['repair the conversation rows left stale with `cruddur ddb doctor --fix`']
+    }
+
     case 'replace-state-file': {
       return [
         'stop what it started by hand if anything still runs (see its pids), delete the file, then run ' +

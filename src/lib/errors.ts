@@ -64,6 +64,7 @@ export type ErrorHint =
   | {step: 'read-conversation'; messageGroupUuid: string}
   | {step: 'recreate-table'}
   | {step: 'refresh-conversation'; messageGroupUuid: string}
+  | {step: 'repair-stale-rows'}
   | {step: 'replace-state-file'}
   /** `stateDir` when the stack was asked for in a directory of the user's choosing, which `start` must be given. */
   | {step: 'start-local-stack'; flag: string; stateDir?: string}

@@ -109,6 +109,47 @@ describe('ddb stream', () => {
       expect(again.json).to.include({records: 0})
     })
 
+    // GetShardIterator at the checkpoint; GetRecords twice (the second read from the oldest record), yet one warning.
+    for (const [operation, faults] of [
+      ['GetShardIterator', 1],
+      ['GetRecords', 2],
+    ] as const) {
+      it(
+        `records trimmed from the stream unread (${operation} says so): one warning naming the shard, ` +
+          'its checkpoint and the repair, then it reads on from the oldest record left',
+        async () => {
+          const name = await freshTable()
+          await pendingMessages(name, 1, 1)
+          const first = await cli(['ddb', 'stream', 'process', '--once', ...flags(name)])
+          expect(first.code, first.stderr).to.equal(0)
+          const [[shardId, {after}]] = Object.entries((await storeOf(name)).shards)
+          const newest = await pendingMessages(name, 2, 2)
+          const proxy = await startFaultProxy({
+            operations: [operation],
+            script: Array.from({length: faults}, () => 'trimmedData' as const),
+            target: endpoint(),
+          })
+          try {
+            const result = await bounded(
+              'process --once',
+              cli(['ddb', 'stream', 'process', '--once', ...flags(name, proxy.endpoint)]),
+            )
+            expect(result.code, result.stderr).to.equal(0)
+            expect(proxy.stats.faults.trimmedData).to.equal(faults)
+            expect(result.stderr.split('\n').filter((line) => line.startsWith('warning:'))).to.deep.equal([
+              `warning: shard ${shardId}: the records after sequence ${after} (its checkpoint) left the stream ` +
+                '(kept 24 hours) before they were processed; reading goes on from the oldest record left: ' +
+                'repair the conversation rows left stale with `cruddur ddb doctor --fix`.',
+            ])
+          } finally {
+            await proxy.close()
+          }
+
+          await expectAllNewest(name, newest)
+        },
+      )
+    }
+
     it(
       'a table re-created while its checkpoints exist: the new stream is processed, ' +
         'the old checkpoints are removed',

@@ -10,8 +10,10 @@ import type {AddressInfo, Socket} from 'node:net'
  * - `reset`: forward the request, then drop the connection before answering (written, but the writer cannot know)
  * - `freeze`: accept the request and never answer
  * - `expiredIterator`: 400 ExpiredIteratorException (for GetRecords, as DynamoDB Streams answers a stale iterator)
+ * - `trimmedData`: 400 TrimmedDataAccessException (as DynamoDB Streams answers a position past its 24-hour window)
  */
-export type Fault = 'throughput' | 'throttling' | 'error500' | 'partial' | 'reset' | 'freeze' | 'expiredIterator'
+export type Fault =
+  'throughput' | 'throttling' | 'error500' | 'partial' | 'reset' | 'freeze' | 'expiredIterator' | 'trimmedData'
 
 export interface FaultProxyOptions {
   /** DynamoDB Local's endpoint, e.g. http://localhost:8000. */
@@ -37,7 +39,7 @@ export interface FaultProxy {
 
 const JSON_TYPE = 'application/x-amz-json-1.0'
 const ERRORS: Record<
-  'throughput' | 'throttling' | 'error500' | 'expiredIterator',
+  'throughput' | 'throttling' | 'error500' | 'expiredIterator' | 'trimmedData',
   {status: number; type: string; message: string}
 > = {
   error500: {
@@ -54,6 +56,11 @@ const ERRORS: Record<
     message: 'Rate of requests exceeds the allowed throughput.',
     status: 400,
     type: 'com.amazon.coral.availability#ThrottlingException',
+  },
+  trimmedData: {
+    message: 'The operation attempted to read past the oldest stream record in a shard.',
+    status: 400,
+    type: 'com.amazonaws.dynamodb.v20120810#TrimmedDataAccessException',
   },
   throughput: {
     message:
@@ -159,7 +166,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       case 'throughput':
       case 'throttling':
       case 'error500':
-      case 'expiredIterator': {
+      case 'expiredIterator':
+      case 'trimmedData': {
         const {message, status, type} = ERRORS[fault]
         answer(
           res,

@@ -2,7 +2,7 @@ import type {DynamoDBClient} from '@aws-sdk/client-dynamodb'
 import type {DynamoDBStreamsClient} from '@aws-sdk/client-dynamodb-streams'
 
 import type {StreamBatchOutcome} from './handler.js'
-import {CruddurError} from '../errors.js'
+import {CruddurError, type ErrorHint} from '../errors.js'
 import {backoff, sleep} from '../sleep.js'
 import {CheckpointStore, LockAborted, retireStaleCheckpoints} from './checkpoints.js'
 import {keysOf, type StreamBatchResponse, type StreamEvent, type StreamRecord} from './records.js'
@@ -70,6 +70,14 @@ export interface ProcessStreamOptions {
    * ends with an error (or is killed) right after loses nothing. If it throws, the record is not given up.
    */
   onGiveUp?: (record: FailedRecord) => void
+  /** Told of what the user should know while processing goes on (records trimmed before they were processed). */
+  onWarning?: (warning: StreamWarning) => void
+}
+
+/** A problem that does not stop the processor; `hint` is the next step, for the CLI to name. */
+export interface StreamWarning {
+  message: string
+  hint?: ErrorHint
 }
 
 class Aborted extends Error {}
@@ -106,7 +114,12 @@ export async function processStream(options: ProcessStreamOptions): Promise<Proc
     await store.lock(signal, options.onLockWait)
     return {
       checkpoints: store,
-      reader: new StreamReader(options.streams, streamArn, {batchSize, positions: store.shards, start: 'trim-horizon'}),
+      reader: new StreamReader(options.streams, streamArn, {
+        batchSize,
+        onTrimmed: (shardId, after) => options.onWarning?.(trimmedWarning(shardId, after)),
+        positions: store.shards,
+        start: 'trim-horizon',
+      }),
     }
   }
 
@@ -245,6 +258,17 @@ function tableDropped(checkpoints: CheckpointStore): CruddurError {
       `removed)`,
     {hint: {step: 'recreate-table'}},
   )
+}
+
+/** Records of a shard lost to the stream's 24-hour retention: rows they would have moved may be stale. */
+function trimmedWarning(shardId: string, after: string | undefined): StreamWarning {
+  const gap = after === undefined ? 'its first records' : `the records after sequence ${after} (its checkpoint)`
+  return {
+    hint: {step: 'repair-stale-rows'},
+    message:
+      `shard ${shardId}: ${gap} left the stream (kept 24 hours) before they were processed; ` +
+      `reading goes on from the oldest record left`,
+  }
 }
 
 /** The table's current stream ARN, or undefined when the table is gone. */

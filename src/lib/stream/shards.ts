@@ -105,11 +105,22 @@ export class StreamReader {
   private readonly emptyPages = new Map<string, number>()
   private firstListing = true
   private replacedSigns = false
+  /** Shards whose trimmed records were reported: once each. */
+  private readonly trimmedShards = new Set<string>()
 
   constructor(
     private readonly streams: DynamoDBStreamsClient,
     readonly streamArn: string,
-    private readonly options: {start: StartingPosition; batchSize: number; positions?: Record<string, ShardPosition>},
+    private readonly options: {
+      start: StartingPosition
+      batchSize: number
+      positions?: Record<string, ShardPosition>
+      /**
+       * Told once per shard when records after its position (`after`, or its start) were trimmed from the stream
+       * before they were read: reading goes on from the oldest record left, past a gap.
+       */
+      onTrimmed?: (shardId: string, after: string | undefined) => void
+    },
   ) {
     this.positions = new Map(Object.entries(options.positions ?? {}))
   }
@@ -211,10 +222,14 @@ export class StreamReader {
           new GetRecordsCommand({Limit: this.options.batchSize, ShardIterator: iterator}),
         )
       } catch (error) {
-        // Iterators live 15 minutes; an idle one is simply renewed from the position.
-        if ((error as Error).name !== 'ExpiredIteratorException') throw error
+        const {name} = error as Error
+        if (name !== 'ExpiredIteratorException' && name !== 'TrimmedDataAccessException') throw error
         this.replacedSigns = true
-        iterator = await this.iteratorFromPosition(shardId)
+        // Iterators live 15 minutes: an idle one is renewed from the position. Trimmed data lies behind the horizon.
+        iterator =
+          name === 'ExpiredIteratorException'
+            ? await this.iteratorFromPosition(shardId)
+            : await this.trimHorizonAfterGap(shardId)
         continue
       }
 
@@ -251,13 +266,23 @@ export class StreamReader {
       // The checkpoint fell out of the 24-hour window: everything after it that is left starts at the horizon.
       if ((error as Error).name === 'TrimmedDataAccessException') {
         this.replacedSigns = true
-        return this.iterator(shardId, 'TRIM_HORIZON')
+        return this.trimHorizonAfterGap(shardId)
       }
 
       if ((error as Error).name === 'ValidationException')
         throw new ShardPositionError(shardId, `the shard has no sequence number ${after}`)
       throw error
     }
+  }
+
+  /** The shard's oldest record left, once records after its position were trimmed unread: reported once per shard. */
+  private async trimHorizonAfterGap(shardId: string): Promise<string> {
+    if (!this.trimmedShards.has(shardId)) {
+      this.trimmedShards.add(shardId)
+      this.options.onTrimmed?.(shardId, this.positions.get(shardId)?.after)
+    }
+
+    return this.iterator(shardId, 'TRIM_HORIZON')
   }
 
   private async iterator(

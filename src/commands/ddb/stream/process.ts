@@ -13,6 +13,7 @@ import {
   processStream,
   type ProcessStreamResult,
   type StreamProgress,
+  type StreamWarning,
 } from '../../../lib/stream/processor.js'
 import {createStreamsClient, endpointKey} from '../../../lib/stream/clients.js'
 import {refreshAfterApply} from '../../../lib/momento/pattern-cache.js'
@@ -117,6 +118,7 @@ Reads the stream of DynamoDB Local (every shard, parents before children), hands
         onLockWait: (message) => this.logToStderr(message),
         // --once shows its catch-up on a terminal; into a log, its summary line is enough.
         onProgress: this.flags.once && !process.stderr.isTTY ? undefined : status.update,
+        onWarning: (warning) => status.print(chalk.yellow(warningLine(warning))),
         pollIntervalMs: this.flags['poll-interval'],
         signal: interrupt.signal,
         stateDir: this.stateDir,
@@ -191,3 +193,7 @@ function gaveUpLine(record: GivenUpRecord): string {
     `${record.attempts} attempts: ${record.error ?? 'the handler failed'}${repair}`
   )
 }
+
+/** A processor's warning as one line: the problem, then the command that acts on it. */
+const warningLine = ({hint, message}: StreamWarning) =>
+  `warning: ${message}${hint ? `: ${actionsFor(hint).join(', or ')}` : ''}.`
