@@ -1,7 +1,7 @@
 // Shared pieces of the benchmarks: an ephemeral local stack and timing helpers. Benchmarks report ratios
 // against a floor measured in the same run; they are not tests and assert nothing.
 import {spawn, spawnSync} from 'node:child_process'
-import {mkdtempSync, rmSync} from 'node:fs'
+import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -18,14 +18,13 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
 
 /** Starts DynamoDB Local (in memory) and PostgreSQL on free ports in a temporary directory. */
 export async function withStack(work) {
-  const {startLocalStack, stopLocalStack} = await import(join(ROOT, 'dist/lib/local/stack.js'))
+  const {removeLocalStack, startLocalStack} = await import(join(ROOT, 'dist/lib/local/stack.js'))
   const {defaultCacheDir} = await import(join(ROOT, 'dist/lib/paths.js'))
   const {LOCAL_PASSWORD, readState} = await import(join(ROOT, 'dist/lib/stack-state.js'))
   const stateDir = mkdtempSync(join(tmpdir(), 'cruddur-bench-'))
   const ports = Object.fromEntries(['dynamodb', 'postgres', 'cognito', 'momento'].map((name) => [name, 0]))
   const cleanUp = async () => {
-    await stopLocalStack(stateDir)
-    rmSync(stateDir, {force: true, recursive: true})
+    await removeLocalStack(stateDir)
   }
 
   // An interrupted benchmark must not leave its engines running.

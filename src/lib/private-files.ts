@@ -1,4 +1,6 @@
-import {chmodSync, mkdirSync, renameSync, writeFileSync} from 'node:fs'
+import {chmodSync, mkdirSync, renameSync, rmSync, type WriteStream, writeFileSync} from 'node:fs'
+import {open} from 'node:fs/promises'
+import {finished} from 'node:stream/promises'
 import {dirname} from 'node:path'
 
 /**
@@ -37,4 +39,36 @@ export function writeJsonAtomically(file: string, value: unknown): void {
   const temporary = `${file}.${process.pid}.tmp`
   writeFileSync(temporary, JSON.stringify(value, null, 2) + '\n', {mode: 0o600})
   renameSync(temporary, file)
+}
+
+/** A file being written whole or not at all (see `openFileAtomically`). */
+export interface AtomicFile {
+  stream: WriteStream
+  /** Ends the stream and moves the file into place. */
+  commit(): Promise<void>
+  /** Drops what was written; the file at the path (if any) is left as it was. */
+  discard(): void
+}
+
+/**
+ * A file readable by the user alone that appears at `file` only once complete: written to a temporary file
+ * beside it and renamed by `commit()`, so an interrupted or failed write never leaves a truncated file that
+ * looks whole. Opening fails at once (a missing directory, no permission), before any work is done.
+ */
+export async function openFileAtomically(file: string): Promise<AtomicFile> {
+  const temporary = `${file}.${process.pid}.tmp`
+  const handle = await open(temporary, 'w', 0o600)
+  const stream = handle.createWriteStream()
+  return {
+    async commit() {
+      stream.end()
+      await finished(stream)
+      renameSync(temporary, file)
+    },
+    discard() {
+      stream.destroy()
+      rmSync(temporary, {force: true})
+    },
+    stream,
+  }
 }

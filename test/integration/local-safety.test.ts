@@ -20,6 +20,7 @@ import {join} from 'node:path'
 import type {ListTablesResult} from '../../src/commands/ddb/list-tables.js'
 import type {LocalStatusResult} from '../../src/commands/local/status.js'
 import {postgresHome} from '../../src/lib/local/postgres.js'
+import {removeLocalStack} from '../../src/lib/local/stack.js'
 import {withStateLock} from '../../src/lib/local/state-lock.js'
 import {processIdentity} from '../../src/lib/process-identity.js'
 import {readState} from '../../src/lib/stack-state.js'
@@ -310,7 +311,7 @@ describe('local stack safety', () => {
       await cli(['local', 'stop', '--state-dir', stackDir])
       // Whatever a broken start left unrecorded: processes of ours, found by their working directory.
       for (const pid of processesIn(stackDir)) process.kill(pid, 'SIGKILL')
-      rmSync(stackDir, {force: true, recursive: true})
+      await removeLocalStack(stackDir)
     })
 
     it('make one stack with every service recorded, a stale record noted, and private files', async function () {

@@ -1,7 +1,8 @@
 import {expect} from 'chai'
-import {mkdtempSync, rmSync} from 'node:fs'
+import {existsSync, mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import pg from 'pg'
 
 import type {ListTablesResult} from '../../src/commands/ddb/list-tables.js'
 import type {LocalStartResult} from '../../src/commands/local/start.js'
@@ -9,6 +10,8 @@ import type {LocalStopResult} from '../../src/commands/local/stop.js'
 import type {LocalStatusResult} from '../../src/commands/local/status.js'
 import {javaMajorVersion} from '../../src/lib/local/dynamodb-local.js'
 import {choosePort, freePort} from '../../src/lib/local/ports.js'
+import {LOCAL_DATABASE, localDatabaseUrl, postgresHome} from '../../src/lib/local/postgres.js'
+import {removeLocalStack} from '../../src/lib/local/stack.js'
 import {testStack} from '../hooks.js'
 import {cli, cliJson, errorLines} from '../support/cli.js'
 
@@ -27,10 +30,7 @@ describe('cruddur local', () => {
     stateDir = mkdtempSync(join(tmpdir(), 'cruddur-local-test-'))
   })
 
-  after(async () => {
-    await cli(['local', 'stop', '--state-dir', stateDir])
-    rmSync(stateDir, {force: true, recursive: true})
-  })
+  after(() => removeLocalStack(stateDir))
 
   it(
     'start runs every service, start again changes nothing, ' + 'status shows them answering, stop stops them',
@@ -85,11 +85,30 @@ describe('cruddur local', () => {
       const human = await cli(['local', 'status', '--state-dir', stateDir])
       expect(human.stdout).to.include(`cognito user pool ${cognito.userPoolId} · app client ${cognito.clientId}`)
 
+      // A first start stopped between initdb and making the database leaves a cluster without it: a start makes it.
+      const admin = new pg.Client({connectionString: localDatabaseUrl(postgresPort, 'postgres')})
+      await admin.connect()
+      await admin.query(`DROP DATABASE ${LOCAL_DATABASE}`)
+      await admin.end()
+      expect((await cli(['local', 'stop', '--state-dir', stateDir])).code).to.equal(0)
+      const restarted = await cli(['local', 'start', '--state-dir', stateDir, '--in-memory', ...ports])
+      expect(restarted.code, restarted.stderr).to.equal(0)
+      const user = new pg.Client({connectionString: localDatabaseUrl(postgresPort)})
+      await user.connect()
+      await user.end()
+
       const stopped = await cliJson<LocalStopResult>(['local', 'stop', '--state-dir', stateDir])
       expect(stopped.code).to.equal(0)
       const after = await cliJson<LocalStatusResult>(['local', 'status', '--state-dir', stateDir])
       expect(after.json.services.map((s) => s.state)).to.deep.equal(['stopped', 'stopped', 'stopped', 'stopped'])
       expect(after.code).to.equal(3)
+
+      // A stack made for one run goes without a trace, its cluster included (under /var/tmp when run as root).
+      const home = postgresHome(stateDir)
+      expect(existsSync(join(home, 'data', 'PG_VERSION'))).to.equal(true)
+      await removeLocalStack(stateDir)
+      expect(existsSync(home)).to.equal(false)
+      expect(existsSync(stateDir)).to.equal(false)
     },
   )
 

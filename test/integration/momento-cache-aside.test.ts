@@ -1,12 +1,18 @@
 /** Cache-aside (read-through, refresh after a message) with the real Momento SDK, against stand-ins. */
+import type {QueryCommandInput} from '@aws-sdk/client-dynamodb'
 import {expect} from 'chai'
+import {randomUUID} from 'node:crypto'
 import {createServer, type Server, type Socket} from 'node:net'
+
+import {createMessage} from '../../src/lib/dynamodb/patterns/index.js'
 
 import {readThrough, refreshAfterMessage, cacheKeys} from '../../src/lib/momento/cache-aside.js'
 import {cacheStoreOver, createMomentoClient, momentoCacheStore} from '../../src/lib/momento/client.js'
 import {CACHE_TIMEOUT_MS} from '../../src/lib/momento/config.js'
 import {startStandin} from '../../src/lib/momento/standin-server.js'
+import {refreshConversationPages} from '../../src/lib/momento/pattern-cache.js'
 import {countingLoader, localTarget, stackTarget, unique, useCacheWarnings} from '../support/momento.js'
+import {createTestTable} from '../support/tables.js'
 
 describe('momento', () => {
   const warnings = useCacheWarnings()
@@ -115,6 +121,32 @@ describe('momento', () => {
       ]) {
         const read = await readThrough(cache, key, async () => 'loader')
         expect(read).to.deep.equal({fromCache: true, value})
+      }
+    })
+
+    it("a write's refresh reads the pages it stores strongly consistently, from the table", async () => {
+      const fresh = await createTestTable(unique('refresh-consistent'))
+      try {
+        const [ann, bob] = ['ann', 'bob'].map((name) => ({displayName: name, handle: unique(name), uuid: randomUUID()}))
+        const sent = await createMessage(fresh.messagesTable, {recipient: bob, sender: ann, text: 'hi'})
+        const queries: QueryCommandInput[] = []
+        fresh.ddb.client.middlewareStack.add(
+          (next, context) => async (args) => {
+            if (context.commandName === 'QueryCommand') queries.push(args.input as QueryCommandInput)
+            return next(args)
+          },
+          {name: 'recordQueries', step: 'initialize'},
+        )
+        const cache = momentoCacheStore(stackTarget())
+        const result = await refreshConversationPages(cache, fresh.messagesTable.withCache(cache), {
+          messageGroupUuid: sent.messageGroupUuid,
+          participantUuids: [ann.uuid, bob.uuid],
+        })
+        expect(result.failed).to.deep.equal([])
+        // Both lists and the conversation: three page Queries, each consistent.
+        expect(queries.map((query) => query.ConsistentRead)).to.deep.equal([true, true, true])
+      } finally {
+        await fresh.drop()
       }
     })
 

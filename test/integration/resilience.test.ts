@@ -119,6 +119,25 @@ describe('resilience: faults, timeouts and interruptions', () => {
       },
     )
 
+    it('a DynamoDB that throttles the reads before any write: one line, exit 6, nothing written', async function () {
+      // Past the longest backoff (5 s): a deadline recomputed at each retry would never come.
+      this.timeout(60_000)
+      const {dynamodbEndpoint} = testStack()
+      const table = `resilience-throttled-reads-${suffix}`
+      await createTable(table, dynamodbEndpoint)
+      // Seed first looks for an earlier run's conversations (Queries): every one of them is throttled.
+      proxy = await startFaultProxy({operations: ['Query'], rates: {throughput: 1}, target: dynamodbEndpoint})
+      const result = await cli(
+        ['ddb', 'seed', '--table', table, '--endpoint', proxy.endpoint, ...plan, '--now', now, '--concurrency', '1'],
+        {env: {CRUDDUR_RETRY_TIMEOUT: '6'}},
+      )
+      expect(result.code, result.stderr).to.equal(6)
+      expect(errorLines(result.stderr)).to.have.length(1)
+      expect(result.stderr).to.include('ProvisionedThroughputExceededException')
+      expect(proxy.stats.operations.BatchWriteItem ?? 0).to.equal(0)
+      expect(await tableItems(table, dynamodbEndpoint)).to.deep.equal([])
+    })
+
     it('a DynamoDB that accepts and never answers is UNREACHABLE (exit 3) at the request timeout', async () => {
       const {dynamodbEndpoint} = testStack()
       proxy = await startFaultProxy({rates: {freeze: 1}, target: dynamodbEndpoint})

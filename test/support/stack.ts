@@ -1,11 +1,11 @@
-import {mkdtempSync, rmSync} from 'node:fs'
+import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {defaultCacheDir} from '../../src/lib/paths.js'
 import {readState} from '../../src/lib/stack-state.js'
 import {localDatabaseUrl} from '../../src/lib/local/postgres.js'
-import {startLocalStack, stopLocalStack} from '../../src/lib/local/stack.js'
+import {removeLocalStack, startLocalStack} from '../../src/lib/local/stack.js'
 
 /** An ephemeral local stack on free ports, in a fresh directory: no two test runs share anything. */
 export interface TestStack {
@@ -42,6 +42,5 @@ export async function startTestStack(): Promise<TestStack> {
 }
 
 export async function stopTestStack(stack: TestStack): Promise<void> {
-  await stopLocalStack(stack.stateDir)
-  rmSync(stack.stateDir, {force: true, recursive: true})
+  await removeLocalStack(stack.stateDir)
 }

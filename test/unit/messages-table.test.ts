@@ -11,6 +11,15 @@ const table = new MessagesTable({
   name: 'cruddur-messages',
 })
 
+const cache = {
+  delete: async () => {},
+  get: async () => undefined,
+  name: 'test',
+  set: async () => {},
+  setIfAbsent: async () => true,
+  ttlSeconds: 60,
+}
+
 describe('the messages table object', () => {
   it("builds a read pattern's page Query without a network, newest first, one item past the page", () => {
     expect(partitionPageRequest(table, 'MSG#5ae290ed-55d1-47a0-bc6d-fe2bc2700399', 21)).to.deep.equal({
@@ -23,6 +32,17 @@ describe('the messages table object', () => {
     })
   })
 
+  it('reads pages strongly consistently when asked to, without its cache (what a cache refresh stores)', () => {
+    const consistent = table.withCache(cache).readingConsistently()
+    expect(consistent.cache).to.equal(undefined)
+    expect(partitionPageRequest(consistent, 'MSG#5ae290ed-55d1-47a0-bc6d-fe2bc2700399', 21)).to.include({
+      ConsistentRead: true,
+    })
+    expect(partitionPageRequest(table, 'MSG#5ae290ed-55d1-47a0-bc6d-fe2bc2700399', 21)).not.to.have.property(
+      'ConsistentRead',
+    )
+  })
+
   it("builds `ddb query`'s request against its own table name", () => {
     expect(queryRequest(table, {partition: 'GRP#b6d9a7e1-8f3e-4a5c-9c3e-0a1b2c3d4e5f'})).to.include({
       TableName: 'cruddur-messages',
@@ -30,14 +50,6 @@ describe('the messages table object', () => {
   })
 
   it('keeps its clients and name when given a cache, and drops the cache on request', () => {
-    const cache = {
-      delete: async () => {},
-      get: async () => undefined,
-      name: 'test',
-      set: async () => {},
-      setIfAbsent: async () => true,
-      ttlSeconds: 60,
-    }
     const cached = table.withCache(cache)
     expect(cached).to.include({cache, client: table.client, doc: table.doc, name: 'cruddur-messages'})
     expect(cached.withCache(undefined).cache).to.equal(undefined)

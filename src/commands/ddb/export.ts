@@ -1,10 +1,10 @@
 import {Flags} from '@oclif/core'
 import chalk from 'chalk'
-import {createWriteStream} from 'node:fs'
-import {finished} from 'node:stream/promises'
 
 import {TargetCommand} from '../../target-command.js'
 import {ITEM_FILTER_HELP, itemFilterFlags, resolveItemFilters} from '../../item-filter-flags.js'
+import {CruddurError} from '../../lib/errors.js'
+import {type AtomicFile, openFileAtomically} from '../../lib/private-files.js'
 import {ProgressBar} from '../../lib/progress.js'
 import {dynamoDbTargetJson, type DynamoDbTargetJson} from '../../lib/targets/dynamodb.js'
 import {exportItems, type ExportResult} from '../../lib/dynamodb/export.js'
@@ -40,6 +40,9 @@ Read-only (no confirmation on --prod). Parallel scan segments, memory flat whate
     `every export; keys, uuids, handles and times are kept, so the patterns work on the copy: ` +
     `\`cruddur ddb export --prod --anonymize | cruddur ddb import -\`.
 
+--output FILE is written beside it and renamed when complete (readable by you alone): an interrupted ` +
+    `export never leaves a partial file. Without --output, --json prints the items only (no summary after them).
+
 ${ITEM_FILTER_HELP}`
 
   static override examples = [
@@ -68,7 +71,8 @@ ${ITEM_FILTER_HELP}`
     const target = this.dynamoDbTarget
     const filters = await resolveItemFilters(this.flags, () => this.postgres())
     const table = await this.messagesTable()
-    const out = this.flags.output ? createWriteStream(this.flags.output) : process.stdout
+    const file = this.flags.output ? await openOutput(this.flags.output) : undefined
+    const out = file?.stream ?? process.stdout
     // On a terminal, and not when the items themselves go to the terminal.
     const progress = new ProgressBar('exporting', undefined, {
       enabled: !this.jsonEnabled() && (Boolean(this.flags.output) || !process.stdout.isTTY),
@@ -80,11 +84,11 @@ ${ITEM_FILTER_HELP}`
       onItem: () => progress.tick(),
       segments: this.flags.segments,
       sorted: this.flags.sorted,
+    }).catch((error: unknown) => {
+      file?.discard()
+      throw error
     })
-    if (out !== process.stdout) {
-      out.end()
-      await finished(out)
-    }
+    await file?.commit()
 
     progress.stop()
     this.info(
@@ -100,5 +104,25 @@ ${ITEM_FILTER_HELP}`
       output: this.flags.output ?? null,
       target: dynamoDbTargetJson(target),
     }
+  }
+
+  /** Without --output the items are the output, --json or not: no summary document after them on stdout. */
+  protected override logJson(json: unknown): void {
+    if (this.flags.output) super.logJson(json)
+  }
+}
+
+/** The --output file, opened before any reading: a path that cannot be written is one line at once. */
+async function openOutput(path: string): Promise<AtomicFile> {
+  try {
+    return await openFileAtomically(path)
+  } catch (error) {
+    const {code} = error as NodeJS.ErrnoException
+    throw new CruddurError(
+      'INVALID_INPUT',
+      `Cannot write --output ${path} (${code ?? String(error)}): ` +
+        'give a file in an existing directory you can write to.',
+      {cause: error},
+    )
   }
 }

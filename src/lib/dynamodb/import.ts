@@ -1,5 +1,5 @@
 import {unmarshall} from '@aws-sdk/util-dynamodb'
-import {createReadStream} from 'node:fs'
+import {accessSync, constants, createReadStream, statSync} from 'node:fs'
 import {createInterface} from 'node:readline'
 
 import {CruddurError} from '../errors.js'
@@ -43,8 +43,25 @@ async function* fileItems(
   }
 }
 
+/** A missing file, a directory or one without read permission: one line naming it, before anything is read. */
+function requireReadableFile(path: string): void {
+  let problem: string | undefined
+  try {
+    if (statSync(path).isDirectory()) problem = 'it is a directory'
+    else accessSync(path, constants.R_OK)
+  } catch (error) {
+    const {code} = error as NodeJS.ErrnoException
+    problem =
+      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'no permission to read it' : String(code ?? error)
+  }
+
+  if (problem)
+    throw new CruddurError('INVALID_INPUT', `Cannot import ${path}: ${problem}. Give the path of a file of items.`)
+}
+
 /** Reads the whole file and checks every line: the first problem is an error naming its line. */
 export async function checkFile(path: string, format?: ItemFormat): Promise<CheckedFile> {
+  requireReadableFile(path)
   let items = 0
   let detected = format
   for await (const entry of fileItems(path, format)) {

@@ -43,6 +43,8 @@ export class MessagesTable {
   readonly cache?: CacheStore
   /** A low-level client with cached middleware, for reads sent per conversation (`clientWithQueryClient`). */
   readonly queryClient?: DynamoDBClient
+  /** The read patterns' page Queries read strongly consistently (what a cache refresh stores must be current). */
+  readonly consistentReads: boolean
   private readonly lowLevel?: DynamoDBClient
 
   constructor(options: {
@@ -51,6 +53,7 @@ export class MessagesTable {
     client?: DynamoDBClient
     queryClient?: DynamoDBClient
     cache?: CacheStore
+    consistentReads?: boolean
   }) {
     if (!options.doc && !options.client)
       throw new Error('A MessagesTable needs a document client or a DynamoDB client.')
@@ -59,6 +62,7 @@ export class MessagesTable {
     this.doc = options.doc ?? documentClientFor(options.client!)
     this.cache = options.cache
     this.queryClient = options.queryClient
+    this.consistentReads = options.consistentReads ?? false
   }
 
   /** The low-level client, for the few calls the document client lacks (DescribeTable, the stream). */
@@ -69,12 +73,25 @@ export class MessagesTable {
 
   /** The same table read through `cache` (undefined: no cache). */
   withCache(cache: CacheStore | undefined): MessagesTable {
-    return new MessagesTable({
-      cache,
+    return new MessagesTable({...this.options(), cache})
+  }
+
+  /**
+   * The same table without a cache, its pages read strongly consistently: what a cache refresh stores right
+   * after a write must show that write (an eventually consistent read may not yet, and would be kept for the TTL).
+   */
+  readingConsistently(): MessagesTable {
+    return new MessagesTable({...this.options(), cache: undefined, consistentReads: true})
+  }
+
+  private options(): ConstructorParameters<typeof MessagesTable>[0] {
+    return {
+      cache: this.cache,
       client: this.lowLevel,
+      consistentReads: this.consistentReads,
       doc: this.doc,
       name: this.name,
       queryClient: this.queryClient,
-    })
+    }
   }
 }

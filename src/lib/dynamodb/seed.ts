@@ -140,12 +140,15 @@ export async function seedTable(
   const started = Date.now()
   const retryMs = options.retryMs ?? timeouts().retryMs
   const first = plan(now)
-  const read = <T>(call: () => Promise<T>) =>
-    retryTransient(
+  // Each read retries for up to retryMs from its first try (a deadline recomputed per retry would never come).
+  const read = <T>(call: () => Promise<T>) => {
+    const deadline = Date.now() + retryMs
+    return retryTransient(
       call,
-      () => Date.now() + retryMs,
+      () => deadline,
       (error) => gaveUp(error, 0, undefined, retryMs),
     )
+  }
   const found = await mapLimit(first, 8, (conversation) => findConversation(table, conversation, read))
 
   const offsets = first.map((conversation, index) => earlierRunOffset(conversation, found[index]))

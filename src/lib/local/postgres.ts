@@ -143,8 +143,16 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Post
   }
 
   const pid = Number.parseInt(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0], 10)
-  await waitForPort(options.port, {protocol: 'postgres', stillRunning: () => isAlive(pid), timeoutMs: 30_000})
-  if (fresh) await createDatabase(options.port, LOCAL_DATABASE)
+  try {
+    await waitForPort(options.port, {protocol: 'postgres', stillRunning: () => isAlive(pid), timeoutMs: 30_000})
+    // Every start, not only a fresh cluster's: a first start stopped between initdb and this leaves none.
+    await createDatabase(options.port, LOCAL_DATABASE)
+  } catch (error) {
+    // Not recorded yet, so nothing else could stop it: the server this start began must not outlive the failure.
+    spawnSync(bins.pg_ctl, ['stop', '-w', '-m', 'fast', '-D', dataDir], {...ids, stdio: 'ignore'})
+    throw error
+  }
+
   return {...identityOf(pid), dataDir, log, pid, port: options.port, url: recordedDatabaseUrl(options.port)}
 }
 

@@ -1,4 +1,4 @@
-import {existsSync} from 'node:fs'
+import {existsSync, rmSync} from 'node:fs'
 
 import {CruddurError} from '../errors.js'
 import {maskUrl} from '../mask.js'
@@ -236,4 +236,14 @@ export async function stopLocalStack(
     },
     {onWait: options.onNote},
   )
+}
+
+/**
+ * Stops a stack made for one run (the tests', a benchmark's) and deletes everything it kept: the state
+ * directory, and PostgreSQL's cluster where it lives outside it (under /var/tmp when run as root).
+ */
+export async function removeLocalStack(stateDir: string): Promise<void> {
+  await stopLocalStack(stateDir)
+  rmSync(postgresHome(stateDir), {force: true, recursive: true})
+  rmSync(stateDir, {force: true, recursive: true})
 }

@@ -62,8 +62,9 @@ export async function refreshConversationPages(
     )
   }
 
-  // The refreshed pages are read from the table itself, never through a cache.
-  const fromTable = table.withCache(undefined)
+  // The refreshed pages are read from the table itself, never through a cache, and consistently: a page that
+  // misses the write just made would be served for the whole TTL.
+  const fromTable = table.readingConsistently()
   return refreshAfterMessage(
     cache,
     {messageGroupUuid: change.messageGroupUuid, participantUuids},

@@ -57,6 +57,7 @@ export function partitionPageRequest(
     Limit: limit,
     ScanIndexForward: false,
     TableName: table.name,
+    ...(table.consistentReads ? {ConsistentRead: true} : {}),
   }
 }
 
