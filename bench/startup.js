@@ -1,9 +1,9 @@
 // Startup: `cruddur --version` and `cruddur ddb list-tables` (against DynamoDB Local) against bare
 // `node -e ''` and against a bare SDK script doing the same ListTables call, all measured in this run, on
 // this Node and on Node 24 when there is one (CRUDDUR_NODE24, else where .ci/run installs it).
-// Goals: --version within 2x of bare node, list-tables within 2.5x. The CLI's compiled-code cache (Node's
-// own compile cache on Node >= 22, src/startup/code-cache.ts on Node 20) starts empty in a directory of this run and
-// is written by the warm-up round, as by a user's first run; list-tables without it is measured too.
+// Goals: --version within 2x of bare node, list-tables within 2.5x. The CLI's compiled-code cache (the bundle's
+// in src/startup/code-cache.ts, the rest in Node's own compile cache on Node >= 22) starts empty in a directory of
+// this run and is written by the warm-up round, as by a user's first run; list-tables without it is measured too.
 // CRUDDUR_BENCH_BASELINE=<another checkout, built> measures that checkout's CLI in the same rounds, for a
 // before/after comparison under the same conditions.
 import {spawnSync} from 'node:child_process'
@@ -69,7 +69,7 @@ console.log((await client.send(new ListTablesCommand({}))).TableNames)`
       )
     console.log(
       `\nNode ${nodeVersion} ` +
-        `(${Number(nodeVersion.slice(1).split('.')[0]) >= 22 ? "Node's compile cache" : "cruddur's code cache"})`,
+        `(cruddur's code cache${Number(nodeVersion.slice(1).split('.')[0]) >= 22 ? " and Node's" : ''})`,
     )
     row("node -e ''", node)
     row('bare SDK ListTables script', raw)

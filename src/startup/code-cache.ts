@@ -1,9 +1,9 @@
-// V8's code cache for the bundled CLI (dist/cli, CommonJS), on Node 20. Node 20 compiles every file from source
-// at each start (module.enableCompileCache only arrives in Node 22, and is used there instead); keeping the compiled
-// code, including what got
-// compiled lazily during a run, takes most of the compile time off the next start. bin/run.js installs it
-// before loading the bundle. A cache serves only the source it was made from (by hash), and V8 rejects one
-// made by another version or flags; the file is then compiled from source as usual and the cache rewritten.
+// V8's code cache for the bundled CLI (dist/cli, CommonJS), on every Node. Node 20 compiles every file from source
+// at each start, and Node's own compile cache (22 and later) keeps only what is compiled at load; keeping the
+// compiled code, including what got compiled lazily during a run, takes most of the compile time off the next
+// start. bin/run.js installs it before loading the bundle. A cache serves only the source it was made from (by
+// hash), and V8 rejects one made by another version or flags; the file is then compiled from source as usual and
+// the cache rewritten.
 import {createHash, randomUUID} from 'node:crypto'
 import {mkdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import Module, {createRequire} from 'node:module'
