@@ -154,6 +154,15 @@ describe('ddb stream', () => {
       },
     )
 
+    it('a processor stopped before it listed any shard forgets no checkpoint (an empty listing prunes nothing)', () => {
+      const store = new CheckpointStore(stateDir, identity(1))
+      store.advance('shardId-1', '000000000000000000001')
+      store.prune([])
+      expect(Object.keys(new CheckpointStore(stateDir, identity(1)).shards)).to.deep.equal(['shardId-1'])
+      store.prune(['shardId-2'])
+      expect(Object.keys(new CheckpointStore(stateDir, identity(1)).shards)).to.deep.equal([])
+    })
+
     it('a second store of the same stream in one process is refused until the first unlocks', async () => {
       const [first, second] = [new CheckpointStore(stateDir, identity(0)), new CheckpointStore(stateDir, identity(0))]
       await first.lock()

@@ -142,8 +142,12 @@ export class CheckpointStore {
     this.save()
   }
 
-  /** Forgets shards the stream no longer lists (trimmed after 24 hours). */
+  /**
+   * Forgets shards the stream no longer lists (trimmed after 24 hours). A stream always lists a shard: an empty
+   * list is a reader that listed none yet (stopped before its first listing), and forgets nothing.
+   */
   prune(liveShardIds: string[]): void {
+    if (liveShardIds.length === 0) return
     const live = new Set(liveShardIds)
     const stale = Object.keys(this.data.shards).filter((shardId) => !live.has(shardId))
     if (stale.length === 0) return
