@@ -7,7 +7,7 @@ import {createServer, type Server, type Socket} from 'node:net'
 import {createMessage} from '../../src/lib/dynamodb/patterns/index.js'
 
 import {readThrough, refreshAfterMessage, cacheKeys} from '../../src/lib/momento/cache-aside.js'
-import {cacheStoreOver, createMomentoClient, momentoCacheStore} from '../../src/lib/momento/client.js'
+import {type CacheStore, cacheStoreOver, createMomentoClient, momentoCacheStore} from '../../src/lib/momento/client.js'
 import {CACHE_TIMEOUT_MS} from '../../src/lib/momento/config.js'
 import {startStandin} from '../../src/lib/momento/standin-server.js'
 import {refreshConversationPages} from '../../src/lib/momento/pattern-cache.js'
@@ -194,6 +194,34 @@ describe('momento', () => {
       })
       expect((await read).value).to.equal('before the message')
       expect(JSON.parse((await cache.get(key))!)).to.equal('after the message')
+    })
+
+    it('a cache that failed and then stops answering does not hold up the refreshes after it', async function () {
+      this.timeout(10_000) // without the bound, the first refresh would wait on its delete for ever
+      // Writes fail at once (the cache is paused), deletes never answer: the worst a dead cache can do.
+      const never = new Promise<never>(() => {})
+      const down = async () => {
+        throw new Error('the cache is down')
+      }
+      const dead: CacheStore = {
+        delete: () => never,
+        get: () => never,
+        name: 'dead',
+        set: down,
+        setIfAbsent: down,
+        ttlSeconds: 600,
+      }
+      for (let message = 0; message < 3; message++) {
+        const result = await refreshAfterMessage(
+          dead,
+          {messageGroupUuid: unique('group'), participantUuids: [unique('alice'), unique('bob')]},
+          {getConversation: async () => 'messages', listConversations: async () => 'list'},
+        )
+        expect(result.refreshed).to.deep.equal([])
+        expect(result.failed).to.have.length(5)
+      }
+
+      expect(warnings).to.have.length(1)
     })
 
     it('a refresh whose loader fails invalidates the key instead of leaving it stale', async () => {

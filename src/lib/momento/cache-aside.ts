@@ -218,12 +218,29 @@ export async function refreshAfterMessage(
           stored = cacheUsable() && (await store(cache, key, value))
         } catch {}
 
-        if (!stored) await invalidate(cache, key)
+        if (!stored) await invalidateWithin(cache, key)
         ;(stored ? result.refreshed : result.failed).push(key)
       }),
     ),
   )
   return result
+}
+
+/**
+ * Invalidates a key a refresh could not rewrite. While the cache is paused (it failed lately) the wait is cut
+ * at CACHE_HEDGE_MS and the delete goes on unwatched: otherwise every message a stream processor applies would
+ * wait out the client's timeout on a dead cache, and the rows of every conversation would fall behind.
+ */
+async function invalidateWithin(cache: CacheStore, key: string): Promise<void> {
+  const invalidating = invalidate(cache, key)
+  if (cacheUsable()) {
+    await invalidating
+    return
+  }
+
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([invalidating, new Promise<void>((resolve) => (timer = setTimeout(resolve, CACHE_HEDGE_MS)))])
+  clearTimeout(timer)
 }
 
 /** The refresh running or queued last for each key. */
