@@ -5,7 +5,7 @@ import {randomUUID} from 'node:crypto'
 import type {DeleteMessageResult} from '../../src/commands/ddb/patterns/delete-message.js'
 import type {GetConversationResult} from '../../src/commands/ddb/patterns/get-conversation.js'
 import type {ListConversationsResult} from '../../src/commands/ddb/patterns/list-conversations.js'
-import {type MessageItem} from '../../src/lib/dynamodb/items.js'
+import {DELETED_MESSAGE_TEXT, type MessageItem, type Participant} from '../../src/lib/dynamodb/items.js'
 import {createMessage} from '../../src/lib/dynamodb/patterns/index.js'
 import {deleteMessage} from '../../src/lib/dynamodb/patterns/delete-message.js'
 import {createStreamHandler} from '../../src/lib/stream/handler.js'
@@ -16,12 +16,25 @@ import {streamRecord} from '../support/stream.js'
 
 describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () => {
   const lifecycle = useLifecycleTable()
-  const {users, flags, scanAll, conversationRows, messagesOf, conversation} = lifecycle
+  const {users, flags, scanAll, conversationRows, messagesOf, conversation, send} = lifecycle
   let messagesTable: MessagesTable
   before(() => ({messagesTable} = lifecycle))
 
+  /**
+   * Every message and row of the conversation as the Cruddur app reads it (`item['message']['S']` on each, as
+   * its course Lambda does on each record): a string, and none holds a deleted text.
+   */
+  async function expectReadableByTheApp(group: string, participants: Participant[], deletedTexts: string[]) {
+    const items = [...(await messagesOf(group)), ...(await conversationRows(group, participants))]
+    expect(items.filter((item) => item.pk.startsWith('GRP#'))).to.have.length(2)
+    for (const item of items) {
+      expect(item.message, `${item.pk} ${item.sk}`).to.be.a('string')
+      expect(deletedTexts, `${item.pk} ${item.sk}`).to.not.include(item.message)
+    }
+  }
+
   describe('delete-message', () => {
-    it('soft-deletes a middle message: a tombstone without text, shown as deleted, the rows untouched', async () => {
+    it('soft-deletes a middle message: a tombstone with the deleted text, shown deleted, rows untouched', async () => {
       const {group, sent} = await conversation(users.ann, users.bob, 3)
       const middle = sent[1].message
       const rowsBefore = await conversationRows(group, [users.ann, users.bob])
@@ -38,7 +51,8 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
 
       const item = (await messagesOf(group)).find((m) => m.message_uuid === middle.messageUuid)!
       expect(item.deleted_at).to.be.a('string')
-      expect(item).to.not.have.property('message')
+      expect(item.message).to.equal(DELETED_MESSAGE_TEXT)
+      await expectReadableByTheApp(group, [users.ann, users.bob], [middle.text!])
       const page = await cliJson<GetConversationResult>(['ddb', 'patterns', 'get-conversation', group, ...flags])
       const shown = page.json.messages.find((m) => m.messageUuid === middle.messageUuid)!
       expect(shown.deleted).to.equal(true)
@@ -49,7 +63,7 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
       expect(await conversationRows(group, [users.ann, users.bob])).to.deep.equal(rowsBefore)
     })
 
-    it('soft-deletes the newest message: both rows show the deleted state instead of its text', async () => {
+    it('soft-deletes the newest message: both rows show the deleted state and text instead of its text', async () => {
       const {group, sent} = await conversation(users.ann, users.cat, 3)
       const newest = sent[2].message
       const result = await cliJson<DeleteMessageResult>([
@@ -63,8 +77,12 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
       expect(result.json.rowsUpdated).to.equal(2)
       for (const row of await conversationRows(group, [users.ann, users.cat])) {
         expect(row.deleted_at).to.be.a('string')
-        expect(row).to.not.have.property('message')
+        expect(row.message).to.equal(DELETED_MESSAGE_TEXT)
       }
+
+      await expectReadableByTheApp(group, [users.ann, users.cat], [newest.text!])
+      const page = await cliJson<GetConversationResult>(['ddb', 'patterns', 'get-conversation', group, ...flags])
+      expect(page.json.messages.find((m) => m.messageUuid === newest.messageUuid)).to.include({deleted: true})
 
       for (const reader of [users.ann, users.cat]) {
         const list = await cliJson<ListConversationsResult>([
@@ -77,6 +95,27 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
         const shown = list.json.conversations.find((c) => c.messageGroupUuid === group)!
         expect(shown.lastMessageDeleted).to.equal(true)
         expect(shown).to.not.have.property('lastMessage')
+      }
+    })
+
+    it('a message that really says "(message deleted)" is shown as a message, not as deleted', async () => {
+      const {group} = await conversation(users.hal, users.ida, 1)
+      const said = await send(users.ida, users.hal, DELETED_MESSAGE_TEXT)
+      const page = await cliJson<GetConversationResult>(['ddb', 'patterns', 'get-conversation', group, ...flags])
+      const shown = page.json.messages.find((m) => m.messageUuid === said.message.messageUuid)!
+      expect(shown).to.include({text: DELETED_MESSAGE_TEXT})
+      expect(shown).to.not.have.property('deleted')
+      for (const reader of [users.hal, users.ida]) {
+        const list = await cliJson<ListConversationsResult>([
+          'ddb',
+          'patterns',
+          'list-conversations',
+          reader.handle,
+          ...flags,
+        ])
+        const row = list.json.conversations.find((c) => c.messageGroupUuid === group)!
+        expect(row).to.include({lastMessage: DELETED_MESSAGE_TEXT})
+        expect(row).to.not.have.property('lastMessageDeleted')
       }
     })
 

@@ -65,7 +65,9 @@ export function anonymizeItem(item: RawItem): RawItem {
   const time = parseKeyTime(sk)?.micros.toString() ?? sk
   const out = {...item}
   const message = item.message?.S
-  if (message !== undefined) out.message = {S: generatedText(`message:${group}:${time}`, characters(message))}
+  // A tombstone's text (DELETED_MESSAGE_TEXT) is no one's: it stays, as the app shows it.
+  if (message !== undefined && item.deleted_at === undefined)
+    out.message = {S: generatedText(`message:${group}:${time}`, characters(message))}
   const name = item.user_display_name?.S
   const user = item.user_uuid?.S
   if (name !== undefined)

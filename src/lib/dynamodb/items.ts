@@ -44,8 +44,8 @@ export interface ConversationRow {
 }
 
 /**
- * One message; user_* is the sender. A deleted message (a tombstone) keeps its place and sender but has no
- * text: `message` is removed and `deleted_at` set. A row showing it has the same two changes.
+ * One message; user_* is the sender. A deleted message (a tombstone) keeps its place and sender but not its
+ * text: `message` holds DELETED_MESSAGE_TEXT and `deleted_at` is set. A row showing it has the same two changes.
  */
 export interface MessageItem {
   pk: string
@@ -57,6 +57,13 @@ export interface MessageItem {
   user_display_name: string
   user_handle: string
 }
+
+/**
+ * What a tombstone, and a row showing one, hold in `message` (and what people see for a deleted message): the
+ * Cruddur app and its course Lambda read `message` on every item, so it stays, without the user's text. Whether
+ * an item is deleted is told by `deleted_at` alone: a message can really say this.
+ */
+export const DELETED_MESSAGE_TEXT = '(message deleted)'
 
 export const groupPk = (ownerUuid: string) => `${GROUP_PREFIX}${ownerUuid}`
 export const messagePk = (messageGroupUuid: string) => `${MESSAGE_PREFIX}${messageGroupUuid}`

@@ -20,9 +20,10 @@ export default class DeleteMessage extends TargetCommand<typeof DeleteMessage> {
   static override description =
     `Delete one message of a conversation.
 
-By default the message becomes a tombstone: its text is removed and deleted_at set, it ` +
-    `keeps its place, and reads show it as deleted (--json: deleted: true, no text). --hard ` +
-    `removes the item. If it was the conversation's newest message, both participants' ` +
+By default the message becomes a tombstone: its text is replaced by "(message deleted)" ` +
+    `(the Cruddur app reads a text on every message) and deleted_at set, it keeps its place, ` +
+    `and reads show it as deleted (--json: deleted: true, no text). --hard removes the item. ` +
+    `If it was the conversation's newest message, both participants' ` +
     `conversation rows follow: soft, they show the deleted state instead of the text; hard, ` +
     `they move back to the newest remaining message (or, when none remains, the conversation's ` +
     `rows and marker are removed). Each change is one conditional transaction: a message sent ` +

@@ -23,7 +23,8 @@ export default class EraseUser extends TargetCommand<typeof EraseUser> {
     `Erase a user's messages from DynamoDB (a GDPR request).
 
 In every conversation the user is in (found through their own conversation rows: Queries, ` +
-    `never a table scan), every message they sent becomes a tombstone (text removed), or with ` +
+    `never a table scan), every message they sent becomes a tombstone (text replaced by ` +
+    `"(message deleted)"), or with ` +
     `--hard is removed, and both participants' conversation rows are brought up to date, so no ` +
     `text of theirs is left. Resumable: killed half-way, run it again and it finishes. ` +
     `--dry-run reports what would change.

@@ -1,7 +1,14 @@
 import {GetCommand, paginateQuery, TransactWriteCommand} from '@aws-sdk/lib-dynamodb'
 
 import {CruddurError} from '../../errors.js'
-import {conversationMarkerKey, isDeletedMessage, type MessageItem, messagePk, type Participant} from '../items.js'
+import {
+  conversationMarkerKey,
+  DELETED_MESSAGE_TEXT,
+  isDeletedMessage,
+  type MessageItem,
+  messagePk,
+  type Participant,
+} from '../items.js'
 import {type Micros, parseKeyTime} from '../key-time.js'
 import {
   type ConversationMembers,
@@ -90,9 +97,10 @@ export function rowShows(row: ConversationRowItem, message: Pick<MessageItem, 's
 }
 
 /**
- * Deletes one message. Soft (default): the item becomes a tombstone (`deleted_at` set, text removed), and a
- * row showing it shows the deleted state instead of the text. Hard: the item is removed, and a row showing it
- * moves back to the newest remaining message; removing the last message removes both rows and the marker.
+ * Deletes one message. Soft (default): the item becomes a tombstone (`deleted_at` set, text replaced by
+ * DELETED_MESSAGE_TEXT), and a row showing it shows the deleted state instead of the text. Hard: the item is
+ * removed, and a row showing it moves back to the newest remaining message; removing the last message removes
+ * both rows and the marker.
  *
  * The reverse of Pattern D, with its guarantees: the message's change and every row's move are one transaction, each
  * row conditional on still showing this message and the row's new message on still being there as read, so a send
@@ -142,9 +150,7 @@ export async function removeMessage(
     alreadyDeleted,
     conversationRemoved,
     hard: options.hard,
-    message: messageFromItem(
-      options.hard ? message : {...stripText(message), deleted_at: message.deleted_at ?? deletedAt},
-    ),
+    message: messageFromItem(options.hard ? message : tombstoneOf(message, deletedAt)),
     messageGroupUuid: members.messageGroupUuid,
     messageUuid: message.message_uuid,
     participantUuids,
@@ -171,7 +177,7 @@ export async function removeMessage(
     )
     if (!now) continue // a row caught in the middle of its move: read again
     const shows = (row: ConversationRowItem) => rowShows(row, current!)
-    const tombstone: MessageItem = {...stripText(current), deleted_at: current.deleted_at ?? deletedAt}
+    const tombstone = tombstoneOf(current, deletedAt)
     const previous =
       options.hard && now.rows.some(shows)
         ? await newestMessage(table, members.messageGroupUuid, {consistent: true, except: current.sk})
@@ -255,4 +261,9 @@ export async function removeMessage(
   )
 }
 
-const stripText = ({message: _text, ...rest}: MessageItem): MessageItem => rest as MessageItem
+/** The message deleted: its text replaced, its first deletion's time kept. */
+const tombstoneOf = (message: MessageItem, deletedAt: string): MessageItem => ({
+  ...message,
+  deleted_at: message.deleted_at ?? deletedAt,
+  message: DELETED_MESSAGE_TEXT,
+})

@@ -5,7 +5,14 @@ import {unmarshall} from '@aws-sdk/util-dynamodb'
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number]
 
 import {CruddurError} from '../../errors.js'
-import {isDeletedMessage, isMessageItem, type MessageItem, messageGroupUuidOf, messagePk} from '../items.js'
+import {
+  DELETED_MESSAGE_TEXT,
+  isDeletedMessage,
+  isMessageItem,
+  type MessageItem,
+  messageGroupUuidOf,
+  messagePk,
+} from '../items.js'
 import {compareKeys, formatKeyTime, keyMicros, type Micros, parseKeyTime} from '../key-time.js'
 import {
   type ConversationRowItem,
@@ -94,10 +101,11 @@ export function planOwner(
   )
   if (removed.length > 0) moved.removed_sks = new Set(removed)
   else delete moved.removed_sks
-  // A row showing a deleted message shows the tombstone's state, never text.
+  // A row showing a deleted message shows the tombstone's state, never text (even of a tombstone written before
+  // tombstones kept `message`).
   if (isDeletedMessage(message)) {
     moved.deleted_at = message.deleted_at
-    delete (moved as Partial<ConversationRowItem>).message
+    moved.message = DELETED_MESSAGE_TEXT
   } else {
     delete moved.deleted_at
   }

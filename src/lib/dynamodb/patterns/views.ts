@@ -1,5 +1,6 @@
 import {
   type ConversationRow,
+  DELETED_MESSAGE_TEXT,
   isDeletedMessage,
   type MessageItem,
   messageGroupUuidOf,
@@ -7,9 +8,6 @@ import {
   sortKeyTime,
 } from '../items.js'
 import {canonicalKeyTime} from '../key-time.js'
-
-/** What people see in place of a deleted message's text. */
-export const DELETED_MARKER = '(message deleted)'
 
 /**
  * A message as the patterns return it (and `--json` prints it); times in the canonical UTC form, whatever the
@@ -36,7 +34,7 @@ export interface Conversation {
 }
 
 /** The shown text of a message or of a row's last message: the text, or the deleted marker. */
-export const shownText = (text: string | undefined) => text ?? DELETED_MARKER
+export const shownText = (text: string | undefined) => text ?? DELETED_MESSAGE_TEXT
 
 export const messageFromItem = (item: MessageItem): Message => ({
   createdAt: sortKeyTime(item),
