@@ -44,9 +44,11 @@ export default class Doctor extends TargetCommand<typeof Doctor> {
 Shape: keys pk/sk, the index message-group-sk-index (projection ALL), a NEW_IMAGE stream, ACTIVE.
 Conversations: exactly one row per participant, each at the newest message (text, time, ` +
     `last_message_sk) in the canonical key layout; rows of conversations without messages; ` +
-    `pairs with several conversations (the Cruddur app's random ids).
+    `pairs with several conversations (the Cruddur app's random ids); rows showing a deleted ` +
+    `message without the message attribute the app reads (written by earlier versions).
 --deep also scans the table: message keys not in the canonical UTC form (offsets, naive ` +
-    `times, the earlier "#<uuid>" suffix) and messages without rows.
+    `times, the earlier "#<uuid>" suffix), messages without rows, and deleted messages without ` +
+    `the message attribute.
 
 Exits 0 when healthy and 10 when anything is found (with --fix: anything left unrepaired), so CI can gate on it.
 --fix changes each item only if it is still as read, so it is safe beside the app and ` +
@@ -62,7 +64,10 @@ Exits 0 when healthy and 10 when anything is found (with --fix: anything left un
 
   static override flags = {
     fix: Flags.boolean({description: 'Repair every finding (conditional writes; safe to run again).'}),
-    deep: Flags.boolean({description: 'Also scan the whole table: non-canonical message keys, messages without rows.'}),
+    deep: Flags.boolean({
+      description:
+        'Also scan the whole table: non-canonical message keys, messages without rows, text-less tombstones.',
+    }),
     'dry-run': Flags.boolean({dependsOn: ['fix'], description: 'With --fix: print the plan and change nothing.'}),
     'merge-conversations': Flags.boolean({
       dependsOn: ['fix'],

@@ -1,6 +1,6 @@
 import {type TableDescription} from '@aws-sdk/client-dynamodb'
 
-import {isMessageItem, type MessageItem, messageGroupUuidOf, type Participant} from '../items.js'
+import {isDeletedMessage, isMessageItem, type MessageItem, messageGroupUuidOf, type Participant} from '../items.js'
 import {parseKeyTime} from '../key-time.js'
 import {type ConversationRowItem, ownerUuidOf} from '../patterns/conversation-rows.js'
 import {lastMessagesByKey, newestMessage} from '../patterns/update-message-group.js'
@@ -49,6 +49,8 @@ export interface Diagnosis {
   directory: Map<string, Participant>
   /** Messages whose keys are not canonical (--deep). */
   nonCanonicalMessages: Array<{pk: string; sk: string}>
+  /** Rows and (--deep) messages deleted without keeping `message` (tombstones of earlier versions). */
+  textLessTombstones: Array<{pk: string; sk: string}>
 }
 
 const ROW_ATTRIBUTES = [
@@ -56,12 +58,13 @@ const ROW_ATTRIBUTES = [
   'sk',
   'message_group_uuid',
   'message',
+  'deleted_at',
   'last_message_sk',
   'user_uuid',
   'user_handle',
   'user_display_name',
 ]
-const MESSAGE_ATTRIBUTES = ['pk', 'sk', 'user_uuid', 'user_handle', 'user_display_name']
+const MESSAGE_ATTRIBUTES = ['pk', 'sk', 'message', 'deleted_at', 'user_uuid', 'user_handle', 'user_display_name']
 
 const participantOf = (item: {user_uuid: string; user_handle?: string; user_display_name?: string}): Participant => ({
   displayName: item.user_display_name ?? item.user_handle ?? '',
@@ -94,15 +97,27 @@ export async function lastMessageByKey(
 }
 
 /**
- * A row shows the newest message: its text, its exact key in `last_message_sk`, and a time no earlier (a row's
- * key may sit a microsecond or so later, when the owner's other conversation took the exact instant).
+ * Deleted, and without the `message` the app reads on every item: how versions before DELETED_MESSAGE_TEXT left
+ * tombstones and the rows showing them.
+ */
+export const isTextLessTombstone = (item: object & {deleted_at?: unknown; message?: unknown}) =>
+  isDeletedMessage(item) && typeof item.message !== 'string'
+
+/** A row shows a message's text, or that it is deleted (whatever text the tombstone kept). */
+const showsMessage = (row: ConversationRowItem, message: MessageItem) =>
+  isDeletedMessage(row) ? isDeletedMessage(message) : !isDeletedMessage(message) && row.message === message.message
+
+/**
+ * A row shows the newest message: its text (or its deletion), its exact key in `last_message_sk`, and a time
+ * no earlier (a row's key may sit a microsecond or so later, when the owner's other conversation took the exact
+ * instant).
  */
 export function rowShowsNewest(row: ConversationRowItem, newest: MessageItem): boolean {
   const rowTime = parseKeyTime(row.sk)
   const newestTime = parseKeyTime(newest.sk)?.micros
   return (
     row.last_message_sk === newest.sk &&
-    row.message === newest.message &&
+    showsMessage(row, newest) &&
     rowTime !== undefined &&
     (newestTime === undefined || rowTime.micros >= newestTime)
   )
@@ -199,6 +214,7 @@ export async function diagnose(table: MessagesTable, options: DiagnoseOptions = 
     emptyConversations: new Set(),
     findings: shape.map((problem) => ({detail: problem.detail, id: table.name, kind: 'shape'})),
     nonCanonicalMessages: [],
+    textLessTombstones: [],
     orphans: new Map(),
     requests: 1,
     groupUsers: new Map(),
@@ -224,6 +240,7 @@ export async function diagnose(table: MessagesTable, options: DiagnoseOptions = 
   for await (const item of rowPages) {
     const row = item as unknown as ConversationRowItem
     if (typeof row.message_group_uuid !== 'string') continue
+    if (isTextLessTombstone(row)) recordTextLessTombstone(diagnosis, row)
     const rows = groups.get(row.message_group_uuid) ?? []
     rows.push(row)
     groups.set(row.message_group_uuid, rows)
@@ -272,8 +289,14 @@ export async function diagnose(table: MessagesTable, options: DiagnoseOptions = 
   return diagnosis
 }
 
+function recordTextLessTombstone(diagnosis: Diagnosis, {pk, sk}: {pk: string; sk: string}) {
+  diagnosis.textLessTombstones.push({pk, sk})
+  diagnosis.findings.push({detail: 'deleted, without `message`', id: `${pk} ${sk}`, kind: 'text-less-tombstone'})
+}
+
 /**
- * --deep: every message's key, and the conversations that have messages but no rows. Flat: nothing per message is kept.
+ * --deep: every message's key and text-less tombstone, and the conversations that have messages but no rows.
+ * Flat: nothing per message is kept.
  */
 async function scanMessages(
   table: MessagesTable,
@@ -288,6 +311,7 @@ async function scanMessages(
     progress?.tick()
     const {pk, sk} = item as {pk: string; sk: string}
     if (!isMessageItem({pk})) continue
+    if (isTextLessTombstone(item)) recordTextLessTombstone(diagnosis, {pk, sk})
     if (!parseKeyTime(sk)?.canonical) {
       diagnosis.nonCanonicalMessages.push({pk, sk})
       diagnosis.findings.push({detail: `message key ${sk}`, id: `${pk} ${sk}`, kind: 'non-canonical-key'})

@@ -12,6 +12,7 @@ export const FINDING_KINDS = {
   'orphan-messages': 'messages of a conversation that has no rows (--deep)',
   'split-pair': 'a pair of users has several conversations (fixed with --merge-conversations)',
   'non-canonical-key': 'a message key not in the canonical UTC form (--deep)',
+  'text-less-tombstone': "a deleted message (--deep) or a row showing one without `message`, which the app can't read",
 } as const
 
 export type FindingKind = keyof typeof FINDING_KINDS

@@ -1,8 +1,17 @@
-import {DeleteCommand, GetCommand, paginateQuery, PutCommand, TransactWriteCommand} from '@aws-sdk/lib-dynamodb'
+import {
+  DeleteCommand,
+  GetCommand,
+  paginateQuery,
+  PutCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb'
 
 import {
   conversationMarkerKey,
+  DELETED_MESSAGE_TEXT,
   groupPk,
+  isDeletedMessage,
   type MessageItem,
   messageGroupUuidOf,
   messagePk,
@@ -13,7 +22,14 @@ import {type ConversationRowItem, ownerUuidOf, queryGroupRowsConsistently} from 
 import {conversationUuidFor} from '../patterns/conversation-uuid.js'
 import {conversationMarker} from '../patterns/create-message.js'
 import {newestMessage, reconcileConversationRows} from '../patterns/update-message-group.js'
-import {checkConversation, type Diagnosis, type DoctorProgress, forEachConcurrently, rowIsCurrent} from './diagnose.js'
+import {
+  checkConversation,
+  type Diagnosis,
+  type DoctorProgress,
+  forEachConcurrently,
+  isTextLessTombstone,
+  rowIsCurrent,
+} from './diagnose.js'
 import {type FindingKind} from './findings.js'
 import {fixShape} from './shape.js'
 import {CruddurError} from '../../errors.js'
@@ -137,11 +153,49 @@ export async function rewriteMessageKey(table: MessagesTable, key: Key): Promise
   return false
 }
 
-/** The row an owner should have for a conversation: at its newest message, holding the other participant. */
+/**
+ * Gives a tombstone (or a row showing one) written without `message` the deleted text, if it is still as read.
+ * False when other writers kept changing it.
+ */
+export async function restoreTombstoneText(table: MessagesTable, key: Key): Promise<boolean> {
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    if (attempt > 0) await backoff(attempt)
+    const item = await getItem(table, key)
+    if (!item || !isTextLessTombstone(item)) return true // gone or repaired (an earlier run, or another writer)
+    const {ConditionExpression, ExpressionAttributeNames, ExpressionAttributeValues} = unchanged(item)
+    try {
+      await table.doc.send(
+        new UpdateCommand({
+          ConditionExpression: `${ConditionExpression} AND #deleted_at = :deleted_at`,
+          ExpressionAttributeNames: {...ExpressionAttributeNames, '#deleted_at': 'deleted_at'},
+          ExpressionAttributeValues: {
+            ...ExpressionAttributeValues,
+            ':deleted_at': item.deleted_at,
+            ':deleted_text': DELETED_MESSAGE_TEXT,
+          },
+          Key: {pk: item.pk, sk: item.sk},
+          TableName: table.name,
+          UpdateExpression: 'SET #message = :deleted_text',
+        }),
+      )
+      return true
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error
+    }
+  }
+
+  return false
+}
+
+/**
+ * The row an owner should have for a conversation: at its newest message, holding the other participant;
+ * deleted, with the deleted text, when that message is.
+ */
 function rowAt(messageGroupUuid: string, owner: string, other: Participant, newest: MessageItem): Item {
   return {
+    ...(isDeletedMessage(newest) ? {deleted_at: newest.deleted_at} : {}),
     last_message_sk: newest.sk,
-    message: newest.message,
+    message: isDeletedMessage(newest) ? DELETED_MESSAGE_TEXT : newest.message,
     message_group_uuid: messageGroupUuid,
     pk: groupPk(owner),
     sk: formatKeyTime(keyMicros(newest.sk)),
@@ -228,6 +282,7 @@ export async function repairConversation(
         user_display_name: row.user_display_name,
         user_handle: row.user_handle,
       }
+      if (!isDeletedMessage(newest)) delete wanted.deleted_at
       if (rowIsCurrent(row, newest)) continue
       if (wanted.sk === row.sk) {
         await table.doc
@@ -335,7 +390,8 @@ export interface RepairOptions {
 
 /**
  * Repairs what `diagnose` found, marking each finding fixed or not: the shape first (the rest needs the
- * index), then message keys (rows then point at the new keys), rows, orphans and, if asked, split pairs.
+ * index), then tombstones' texts, message keys (rows then point at the new keys), rows, orphans and, if asked,
+ * split pairs.
  * Each step reads before it writes and writes conditionally, so running it again (after a crash, or on a
  * healthy table) only finishes what is left. Returns what changed in the table's shape.
  */
@@ -357,6 +413,13 @@ export async function repair(
       : []
   mark('shape', table.name, !unfixableShape)
   if (!unfixableShape) {
+    // Before the keys are rewritten: a moved message would leave its text-less tombstone's finding behind.
+    progress?.phase('restoring tombstone texts', diagnosis.textLessTombstones.length)
+    await forEachConcurrently(diagnosis.textLessTombstones, concurrency, async (key) => {
+      mark('text-less-tombstone', `${key.pk} ${key.sk}`, await restoreTombstoneText(table, key))
+      progress?.tick()
+    })
+
     const repairGroups = new Set(diagnosis.rowRepairs)
     progress?.phase('rewriting message keys', diagnosis.nonCanonicalMessages.length)
     await forEachConcurrently(diagnosis.nonCanonicalMessages, concurrency, async (key) => {
