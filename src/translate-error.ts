@@ -55,7 +55,7 @@ export function actionsFor(hint: ErrorHint): string[] {
     }
 
     case 'inspect-conversations': {
-      return ['inspect them with `cruddur ddb scan --type conversations`']
+      return ['repair them with `cruddur ddb doctor --fix` (`cruddur ddb scan --type conversations` shows them)']
     }
 
     case 'list-conversations': {

@@ -1,6 +1,6 @@
 /** erase-user: a user's text erased (or, with --hard, their messages removed) everywhere. */
 import {expect} from 'chai'
-import {TransactWriteCommand} from '@aws-sdk/lib-dynamodb'
+import {DeleteCommand, TransactWriteCommand} from '@aws-sdk/lib-dynamodb'
 
 import type {EraseUserResult} from '../../src/commands/ddb/patterns/erase-user.js'
 import type {ListConversationsResult} from '../../src/commands/ddb/patterns/list-conversations.js'
@@ -102,6 +102,36 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
         })
       },
     )
+
+    it('skips a conversation with broken rows (exit 9), erases the rest; after doctor --fix, all', async function () {
+      this.timeout(120_000)
+      const secret = (n: number) => `ann-secret-${suffix}-${n}`
+      const [ann, bob, cat] = [users.ann, users.bob, users.cat]
+      await send(ann, bob, secret(1))
+      const broken = await send(ann, cat, secret(2))
+      // Cat's row gone (the course Lambda's delete-then-put, half done): not one row per participant any more.
+      const [catRow] = await lifecycle.conversationRows(broken.messageGroupUuid, [cat])
+      await lifecycle.ddb.doc.send(new DeleteCommand({Key: {pk: catRow.pk, sk: catRow.sk}, TableName: lifecycle.table}))
+
+      const erase = () => cliJson<EraseUserResult>(['ddb', 'patterns', 'erase-user', ann.handle, ...flags])
+      const first = await erase()
+      expect(first.code, first.stderr).to.equal(9)
+      expect(first.json.skipped.map((s) => s.messageGroupUuid)).to.deep.equal([broken.messageGroupUuid])
+      // Run again for people: nothing more of theirs to erase, the same conversation named, with the repair.
+      const human = await cli(['ddb', 'patterns', 'erase-user', ann.handle, ...flags])
+      expect(human.code).to.equal(9)
+      expect(human.stderr).to.include(`skipped conversation ${broken.messageGroupUuid}`).and.include('ddb doctor --fix')
+      let everything = JSON.stringify(await scanAll())
+      expect(everything).to.not.include(secret(1))
+      expect(everything).to.include(secret(2))
+
+      expect((await cli(['ddb', 'doctor', '--fix', ...flags])).code).to.equal(0)
+      const second = await erase()
+      expect(second.code, second.stderr).to.equal(0)
+      expect(second.json.skipped).to.deep.equal([])
+      everything = JSON.stringify(await scanAll())
+      expect(everything).to.not.include(secret(2))
+    })
 
     it('on --prod without a terminal it asks for --yes (exit 7), writing nothing', async () => {
       const result = await cli(

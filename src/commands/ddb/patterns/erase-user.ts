@@ -1,9 +1,11 @@
 import {Args, Flags} from '@oclif/core'
+import chalk from 'chalk'
 
 import {TargetCommand} from '../../../target-command.js'
 import {refreshCacheFlag} from '../../../cache-flags.js'
 import {renderTable} from '../../../output.js'
 import {dynamoDbTargetJson, type DynamoDbTargetJson} from '../../../lib/targets/dynamodb.js'
+import {ExitCode} from '../../../lib/errors.js'
 import {requireUserByHandle} from '../../../lib/postgres/users.js'
 import {
   type ErasedConversation,
@@ -87,6 +89,19 @@ Only DynamoDB: the user's row in PostgreSQL is not touched, and the conversation
         `${result.rowsUpdated} conversation row${result.rowsUpdated === 1 ? '' : 's'} ` +
         `${dryRun ? 'would be ' : ''}updated.`,
     )
+    for (const {messageGroupUuid, problem} of result.skipped)
+      this.info(chalk.yellow(`skipped conversation ${messageGroupUuid}: ${problem}`))
+    if (result.skipped.length > 0) {
+      // The user's text is still in those: the run is not done, and says how to finish it.
+      this.info(
+        chalk.yellow(
+          `${result.skipped.length} conversation(s) skipped: repair them with \`cruddur ddb doctor --fix\`, ` +
+            'then run this again (it carries on where it stopped).',
+        ),
+      )
+      process.exitCode = ExitCode.conflict
+    }
+
     this.info(`The user's PostgreSQL row was not touched (remove it separately if the request covers it).`)
     return {
       ...result,

@@ -252,10 +252,24 @@ export async function repairConversation(
 ): Promise<boolean> {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     if (attempt > 0) await backoff(attempt)
-    const newest = await newestMessage(table, group)
+    // Rows first, then the newest message, consistently: a conversation started in between has its message
+    // written with (or, by the app, beside) its rows, so rows seen never meet a stale "no messages".
     const rows = await queryGroupRowsConsistently(table, group, users)
+    const newest = await newestMessage(table, group, {consistent: true})
+    if (newest && rows.length === 0) {
+      // Its rows went (a removal racing a send, or an earlier round): the users they named get them back.
+      if (new Set(users).size !== 2) return false
+      const [a, b] = users
+      await createRow(table, rowAt(group, a, participant(directory, b), newest))
+      await createRow(table, rowAt(group, b, participant(directory, a), newest))
+      continue
+    }
+
     if (checkConversation(group, rows, newest).length === 0) return true
     if (!newest) {
+      // The app writes a new conversation's message and rows in one batch, in no set order: look once more.
+      await backoff(1)
+      if (await newestMessage(table, group, {consistent: true})) continue
       for (const row of rows) await deleteRow(table, row)
       continue
     }
