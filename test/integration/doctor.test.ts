@@ -1,117 +1,20 @@
 import {CreateTableCommand} from '@aws-sdk/client-dynamodb'
-import {BatchWriteCommand, ScanCommand} from '@aws-sdk/lib-dynamodb'
 import {expect} from 'chai'
 import {spawn} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
 
 import type {DdbSchemaLoadResult} from '../../src/commands/ddb/schema-load.js'
-import type {DoctorResult} from '../../src/commands/ddb/doctor.js'
 import {type DynamoDbClients} from '../../src/lib/dynamodb/client.js'
-import {DELETED_MESSAGE_TEXT} from '../../src/lib/dynamodb/items.js'
 import {compareKeys, parseKeyTime} from '../../src/lib/dynamodb/key-time.js'
 import {conversationUuidFor} from '../../src/lib/dynamodb/patterns/conversation-uuid.js'
-import {dropTable} from '../../src/lib/dynamodb/table-admin.js'
-import {type AppUser, appConversationRow, appMessage} from '../support/app-items.js'
 import {cli, cliJson, errorLines, ROOT} from '../support/cli.js'
-import {testDynamoDbClients} from '../support/tables.js'
-
-type Item = Record<string, string>
-
-/** The app's items (test/support/app-items.ts), positionally; a row gets `last_message_sk` as this CLI writes it. */
-const raw = {
-  message: (group: string, sk: string, sender: AppUser, text: string): Item =>
-    appMessage({messageGroupUuid: group, sender, sk, text}),
-  row: (group: string, owner: AppUser, other: AppUser, sk: string, text: string, lastMessageSk?: string): Item => ({
-    ...appConversationRow({lastMessage: text, messageGroupUuid: group, other, owner, sk}),
-    ...(lastMessageSk ? {last_message_sk: lastMessageSk} : {}),
-  }),
-}
-
-const user = (name: string): AppUser => ({
-  displayName: `${name} Tester`,
-  handle: `${name}_${randomUUID().slice(0, 4)}`,
-  uuid: randomUUID(),
-})
+import {doctor, FIX_ALL, type Item, raw, useDoctorTables, user} from '../support/doctor.js'
 
 describe('cruddur ddb doctor', () => {
+  const doctorTables = useDoctorTables()
+  const {freshTable, put, keysOnlyTable, oneConversation, allItems} = doctorTables
   let ddb: DynamoDbClients
-  const tables: string[] = []
-  const freshTable = (what: string) => {
-    const table = `doctor-${what}-${randomUUID().slice(0, 8)}`
-    tables.push(table)
-    return table
-  }
-
-  before(() => {
-    ddb = testDynamoDbClients('unused')
-  })
-
-  after(async function () {
-    this.timeout(60_000)
-    for (const table of tables) await dropTable(ddb.client, table, {ifExists: true})
-    ddb.client.destroy()
-  })
-
-  /** Every repair doctor knows, merging a pair's conversations too. */
-  const FIX_ALL = ['--fix', '--deep', '--merge-conversations']
-
-  /** `cruddur ddb doctor --json` on `table`, with these flags. */
-  const doctor = (table: string, ...flags: string[]) =>
-    cliJson<DoctorResult>(['ddb', 'doctor', ...flags, '--table', table])
-
-  async function put(table: string, items: Item[]): Promise<void> {
-    for (let i = 0; i < items.length; i += 25) {
-      await ddb.doc.send(
-        new BatchWriteCommand({RequestItems: {[table]: items.slice(i, i + 25).map((Item) => ({PutRequest: {Item}}))}}),
-      )
-    }
-  }
-
-  /** A table as the course creates it: its keys and nothing else (no stream, no index). */
-  async function keysOnlyTable(what: string): Promise<string> {
-    const table = freshTable(what)
-    await ddb.client.send(
-      new CreateTableCommand({
-        AttributeDefinitions: [
-          {AttributeName: 'pk', AttributeType: 'S'},
-          {AttributeName: 'sk', AttributeType: 'S'},
-        ],
-        BillingMode: 'PAY_PER_REQUEST',
-        KeySchema: [
-          {AttributeName: 'pk', KeyType: 'HASH'},
-          {AttributeName: 'sk', KeyType: 'RANGE'},
-        ],
-        TableName: table,
-      }),
-    )
-    return table
-  }
-
-  /** One healthy conversation of two new users: a message and both rows at it. Returns its group. */
-  async function oneConversation(table: string): Promise<string> {
-    const [a, b] = [user('a'), user('b')]
-    const group = randomUUID()
-    const message = raw.message(group, '2026-11-29T11:51:56.529847+00:00', a, 'hi')
-    await put(table, [
-      message,
-      raw.row(group, a, b, message.sk, 'hi', message.sk),
-      raw.row(group, b, a, message.sk, 'hi', message.sk),
-    ])
-    return group
-  }
-
-  async function allItems(table: string): Promise<Item[]> {
-    const items: Item[] = []
-    let startKey: Record<string, unknown> | undefined
-    do {
-      const page = await ddb.doc.send(
-        new ScanCommand({ConsistentRead: true, ExclusiveStartKey: startKey, TableName: table}),
-      )
-      items.push(...((page.Items ?? []) as Item[]))
-      startKey = page.LastEvaluatedKey
-    } while (startKey)
-    return items
-  }
+  before(() => ({ddb} = doctorTables))
 
   const messageUuids = (items: Item[]) =>
     items
@@ -282,72 +185,6 @@ describe('cruddur ddb doctor', () => {
     expect(human.code).to.equal(10)
     expect(human.stdout).to.match(/4 stale-row/)
     expect(human.stdout).to.match(/1 split-pair/)
-  })
-
-  it('finds tombstones and rows written without `message` (earlier versions); --fix restores it', async function () {
-    this.timeout(60_000)
-    const table = freshTable('tombstones')
-    await cli(['ddb', 'schema-load', '--table', table])
-    const [a, b] = [user('a'), user('b')]
-    const group = randomUUID()
-    const deletedAt = '2026-11-29T12:00:00.000Z'
-    // As earlier versions deleted: `deleted_at` set, `message` removed, on the message and on the rows showing it.
-    const deletedTheOldWay = ({message: _text, ...item}: Item): Item => ({...item, deleted_at: deletedAt})
-    const kept = raw.message(group, '2026-11-29T11:50:00.000000+00:00', a, 'kept')
-    const middle = deletedTheOldWay(raw.message(group, '2026-11-29T11:51:00.000000+00:00', b, 'gone 1'))
-    const newest = deletedTheOldWay(raw.message(group, '2026-11-29T11:52:00.000000+00:00', a, 'gone 2'))
-    const rows = [
-      deletedTheOldWay(raw.row(group, a, b, newest.sk, 'gone 2', newest.sk)),
-      deletedTheOldWay(raw.row(group, b, a, newest.sk, 'gone 2', newest.sk)),
-    ]
-    await put(table, [kept, middle, newest, ...rows])
-    const idsOf = (items: Item[]) => items.map((item) => `${item.pk} ${item.sk}`).sort()
-
-    // Without --deep the rows only (from the index); --deep also the messages.
-    const shallow = await doctor(table)
-    expect(shallow.code).to.equal(10)
-    expect(shallow.json.findings.map((finding) => finding.kind)).to.deep.equal(rows.map(() => 'text-less-tombstone'))
-    expect(shallow.json.findings.map((finding) => finding.id).sort()).to.deep.equal(idsOf(rows))
-    const deep = await doctor(table, '--deep')
-    expect(deep.json.counts['text-less-tombstone']).to.equal(4)
-    expect(deep.json.findings.map((finding) => finding.id).sort()).to.deep.equal(idsOf([middle, newest, ...rows]))
-
-    const fixed = await doctor(table, '--fix', '--deep')
-    expect(fixed.code, fixed.stderr).to.equal(0)
-    expect(fixed.json.findings.every((finding) => finding.fixed)).to.equal(true)
-    const after = await allItems(table)
-    for (const item of [middle, newest, ...rows])
-      expect(after.find((i) => i.pk === item.pk && i.sk === item.sk)).to.deep.equal({
-        ...item,
-        message: DELETED_MESSAGE_TEXT,
-      })
-    expect(after.find((i) => i.sk === kept.sk)).to.deep.equal(kept)
-    const again = await doctor(table, '--fix', '--deep')
-    expect(again.code, again.stderr).to.equal(0)
-    expect(again.json.findings).to.deep.equal([])
-  })
-
-  it('--fix gives a missing row at a deleted newest message the deleted state and text', async function () {
-    this.timeout(60_000)
-    const table = freshTable('deleted-newest')
-    await cli(['ddb', 'schema-load', '--table', table])
-    const [a, b] = [user('a'), user('b')]
-    const group = randomUUID()
-    const deletedAt = '2026-11-29T12:00:00.000Z'
-    const first = raw.message(group, '2026-11-29T11:50:00.000000+00:00', b, 'hello')
-    const newest: Item = {
-      ...raw.message(group, '2026-11-29T11:51:00.000000+00:00', a, DELETED_MESSAGE_TEXT),
-      deleted_at: deletedAt,
-    }
-    const row: Item = {...raw.row(group, a, b, newest.sk, DELETED_MESSAGE_TEXT, newest.sk), deleted_at: deletedAt}
-    await put(table, [first, newest, row])
-
-    const fixed = await doctor(table, '--fix')
-    expect(fixed.code, fixed.stderr).to.equal(0)
-    expect(fixed.json.findings.map((finding) => finding.kind)).to.deep.equal(['missing-row'])
-    const created = (await allItems(table)).find((item) => item.pk === `GRP#${b.uuid}`)
-    expect(created).to.include({deleted_at: deletedAt, last_message_sk: newest.sk, message: DELETED_MESSAGE_TEXT})
-    expect((await doctor(table, '--deep')).json.findings).to.deep.equal([])
   })
 
   it('--dry-run prints the plan and changes nothing', async function () {

@@ -17,6 +17,11 @@ import {streamRecord} from '../support/stream.js'
 describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () => {
   const lifecycle = useLifecycleTable()
   const {users, flags, scanAll, conversationRows, messagesOf, conversation, send} = lifecycle
+  /** The conversation as `reader`'s list shows it. */
+  const listedFor = async (reader: Participant, group: string) =>
+    (
+      await cliJson<ListConversationsResult>(['ddb', 'patterns', 'list-conversations', reader.handle, ...flags])
+    ).json.conversations.find((c) => c.messageGroupUuid === group)!
   let messagesTable: MessagesTable
   before(() => ({messagesTable} = lifecycle))
 
@@ -85,14 +90,7 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
       expect(page.json.messages.find((m) => m.messageUuid === newest.messageUuid)).to.include({deleted: true})
 
       for (const reader of [users.ann, users.cat]) {
-        const list = await cliJson<ListConversationsResult>([
-          'ddb',
-          'patterns',
-          'list-conversations',
-          reader.handle,
-          ...flags,
-        ])
-        const shown = list.json.conversations.find((c) => c.messageGroupUuid === group)!
+        const shown = await listedFor(reader, group)
         expect(shown.lastMessageDeleted).to.equal(true)
         expect(shown).to.not.have.property('lastMessage')
       }
@@ -106,14 +104,7 @@ describe('message lifecycle: delete, erase, idempotent sends, fresh caches', () 
       expect(shown).to.include({text: DELETED_MESSAGE_TEXT})
       expect(shown).to.not.have.property('deleted')
       for (const reader of [users.hal, users.ida]) {
-        const list = await cliJson<ListConversationsResult>([
-          'ddb',
-          'patterns',
-          'list-conversations',
-          reader.handle,
-          ...flags,
-        ])
-        const row = list.json.conversations.find((c) => c.messageGroupUuid === group)!
+        const row = await listedFor(reader, group)
         expect(row).to.include({lastMessage: DELETED_MESSAGE_TEXT})
         expect(row).to.not.have.property('lastMessageDeleted')
       }
