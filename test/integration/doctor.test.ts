@@ -345,4 +345,19 @@ describe('cruddur ddb doctor', () => {
     expect(attempt.code).to.equal(10)
     expect(attempt.json.findings[0]).to.include({fixed: false, kind: 'shape'})
   })
+
+  it("--fix names a missing row's other participant by the messages when no row names them", async () => {
+    const table = freshTable('missing-name')
+    await cli(['ddb', 'schema-load', '--table', table])
+    const [a, b] = [user('a'), user('b')]
+    const group = randomUUID()
+    // b's row is gone: only a's row is left, and it names b. Who a is, only a's messages say.
+    const newest = raw.message(group, '2026-11-29T11:51:00.000000+00:00', a, 'from a')
+    await put(table, [newest, raw.row(group, a, b, newest.sk, 'from a', newest.sk)])
+
+    const fixed = await doctor(table, '--fix')
+    expect(fixed.code, fixed.stderr).to.equal(0)
+    const created = (await allItems(table)).find((item) => item.pk === `GRP#${b.uuid}`)
+    expect(created).to.include({user_display_name: a.displayName, user_handle: a.handle, user_uuid: a.uuid})
+  })
 })

@@ -66,7 +66,12 @@ const ROW_ATTRIBUTES = [
 ]
 const MESSAGE_ATTRIBUTES = ['pk', 'sk', 'message', 'deleted_at', 'user_uuid', 'user_handle', 'user_display_name']
 
-const participantOf = (item: {user_uuid: string; user_handle?: string; user_display_name?: string}): Participant => ({
+/** Who an item names: a row's other participant, a message's sender. */
+export const participantOf = (item: {
+  user_uuid: string
+  user_handle?: string
+  user_display_name?: string
+}): Participant => ({
   displayName: item.user_display_name ?? item.user_handle ?? '',
   handle: item.user_handle ?? '',
   uuid: item.user_uuid,

@@ -28,6 +28,7 @@ import {
   type DoctorProgress,
   forEachConcurrently,
   isTextLessTombstone,
+  participantOf,
   rowIsCurrent,
 } from './diagnose.js'
 import {type FindingKind} from './findings.js'
@@ -256,6 +257,9 @@ export async function repairConversation(
     // written with (or, by the app, beside) its rows, so rows seen never meet a stale "no messages".
     const rows = await queryGroupRowsConsistently(table, group, users)
     const newest = await newestMessage(table, group, {consistent: true})
+    // Its sender may be named by no row left (their counterpart's row is the one missing): a row made for that
+    // counterpart then shows their handle and name, not their uuid.
+    if (newest?.user_handle && !directory.has(newest.user_uuid)) directory.set(newest.user_uuid, participantOf(newest))
     if (newest && rows.length === 0) {
       // Its rows went (a removal racing a send, or an earlier round): the users they named get them back.
       if (new Set(users).size !== 2) return false
