@@ -7,6 +7,8 @@ const {codeCacheDir, installCompileCache} = require('../dist/cli/startup.js')
 
 // The AWS SDK's notice about the Node versions it will drop is for the tool's maintainers, not its users.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
+// NO_COLOR wins (https://no-color.org); with FORCE_COLOR also set, Node would warn on stderr that it ignores it.
+if (process.env.NO_COLOR) delete process.env.FORCE_COLOR
 const root = join(__dirname, '..')
 installCompileCache(join(root, 'dist', 'cli'), codeCacheDir())
 // The package root given, not found: oclif would stop at bin/package.json.

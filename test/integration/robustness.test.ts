@@ -97,6 +97,13 @@ describe('robustness: the exit-code contract, masking and terminal safety', () =
       })
     }
 
+    it('NO_COLOR wins over FORCE_COLOR, without a warning on stderr', async () => {
+      const {code, stderr, stdout} = await cli(['ddb', '--help'], {env: {FORCE_COLOR: '1', NO_COLOR: '1'}})
+      expect(code).to.equal(0)
+      expect(stderr).to.equal('')
+      expect(stdout).to.include('USAGE').and.not.include('\u001B[')
+    })
+
     it('NO_COLOR holds for an unknown command as for any other error', async () => {
       for (const args of [['dbb'], ['ddb', 'list-tables', '--limit', 'x']]) {
         const colour = await cli(args, {env: {FORCE_COLOR: '1'}})
