@@ -323,12 +323,14 @@ async function adoptOrphan(
   directory: Map<string, Participant>,
 ): Promise<boolean> {
   if (senders.length !== 2) return false
-  const newest = await newestMessage(table, group)
-  if (!newest) return true
-  const [a, b] = senders
-  await createRow(table, rowAt(group, a.uuid, b, newest))
-  await createRow(table, rowAt(group, b.uuid, a, newest))
-  return repairConversation(table, group, [a.uuid, b.uuid], directory)
+  // repairConversation gives a conversation with messages and no rows both rows, named as its senders.
+  for (const sender of senders) if (!directory.has(sender.uuid)) directory.set(sender.uuid, sender)
+  return repairConversation(
+    table,
+    group,
+    senders.map((sender) => sender.uuid),
+    directory,
+  )
 }
 
 /**
