@@ -57,6 +57,17 @@ export const CACHE_HEDGE_MS = Number(process.env.CRUDDUR_CACHE_HEDGE_MS) || 100
 
 const SLOW = Symbol('slow')
 
+/** `work`'s result if it settles within CACHE_HEDGE_MS, else SLOW (the work goes on, unwatched). */
+async function withinHedge<T>(work: Promise<T>): Promise<T | typeof SLOW> {
+  let timer: NodeJS.Timeout | undefined
+  const hedge = new Promise<typeof SLOW>((resolve) => (timer = setTimeout(resolve, CACHE_HEDGE_MS, SLOW)))
+  try {
+    return await Promise.race([work, hedge])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 /**
  * Cache-aside: the cached value when there is one, else the loader's, which is then cached. A miss or any
  * cache error falls back to the loader; only the loader's own errors reach the caller. A cache that has not
@@ -76,12 +87,7 @@ export async function readThrough<T>(
       reportCacheError(error)
       return undefined
     })
-  let timer: NodeJS.Timeout | undefined
-  const quick = await Promise.race([
-    cached,
-    new Promise<typeof SLOW>((resolve) => (timer = setTimeout(resolve, CACHE_HEDGE_MS, SLOW))),
-  ])
-  clearTimeout(timer)
+  const quick = await withinHedge(cached)
   if (quick !== SLOW) {
     if (quick !== undefined) return {fromCache: true, value: quick}
     const value = await loader()
@@ -233,14 +239,7 @@ export async function refreshAfterMessage(
  */
 async function invalidateWithin(cache: CacheStore, key: string): Promise<void> {
   const invalidating = invalidate(cache, key)
-  if (cacheUsable()) {
-    await invalidating
-    return
-  }
-
-  let timer: NodeJS.Timeout | undefined
-  await Promise.race([invalidating, new Promise<void>((resolve) => (timer = setTimeout(resolve, CACHE_HEDGE_MS)))])
-  clearTimeout(timer)
+  await (cacheUsable() ? invalidating : withinHedge(invalidating))
 }
 
 /** The refresh running or queued last for each key. */
