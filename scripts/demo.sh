@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cruddur() { node bin/run.js "$@"; }
-step() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
+# Bold headings on a terminal only, and never with NO_COLOR (as the CLI itself).
+if [[ -t 2 && -z "${NO_COLOR:-}" ]]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
+step() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain" >&2; }
 
 step 'Start the local stack (DynamoDB Local, PostgreSQL, Cognito, Momento stand-in)'
 cruddur local start
